@@ -1,0 +1,36 @@
+# Two commands for a fresh Debian 12 machine (run as root or with sudo):
+#   make demo   install what is missing, build Release, run the main job on bundled real data
+#   make test   install what is missing, build with tests, run every test
+JOBS ?= 2
+ATS := build/release/bin/ats
+
+.PHONY: all deps release demo test bench format format-check clean
+
+all: release
+
+deps:
+	@bash scripts/install-deps.sh
+
+release: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+demo: release
+	$(ATS) data inspect data/BTCUSDT_1h_2021-04_2025-12.csv
+
+test: deps
+	@cmake --preset ci >/dev/null
+	@cmake --build --preset ci -j $(JOBS)
+	@ctest --test-dir build/ci --output-on-failure -j $(JOBS)
+
+bench: release
+	build/release/bench/ats_data_bench --benchmark_counters_tabular=true
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+
+clean:
+	rm -rf build

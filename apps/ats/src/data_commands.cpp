@@ -1,0 +1,310 @@
+#include "data_commands.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "ats/data/kline_csv.hpp"
+#include "ats/data/resample.hpp"
+
+#include "exit_codes.hpp"
+
+namespace ats::cli {
+namespace {
+
+constexpr std::size_t kMaxListedGaps = 10;
+
+int fail(const Error& error) {
+    std::fprintf(stderr, "ats: %s\n", error.message.c_str());
+    return exit_code_for(error);
+}
+
+Result<data::KlineCsvOptions> make_options(
+    const std::optional<std::string>& interval, const std::string& policy) {
+    data::KlineCsvOptions options;
+    auto p = data::parse_policy(policy);
+    if (!p) {
+        return tl::unexpected(p.error());
+    }
+    options.policy = *p;
+    if (interval) {
+        auto d = parse_duration(*interval);
+        if (!d) {
+            return tl::unexpected(d.error());
+        }
+        options.interval = *d;
+    }
+    return options;
+}
+
+struct Extreme {
+    Price value;
+    Timestamp at;
+};
+
+struct Summary {
+    std::size_t rows = 0;
+    Timestamp first;
+    Timestamp last;
+    std::int64_t expected_bars = 0;
+    Price first_open;
+    Price last_close;
+    Extreme low;
+    Extreme high;
+    Qty volume_total;
+    std::optional<Money> quote_volume_total;
+    std::optional<std::int64_t> trades_total;
+};
+
+Summary summarize(const model::BarSeries& s) {
+    Summary out;
+    out.rows = s.size();
+    if (s.empty()) {
+        return out;
+    }
+    out.first = s.open_time().front();
+    out.last = s.open_time().back();
+    if (s.interval() > Duration{}) {
+        out.expected_bars = (out.last - out.first) / s.interval() + 1;
+    }
+    out.first_open = s.open().front();
+    out.last_close = s.close().back();
+    const auto lo = std::min_element(s.low().begin(), s.low().end());
+    const auto hi = std::max_element(s.high().begin(), s.high().end());
+    out.low = {*lo, s.open_time()[static_cast<std::size_t>(lo - s.low().begin())]};
+    out.high = {*hi, s.open_time()[static_cast<std::size_t>(hi - s.high().begin())]};
+    for (const auto v : s.volume()) {
+        out.volume_total += v;
+    }
+    if (s.has_quote_volume()) {
+        Money total;
+        for (const auto v : s.quote_volume()) {
+            total += v;
+        }
+        out.quote_volume_total = total;
+    }
+    if (s.has_trade_count()) {
+        std::int64_t total = 0;
+        for (const auto v : s.trade_count()) {
+            total += v;
+        }
+        out.trades_total = total;
+    }
+    return out;
+}
+
+nlohmann::json to_json(const data::LoadedBars& loaded, const Summary& sum) {
+    const auto& r = loaded.report;
+    const auto& s = loaded.series;
+    nlohmann::json j;
+    j["file"] = r.path;
+    j["symbol"] = s.symbol() ? s.symbol()->to_string() : std::string();
+    j["layout"] = std::string(to_string(r.layout));
+    j["columns"] = r.columns;
+    j["time_unit"] = std::string(to_string(r.time_unit));
+    j["interval"] = r.interval.to_string();
+    j["interval_inferred"] = r.interval_inferred;
+    j["policy"] = "";
+    j["lines"] = r.lines;
+    j["blank_lines"] = r.blank_lines;
+    j["rows"] = sum.rows;
+    if (sum.rows > 0) {
+        j["first_open_time"] = sum.first.to_iso8601();
+        j["last_open_time"] = sum.last.to_iso8601();
+        j["first_open_time_ms"] = sum.first.unix_ms();
+        j["last_open_time_ms"] = sum.last.unix_ms();
+        j["expected_bars"] = sum.expected_bars;
+        j["price"] = {
+            {"first_open", sum.first_open.to_string()},
+            {"last_close", sum.last_close.to_string()},
+            {"min_low", sum.low.value.to_string()},
+            {"min_low_time", sum.low.at.to_iso8601()},
+            {"max_high", sum.high.value.to_string()},
+            {"max_high_time", sum.high.at.to_iso8601()},
+        };
+        nlohmann::json volume = {{"total", sum.volume_total.to_string()}};
+        if (sum.quote_volume_total) {
+            volume["quote_total"] = sum.quote_volume_total->to_string();
+        }
+        if (sum.trades_total) {
+            volume["trades_total"] = *sum.trades_total;
+        }
+        j["volume"] = volume;
+    }
+    nlohmann::json gaps = nlohmann::json::array();
+    for (const auto& g : s.gaps().gaps()) {
+        gaps.push_back(
+            {{"first", g.first.to_iso8601()},
+             {"last", g.last(s.interval()).to_iso8601()},
+             {"bars", g.bars},
+             {"state", std::string(model::to_string(g.state))}});
+    }
+    j["gaps"] = {
+        {"runs", s.gaps().missing_runs()},
+        {"missing_bars", s.gaps().missing_bars()},
+        {"list", gaps}};
+    nlohmann::json bad = nlohmann::json::object();
+    for (std::size_t k = 0; k < data::kRowIssueCount; ++k) {
+        if (r.bad_rows[k] > 0) {
+            bad[std::string(to_string(static_cast<data::RowIssue>(k)))] = r.bad_rows[k];
+        }
+    }
+    j["bad_rows"] = {{"total", r.bad_row_total()}, {"by_kind", bad}};
+    j["duplicates"] = {
+        {"dropped_exact", r.duplicates_dropped},
+        {"skipped_exact", r.bad_rows_of(data::RowIssue::kDuplicate)},
+        {"skipped_conflicting", r.bad_rows_of(data::RowIssue::kConflictingDuplicate)}};
+    j["rows_reordered"] = r.rows_reordered;
+    nlohmann::json examples = nlohmann::json::array();
+    for (const auto& e : r.examples) {
+        examples.push_back(
+            {{"line", e.line}, {"kind", std::string(to_string(e.issue))}, {"message", e.message}});
+    }
+    j["examples"] = examples;
+    return j;
+}
+
+void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::string& policy) {
+    const auto& r = loaded.report;
+    const auto& s = loaded.series;
+    fmt::print("file          {}\n", r.path);
+    if (s.symbol()) {
+        fmt::print("symbol        {}\n", *s.symbol());
+    }
+    fmt::print(
+        "format        {} ({} columns: {}), time as {}\n",
+        to_string(r.layout),
+        r.columns.size(),
+        fmt::join(r.columns, ","),
+        to_string(r.time_unit));
+    fmt::print(
+        "interval      {}{}\n",
+        r.interval.to_string(),
+        r.interval_inferred ? " (inferred from the data)" : "");
+    fmt::print("policy        {}\n", policy);
+    fmt::print("rows          {} ({} lines, {} blank)\n", sum.rows, r.lines, r.blank_lines);
+    if (sum.rows > 0) {
+        fmt::print("first bar     {}\n", sum.first);
+        fmt::print("last bar      {}\n", sum.last);
+        if (sum.expected_bars > 0) {
+            fmt::print(
+                "coverage      {} of {} bars ({:.4f}%)\n",
+                sum.rows,
+                sum.expected_bars,
+                100.0 * static_cast<double>(sum.rows) / static_cast<double>(sum.expected_bars));
+        }
+    }
+    const auto& ledger = s.gaps();
+    fmt::print(
+        "gaps          {} runs, {} missing bars\n", ledger.missing_runs(), ledger.missing_bars());
+    std::size_t listed = 0;
+    for (const auto& g : ledger.gaps()) {
+        if (listed++ == kMaxListedGaps) {
+            fmt::print("              ... {} more\n", ledger.gaps().size() - kMaxListedGaps);
+            break;
+        }
+        fmt::print("              {} .. {} ({} bars)\n", g.first, g.last(s.interval()), g.bars);
+    }
+    fmt::print(
+        "duplicates    {} exact dropped, {} exact skipped, {} conflicting skipped\n",
+        r.duplicates_dropped,
+        r.bad_rows_of(data::RowIssue::kDuplicate),
+        r.bad_rows_of(data::RowIssue::kConflictingDuplicate));
+    if (r.rows_reordered > 0) {
+        fmt::print("reordered     {} rows were out of order and re-sorted\n", r.rows_reordered);
+    }
+    fmt::print("bad rows      {}\n", r.bad_row_total());
+    for (std::size_t k = 0; k < data::kRowIssueCount; ++k) {
+        if (r.bad_rows[k] > 0) {
+            fmt::print("  {:<22} {}\n", to_string(static_cast<data::RowIssue>(k)), r.bad_rows[k]);
+        }
+    }
+    for (const auto& e : r.examples) {
+        fmt::print("  e.g. line {}: {}\n", e.line, e.message);
+    }
+    if (sum.rows > 0) {
+        fmt::print("price         first open {}, last close {}\n", sum.first_open, sum.last_close);
+        fmt::print("              low {} at {}\n", sum.low.value, sum.low.at);
+        fmt::print("              high {} at {}\n", sum.high.value, sum.high.at);
+        fmt::print(
+            "volume        {} base total, {:.6f} per bar\n",
+            sum.volume_total,
+            sum.volume_total.to_double() / static_cast<double>(sum.rows));
+        if (sum.quote_volume_total) {
+            fmt::print("              {} quote total\n", *sum.quote_volume_total);
+        }
+        if (sum.trades_total) {
+            fmt::print("              {} trades\n", *sum.trades_total);
+        }
+    }
+}
+
+}  // namespace
+
+int run_data_inspect(const DataInspectArgs& args) {
+    auto options = make_options(args.interval, args.policy);
+    if (!options) {
+        return fail(options.error());
+    }
+    auto loaded = data::load_klines_csv(args.file, *options);
+    if (!loaded) {
+        return fail(loaded.error());
+    }
+    const Summary sum = summarize(loaded->series);
+    if (args.json) {
+        auto j = to_json(*loaded, sum);
+        j["policy"] = args.policy;
+        fmt::print("{}\n", j.dump(2));
+    } else {
+        print_text(*loaded, sum, args.policy);
+    }
+    return kExitOk;
+}
+
+int run_data_resample(const DataResampleArgs& args) {
+    auto options = make_options(args.interval, args.policy);
+    if (!options) {
+        return fail(options.error());
+    }
+    auto to = parse_duration(args.to);
+    if (!to) {
+        return fail(to.error());
+    }
+    auto loaded = data::load_klines_csv(args.file, *options);
+    if (!loaded) {
+        return fail(loaded.error());
+    }
+    data::ResampleOptions resample_options;
+    resample_options.drop_incomplete = args.drop_incomplete;
+    auto result = data::resample(loaded->series, *to, resample_options);
+    if (!result) {
+        return fail(result.error());
+    }
+    if (auto written = data::write_klines_csv(result->series, args.output); !written) {
+        return fail(written.error());
+    }
+    std::fprintf(
+        stderr,
+        "ats: %zu %s bars -> %zu %s bars in %s; %zu incomplete bucket(s)%s, %zu gap run(s)\n",
+        loaded->series.size(),
+        loaded->series.interval().to_string().c_str(),
+        result->series.size(),
+        to->to_string().c_str(),
+        args.output.c_str(),
+        result->incomplete.size(),
+        args.drop_incomplete ? " dropped" : " kept",
+        result->series.gaps().missing_runs());
+    for (std::size_t i = 0; i < result->incomplete.size() && i < kMaxListedGaps; ++i) {
+        const auto& b = result->incomplete[i];
+        std::fprintf(
+            stderr,
+            "ats:   incomplete %s: %lld of %lld bars\n",
+            b.open_time.to_iso8601().c_str(),
+            static_cast<long long>(b.bars_present),
+            static_cast<long long>(b.bars_expected));
+    }
+    return kExitOk;
+}
+
+}  // namespace ats::cli

@@ -1,0 +1,240 @@
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "ats/core/check.hpp"
+#include "ats/core/error.hpp"
+
+namespace ats {
+
+/// How a value that falls between two representable values is rounded.
+enum class Round : std::uint8_t {
+    kDown,              ///< toward negative infinity (floor)
+    kUp,                ///< toward positive infinity (ceiling)
+    kTowardZero,        ///< truncate
+    kAwayFromZero,      ///< away from zero
+    kHalfEven,          ///< to nearest, ties to even (banker's rounding)
+    kHalfAwayFromZero,  ///< to nearest, ties away from zero
+};
+
+/// All fixed-point values share one scale: raw = value * 10^8. This covers Binance's 8 decimals
+/// exactly and spans about +-9.2e10.
+inline constexpr int kDecimals = 8;
+inline constexpr std::int64_t kScale = 100'000'000;
+
+namespace detail {
+
+__extension__ typedef __int128 Int128;
+
+/// n / d rounded as asked; d must be positive.
+constexpr Int128 div_round(Int128 n, Int128 d, Round mode) noexcept {
+    Int128 q = n / d;  // truncates toward zero
+    const Int128 r = n % d;
+    if (r == 0) {
+        return q;
+    }
+    const bool negative = n < 0;
+    const Int128 twice = (r < 0 ? -r : r) * 2;
+    switch (mode) {
+        case Round::kDown:
+            return negative ? q - 1 : q;
+        case Round::kUp:
+            return negative ? q : q + 1;
+        case Round::kTowardZero:
+            return q;
+        case Round::kAwayFromZero:
+            return negative ? q - 1 : q + 1;
+        case Round::kHalfEven:
+            if (twice > d || (twice == d && (q % 2) != 0)) {
+                return negative ? q - 1 : q + 1;
+            }
+            return q;
+        case Round::kHalfAwayFromZero:
+            if (twice >= d) {
+                return negative ? q - 1 : q + 1;
+            }
+            return q;
+    }
+    return q;
+}
+
+constexpr bool fits_int64(Int128 v) noexcept {
+    return v >= INT64_MIN && v <= INT64_MAX;
+}
+
+/// Parses a decimal string ("-12.5", "1e-3", "+7") into raw units of 10^-8, exactly. Fails on
+/// anything that is not a finite number, on more precision than 8 decimals (unless the extra
+/// digits are zeros) and on values outside the int64 range. `what` names the type in messages.
+Result<std::int64_t> parse_fixed(std::string_view text, std::string_view what);
+
+/// Writes raw as a decimal with trailing fractional zeros removed ("57953.86", "-0.5", "3") into
+/// buf (at least 32 chars); returns the number of chars written.
+std::size_t format_fixed(std::int64_t raw, char* buf) noexcept;
+
+std::string format_fixed(std::int64_t raw);
+
+Result<std::int64_t> fixed_from_double(double value, Round mode, std::string_view what);
+
+std::ostream& write_fixed(std::ostream& os, std::int64_t raw);
+
+}  // namespace detail
+
+/// A signed decimal with 8 fractional digits stored as an int64 count of 10^-8 units. Distinct tag
+/// types make Price, Qty and Money impossible to mix up. Arithmetic between values of one type is
+/// checked: operators abort on overflow (a broken invariant in trusted code), checked_add and
+/// checked_sub return an error instead (for untrusted input). Crossing to double is explicit.
+template <class Tag>
+class Fixed {
+public:
+    using Rep = std::int64_t;
+
+    constexpr Fixed() noexcept = default;
+
+    static constexpr Fixed from_raw(Rep raw) noexcept { return Fixed(raw); }
+
+    /// Whole units, e.g. Qty::from_units(3) == 3.0. Aborts when out of range.
+    static constexpr Fixed from_units(std::int64_t units) {
+        Rep raw = 0;
+        ATS_CHECK(!__builtin_mul_overflow(units, kScale, &raw), "fixed-point overflow: {}", units);
+        return Fixed(raw);
+    }
+
+    /// Exact parse of a decimal string; see detail::parse_fixed.
+    static Result<Fixed> parse(std::string_view text) {
+        auto raw = detail::parse_fixed(text, Tag::kName);
+        if (!raw) {
+            return tl::unexpected(raw.error());
+        }
+        return Fixed(*raw);
+    }
+
+    /// Nearest representable value under `mode`. NaN, infinity and out-of-range values are errors.
+    static Result<Fixed> from_double(double value, Round mode = Round::kHalfEven) {
+        auto raw = detail::fixed_from_double(value, mode, Tag::kName);
+        if (!raw) {
+            return tl::unexpected(raw.error());
+        }
+        return Fixed(*raw);
+    }
+
+    static constexpr Fixed max() noexcept { return Fixed(INT64_MAX); }
+    static constexpr Fixed min() noexcept { return Fixed(INT64_MIN); }
+
+    constexpr Rep raw() const noexcept { return raw_; }
+    double to_double() const noexcept {
+        return static_cast<double>(raw_) / static_cast<double>(kScale);
+    }
+    std::string to_string() const { return detail::format_fixed(raw_); }
+
+    constexpr bool is_zero() const noexcept { return raw_ == 0; }
+    constexpr bool is_positive() const noexcept { return raw_ > 0; }
+    constexpr bool is_negative() const noexcept { return raw_ < 0; }
+
+    friend constexpr auto operator<=>(Fixed, Fixed) noexcept = default;
+
+    friend constexpr Fixed operator+(Fixed a, Fixed b) {
+        Rep out = 0;
+        ATS_CHECK(!__builtin_add_overflow(a.raw_, b.raw_, &out), "{} overflow in +", Tag::kName);
+        return Fixed(out);
+    }
+    friend constexpr Fixed operator-(Fixed a, Fixed b) {
+        Rep out = 0;
+        ATS_CHECK(!__builtin_sub_overflow(a.raw_, b.raw_, &out), "{} overflow in -", Tag::kName);
+        return Fixed(out);
+    }
+    constexpr Fixed operator-() const {
+        ATS_CHECK(raw_ != INT64_MIN, "{} overflow in unary -", Tag::kName);
+        return Fixed(-raw_);
+    }
+    constexpr Fixed& operator+=(Fixed other) { return *this = *this + other; }
+    constexpr Fixed& operator-=(Fixed other) { return *this = *this - other; }
+
+    /// Scaling by a whole number (e.g. 3 lots), checked.
+    friend constexpr Fixed operator*(Fixed a, std::int64_t k) {
+        Rep out = 0;
+        ATS_CHECK(!__builtin_mul_overflow(a.raw_, k, &out), "{} overflow in *", Tag::kName);
+        return Fixed(out);
+    }
+
+    static Result<Fixed> checked_add(Fixed a, Fixed b) {
+        Rep out = 0;
+        if (__builtin_add_overflow(a.raw_, b.raw_, &out)) {
+            return make_error(ErrorCode::kOutOfRange, fmt::format("{} overflow in +", Tag::kName));
+        }
+        return Fixed(out);
+    }
+    static Result<Fixed> checked_sub(Fixed a, Fixed b) {
+        Rep out = 0;
+        if (__builtin_sub_overflow(a.raw_, b.raw_, &out)) {
+            return make_error(ErrorCode::kOutOfRange, fmt::format("{} overflow in -", Tag::kName));
+        }
+        return Fixed(out);
+    }
+
+    constexpr Fixed abs() const { return raw_ < 0 ? -*this : *this; }
+
+    /// This value rounded to a multiple of `increment` (> 0), e.g. a price to the tick size.
+    constexpr Fixed round_to(Fixed increment, Round mode) const {
+        ATS_CHECK(increment.raw_ > 0, "{} increment must be positive", Tag::kName);
+        const auto steps = detail::div_round(raw_, increment.raw_, mode);
+        const auto out = steps * increment.raw_;
+        ATS_CHECK(detail::fits_int64(out), "{} overflow in round_to", Tag::kName);
+        return Fixed(static_cast<Rep>(out));
+    }
+
+    /// True when this value is a whole multiple of `increment` (> 0).
+    constexpr bool is_multiple_of(Fixed increment) const noexcept {
+        return increment.raw_ > 0 && raw_ % increment.raw_ == 0;
+    }
+
+    friend std::ostream& operator<<(std::ostream& os, Fixed value) {
+        return detail::write_fixed(os, value.raw_);
+    }
+
+private:
+    constexpr explicit Fixed(Rep raw) noexcept : raw_(raw) {}
+
+    Rep raw_ = 0;
+};
+
+struct PriceTag {
+    static constexpr const char* kName = "Price";
+};
+struct QtyTag {
+    static constexpr const char* kName = "Qty";
+};
+struct MoneyTag {
+    static constexpr const char* kName = "Money";
+};
+
+/// Price of one unit of base asset in quote asset, e.g. 57953.86 USDT per BTC.
+using Price = Fixed<PriceTag>;
+/// Quantity of base asset, e.g. 0.00125 BTC.
+using Qty = Fixed<QtyTag>;
+/// Amount of quote asset (cash, notional, P&L, fees), e.g. 72.44 USDT.
+using Money = Fixed<MoneyTag>;
+
+/// Notional price * qty through a 128-bit intermediate, rounded to 10^-8 as asked. Fails with
+/// kOutOfRange when the result does not fit.
+Result<Money> notional(Price price, Qty qty, Round mode);
+
+/// Average price money / qty (qty != 0), rounded to 10^-8 as asked.
+Result<Price> average_price(Money money, Qty qty, Round mode);
+
+}  // namespace ats
+
+template <class Tag>
+struct fmt::formatter<ats::Fixed<Tag>> : fmt::formatter<std::string_view> {
+    template <class Context>
+    auto format(ats::Fixed<Tag> value, Context& ctx) const {
+        char buf[32];
+        const auto n = ats::detail::format_fixed(value.raw(), buf);
+        return fmt::formatter<std::string_view>::format(std::string_view(buf, n), ctx);
+    }
+};

@@ -1,0 +1,285 @@
+#include "ats/core/fixed_point.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <ostream>
+
+namespace ats {
+namespace detail {
+namespace {
+
+constexpr std::int64_t kPow10[] = {
+    1,
+    10,
+    100,
+    1'000,
+    10'000,
+    100'000,
+    1'000'000,
+    10'000'000,
+    100'000'000,
+    1'000'000'000,
+    10'000'000'000,
+    100'000'000'000,
+    1'000'000'000'000,
+    10'000'000'000'000,
+    100'000'000'000'000,
+    1'000'000'000'000'000,
+    10'000'000'000'000'000,
+    100'000'000'000'000'000,
+    1'000'000'000'000'000'000,
+};
+
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+
+tl::unexpected<Error> parse_error(std::string_view what, std::string_view text, const char* why) {
+    return make_error(ErrorCode::kParse, fmt::format("{} '{}': {}", what, text, why));
+}
+
+// General path: any number of digits, optional exponent. Exact or an error.
+Result<std::int64_t> parse_slow(std::string_view text, std::string_view what) {
+    std::size_t i = 0;
+    const std::size_t n = text.size();
+    bool negative = false;
+    if (i < n && (text[i] == '+' || text[i] == '-')) {
+        negative = text[i] == '-';
+        ++i;
+    }
+    Int128 mantissa = 0;
+    int significant = 0;
+    int frac_digits = 0;
+    bool any_digit = false;
+    bool seen_point = false;
+    for (; i < n; ++i) {
+        const char c = text[i];
+        if (is_digit(c)) {
+            any_digit = true;
+            if (seen_point) {
+                ++frac_digits;
+            }
+            if (mantissa != 0 || c != '0') {
+                if (++significant > 36) {
+                    return parse_error(what, text, "too many digits");
+                }
+            }
+            mantissa = mantissa * 10 + (c - '0');
+        } else if (c == '.' && !seen_point) {
+            seen_point = true;
+        } else {
+            break;
+        }
+    }
+    if (!any_digit) {
+        return parse_error(what, text, "not a number");
+    }
+    long exponent = 0;
+    if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        bool exp_negative = false;
+        if (i < n && (text[i] == '+' || text[i] == '-')) {
+            exp_negative = text[i] == '-';
+            ++i;
+        }
+        if (i >= n) {
+            return parse_error(what, text, "exponent has no digits");
+        }
+        for (; i < n && is_digit(text[i]); ++i) {
+            exponent = exponent * 10 + (text[i] - '0');
+            if (exponent > 1000) {
+                return parse_error(what, text, "exponent out of range");
+            }
+        }
+        if (exp_negative) {
+            exponent = -exponent;
+        }
+    }
+    if (i != n) {
+        return parse_error(what, text, "not a number");
+    }
+    // value = mantissa * 10^(exponent - frac_digits); raw = value * 10^8.
+    long shift = exponent - frac_digits + kDecimals;
+    if (mantissa == 0) {
+        return 0;
+    }
+    while (shift < 0) {
+        if (mantissa % 10 != 0) {
+            return parse_error(what, text, "more than 8 decimal places");
+        }
+        mantissa /= 10;
+        ++shift;
+    }
+    while (shift > 0) {
+        mantissa *= 10;
+        --shift;
+        if (mantissa > static_cast<Int128>(INT64_MAX) + 1) {
+            return make_error(
+                ErrorCode::kOutOfRange, fmt::format("{} '{}': out of range", what, text));
+        }
+    }
+    if (negative) {
+        mantissa = -mantissa;
+    }
+    if (!fits_int64(mantissa)) {
+        return make_error(ErrorCode::kOutOfRange, fmt::format("{} '{}': out of range", what, text));
+    }
+    return static_cast<std::int64_t>(mantissa);
+}
+
+}  // namespace
+
+Result<std::int64_t> parse_fixed(std::string_view text, std::string_view what) {
+    // Fast path for the common shape "-123.45678": at most 11 integer digits (the int64 range at
+    // scale 1e8 is about 9.2e10) and at most 8 fractional digits, no exponent.
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    bool negative = false;
+    if (p != end && (*p == '-' || *p == '+')) {
+        negative = *p == '-';
+        ++p;
+    }
+    const char* const int_begin = p;
+    std::uint64_t int_part = 0;
+    while (p != end && is_digit(*p)) {
+        int_part = int_part * 10 + static_cast<std::uint64_t>(*p - '0');
+        ++p;
+    }
+    const auto int_digits = p - int_begin;
+    std::uint64_t frac_part = 0;
+    std::ptrdiff_t frac_digits = 0;
+    if (p != end && *p == '.') {
+        ++p;
+        const char* const frac_begin = p;
+        while (p != end && is_digit(*p)) {
+            frac_part = frac_part * 10 + static_cast<std::uint64_t>(*p - '0');
+            ++p;
+        }
+        frac_digits = p - frac_begin;
+    }
+    if (p == end && int_digits <= 11 && frac_digits <= 8 && int_digits + frac_digits > 0) {
+        const std::uint64_t magnitude =
+            int_part * static_cast<std::uint64_t>(kScale) +
+            frac_part * static_cast<std::uint64_t>(kPow10[kDecimals - frac_digits]);
+        if (magnitude <= static_cast<std::uint64_t>(INT64_MAX)) {
+            const auto value = static_cast<std::int64_t>(magnitude);
+            return negative ? -value : value;
+        }
+    }
+    return parse_slow(text, what);
+}
+
+std::size_t format_fixed(std::int64_t raw, char* buf) noexcept {
+    char* out = buf;
+    std::uint64_t magnitude = 0;
+    if (raw < 0) {
+        *out++ = '-';
+        magnitude = static_cast<std::uint64_t>(-(raw + 1)) + 1;  // safe for INT64_MIN
+    } else {
+        magnitude = static_cast<std::uint64_t>(raw);
+    }
+    const std::uint64_t int_part = magnitude / static_cast<std::uint64_t>(kScale);
+    std::uint64_t frac = magnitude % static_cast<std::uint64_t>(kScale);
+    char tmp[24];
+    int len = 0;
+    std::uint64_t v = int_part;
+    do {
+        tmp[len++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (len > 0) {
+        *out++ = tmp[--len];
+    }
+    if (frac != 0) {
+        *out++ = '.';
+        int digits = kDecimals;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            --digits;
+        }
+        for (int d = digits - 1; d >= 0; --d) {
+            out[d] = static_cast<char>('0' + frac % 10);
+            frac /= 10;
+        }
+        out += digits;
+    }
+    return static_cast<std::size_t>(out - buf);
+}
+
+std::string format_fixed(std::int64_t raw) {
+    char buf[32];
+    return {buf, format_fixed(raw, buf)};
+}
+
+std::ostream& write_fixed(std::ostream& os, std::int64_t raw) {
+    char buf[32];
+    return os.write(buf, static_cast<std::streamsize>(format_fixed(raw, buf)));
+}
+
+Result<std::int64_t> fixed_from_double(double value, Round mode, std::string_view what) {
+    if (!std::isfinite(value)) {
+        return make_error(
+            ErrorCode::kInvalidArgument, fmt::format("{}: {} is not a finite number", what, value));
+    }
+    const double scaled = value * static_cast<double>(kScale);
+    // 9.2e18 is the int64 limit; stay clear of it so the conversion below is defined.
+    if (std::fabs(scaled) >= 9.2e18) {
+        return make_error(
+            ErrorCode::kOutOfRange, fmt::format("{}: {} is out of range", what, value));
+    }
+    double rounded = 0;
+    switch (mode) {
+        case Round::kDown:
+            rounded = std::floor(scaled);
+            break;
+        case Round::kUp:
+            rounded = std::ceil(scaled);
+            break;
+        case Round::kTowardZero:
+            rounded = std::trunc(scaled);
+            break;
+        case Round::kAwayFromZero:
+            rounded = scaled < 0 ? std::floor(scaled) : std::ceil(scaled);
+            break;
+        case Round::kHalfEven:
+            rounded = std::nearbyint(scaled);  // default FP environment rounds ties to even
+            break;
+        case Round::kHalfAwayFromZero:
+            rounded = std::round(scaled);
+            break;
+    }
+    return static_cast<std::int64_t>(rounded);
+}
+
+}  // namespace detail
+
+Result<Money> notional(Price price, Qty qty, Round mode) {
+    const detail::Int128 product = static_cast<detail::Int128>(price.raw()) * qty.raw();
+    const detail::Int128 scaled = detail::div_round(product, kScale, mode);
+    if (!detail::fits_int64(scaled)) {
+        return make_error(
+            ErrorCode::kOutOfRange, fmt::format("notional {} x {} is out of range", price, qty));
+    }
+    return Money::from_raw(static_cast<std::int64_t>(scaled));
+}
+
+Result<Price> average_price(Money money, Qty qty, Round mode) {
+    if (qty.is_zero()) {
+        return make_error(ErrorCode::kInvalidArgument, "average price of zero quantity");
+    }
+    detail::Int128 num = static_cast<detail::Int128>(money.raw()) * kScale;
+    detail::Int128 den = qty.raw();
+    if (den < 0) {
+        num = -num;
+        den = -den;
+    }
+    const detail::Int128 q = detail::div_round(num, den, mode);
+    if (!detail::fits_int64(q)) {
+        return make_error(
+            ErrorCode::kOutOfRange,
+            fmt::format("average price {} / {} is out of range", money, qty));
+    }
+    return Price::from_raw(static_cast<std::int64_t>(q));
+}
+
+}  // namespace ats

@@ -1,0 +1,1109 @@
+#include "ats/data/kline_csv.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <utility>
+
+#include "ats/core/fixed_point.hpp"
+#include "ats/core/symbol.hpp"
+
+namespace ats::data {
+namespace {
+
+constexpr std::size_t kChunkSize = 1U << 20;  // read granularity
+constexpr std::size_t kMaxLine = 1U << 20;  // longer lines are an error, not a reallocation spiral
+constexpr std::size_t kLookahead = 64;      // rows used to infer the interval
+constexpr std::size_t kMaxFields = 64;
+
+// Logical fields a kline file may carry.
+enum Field : std::uint8_t {
+    kOpenTime,
+    kOpen,
+    kHigh,
+    kLow,
+    kClose,
+    kVolume,
+    kCloseTime,
+    kQuoteVolume,
+    kTrades,
+    kTakerBase,
+    kTakerQuote,
+    kFieldCount,
+};
+
+constexpr const char* kBinanceNames[] = {
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "trades",
+    "taker_buy_base_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+};
+
+// Accepted header names per field, in priority order (the first present wins).
+const std::vector<std::vector<std::string_view>>& header_aliases() {
+    static const std::vector<std::vector<std::string_view>> kAliases = {
+        {"open_time_ms",
+         "open_time",
+         "opentime",
+         "timestamp",
+         "time",
+         "date",
+         "datetime",
+         "open_time_utc"},
+        {"open"},
+        {"high"},
+        {"low"},
+        {"close"},
+        {"volume", "base_volume"},
+        {"close_time_ms", "close_time", "closetime"},
+        {"quote_volume", "quote_asset_volume", "quote_av"},
+        {"trades", "count", "number_of_trades", "num_trades", "trade_count"},
+        {"taker_buy_base_volume",
+         "taker_buy_volume",
+         "taker_buy_base_asset_volume",
+         "taker_base_vol",
+         "tb_base_av"},
+        {"taker_buy_quote_volume",
+         "taker_buy_quote_asset_volume",
+         "taker_quote_vol",
+         "tb_quote_av"},
+    };
+    return kAliases;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
+        s = s.substr(1, s.size() - 2);
+    }
+    return s;
+}
+
+bool is_blank(std::string_view line) {
+    return std::all_of(
+        line.begin(), line.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+// Splits on commas into `fields`; returns the number of fields (may exceed kMaxFields, in which
+// case only the first kMaxFields are stored).
+std::size_t split(std::string_view line, std::array<std::string_view, kMaxFields>& fields) {
+    std::size_t n = 0;
+    const char* p = line.data();
+    const char* const end = p + line.size();
+    while (true) {
+        const auto* comma =
+            static_cast<const char*>(std::memchr(p, ',', static_cast<std::size_t>(end - p)));
+        const char* field_end = comma != nullptr ? comma : end;
+        if (n < kMaxFields) {
+            fields[n] = std::string_view(p, static_cast<std::size_t>(field_end - p));
+        }
+        ++n;
+        if (comma == nullptr) {
+            return n;
+        }
+        p = comma + 1;
+    }
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool looks_non_finite(std::string_view s) {
+    const std::string l = lower(s);
+    std::string_view v = l;
+    if (!v.empty() && (v.front() == '+' || v.front() == '-')) {
+        v.remove_prefix(1);
+    }
+    return v == "nan" || v == "inf" || v == "infinity" || v == "1.#inf" || v == "1.#ind";
+}
+
+// Magnitude classes of epoch integers: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
+TimeUnit classify_epoch(std::int64_t v) {
+    if (v < 100'000'000'000LL) {
+        return TimeUnit::kSeconds;
+    }
+    if (v < 100'000'000'000'000LL) {
+        return TimeUnit::kMilliseconds;
+    }
+    if (v < 100'000'000'000'000'000LL) {
+        return TimeUnit::kMicroseconds;
+    }
+    return TimeUnit::kNanoseconds;
+}
+
+struct Row {
+    model::Bar bar;
+    std::size_t line = 0;
+    bool has_close_time = false;
+};
+
+struct Problem {
+    RowIssue issue = RowIssue::kBadNumber;
+    std::string message;
+};
+
+// Reads physical lines from a file through a fixed buffer.
+class LineSource {
+public:
+    LineSource() = default;
+    LineSource(const LineSource&) = delete;
+    LineSource& operator=(const LineSource&) = delete;
+    ~LineSource() {
+        if (file_ != nullptr) {
+            std::fclose(file_);
+        }
+    }
+
+    Status open(const std::string& path) {
+        file_ = std::fopen(path.c_str(), "rb");
+        if (file_ == nullptr) {
+            return make_error(
+                ErrorCode::kIo, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+        }
+        buffer_.resize(kChunkSize);
+        return ok_status();
+    }
+
+    // Next line without its '\n' (a trailing '\r' is kept; trim removes it). False at the end.
+    Result<bool> next(std::string_view& line) {
+        while (true) {
+            const auto* nl =
+                static_cast<const char*>(std::memchr(buffer_.data() + begin_, '\n', end_ - begin_));
+            if (nl != nullptr) {
+                const auto len = static_cast<std::size_t>(nl - (buffer_.data() + begin_));
+                line = std::string_view(buffer_.data() + begin_, len);
+                begin_ += len + 1;
+                ++line_no_;
+                return true;
+            }
+            if (eof_) {
+                if (begin_ == end_) {
+                    return false;
+                }
+                line = std::string_view(buffer_.data() + begin_, end_ - begin_);
+                begin_ = end_;
+                ++line_no_;
+                return true;
+            }
+            if (auto filled = fill(); !filled) {
+                return tl::unexpected(filled.error());
+            }
+        }
+    }
+
+    std::size_t line_no() const noexcept { return line_no_; }
+
+private:
+    Status fill() {
+        if (begin_ > 0) {
+            std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        if (end_ == buffer_.size()) {
+            if (buffer_.size() >= kMaxLine + kChunkSize) {
+                return make_error(
+                    ErrorCode::kParse,
+                    fmt::format("line {} is longer than {} bytes", line_no_ + 1, kMaxLine));
+            }
+            buffer_.resize(buffer_.size() + kChunkSize);
+        }
+        const std::size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_);
+        if (got == 0) {
+            if (std::ferror(file_) != 0) {
+                return make_error(
+                    ErrorCode::kIo, fmt::format("read error: {}", std::strerror(errno)));
+            }
+            eof_ = true;
+        }
+        end_ += got;
+        return ok_status();
+    }
+
+    std::FILE* file_ = nullptr;
+    std::vector<char> buffer_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    std::size_t line_no_ = 0;
+    bool eof_ = false;
+};
+
+}  // namespace
+
+std::string_view to_string(BadRowPolicy policy) noexcept {
+    switch (policy) {
+        case BadRowPolicy::kStrict:
+            return "strict";
+        case BadRowPolicy::kSkip:
+            return "skip";
+        case BadRowPolicy::kRepair:
+            return "repair";
+    }
+    return "unknown";
+}
+
+Result<BadRowPolicy> parse_policy(std::string_view text) {
+    if (text == "strict") {
+        return BadRowPolicy::kStrict;
+    }
+    if (text == "skip") {
+        return BadRowPolicy::kSkip;
+    }
+    if (text == "repair") {
+        return BadRowPolicy::kRepair;
+    }
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("policy '{}': expected strict, skip or repair", text));
+}
+
+std::string_view to_string(RowIssue issue) noexcept {
+    switch (issue) {
+        case RowIssue::kWrongColumnCount:
+            return "wrong_column_count";
+        case RowIssue::kTruncatedRow:
+            return "truncated_row";
+        case RowIssue::kBadNumber:
+            return "bad_number";
+        case RowIssue::kNonFinite:
+            return "non_finite";
+        case RowIssue::kBadTimestamp:
+            return "bad_timestamp";
+        case RowIssue::kTimeUnitMismatch:
+            return "time_unit_mismatch";
+        case RowIssue::kNonPositivePrice:
+            return "non_positive_price";
+        case RowIssue::kNegativeVolume:
+            return "negative_volume";
+        case RowIssue::kOhlcInconsistent:
+            return "ohlc_inconsistent";
+        case RowIssue::kBadCloseTime:
+            return "bad_close_time";
+        case RowIssue::kDuplicate:
+            return "duplicate";
+        case RowIssue::kConflictingDuplicate:
+            return "conflicting_duplicate";
+        case RowIssue::kOutOfOrder:
+            return "out_of_order";
+        case RowIssue::kMisaligned:
+            return "misaligned";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(TimeUnit unit) noexcept {
+    switch (unit) {
+        case TimeUnit::kSeconds:
+            return "s";
+        case TimeUnit::kMilliseconds:
+            return "ms";
+        case TimeUnit::kMicroseconds:
+            return "us";
+        case TimeUnit::kNanoseconds:
+            return "ns";
+        case TimeUnit::kIso8601:
+            return "iso8601";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(CsvLayout layout) noexcept {
+    return layout == CsvLayout::kBinance ? "binance" : "header";
+}
+
+std::size_t KlineCsvReport::bad_row_total() const noexcept {
+    std::size_t total = 0;
+    for (const auto n : bad_rows) {
+        total += n;
+    }
+    return total;
+}
+
+struct KlineCsvReader::Impl {
+    KlineCsvOptions options;
+    KlineCsvReport report;
+    LineSource source;
+    std::array<int, kFieldCount> column{};  // field -> column index, -1 when absent
+    std::size_t column_count = 0;
+    bool unit_known = false;
+    bool sequence = true;  // false: the bulk repair load orders rows itself
+    std::deque<Row> lookahead;
+    std::optional<Error> pending_error;  // strict error met while looking ahead
+    std::optional<Error> failed;
+    std::array<std::size_t, kRowIssueCount> examples_kept{};
+    std::array<std::string_view, kMaxFields> fields{};
+    // Sequencing state.
+    std::optional<model::Bar> prev;
+    std::optional<Timestamp> grid_origin;
+    model::GapLedger gaps;
+
+    Error row_error(std::size_t line, const Problem& p) const {
+        return Error{ErrorCode::kParse, fmt::format("{}:{}: {}", report.path, line, p.message)};
+    }
+
+    void note(std::size_t line, const Problem& p) {
+        const auto k = static_cast<std::size_t>(p.issue);
+        ++report.bad_rows[k];
+        if (examples_kept[k] < options.examples_per_issue) {
+            ++examples_kept[k];
+            report.examples.push_back(RowProblem{line, p.issue, p.message});
+        }
+    }
+
+    std::string column_name(Field f) const {
+        const auto idx = static_cast<std::size_t>(column[f]);
+        return idx < report.columns.size() ? report.columns[idx] : std::string(kBinanceNames[f]);
+    }
+
+    bool parse_time(std::string_view text, Field f, Timestamp& out, Problem& problem) {
+        if (all_digits(text)) {
+            std::int64_t v = 0;
+            const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc()) {
+                problem = {
+                    RowIssue::kBadTimestamp,
+                    fmt::format("column '{}': '{}' is out of range", column_name(f), text)};
+                return false;
+            }
+            const TimeUnit unit = classify_epoch(v);
+            if (!unit_known) {
+                report.time_unit = unit;
+                unit_known = true;
+            } else if (unit != report.time_unit) {
+                problem = {
+                    RowIssue::kTimeUnitMismatch,
+                    fmt::format(
+                        "column '{}': '{}' looks like epoch {} but the file uses {}",
+                        column_name(f),
+                        text,
+                        to_string(unit),
+                        to_string(report.time_unit))};
+                return false;
+            }
+            std::int64_t factor = 1;
+            switch (unit) {
+                case TimeUnit::kSeconds:
+                    factor = 1'000'000'000;
+                    break;
+                case TimeUnit::kMilliseconds:
+                    factor = 1'000'000;
+                    break;
+                case TimeUnit::kMicroseconds:
+                    factor = 1'000;
+                    break;
+                case TimeUnit::kNanoseconds:
+                case TimeUnit::kIso8601:
+                    break;
+            }
+            std::int64_t ns = 0;
+            if (__builtin_mul_overflow(v, factor, &ns)) {
+                problem = {
+                    RowIssue::kBadTimestamp,
+                    fmt::format(
+                        "column '{}': '{}' is beyond year 2262 in {}",
+                        column_name(f),
+                        text,
+                        to_string(unit))};
+                return false;
+            }
+            out = Timestamp::from_unix_ns(ns);
+            return true;
+        }
+        auto iso = Timestamp::parse_iso8601(text);
+        if (!iso) {
+            problem = {
+                RowIssue::kBadTimestamp,
+                fmt::format(
+                    "column '{}': '{}' is neither epoch s/ms/us/ns nor ISO-8601",
+                    column_name(f),
+                    text)};
+            return false;
+        }
+        if (!unit_known) {
+            report.time_unit = TimeUnit::kIso8601;
+            unit_known = true;
+        } else if (report.time_unit != TimeUnit::kIso8601) {
+            problem = {
+                RowIssue::kTimeUnitMismatch,
+                fmt::format(
+                    "column '{}': '{}' is ISO-8601 but the file uses epoch {}",
+                    column_name(f),
+                    text,
+                    to_string(report.time_unit))};
+            return false;
+        }
+        out = *iso;
+        return true;
+    }
+
+    bool parse_raw(std::string_view text, Field f, std::int64_t& raw, Problem& problem) const {
+        auto parsed = detail::parse_fixed(text, "value");
+        if (parsed) {
+            raw = *parsed;
+            return true;
+        }
+        if (looks_non_finite(text)) {
+            problem = {
+                RowIssue::kNonFinite,
+                fmt::format("column '{}': '{}' is not a finite number", column_name(f), text)};
+        } else if (text.empty()) {
+            problem = {RowIssue::kBadNumber, fmt::format("column '{}': empty", column_name(f))};
+        } else {
+            problem = {
+                RowIssue::kBadNumber,
+                fmt::format(
+                    "column '{}': '{}' is not a decimal number with at most 8 decimals",
+                    column_name(f),
+                    text)};
+        }
+        return false;
+    }
+
+    // Parses one non-blank line into a row; false with `problem` set when the row is bad.
+    bool parse_line(std::string_view line, Row& row, Problem& problem) {
+        const std::size_t n = split(line, fields);
+        if (n != column_count) {
+            problem = {
+                n < column_count ? RowIssue::kTruncatedRow : RowIssue::kWrongColumnCount,
+                fmt::format("expected {} columns, found {}", column_count, n)};
+            return false;
+        }
+        auto field = [this](Field f) {
+            return trim(fields[static_cast<std::size_t>(column[f])]);
+        };
+        model::Bar& b = row.bar;
+        if (!parse_time(field(kOpenTime), kOpenTime, b.open_time, problem)) {
+            return false;
+        }
+        std::int64_t raw[kFieldCount] = {};
+        for (const Field f : {kOpen, kHigh, kLow, kClose, kVolume}) {
+            if (!parse_raw(field(f), f, raw[f], problem)) {
+                return false;
+            }
+        }
+        b.open = Price::from_raw(raw[kOpen]);
+        b.high = Price::from_raw(raw[kHigh]);
+        b.low = Price::from_raw(raw[kLow]);
+        b.close = Price::from_raw(raw[kClose]);
+        b.volume = Qty::from_raw(raw[kVolume]);
+        row.has_close_time = column[kCloseTime] >= 0;
+        if (row.has_close_time) {
+            if (!parse_time(field(kCloseTime), kCloseTime, b.close_time, problem)) {
+                return false;
+            }
+            if (b.close_time < b.open_time) {
+                problem = {
+                    RowIssue::kBadCloseTime,
+                    fmt::format(
+                        "column '{}': close time {} is before open time {}",
+                        column_name(kCloseTime),
+                        b.close_time,
+                        b.open_time)};
+                return false;
+            }
+        }
+        b.quote_volume.reset();
+        b.trade_count.reset();
+        b.taker_buy_base_volume.reset();
+        b.taker_buy_quote_volume.reset();
+        if (column[kQuoteVolume] >= 0) {
+            if (!parse_raw(field(kQuoteVolume), kQuoteVolume, raw[kQuoteVolume], problem)) {
+                return false;
+            }
+            b.quote_volume = Money::from_raw(raw[kQuoteVolume]);
+        }
+        if (column[kTrades] >= 0) {
+            const auto text = field(kTrades);
+            std::int64_t count = 0;
+            const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+            if (ec != std::errc() || ptr != text.data() + text.size()) {
+                // Accept integral decimals such as "2382.0" (pandas writes counts as floats).
+                if (!parse_raw(text, kTrades, raw[kTrades], problem)) {
+                    return false;
+                }
+                if (raw[kTrades] % kScale != 0) {
+                    problem = {
+                        RowIssue::kBadNumber,
+                        fmt::format(
+                            "column '{}': '{}' is not a whole number", column_name(kTrades), text)};
+                    return false;
+                }
+                count = raw[kTrades] / kScale;
+            }
+            b.trade_count = count;
+        }
+        if (column[kTakerBase] >= 0 && column[kTakerQuote] >= 0) {
+            if (!parse_raw(field(kTakerBase), kTakerBase, raw[kTakerBase], problem) ||
+                !parse_raw(field(kTakerQuote), kTakerQuote, raw[kTakerQuote], problem)) {
+                return false;
+            }
+            b.taker_buy_base_volume = Qty::from_raw(raw[kTakerBase]);
+            b.taker_buy_quote_volume = Money::from_raw(raw[kTakerQuote]);
+        }
+        return validate_values(b, problem);
+    }
+
+    bool validate_values(const model::Bar& b, Problem& problem) const {
+        for (const Field f : {kOpen, kHigh, kLow, kClose}) {
+            const Price p = f == kOpen ? b.open : f == kHigh ? b.high : f == kLow ? b.low : b.close;
+            if (!p.is_positive()) {
+                problem = {
+                    RowIssue::kNonPositivePrice,
+                    fmt::format("column '{}': price {} is not positive", column_name(f), p)};
+                return false;
+            }
+        }
+        const bool negative_volume =
+            b.volume.is_negative() || (b.quote_volume && b.quote_volume->is_negative()) ||
+            (b.trade_count && *b.trade_count < 0) ||
+            (b.taker_buy_base_volume && b.taker_buy_base_volume->is_negative()) ||
+            (b.taker_buy_quote_volume && b.taker_buy_quote_volume->is_negative());
+        if (negative_volume) {
+            problem = {RowIssue::kNegativeVolume, "a volume or the trade count is negative"};
+            return false;
+        }
+        if (b.high < std::max(b.open, b.close)) {
+            problem = {
+                RowIssue::kOhlcInconsistent,
+                fmt::format(
+                    "column '{}': high {} is below max(open {}, close {})",
+                    column_name(kHigh),
+                    b.high,
+                    b.open,
+                    b.close)};
+            return false;
+        }
+        if (b.low > std::min(b.open, b.close)) {
+            problem = {
+                RowIssue::kOhlcInconsistent,
+                fmt::format(
+                    "column '{}': low {} is above min(open {}, close {})",
+                    column_name(kLow),
+                    b.low,
+                    b.open,
+                    b.close)};
+            return false;
+        }
+        return true;
+    }
+
+    enum class ReadOutcome : std::uint8_t { kRow, kBad, kEnd };
+
+    // Next non-blank line parsed into `row`. I/O failures are returned as errors.
+    Result<ReadOutcome> read_row(Row& row, Problem& problem) {
+        std::string_view line;
+        while (true) {
+            auto got = source.next(line);
+            if (!got) {
+                return tl::unexpected(Error{
+                    got.error().code, fmt::format("{}: {}", report.path, got.error().message)});
+            }
+            if (!*got) {
+                return ReadOutcome::kEnd;
+            }
+            ++report.lines;
+            if (is_blank(line)) {
+                ++report.blank_lines;
+                continue;
+            }
+            row.line = source.line_no();
+            return parse_line(line, row, problem) ? ReadOutcome::kRow : ReadOutcome::kBad;
+        }
+    }
+
+    // Handles a row-level problem under the policy: an error, or counted and skipped.
+    std::optional<Error> on_bad_row(std::size_t line, const Problem& problem) {
+        if (options.policy == BadRowPolicy::kSkip) {
+            note(line, problem);
+            return std::nullopt;
+        }
+        return row_error(line, problem);
+    }
+
+    void fill_close_time(Row& row) const {
+        if (!row.has_close_time) {
+            const Duration ms = Duration::from_ms(1);
+            row.bar.close_time =
+                report.interval > ms ? row.bar.open_time + report.interval - ms : row.bar.open_time;
+        }
+    }
+
+    enum class SeqOutcome : std::uint8_t { kAccept, kDrop };
+
+    // Order, duplicate, alignment and gap checks against the previous accepted bar.
+    Result<SeqOutcome> sequence_row(Row& row) {
+        fill_close_time(row);
+        const model::Bar& b = row.bar;
+        std::optional<Problem> problem;
+        if (prev) {
+            if (b.open_time == prev->open_time) {
+                if (b == *prev) {
+                    if (options.policy == BadRowPolicy::kRepair) {
+                        ++report.duplicates_dropped;
+                        return SeqOutcome::kDrop;
+                    }
+                    problem = Problem{
+                        RowIssue::kDuplicate,
+                        fmt::format("duplicate of the previous row (open time {})", b.open_time)};
+                } else {
+                    problem = Problem{
+                        RowIssue::kConflictingDuplicate,
+                        fmt::format("open time {} repeats with different values", b.open_time)};
+                }
+            } else if (b.open_time < prev->open_time) {
+                problem = Problem{
+                    RowIssue::kOutOfOrder,
+                    fmt::format(
+                        "open time {} is before the previous row's {}",
+                        b.open_time,
+                        prev->open_time)};
+            }
+        }
+        const Duration interval = report.interval;
+        if (!problem && interval > Duration{} && grid_origin &&
+            (b.open_time - *grid_origin) % interval != Duration{}) {
+            problem = Problem{
+                RowIssue::kMisaligned,
+                fmt::format("open time {} is off the {} grid", b.open_time, interval)};
+        }
+        if (problem) {
+            if (options.policy == BadRowPolicy::kSkip) {
+                note(row.line, *problem);
+                return SeqOutcome::kDrop;
+            }
+            return tl::unexpected(row_error(row.line, *problem));
+        }
+        if (prev && interval > Duration{}) {
+            const std::int64_t steps = (b.open_time - prev->open_time) / interval;
+            if (steps > 1) {
+                gaps.record(prev->open_time + interval, steps - 1);
+            }
+        }
+        if (!grid_origin) {
+            grid_origin = b.open_time;
+        }
+        prev = b;
+        return SeqOutcome::kAccept;
+    }
+
+    Status read_header() {
+        std::string_view line;
+        while (true) {
+            auto got = source.next(line);
+            if (!got) {
+                return tl::unexpected(got.error());
+            }
+            if (!*got) {
+                return make_error(ErrorCode::kParse, fmt::format("{}: no data rows", report.path));
+            }
+            ++report.lines;
+            if (report.lines == 1 && line.size() >= 3 && line.substr(0, 3) == "\xEF\xBB\xBF") {
+                line.remove_prefix(3);
+            }
+            if (!is_blank(line)) {
+                break;
+            }
+            ++report.blank_lines;
+        }
+        const std::size_t n = split(line, fields);
+        if (n > kMaxFields) {
+            return make_error(
+                ErrorCode::kParse,
+                fmt::format(
+                    "{}:{}: {} columns, at most {} supported",
+                    report.path,
+                    source.line_no(),
+                    n,
+                    kMaxFields));
+        }
+        column.fill(-1);
+        column_count = n;
+        const std::string_view first = trim(fields[0]);
+        Problem problem;
+        const bool first_is_time = all_digits(first) || Timestamp::parse_iso8601(first).has_value();
+        if (first_is_time) {
+            // No header: Binance kline columns by position.
+            report.layout = CsvLayout::kBinance;
+            if (n < 6 || n > 12) {
+                return make_error(
+                    ErrorCode::kParse,
+                    fmt::format(
+                        "{}:{}: a file without header must have Binance kline columns (6 to 12), "
+                        "found {}",
+                        report.path,
+                        source.line_no(),
+                        n));
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                report.columns.emplace_back(kBinanceNames[i]);
+                if (i < kFieldCount) {
+                    column[i] = static_cast<int>(i);
+                }
+            }
+            if (n < 11) {
+                column[kTakerBase] = -1;
+                column[kTakerQuote] = -1;
+            }
+            // The first line is data: parse it now and queue it.
+            Row row;
+            row.line = source.line_no();
+            if (parse_line(line, row, problem)) {
+                lookahead.push_back(row);
+            } else if (auto err = on_bad_row(row.line, problem)) {
+                pending_error = *err;
+            }
+            return ok_status();
+        }
+        report.layout = CsvLayout::kHeader;
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < n; ++i) {
+            report.columns.emplace_back(trim(fields[i]));
+            names.push_back(lower(trim(fields[i])));
+        }
+        const auto& aliases = header_aliases();
+        for (std::size_t f = 0; f < kFieldCount; ++f) {
+            for (const auto alias : aliases[f]) {
+                const auto it = std::find(names.begin(), names.end(), alias);
+                if (it != names.end()) {
+                    column[f] = static_cast<int>(it - names.begin());
+                    break;
+                }
+            }
+        }
+        std::vector<std::string_view> missing;
+        for (const Field f : {kOpenTime, kOpen, kHigh, kLow, kClose, kVolume}) {
+            if (column[f] < 0) {
+                missing.emplace_back(
+                    f == kOpenTime ? "open_time_ms/open_time/timestamp/time/date"
+                                   : kBinanceNames[f]);
+            }
+        }
+        if (!missing.empty()) {
+            return make_error(
+                ErrorCode::kParse,
+                fmt::format(
+                    "{}:{}: header lacks required column(s) {} (found: {})",
+                    report.path,
+                    source.line_no(),
+                    fmt::join(missing, ", "),
+                    fmt::join(report.columns, ",")));
+        }
+        if ((column[kTakerBase] >= 0) != (column[kTakerQuote] >= 0)) {
+            column[kTakerBase] = -1;
+            column[kTakerQuote] = -1;
+        }
+        return ok_status();
+    }
+
+    // Fills the look-ahead and infers the interval from the most common positive step.
+    Status prime() {
+        Row row;
+        Problem problem;
+        while (!pending_error && lookahead.size() < kLookahead) {
+            auto outcome = read_row(row, problem);
+            if (!outcome) {
+                return tl::unexpected(outcome.error());
+            }
+            if (*outcome == ReadOutcome::kEnd) {
+                break;
+            }
+            if (*outcome == ReadOutcome::kBad) {
+                if (auto err = on_bad_row(row.line, problem)) {
+                    pending_error = *err;
+                }
+                continue;
+            }
+            lookahead.push_back(row);
+        }
+        if (options.interval) {
+            report.interval = *options.interval;
+        } else {
+            std::map<std::int64_t, std::size_t> steps;
+            for (std::size_t i = 1; i < lookahead.size(); ++i) {
+                const Duration d = lookahead[i].bar.open_time - lookahead[i - 1].bar.open_time;
+                if (d > Duration{}) {
+                    ++steps[d.ns()];
+                }
+            }
+            const auto best = std::max_element(
+                steps.begin(), steps.end(), [](auto& a, auto& b) { return a.second < b.second; });
+            if (best != steps.end()) {
+                report.interval = Duration::from_ns(best->first);
+                report.interval_inferred = true;
+            }
+        }
+        gaps = model::GapLedger(report.interval);
+        return ok_status();
+    }
+
+    Result<bool> next(model::Bar& out) {
+        if (failed) {
+            return tl::unexpected(*failed);
+        }
+        Problem problem;
+        while (true) {
+            Row row;
+            if (!lookahead.empty()) {
+                row = lookahead.front();
+                lookahead.pop_front();
+            } else if (pending_error) {
+                failed = pending_error;
+                return tl::unexpected(*failed);
+            } else {
+                auto outcome = read_row(row, problem);
+                if (!outcome) {
+                    failed = outcome.error();
+                    return tl::unexpected(*failed);
+                }
+                if (*outcome == ReadOutcome::kEnd) {
+                    return false;
+                }
+                if (*outcome == ReadOutcome::kBad) {
+                    if (auto err = on_bad_row(row.line, problem)) {
+                        failed = *err;
+                        return tl::unexpected(*failed);
+                    }
+                    continue;
+                }
+            }
+            if (!sequence) {
+                fill_close_time(row);
+                out = row.bar;
+                last_line = row.line;
+                return true;
+            }
+            auto seq = sequence_row(row);
+            if (!seq) {
+                failed = seq.error();
+                return tl::unexpected(*failed);
+            }
+            if (*seq == SeqOutcome::kAccept) {
+                ++report.rows;
+                out = row.bar;
+                return true;
+            }
+        }
+    }
+
+    std::size_t last_line = 0;  // line of the last row returned when not sequencing
+};
+
+KlineCsvReader::KlineCsvReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+KlineCsvReader::KlineCsvReader(KlineCsvReader&&) noexcept = default;
+KlineCsvReader& KlineCsvReader::operator=(KlineCsvReader&&) noexcept = default;
+KlineCsvReader::~KlineCsvReader() = default;
+
+Result<KlineCsvReader> KlineCsvReader::open(
+    const std::string& path, const KlineCsvOptions& options) {
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    impl->report.path = path;
+    if (options.interval && *options.interval <= Duration{}) {
+        return make_error(ErrorCode::kInvalidArgument, "interval must be positive");
+    }
+    if (auto s = impl->source.open(path); !s) {
+        return tl::unexpected(s.error());
+    }
+    if (auto s = impl->read_header(); !s) {
+        return tl::unexpected(s.error());
+    }
+    if (auto s = impl->prime(); !s) {
+        return tl::unexpected(s.error());
+    }
+    return KlineCsvReader(std::move(impl));
+}
+
+Result<bool> KlineCsvReader::next(model::Bar& out) {
+    return impl_->next(out);
+}
+const KlineCsvReport& KlineCsvReader::report() const noexcept {
+    return impl_->report;
+}
+const model::GapLedger& KlineCsvReader::gaps() const noexcept {
+    return impl_->gaps;
+}
+bool KlineCsvReader::has_quote_volume() const noexcept {
+    return impl_->column[kQuoteVolume] >= 0;
+}
+bool KlineCsvReader::has_trade_count() const noexcept {
+    return impl_->column[kTrades] >= 0;
+}
+bool KlineCsvReader::has_taker_buy_volumes() const noexcept {
+    return impl_->column[kTakerBase] >= 0;
+}
+
+namespace {
+
+std::optional<Symbol> symbol_from_path(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    const std::string_view name = slash == std::string::npos
+                                      ? std::string_view(path)
+                                      : std::string_view(path).substr(slash + 1);
+    const auto sep = name.find_first_of("_-.");
+    if (sep == std::string_view::npos) {
+        return std::nullopt;
+    }
+    auto symbol = Symbol::parse(name.substr(0, sep));
+    return symbol ? std::optional<Symbol>(*symbol) : std::nullopt;
+}
+
+}  // namespace
+
+Result<LoadedBars> load_klines_csv(const std::string& path, const KlineCsvOptions& options) {
+    auto reader = KlineCsvReader::open(path, options);
+    if (!reader) {
+        return tl::unexpected(reader.error());
+    }
+    KlineCsvReader::Impl& impl = *reader->impl_;
+    LoadedBars loaded{model::BarSeries(impl.report.interval, symbol_from_path(path)), {}};
+    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+        std::fseek(f, 0, SEEK_END);
+        const long size = std::ftell(f);
+        std::fclose(f);
+        // About 40 bytes per row at the least; reserving avoids regrowth on big files.
+        if (size > 0) {
+            loaded.series.reserve(static_cast<std::size_t>(size) / 40 + 16);
+        }
+    }
+    model::Bar bar;
+    if (options.policy != BadRowPolicy::kRepair) {
+        while (true) {
+            auto got = reader->next(bar);
+            if (!got) {
+                return tl::unexpected(got.error());
+            }
+            if (!*got) {
+                break;
+            }
+            loaded.series.push_back(bar);
+        }
+        for (const auto& g : impl.gaps.gaps()) {
+            loaded.series.gaps().record(g.first, g.bars);
+        }
+        loaded.report = impl.report;
+        return loaded;
+    }
+    // Repair: read everything, order it by time (stable, so duplicates keep file order), then
+    // apply the same sequencing rules as the streaming reader.
+    impl.sequence = false;
+    std::vector<Row> rows;
+    while (true) {
+        auto got = reader->next(bar);
+        if (!got) {
+            return tl::unexpected(got.error());
+        }
+        if (!*got) {
+            break;
+        }
+        rows.push_back(Row{bar, impl.last_line, true});
+    }
+    Timestamp high_water = Timestamp::from_unix_ns(INT64_MIN);
+    for (const auto& r : rows) {
+        if (r.bar.open_time < high_water) {
+            ++impl.report.rows_reordered;
+        }
+        high_water = std::max(high_water, r.bar.open_time);
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+        return a.bar.open_time < b.bar.open_time;
+    });
+    for (auto& r : rows) {
+        auto seq = impl.sequence_row(r);
+        if (!seq) {
+            return tl::unexpected(seq.error());
+        }
+        if (*seq == KlineCsvReader::Impl::SeqOutcome::kAccept) {
+            ++impl.report.rows;
+            loaded.series.push_back(r.bar);
+        }
+    }
+    for (const auto& g : impl.gaps.gaps()) {
+        loaded.series.gaps().record(g.first, g.bars);
+    }
+    loaded.report = impl.report;
+    return loaded;
+}
+
+Status write_klines_csv(const model::BarSeries& series, const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr) {
+        return make_error(
+            ErrorCode::kIo, fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    }
+    std::string out = "open_time_ms,open,high,low,close,volume,close_time_ms";
+    if (series.has_quote_volume()) {
+        out += ",quote_volume";
+    }
+    if (series.has_trade_count()) {
+        out += ",trades";
+    }
+    if (series.has_taker_buy_volumes()) {
+        out += ",taker_buy_base_volume,taker_buy_quote_volume";
+    }
+    out += '\n';
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        fmt::format_to(
+            std::back_inserter(out),
+            "{},{},{},{},{},{},{}",
+            series.open_time()[i].unix_ms(),
+            series.open()[i],
+            series.high()[i],
+            series.low()[i],
+            series.close()[i],
+            series.volume()[i],
+            series.close_time()[i].unix_ms());
+        if (series.has_quote_volume()) {
+            fmt::format_to(std::back_inserter(out), ",{}", series.quote_volume()[i]);
+        }
+        if (series.has_trade_count()) {
+            fmt::format_to(std::back_inserter(out), ",{}", series.trade_count()[i]);
+        }
+        if (series.has_taker_buy_volumes()) {
+            fmt::format_to(
+                std::back_inserter(out),
+                ",{},{}",
+                series.taker_buy_base_volume()[i],
+                series.taker_buy_quote_volume()[i]);
+        }
+        out += '\n';
+        if (out.size() > kChunkSize) {
+            std::fwrite(out.data(), 1, out.size(), f);
+            out.clear();
+        }
+    }
+    std::fwrite(out.data(), 1, out.size(), f);
+    const bool failed = std::ferror(f) != 0;
+    if (std::fclose(f) != 0 || failed) {
+        return make_error(ErrorCode::kIo, fmt::format("{}: write failed", path));
+    }
+    return ok_status();
+}
+
+}  // namespace ats::data

@@ -1,0 +1,98 @@
+#include "ats/model/bar_series.hpp"
+
+#include "ats/core/check.hpp"
+
+namespace ats::model {
+
+Bar BarSeries::bar(std::size_t i) const {
+    ATS_CHECK(i < size(), "bar index {} out of range (size {})", i, size());
+    Bar b{
+        open_time_[i],
+        close_time_[i],
+        open_[i],
+        high_[i],
+        low_[i],
+        close_[i],
+        volume_[i],
+        std::nullopt,
+        std::nullopt,
+        std::nullopt,
+        std::nullopt};
+    if (has_quote_volume_) {
+        b.quote_volume = quote_volume_[i];
+    }
+    if (has_trade_count_) {
+        b.trade_count = trade_count_[i];
+    }
+    if (has_taker_buy_) {
+        b.taker_buy_base_volume = taker_buy_base_[i];
+        b.taker_buy_quote_volume = taker_buy_quote_[i];
+    }
+    return b;
+}
+
+void BarSeries::reserve(std::size_t n) {
+    open_time_.reserve(n);
+    close_time_.reserve(n);
+    open_.reserve(n);
+    high_.reserve(n);
+    low_.reserve(n);
+    close_.reserve(n);
+    volume_.reserve(n);
+    if (has_quote_volume_) {
+        quote_volume_.reserve(n);
+    }
+    if (has_trade_count_) {
+        trade_count_.reserve(n);
+    }
+    if (has_taker_buy_) {
+        taker_buy_base_.reserve(n);
+        taker_buy_quote_.reserve(n);
+    }
+}
+
+void BarSeries::push_back(const Bar& b) {
+    const bool taker = b.taker_buy_base_volume.has_value() && b.taker_buy_quote_volume.has_value();
+    if (empty()) {
+        has_quote_volume_ = b.quote_volume.has_value();
+        has_trade_count_ = b.trade_count.has_value();
+        has_taker_buy_ = taker;
+        reserve(open_time_.capacity());
+    } else {
+        ATS_CHECK(
+            b.open_time > open_time_.back(),
+            "bar at {} does not follow {}",
+            b.open_time,
+            open_time_.back());
+        ATS_CHECK(
+            has_quote_volume_ == b.quote_volume.has_value() &&
+                has_trade_count_ == b.trade_count.has_value() && has_taker_buy_ == taker,
+            "bar at {} has a different set of optional columns",
+            b.open_time);
+    }
+    open_time_.push_back(b.open_time);
+    close_time_.push_back(b.close_time);
+    open_.push_back(b.open);
+    high_.push_back(b.high);
+    low_.push_back(b.low);
+    close_.push_back(b.close);
+    volume_.push_back(b.volume);
+    if (has_quote_volume_) {
+        quote_volume_.push_back(*b.quote_volume);
+    }
+    if (has_trade_count_) {
+        trade_count_.push_back(*b.trade_count);
+    }
+    if (has_taker_buy_) {
+        taker_buy_base_.push_back(*b.taker_buy_base_volume);
+        taker_buy_quote_.push_back(*b.taker_buy_quote_volume);
+    }
+}
+
+void BarSeries::set_interval(Duration interval) {
+    ATS_CHECK(gaps_.empty(), "interval changed after gaps were recorded");
+    interval_ = interval;
+    gaps_ = GapLedger(interval);
+}
+
+}  // namespace ats::model
