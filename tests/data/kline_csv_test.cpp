@@ -2,8 +2,10 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "temp_file.hpp"
 
@@ -340,6 +342,71 @@ TEST(KlineCsvTest, WriterRoundTrips) {
         b.close_time = a.close_time;
         EXPECT_EQ(a, b);
     }
+}
+
+TEST(KlineCsvTest, FastAndGeneralParsersAgree) {
+    // The same bars written plainly (fast path) and with quotes, spaces, exponents, CRLF and
+    // integral float counts (general path) must load identically.
+    const std::string plain =
+        "open_time,open,high,low,close,volume,close_time,quote_volume,trades\n"
+        "1700000000000,37000.5,37010,36990.25,37005,12.5,1700000059999,462500.1,120\n"
+        "1700000060000,37005,37020,37000,37015.75,0.00000001,1700000119999,0.00037,1\n";
+    const std::string fancy =
+        "open_time,open,high,low,close,volume,close_time,quote_volume,trades\r\n"
+        "\"1700000000000\", 37000.50 "
+        ",3.701e4,36990.25,37005,1.25e1,1700000059999,462500.1,120.0\r\n"
+        "1700000060000,+37005,37020,37000,37015.75,1e-8,1700000119999,0.00037,1\r\n";
+    TempFile a(plain);
+    TempFile b(fancy);
+    auto x = load_klines_csv(a.path(), {});
+    auto y = load_klines_csv(b.path(), {});
+    ASSERT_TRUE(x) << x.error().message;
+    ASSERT_TRUE(y) << y.error().message;
+    ASSERT_EQ(x->series.size(), 2U);
+    ASSERT_EQ(y->series.size(), 2U);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(x->series.bar(i), y->series.bar(i)) << i;
+    }
+}
+
+TEST(KlineCsvTest, ReadsNanosecondEpochs) {
+    TempFile f(
+        std::string(kHeader) +
+        "1700000000000000000,1,2,0.5,1.5,10\n1700000060000000000,1,2,0.5,1.5,10\n");
+    auto loaded = load_klines_csv(f.path(), {});
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->report.time_unit, TimeUnit::kNanoseconds);
+    EXPECT_EQ(loaded->series.open_time()[1], Timestamp::from_unix_seconds(1700000060));
+}
+
+TEST(KlineCsvTest, RejectsOverlongLines) {
+    TempFile f(
+        std::string(kHeader) + "1700000000000,1,2,0.5,1.5,10\n" + std::string(2U << 20, '9') +
+        "\n");
+    auto loaded = load_klines_csv(f.path(), {});
+    ASSERT_FALSE(loaded);
+    EXPECT_NE(loaded.error().message.find("longer than"), std::string::npos);
+}
+
+TEST(KlineCsvTest, ReadsFromPipe) {
+    // A FIFO cannot be memory-mapped: this exercises the buffered read path.
+    TempFile placeholder("", "unused");
+    const std::string fifo = placeholder.path() + ".fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::string body = kHeader;
+    for (int i = 0; i < 50'000; ++i) {
+        body += std::to_string(1700000000000LL + 60000LL * i) + ",1,2,0.5,1.5,10\n";
+    }
+    std::thread writer([&] {
+        std::ofstream out(fifo, std::ios::binary);
+        out << body;
+    });
+    auto loaded = load_klines_csv(fifo, {});
+    writer.join();
+    ::unlink(fifo.c_str());
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->series.size(), 50'000U);
+    EXPECT_TRUE(loaded->series.gaps().empty());
 }
 
 }  // namespace

@@ -130,41 +130,9 @@ Result<std::int64_t> parse_slow(std::string_view text, std::string_view what) {
 }  // namespace
 
 Result<std::int64_t> parse_fixed(std::string_view text, std::string_view what) {
-    // Fast path for the common shape "-123.45678": at most 11 integer digits (the int64 range at
-    // scale 1e8 is about 9.2e10) and at most 8 fractional digits, no exponent.
-    const char* p = text.data();
-    const char* const end = p + text.size();
-    bool negative = false;
-    if (p != end && (*p == '-' || *p == '+')) {
-        negative = *p == '-';
-        ++p;
-    }
-    const char* const int_begin = p;
-    std::uint64_t int_part = 0;
-    while (p != end && is_digit(*p)) {
-        int_part = int_part * 10 + static_cast<std::uint64_t>(*p - '0');
-        ++p;
-    }
-    const auto int_digits = p - int_begin;
-    std::uint64_t frac_part = 0;
-    std::ptrdiff_t frac_digits = 0;
-    if (p != end && *p == '.') {
-        ++p;
-        const char* const frac_begin = p;
-        while (p != end && is_digit(*p)) {
-            frac_part = frac_part * 10 + static_cast<std::uint64_t>(*p - '0');
-            ++p;
-        }
-        frac_digits = p - frac_begin;
-    }
-    if (p == end && int_digits <= 11 && frac_digits <= 8 && int_digits + frac_digits > 0) {
-        const std::uint64_t magnitude =
-            int_part * static_cast<std::uint64_t>(kScale) +
-            frac_part * static_cast<std::uint64_t>(kPow10[kDecimals - frac_digits]);
-        if (magnitude <= static_cast<std::uint64_t>(INT64_MAX)) {
-            const auto value = static_cast<std::int64_t>(magnitude);
-            return negative ? -value : value;
-        }
+    std::int64_t raw = 0;
+    if (parse_fixed_fast(text, raw)) {
+        return raw;
     }
     return parse_slow(text, what);
 }

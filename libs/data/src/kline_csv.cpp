@@ -9,6 +9,11 @@
 #include <map>
 #include <utility>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "ats/core/fixed_point.hpp"
 #include "ats/core/symbol.hpp"
 
@@ -84,6 +89,9 @@ const std::vector<std::vector<std::string_view>>& header_aliases() {
 }
 
 std::string_view trim(std::string_view s) {
+    if (!s.empty() && s.front() > ' ' && s.back() > ' ' && s.front() != '"') {
+        return s;  // the common case: nothing to trim
+    }
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
         s.remove_prefix(1);
     }
@@ -113,21 +121,120 @@ std::string lower(std::string_view s) {
 // case only the first kMaxFields are stored).
 std::size_t split(std::string_view line, std::array<std::string_view, kMaxFields>& fields) {
     std::size_t n = 0;
-    const char* p = line.data();
-    const char* const end = p + line.size();
-    while (true) {
-        const auto* comma =
-            static_cast<const char*>(std::memchr(p, ',', static_cast<std::size_t>(end - p)));
-        const char* field_end = comma != nullptr ? comma : end;
+    const char* const begin = line.data();
+    const std::size_t size = line.size();
+    std::size_t field_begin = 0;
+    auto emit = [&](std::size_t comma) {
         if (n < kMaxFields) {
-            fields[n] = std::string_view(p, static_cast<std::size_t>(field_end - p));
+            fields[n] = std::string_view(begin + field_begin, comma - field_begin);
         }
         ++n;
-        if (comma == nullptr) {
-            return n;
+        field_begin = comma + 1;
+    };
+    // Eight bytes at a time: a byte equal to ',' becomes zero after the xor, and the classic
+    // "has zero byte" bit trick marks it (exact for the lowest marked byte, which is all we use).
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+    constexpr std::uint64_t kCommas = kOnes * static_cast<std::uint8_t>(',');
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, begin + i, 8);
+        const std::uint64_t x = word ^ kCommas;
+        std::uint64_t marks = (x - kOnes) & ~x & kHighs;
+        while (marks != 0) {
+            const auto byte = static_cast<std::size_t>(__builtin_ctzll(marks)) / 8;
+            emit(i + byte);
+            // Clear this byte's mark and recompute the rest: a borrow may have set false marks
+            // above a true zero byte.
+            const std::uint64_t above = byte == 7 ? 0 : (~0ULL << ((byte + 1) * 8));
+            const std::uint64_t rest = x | ~above;
+            marks = (rest - kOnes) & ~rest & kHighs & above;
         }
-        p = comma + 1;
     }
+    for (; i < size; ++i) {
+        if (begin[i] == ',') {
+            emit(i);
+        }
+    }
+    if (n < kMaxFields) {
+        fields[n] = std::string_view(begin + field_begin, size - field_begin);
+    }
+    return n + 1;
+}
+
+// Scans a non-negative integer of 1 to 18 digits at p (advancing p); false otherwise.
+bool scan_integer(const char*& p, const char* end, std::int64_t& out) {
+    const char* const begin = p;
+    std::int64_t v = 0;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
+        v = v * 10 + (*p - '0');
+        ++p;
+    }
+    const auto digits = p - begin;
+    out = v;
+    return digits > 0 && digits <= 18;
+}
+
+// Scans a plain decimal ("-123.45678": at most 11 integer digits and 8 decimals) at p, advancing
+// p; false for anything else (the general parser then takes the line).
+bool scan_fixed(const char*& p, const char* end, std::int64_t& out) {
+    constexpr std::int64_t kPow10[] = {
+        1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000};
+    bool negative = false;
+    if (p != end && *p == '-') {
+        negative = true;
+        ++p;
+    }
+    const char* const int_begin = p;
+    std::int64_t int_part = 0;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
+        int_part = int_part * 10 + (*p - '0');
+        ++p;
+    }
+    const auto int_digits = p - int_begin;
+    if (int_digits > 11) {
+        return false;
+    }
+    std::int64_t frac_part = 0;
+    std::ptrdiff_t frac_digits = 0;
+    if (p != end && *p == '.') {
+        ++p;
+        const char* const frac_begin = p;
+        while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
+            frac_part = frac_part * 10 + (*p - '0');
+            ++p;
+        }
+        frac_digits = p - frac_begin;
+        if (frac_digits > kDecimals) {
+            return false;
+        }
+    }
+    if (int_digits + frac_digits == 0 || int_part > 92'233'720'367) {
+        return false;
+    }
+    const std::int64_t value = int_part * kScale + frac_part * kPow10[kDecimals - frac_digits];
+    out = negative ? -value : value;
+    return true;
+}
+
+// Parses an all-digit epoch integer that fits int64 (up to 19 digits); false for anything else.
+bool parse_epoch(std::string_view s, std::int64_t& out) {
+    if (s.empty() || s.size() > 19) {
+        return false;
+    }
+    std::uint64_t v = 0;  // 19 digits cannot overflow uint64
+    for (const char c : s) {
+        if (static_cast<unsigned char>(c - '0') >= 10) {
+            return false;
+        }
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (v > static_cast<std::uint64_t>(INT64_MAX)) {
+        return false;
+    }
+    out = static_cast<std::int64_t>(v);
+    return true;
 }
 
 bool all_digits(std::string_view s) {
@@ -169,25 +276,45 @@ struct Problem {
     std::string message;
 };
 
-// Reads physical lines from a file through a fixed buffer.
+// Reads physical lines from a file. Regular files are memory-mapped (read-only, sequential
+// advice) and pages behind the cursor are released every 64 MiB, so memory stays bounded however
+// big the file is; anything mmap cannot take (pipes, empty files) goes through a read buffer.
 class LineSource {
 public:
     LineSource() = default;
     LineSource(const LineSource&) = delete;
     LineSource& operator=(const LineSource&) = delete;
     ~LineSource() {
-        if (file_ != nullptr) {
-            std::fclose(file_);
+        if (map_ != nullptr) {
+            ::munmap(map_, map_size_);
+        }
+        if (fd_ >= 0) {
+            ::close(fd_);
         }
     }
 
     Status open(const std::string& path) {
-        file_ = std::fopen(path.c_str(), "rb");
-        if (file_ == nullptr) {
+        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd_ < 0) {
             return make_error(
                 ErrorCode::kIo, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
         }
+        struct stat st {};
+        if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+            void* map = ::mmap(
+                nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd_, 0);
+            if (map != MAP_FAILED) {
+                map_ = static_cast<char*>(map);
+                map_size_ = static_cast<std::size_t>(st.st_size);
+                ::madvise(map_, map_size_, MADV_SEQUENTIAL);
+                data_ = map_;
+                end_ = map_size_;
+                eof_ = true;
+                return ok_status();
+            }
+        }
         buffer_.resize(kChunkSize);
+        data_ = buffer_.data();
         return ok_status();
     }
 
@@ -195,22 +322,23 @@ public:
     Result<bool> next(std::string_view& line) {
         while (true) {
             const auto* nl =
-                static_cast<const char*>(std::memchr(buffer_.data() + begin_, '\n', end_ - begin_));
-            if (nl != nullptr) {
-                const auto len = static_cast<std::size_t>(nl - (buffer_.data() + begin_));
-                line = std::string_view(buffer_.data() + begin_, len);
-                begin_ += len + 1;
+                static_cast<const char*>(std::memchr(data_ + begin_, '\n', end_ - begin_));
+            if (nl != nullptr || (eof_ && begin_ != end_)) {
+                const std::size_t len =
+                    nl != nullptr ? static_cast<std::size_t>(nl - (data_ + begin_)) : end_ - begin_;
+                if (len > kMaxLine) {
+                    return make_error(
+                        ErrorCode::kParse,
+                        fmt::format("line {} is longer than {} bytes", line_no_ + 1, kMaxLine));
+                }
+                line = std::string_view(data_ + begin_, len);
+                begin_ = nl != nullptr ? begin_ + len + 1 : end_;
                 ++line_no_;
+                release_behind();
                 return true;
             }
             if (eof_) {
-                if (begin_ == end_) {
-                    return false;
-                }
-                line = std::string_view(buffer_.data() + begin_, end_ - begin_);
-                begin_ = end_;
-                ++line_no_;
-                return true;
+                return false;
             }
             if (auto filled = fill(); !filled) {
                 return tl::unexpected(filled.error());
@@ -221,33 +349,49 @@ public:
     std::size_t line_no() const noexcept { return line_no_; }
 
 private:
+    static constexpr std::size_t kReleaseStep = 64U << 20;
+
+    // Drops mapped pages already read, in 64 MiB steps (the look-ahead never reaches back that
+    // far).
+    void release_behind() {
+        if (map_ == nullptr || begin_ < released_ + 2 * kReleaseStep) {
+            return;
+        }
+        ::madvise(map_ + released_, kReleaseStep, MADV_DONTNEED);
+        released_ += kReleaseStep;
+    }
+
     Status fill() {
         if (begin_ > 0) {
             std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
             end_ -= begin_;
             begin_ = 0;
         }
+        if (end_ > kMaxLine) {
+            return make_error(
+                ErrorCode::kParse,
+                fmt::format("line {} is longer than {} bytes", line_no_ + 1, kMaxLine));
+        }
         if (end_ == buffer_.size()) {
-            if (buffer_.size() >= kMaxLine + kChunkSize) {
-                return make_error(
-                    ErrorCode::kParse,
-                    fmt::format("line {} is longer than {} bytes", line_no_ + 1, kMaxLine));
-            }
             buffer_.resize(buffer_.size() + kChunkSize);
         }
-        const std::size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_);
+        data_ = buffer_.data();
+        const ::ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+        if (got < 0) {
+            return make_error(ErrorCode::kIo, fmt::format("read error: {}", std::strerror(errno)));
+        }
         if (got == 0) {
-            if (std::ferror(file_) != 0) {
-                return make_error(
-                    ErrorCode::kIo, fmt::format("read error: {}", std::strerror(errno)));
-            }
             eof_ = true;
         }
-        end_ += got;
+        end_ += static_cast<std::size_t>(got);
         return ok_status();
     }
 
-    std::FILE* file_ = nullptr;
+    int fd_ = -1;
+    char* map_ = nullptr;
+    std::size_t map_size_ = 0;
+    std::size_t released_ = 0;
+    const char* data_ = nullptr;
     std::vector<char> buffer_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
@@ -383,15 +527,8 @@ struct KlineCsvReader::Impl {
     }
 
     bool parse_time(std::string_view text, Field f, Timestamp& out, Problem& problem) {
-        if (all_digits(text)) {
-            std::int64_t v = 0;
-            const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (ec != std::errc()) {
-                problem = {
-                    RowIssue::kBadTimestamp,
-                    fmt::format("column '{}': '{}' is out of range", column_name(f), text)};
-                return false;
-            }
+        std::int64_t v = 0;
+        if (parse_epoch(text, v)) {
             const TimeUnit unit = classify_epoch(v);
             if (!unit_known) {
                 report.time_unit = unit;
@@ -422,6 +559,7 @@ struct KlineCsvReader::Impl {
                 case TimeUnit::kIso8601:
                     break;
             }
+            epoch_factor = factor;
             std::int64_t ns = 0;
             if (__builtin_mul_overflow(v, factor, &ns)) {
                 problem = {
@@ -464,6 +602,9 @@ struct KlineCsvReader::Impl {
     }
 
     bool parse_raw(std::string_view text, Field f, std::int64_t& raw, Problem& problem) const {
+        if (detail::parse_fixed_fast(text, raw)) {
+            return true;
+        }
         auto parsed = detail::parse_fixed(text, "value");
         if (parsed) {
             raw = *parsed;
@@ -484,6 +625,92 @@ struct KlineCsvReader::Impl {
                     text)};
         }
         return false;
+    }
+
+    // Field carried by each column (kFieldCount: not used), for the fast path.
+    std::array<std::uint8_t, kMaxFields> field_of_column{};
+    std::int64_t epoch_factor = 0;  // ns per epoch unit once known; 0 for ISO-8601 or unknown
+
+    void index_columns() {
+        field_of_column.fill(kFieldCount);
+        for (std::size_t f = 0; f < kFieldCount; ++f) {
+            if (column[f] >= 0) {
+                field_of_column[static_cast<std::size_t>(column[f])] = static_cast<std::uint8_t>(f);
+            }
+        }
+    }
+
+    // One pass over a clean line: numbers parsed straight from the text, no split or trim. Gives
+    // up (false) on anything unusual (quotes, spaces, exponents, ISO times, unknown time unit,
+    // wrong column count, a failed check) and leaves that line to parse_line, which also writes
+    // the error. Both paths give the same bar for lines the fast path accepts.
+    bool fast_parse_line(std::string_view line, Row& row) {
+        if (epoch_factor == 0) {
+            return false;
+        }
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        if (line.empty()) {
+            return false;
+        }
+        const char* p = line.data();
+        const char* const end = p + line.size();
+        std::int64_t raw[kFieldCount] = {};
+        for (std::size_t c = 0; c < column_count; ++c) {
+            if (c > 0) {
+                if (p == end || *p != ',') {
+                    return false;  // too few columns, or junk after a number
+                }
+                ++p;
+            }
+            const std::uint8_t f = field_of_column[c];
+            if (f == kFieldCount) {
+                while (p != end && *p != ',') {
+                    ++p;
+                }
+            } else if (f == kOpenTime || f == kCloseTime || f == kTrades) {
+                if (!scan_integer(p, end, raw[f])) {
+                    return false;
+                }
+                if (f != kTrades && (classify_epoch(raw[f]) != report.time_unit ||
+                                     __builtin_mul_overflow(raw[f], epoch_factor, &raw[f]))) {
+                    return false;
+                }
+            } else if (!scan_fixed(p, end, raw[f])) {
+                return false;
+            }
+        }
+        if (p != end) {
+            return false;  // too many columns
+        }
+        model::Bar& b = row.bar;
+        b.open_time = Timestamp::from_unix_ns(raw[kOpenTime]);
+        b.open = Price::from_raw(raw[kOpen]);
+        b.high = Price::from_raw(raw[kHigh]);
+        b.low = Price::from_raw(raw[kLow]);
+        b.close = Price::from_raw(raw[kClose]);
+        b.volume = Qty::from_raw(raw[kVolume]);
+        row.has_close_time = column[kCloseTime] >= 0;
+        if (row.has_close_time) {
+            b.close_time = Timestamp::from_unix_ns(raw[kCloseTime]);
+            if (b.close_time < b.open_time) {
+                return false;
+            }
+        }
+        b.quote_volume = column[kQuoteVolume] >= 0
+                             ? std::optional(Money::from_raw(raw[kQuoteVolume]))
+                             : std::nullopt;
+        b.trade_count = column[kTrades] >= 0 ? std::optional(raw[kTrades]) : std::nullopt;
+        if (column[kTakerBase] >= 0 && column[kTakerQuote] >= 0) {
+            b.taker_buy_base_volume = Qty::from_raw(raw[kTakerBase]);
+            b.taker_buy_quote_volume = Money::from_raw(raw[kTakerQuote]);
+        } else {
+            b.taker_buy_base_volume.reset();
+            b.taker_buy_quote_volume.reset();
+        }
+        Problem ignored;
+        return validate_values(b, ignored);
     }
 
     // Parses one non-blank line into a row; false with `problem` set when the row is bad.
@@ -571,6 +798,16 @@ struct KlineCsvReader::Impl {
     }
 
     bool validate_values(const model::Bar& b, Problem& problem) const {
+        // Fast accept: one branch for the common, valid row.
+        const bool optional_ok =
+            (!b.quote_volume || !b.quote_volume->is_negative()) &&
+            (!b.trade_count || *b.trade_count >= 0) &&
+            (!b.taker_buy_base_volume || !b.taker_buy_base_volume->is_negative()) &&
+            (!b.taker_buy_quote_volume || !b.taker_buy_quote_volume->is_negative());
+        if (b.low.is_positive() && !b.volume.is_negative() && optional_ok &&
+            b.high >= std::max(b.open, b.close) && b.low <= std::min(b.open, b.close)) {
+            return true;
+        }
         for (const Field f : {kOpen, kHigh, kLow, kClose}) {
             const Price p = f == kOpen ? b.open : f == kHigh ? b.high : f == kLow ? b.low : b.close;
             if (!p.is_positive()) {
@@ -634,6 +871,9 @@ struct KlineCsvReader::Impl {
                 continue;
             }
             row.line = source.line_no();
+            if (fast_parse_line(line, row)) {
+                return ReadOutcome::kRow;
+            }
             return parse_line(line, row, problem) ? ReadOutcome::kRow : ReadOutcome::kBad;
         }
     }
@@ -771,6 +1011,7 @@ struct KlineCsvReader::Impl {
                 column[kTakerBase] = -1;
                 column[kTakerQuote] = -1;
             }
+            index_columns();
             // The first line is data: parse it now and queue it.
             Row row;
             row.line = source.line_no();
@@ -819,6 +1060,7 @@ struct KlineCsvReader::Impl {
             column[kTakerBase] = -1;
             column[kTakerQuote] = -1;
         }
+        index_columns();
         return ok_status();
     }
 

@@ -68,6 +68,50 @@ constexpr bool fits_int64(Int128 v) noexcept {
     return v >= INT64_MIN && v <= INT64_MAX;
 }
 
+/// Fast path of parse_fixed for the common shape "-123.45678" (at most 11 integer digits, at most
+/// 8 decimals, no exponent). Returns false when the text needs the general parser, which also
+/// produces the error message. Inline because bulk loaders call it millions of times.
+inline bool parse_fixed_fast(std::string_view text, std::int64_t& out) noexcept {
+    constexpr std::uint64_t kPow10[] = {
+        1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000};
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    bool negative = false;
+    if (p != end && (*p == '-' || *p == '+')) {
+        negative = *p == '-';
+        ++p;
+    }
+    const char* const int_begin = p;
+    std::uint64_t int_part = 0;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
+        int_part = int_part * 10 + static_cast<std::uint64_t>(*p - '0');
+        ++p;
+    }
+    const auto int_digits = p - int_begin;
+    std::uint64_t frac_part = 0;
+    std::ptrdiff_t frac_digits = 0;
+    if (p != end && *p == '.') {
+        ++p;
+        const char* const frac_begin = p;
+        while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
+            frac_part = frac_part * 10 + static_cast<std::uint64_t>(*p - '0');
+            ++p;
+        }
+        frac_digits = p - frac_begin;
+    }
+    if (p != end || int_digits > 11 || frac_digits > kDecimals || int_digits + frac_digits == 0) {
+        return false;
+    }
+    const std::uint64_t magnitude =
+        int_part * static_cast<std::uint64_t>(kScale) + frac_part * kPow10[kDecimals - frac_digits];
+    if (magnitude > static_cast<std::uint64_t>(INT64_MAX)) {
+        return false;
+    }
+    const auto value = static_cast<std::int64_t>(magnitude);
+    out = negative ? -value : value;
+    return true;
+}
+
 /// Parses a decimal string ("-12.5", "1e-3", "+7") into raw units of 10^-8, exactly. Fails on
 /// anything that is not a finite number, on more precision than 8 decimals (unless the extra
 /// digits are zeros) and on values outside the int64 range. `what` names the type in messages.
