@@ -1,0 +1,146 @@
+// Runs the real `ats` binary as a user would and checks output and exit codes.
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "ats/data/kline_csv.hpp"
+
+#include "../data/temp_file.hpp"
+
+namespace {
+
+using ats::testing::bundled_file;
+using ats::testing::data_file;
+using ats::testing::TempFile;
+
+struct Run {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+Run run(const std::string& args) {
+    TempFile err_file("", "stderr.txt");
+    const std::string cmd = std::string(ATS_CLI_PATH) + " " + args + " 2>" + err_file.path();
+    Run r;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (pipe == nullptr) {
+        return r;
+    }
+    std::array<char, 4096> buf{};
+    std::size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+        r.out.append(buf.data(), n);
+    }
+    const int status = ::pclose(pipe);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream in(err_file.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    r.err = ss.str();
+    return r;
+}
+
+TEST(CliTest, VersionAndHelp) {
+    const auto version = run("--version");
+    EXPECT_EQ(version.code, 0);
+    EXPECT_NE(version.out.find("ats 0."), std::string::npos);
+    const auto help = run("--help");
+    EXPECT_EQ(help.code, 0);
+    EXPECT_NE(help.out.find("data"), std::string::npos);
+}
+
+TEST(CliTest, UsageErrorsExitTwo) {
+    EXPECT_EQ(run("").code, 2);
+    EXPECT_EQ(run("frobnicate").code, 2);
+    EXPECT_EQ(run("data inspect").code, 2);
+    const auto bad_policy =
+        run("data inspect " + bundled_file("BTCUSDT_1h_2021-04_2025-12.csv") + " --policy lenient");
+    EXPECT_EQ(bad_policy.code, 2);
+    const auto bad_interval =
+        run("data inspect " + bundled_file("BTCUSDT_1h_2021-04_2025-12.csv") + " --interval 7x");
+    EXPECT_EQ(bad_interval.code, 2);
+    EXPECT_NE(bad_interval.err.find("interval '7x'"), std::string::npos);
+}
+
+TEST(CliTest, InspectsBundledFile) {
+    const auto r = run("data inspect " + bundled_file("BTCUSDT_1h_2021-04_2025-12.csv"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("rows          40846"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("5 runs, 12 missing bars"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("high 126199.63 at 2025-10-06T18:00:00Z"), std::string::npos) << r.out;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(CliTest, InspectJsonHasCountsForBothTimeUnits) {
+    for (const char* name :
+         {"ETHUSDT-1m-2024-08-08-binance-ms.csv", "ETHUSDT-1m-2024-08-08-binance-us.csv"}) {
+        const auto r = run("data inspect --json " + data_file(name));
+        ASSERT_EQ(r.code, 0) << r.err;
+        const auto j = nlohmann::json::parse(r.out);
+        EXPECT_EQ(j["rows"], 10);
+        EXPECT_EQ(j["layout"], "binance");
+        EXPECT_EQ(j["interval"], "1m");
+        EXPECT_EQ(j["first_open_time"], "2024-08-08T23:55:00Z");
+        EXPECT_EQ(j["gaps"]["missing_bars"], 0);
+        EXPECT_EQ(j["bad_rows"]["total"], 0);
+    }
+    const auto ms = nlohmann::json::parse(
+        run("data inspect --json " + data_file("ETHUSDT-1m-2024-08-08-binance-ms.csv")).out);
+    const auto us = nlohmann::json::parse(
+        run("data inspect --json " + data_file("ETHUSDT-1m-2024-08-08-binance-us.csv")).out);
+    EXPECT_EQ(ms["time_unit"], "ms");
+    EXPECT_EQ(us["time_unit"], "us");
+    EXPECT_EQ(ms["volume"], us["volume"]);
+}
+
+TEST(CliTest, BadDataExitsThreeWithFileLine) {
+    TempFile f(
+        "open_time_ms,open,high,low,close,volume\n1700000000000,1,2,0.5,1.5,10\n"
+        "1700000060000,1,2,0.5,oops,10\n",
+        "broken.csv");
+    const auto strict = run("data inspect " + f.path());
+    EXPECT_EQ(strict.code, 3);
+    EXPECT_NE(strict.err.find("broken.csv:3: column 'close': 'oops'"), std::string::npos)
+        << strict.err;
+    EXPECT_TRUE(strict.out.empty());
+    const auto skip = run("data inspect --json --policy skip " + f.path());
+    ASSERT_EQ(skip.code, 0) << skip.err;
+    const auto j = nlohmann::json::parse(skip.out);
+    EXPECT_EQ(j["rows"], 1);
+    EXPECT_EQ(j["bad_rows"]["by_kind"]["bad_number"], 1);
+    EXPECT_EQ(j["examples"][0]["line"], 3);
+}
+
+TEST(CliTest, MissingFileExitsFour) {
+    const auto r = run("data inspect /nonexistent/file.csv");
+    EXPECT_EQ(r.code, 4);
+    EXPECT_NE(r.err.find("/nonexistent/file.csv: cannot open"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, ResampleWritesReadableFile) {
+    TempFile out("", "btc_4h.csv");
+    const auto r =
+        run("data resample " + bundled_file("BTCUSDT_1m_2024-12.csv") + " --to 4h --output " +
+            out.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("incomplete"), std::string::npos);
+    auto loaded = ats::data::load_klines_csv(out.path(), {});
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    // 2024-11-30 23:00 .. 2024-12-29 23:00 in 4h buckets: 20:00 (partial) to 20:00 (partial).
+    EXPECT_EQ(loaded->series.size(), 175U);
+    EXPECT_EQ(loaded->series.interval(), ats::Duration::from_hours(4));
+    EXPECT_EQ(
+        run("data resample " + bundled_file("BTCUSDT_1m_2024-12.csv") + " --to 7m --output " +
+            out.path())
+            .code,
+        2);
+}
+
+}  // namespace
