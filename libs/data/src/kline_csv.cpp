@@ -931,7 +931,11 @@ struct KlineCsvReader::Impl {
             (b.open_time - *grid_origin) % interval != Duration{}) {
             problem = Problem{
                 RowIssue::kMisaligned,
-                fmt::format("open time {} is off the {} grid", b.open_time, interval)};
+                fmt::format(
+                    "open time {} is off the {} grid (wrong --interval? `ats data resample` "
+                    "changes the interval)",
+                    b.open_time,
+                    interval)};
         }
         if (problem) {
             if (options.policy == BadRowPolicy::kSkip) {
