@@ -1,0 +1,244 @@
+#include "ats/execution/order_manager.hpp"
+
+#include <algorithm>
+
+#include "ats/core/log.hpp"
+
+namespace ats::execution {
+
+using model::OrderStatus;
+
+OrderManager::OrderManager(
+    const Clock& clock, model::EventSink& sink, std::string id_prefix, RetryPolicy retry)
+    : clock_(clock), sink_(sink), prefix_(std::move(id_prefix)), retry_(retry) {}
+
+void OrderManager::add_instrument(const model::Instrument& instrument) {
+    const auto it = std::find_if(instruments_.begin(), instruments_.end(), [&](const auto& i) {
+        return i.symbol == instrument.symbol;
+    });
+    if (it != instruments_.end()) {
+        *it = instrument;
+    } else {
+        instruments_.push_back(instrument);
+    }
+}
+
+const model::Instrument* OrderManager::instrument(const Symbol& symbol) const {
+    const auto it = std::find_if(instruments_.begin(), instruments_.end(), [&](const auto& i) {
+        return i.symbol == symbol;
+    });
+    return it == instruments_.end() ? nullptr : &*it;
+}
+
+model::Order* OrderManager::find(const ClientOrderId& id) {
+    const auto it = orders_.find(id);
+    return it == orders_.end() ? nullptr : &it->second;
+}
+
+const model::Order* OrderManager::order(const ClientOrderId& id) const {
+    const auto it = orders_.find(id);
+    return it == orders_.end() ? nullptr : &it->second;
+}
+
+std::size_t OrderManager::open_order_count(const Symbol& symbol) const {
+    return static_cast<std::size_t>(
+        std::count_if(working_.begin(), working_.end(), [&](const auto& id) {
+            return orders_.at(id).request().symbol == symbol;
+        }));
+}
+
+std::size_t OrderManager::open_order_count() const {
+    return working_.size();
+}
+
+std::optional<ClientOrderId> OrderManager::place(const model::OrderApproved& approved) {
+    const Timestamp now = clock_.now();
+    auto id = ClientOrderId::parse(fmt::format("{}-{}", prefix_, ++sequence_));
+    if (!id) {
+        sink_.emit(model::AlertLogged{
+            now, now, model::AlertLevel::kCritical, model::Text(id.error().message)});
+        return std::nullopt;
+    }
+    model::OrderRequest request = approved.request;
+    const model::Instrument* inst = instrument(request.symbol);
+    std::string problem;
+    if (auto shape = model::validate_shape(request); !shape && !approved.quote_budget) {
+        problem = shape.error().message;
+    } else if (inst == nullptr) {
+        problem = fmt::format("{}: unknown instrument", request.symbol);
+    } else if (!approved.quote_budget) {
+        request.qty = inst->round_qty(request.qty, Round::kTowardZero);
+        if (request.limit_price) {
+            request.limit_price = inst->round_price(
+                *request.limit_price, request.side == Side::kBuy ? Round::kDown : Round::kUp);
+        }
+        if (request.trigger_price) {
+            request.trigger_price = inst->round_price(*request.trigger_price, Round::kHalfEven);
+        }
+        const Price reference =
+            request.limit_price.value_or(request.trigger_price.value_or(inst->tick_size));
+        if (auto valid = inst->validate_order(request.limit_price, request.qty, reference);
+            !valid) {
+            // Market orders have no price here; the venue checks min notional at the fill price.
+            const bool market_min_notional =
+                !request.limit_price &&
+                valid.error().message.find("min_notional") != std::string::npos;
+            if (!market_min_notional) {
+                problem = valid.error().message;
+            }
+        }
+    } else if (request.type != model::OrderType::kMarket || request.side != Side::kBuy) {
+        problem = fmt::format("{}: a quote budget is only for market buys", request.symbol);
+    }
+    auto [it, inserted] = orders_.emplace(*id, model::Order(*id, request, now));
+    model::Order& order = it->second;
+    if (!problem.empty()) {
+        reject(order, problem);
+        return std::nullopt;
+    }
+    working_.push_back(*id);
+    submit(order, approved.quote_budget);
+    return *id;
+}
+
+void OrderManager::submit(model::Order& order, std::optional<Money> quote_budget) {
+    const Timestamp now = clock_.now();
+    if (venue_ == nullptr) {
+        reject(order, "no venue connected");
+        return;
+    }
+    order.count_attempt();
+    if (order.status() == OrderStatus::kNew) {
+        (void)order.transition(OrderStatus::kSubmitted, now);
+        sink_.emit(model::OrderPlaced{now, now, order.id(), order.request()});
+    }
+    const Status sent = venue_->submit(order, quote_budget);
+    if (sent || sent.error().code == ErrorCode::kAlreadyExists) {
+        if (order.status() == OrderStatus::kSubmitted) {
+            (void)order.transition(OrderStatus::kAccepted, now);
+        }
+        return;
+    }
+    const bool transient =
+        sent.error().code == ErrorCode::kUnavailable || sent.error().code == ErrorCode::kTimeout;
+    if (transient && order.attempts() < retry_.max_attempts) {
+        Duration wait = retry_.initial_backoff;
+        for (int k = 1; k < order.attempts() && wait < retry_.max_backoff; ++k) {
+            wait = wait * 2;
+        }
+        wait = std::min(wait, retry_.max_backoff);
+        log::warn(
+            "order {}: venue error ({}), retry {} in {}",
+            order.id().str(),
+            sent.error().message,
+            order.attempts(),
+            wait);
+        retries_.push_back(Retry{order.id(), now + wait, quote_budget});
+        return;
+    }
+    reject(
+        order,
+        transient
+            ? fmt::format(
+                  "venue unavailable after {} attempts: {}", order.attempts(), sent.error().message)
+            : sent.error().message);
+}
+
+void OrderManager::reject(model::Order& order, std::string_view reason) {
+    const Timestamp now = clock_.now();
+    (void)order.transition(OrderStatus::kRejected, now);
+    working_.erase(std::remove(working_.begin(), working_.end(), order.id()), working_.end());
+    const model::Text text(fmt::format("order {} rejected: {}", order.id().str(), reason));
+    sink_.emit(model::OrderRejected{now, now, order.id(), order.request().symbol, text});
+    sink_.emit(model::AlertLogged{now, now, model::AlertLevel::kWarning, text});
+}
+
+void OrderManager::on_timer() {
+    const Timestamp now = clock_.now();
+    const std::size_t n = retries_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        Retry r = retries_.front();
+        retries_.pop_front();
+        if (r.due > now) {
+            retries_.push_back(r);
+            continue;
+        }
+        model::Order* order = find(r.id);
+        if (order != nullptr && !model::is_terminal(order->status())) {
+            submit(*order, r.quote_budget);
+        }
+    }
+}
+
+void OrderManager::cancel(const ClientOrderId& id, std::string_view reason) {
+    model::Order* order = find(id);
+    if (order == nullptr || model::is_terminal(order->status()) || venue_ == nullptr) {
+        return;
+    }
+    if (auto s = venue_->cancel(id); !s) {
+        const Timestamp now = clock_.now();
+        sink_.emit(model::AlertLogged{
+            now,
+            now,
+            model::AlertLevel::kWarning,
+            model::Text(
+                fmt::format("cancel of {} ({}) failed: {}", id.str(), reason, s.error().message))});
+    }
+}
+
+void OrderManager::cancel_all(const Symbol& symbol, std::string_view reason) {
+    const std::vector<ClientOrderId> ids = working_;
+    for (const auto& id : ids) {
+        if (orders_.at(id).request().symbol == symbol) {
+            cancel(id, reason);
+        }
+    }
+}
+
+void OrderManager::on_fill(const model::Fill& fill) {
+    model::Order* order = find(fill.order_id);
+    const Timestamp now = clock_.now();
+    if (order == nullptr) {
+        sink_.emit(model::AlertLogged{
+            now,
+            now,
+            model::AlertLevel::kCritical,
+            model::Text(fmt::format("fill for unknown order {}", fill.order_id.str()))});
+        return;
+    }
+    if (order->request().qty.is_zero()) {
+        // All-in orders are sized by the venue: adopt the filled quantity as the order quantity.
+        model::OrderRequest sized = order->request();
+        sized.qty = order->filled_qty() + fill.qty;
+        model::Order resized(order->id(), sized, order->created());
+        (void)resized.transition(OrderStatus::kSubmitted, now);
+        (void)resized.transition(OrderStatus::kAccepted, now);
+        *order = resized;
+    }
+    if (auto s = order->apply_fill(fill.qty, fill.price, fill.fee, now); !s) {
+        sink_.emit(model::AlertLogged{
+            now, now, model::AlertLevel::kCritical, model::Text(s.error().message)});
+        return;
+    }
+    if (model::is_terminal(order->status())) {
+        working_.erase(std::remove(working_.begin(), working_.end(), order->id()), working_.end());
+    }
+}
+
+void OrderManager::on_rejected(const model::OrderRejected& rejected) {
+    model::Order* order = find(rejected.order_id);
+    if (order != nullptr && !model::is_terminal(order->status())) {
+        (void)order->transition(OrderStatus::kRejected, clock_.now());
+        working_.erase(std::remove(working_.begin(), working_.end(), order->id()), working_.end());
+    }
+}
+
+void OrderManager::on_canceled(const model::OrderCanceled& canceled) {
+    model::Order* order = find(canceled.order_id);
+    if (order != nullptr && !model::is_terminal(order->status())) {
+        (void)order->transition(OrderStatus::kCanceled, clock_.now());
+        working_.erase(std::remove(working_.begin(), working_.end(), order->id()), working_.end());
+    }
+}
+
+}  // namespace ats::execution
