@@ -1,0 +1,106 @@
+#include "ats/sim/models.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace ats::sim {
+namespace {
+
+Price shift(Side side, Price price, double amount) {
+    // Against the taker: buys pay more, sells receive less; rounded against the taker too.
+    const double target = price.to_double() + (side == Side::kBuy ? amount : -amount);
+    auto p =
+        Price::from_double(std::max(target, 1e-8), side == Side::kBuy ? Round::kUp : Round::kDown);
+    return p ? *p : price;
+}
+
+Result<double> number(std::string_view text, std::string_view whole) {
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v) || v < 0) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("slippage '{}': '{}' is not a non-negative number", whole, text));
+    }
+    return v;
+}
+
+}  // namespace
+
+std::int64_t FeeModel::rate_raw(bool maker) const {
+    return std::llround((maker ? maker_bps : taker_bps) * 10'000.0);
+}
+
+Money FeeModel::fee(Money notional_value, bool maker) const {
+    const detail::Int128 n =
+        static_cast<detail::Int128>(notional_value.abs().raw()) * rate_raw(maker);
+    return Money::from_raw(static_cast<std::int64_t>(detail::div_round(n, kScale, Round::kUp)));
+}
+
+Price FixedBpsSlippage::apply(Side side, Price price, const model::Bar&) const {
+    return bps_ == 0 ? price : shift(side, price, price.to_double() * bps_ / 10'000.0);
+}
+
+Price VolatilitySlippage::apply(Side side, Price price, const model::Bar& bar) const {
+    return shift(side, price, (bar.high - bar.low).to_double() * fraction_);
+}
+
+Price VolumeParticipationSlippage::apply(Side side, Price price, const model::Bar&) const {
+    return bps_ == 0 ? price : shift(side, price, price.to_double() * bps_ / 10'000.0);
+}
+
+std::optional<Qty> VolumeParticipationSlippage::max_fill(const model::Bar& bar) const {
+    auto q = Qty::from_double(bar.volume.to_double() * participation_, Round::kDown);
+    return q ? std::optional<Qty>(*q) : std::optional<Qty>(Qty{});
+}
+
+Result<std::unique_ptr<SlippageModel>> make_slippage(std::string_view text) {
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    while (true) {
+        const auto colon = text.find(':', start);
+        parts.push_back(text.substr(start, colon - start));
+        if (colon == std::string_view::npos) {
+            break;
+        }
+        start = colon + 1;
+    }
+    if (parts[0] == "none" && parts.size() == 1) {
+        return std::unique_ptr<SlippageModel>(std::make_unique<NoSlippage>());
+    }
+    if (parts[0] == "fixed" && parts.size() == 2) {
+        auto bps = number(parts[1], text);
+        if (!bps) {
+            return tl::unexpected(bps.error());
+        }
+        return std::unique_ptr<SlippageModel>(std::make_unique<FixedBpsSlippage>(*bps));
+    }
+    if (parts[0] == "volatility" && parts.size() == 2) {
+        auto f = number(parts[1], text);
+        if (!f) {
+            return tl::unexpected(f.error());
+        }
+        return std::unique_ptr<SlippageModel>(std::make_unique<VolatilitySlippage>(*f));
+    }
+    if (parts[0] == "volume" && parts.size() == 3) {
+        auto p = number(parts[1], text);
+        auto bps = number(parts[2], text);
+        if (!p || !bps || *p <= 0 || *p > 1) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("slippage '{}': expected volume:<participation in (0,1]>:<bps>", text));
+        }
+        return std::unique_ptr<SlippageModel>(
+            std::make_unique<VolumeParticipationSlippage>(*p, *bps));
+    }
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format(
+            "slippage '{}': use none, fixed:<bps>, volatility:<range fraction> or "
+            "volume:<participation>:<bps>",
+            text));
+}
+
+}  // namespace ats::sim
