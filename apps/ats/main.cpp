@@ -7,6 +7,7 @@
 
 #include "src/data_commands.hpp"
 #include "src/exit_codes.hpp"
+#include "src/indicators_command.hpp"
 
 int main(int argc, char** argv) {
     using namespace ats::cli;  // NOLINT(google-build-using-namespace): tiny entry point
@@ -41,6 +42,24 @@ int main(int argc, char** argv) {
     resample_cmd->add_flag(
         "--drop-incomplete", resample.drop_incomplete, "Leave out buckets missing source bars");
 
+    IndicatorsArgs indicators;
+    auto* indicators_cmd = app.add_subcommand(
+        "indicators", "Compute technical indicators (TA-Lib-exact) over a kline CSV into a CSV");
+    indicators_cmd->add_option("--data", indicators.data, "Kline CSV file")->required();
+    indicators_cmd
+        ->add_option(
+            "--set",
+            indicators.set,
+            "Indicators, e.g. \"sma:20,ema:20,rsi:14,macd:12:26:9,bbands:20:2:2\" (TA-Lib's "
+            "parameters in TA-Lib's order; omitted trailing ones take TA-Lib's defaults)")
+        ->required();
+    indicators_cmd->add_option("--output,-o", indicators.output, "Output CSV file (- for stdout)")
+        ->required();
+    indicators_cmd->add_option(
+        "--interval", indicators.interval, "Bar interval, e.g. 1m, 1h (default: inferred)");
+    indicators_cmd->add_option("--policy", indicators.policy, "Bad row policy")
+        ->check(CLI::IsMember({"strict", "skip", "repair"}));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -53,6 +72,9 @@ int main(int argc, char** argv) {
         }
         if (resample_cmd->parsed()) {
             return run_data_resample(resample);
+        }
+        if (indicators_cmd->parsed()) {
+            return run_indicators(indicators);
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ats: internal error: %s\n", e.what());

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "ats/indicators/common.hpp"
+#include "ats/model/bar_series.hpp"
+
+/// Batch computation as a fold over the streaming objects, so batch and streaming results are
+/// bit-identical by construction. Outputs have the input's length, with NaN before the lookback.
+///
+///     auto bars = BarColumns::from(series);
+///     auto rsi = batch(Rsi(14), bars)[0];                 // one vector per output
+///     auto [macd, signal, hist] = batch(Macd(12, 26, 9), bars);
+namespace ats::indicators {
+
+/// A BarSeries as double columns (open time in ns).
+struct BarColumns {
+    std::vector<std::int64_t> open_time_ns;
+    std::vector<double> open;
+    std::vector<double> high;
+    std::vector<double> low;
+    std::vector<double> close;
+    std::vector<double> volume;
+
+    std::size_t size() const noexcept { return close.size(); }
+    Ohlcv at(std::size_t i) const noexcept {
+        return Ohlcv{open_time_ns[i], open[i], high[i], low[i], close[i], volume[i]};
+    }
+
+    static BarColumns from(const model::BarSeries& series);
+};
+
+template <class Indicator>
+using BatchOutputs = std::array<std::vector<double>, Indicator::kOutputCount>;
+
+/// Folds `indicator` over every bar.
+template <class Indicator>
+BatchOutputs<Indicator> batch(Indicator indicator, const BarColumns& bars) {
+    BatchOutputs<Indicator> out;
+    for (auto& column : out) {
+        column.assign(bars.size(), kNaN);
+    }
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+        indicator.update(bars.at(i));
+        if (indicator.ready()) {
+            for (std::size_t k = 0; k < Indicator::kOutputCount; ++k) {
+                out[k][i] = indicator.output(k);
+            }
+        }
+    }
+    return out;
+}
+
+template <class Indicator>
+BatchOutputs<Indicator> batch(Indicator indicator, const model::BarSeries& series) {
+    return batch(std::move(indicator), BarColumns::from(series));
+}
+
+/// Folds a single-input indicator (SMA, EMA, RSI, MACD, ...) over `input`.
+template <class Indicator>
+requires requires(Indicator& i, double x) {
+    i.update(x);
+}
+BatchOutputs<Indicator> batch(Indicator indicator, std::span<const double> input) {
+    BatchOutputs<Indicator> out;
+    for (auto& column : out) {
+        column.assign(input.size(), kNaN);
+    }
+    for (std::size_t i = 0; i < input.size(); ++i) {
+        indicator.update(input[i]);
+        if (indicator.ready()) {
+            for (std::size_t k = 0; k < Indicator::kOutputCount; ++k) {
+                out[k][i] = indicator.output(k);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace ats::indicators
