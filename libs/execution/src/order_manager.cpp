@@ -175,7 +175,8 @@ void OrderManager::cancel(const ClientOrderId& id, std::string_view reason) {
     if (order == nullptr || model::is_terminal(order->status()) || venue_ == nullptr) {
         return;
     }
-    if (auto s = venue_->cancel(id); !s) {
+    // kNotFound: the venue no longer has it (filled or canceled, the event is on its way).
+    if (auto s = venue_->cancel(id); !s && s.error().code != ErrorCode::kNotFound) {
         const Timestamp now = clock_.now();
         sink_.emit(model::AlertLogged{
             now,

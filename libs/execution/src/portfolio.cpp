@@ -22,11 +22,15 @@ Money must(Result<Money> r) {
     return *r;
 }
 
-Price vwap(Money notional_value, Qty qty) {
+// Volume-weighted price from the exact sum of price*qty (raw units): exactly the fill price for
+// a single fill.
+Price vwap(Int128 value, Qty qty) {
     if (qty.is_zero()) {
         return Price{};
     }
-    return *average_price(notional_value, qty, Round::kHalfEven);
+    const Int128 q = detail::div_round(value, qty.raw(), Round::kHalfEven);
+    ATS_CHECK(detail::fits_int64(q), "average price overflow");
+    return Price::from_raw(static_cast<std::int64_t>(q));
 }
 
 }  // namespace
@@ -153,7 +157,7 @@ Status Portfolio::apply_fill(const model::Fill& fill) {
         pos.qty += closing * s;
         trade.exit_time = fill.ts;
         trade.exit_qty += closing;
-        trade.exit_notional += closing_notional;
+        trade.exit_value += static_cast<Int128>(fill.price.raw()) * closing.raw();
         trade.pnl_gross += realized;
         trade.fees += closing_fee;
         remaining = fill.qty - closing;
@@ -165,9 +169,9 @@ Status Portfolio::apply_fill(const model::Fill& fill) {
                 fill.symbol,
                 trade.side,
                 trade.entry_time,
-                vwap(trade.entry_notional, trade.entry_qty),
+                vwap(trade.entry_value, trade.entry_qty),
                 trade.exit_time,
-                vwap(trade.exit_notional, trade.exit_qty),
+                vwap(trade.exit_value, trade.exit_qty),
                 trade.entry_qty,
                 trade.pnl_gross,
                 trade.fees});
@@ -182,7 +186,7 @@ Status Portfolio::apply_fill(const model::Fill& fill) {
             trade.entry_time = fill.ts;
         }
         trade.entry_qty += remaining;
-        trade.entry_notional += remaining_notional;
+        trade.entry_value += static_cast<Int128>(fill.price.raw()) * remaining.raw();
         trade.fees += fee_left;
         pos.cost_basis += remaining_notional * s;
         pos.qty += remaining * s;

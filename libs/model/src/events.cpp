@@ -63,6 +63,20 @@ std::string_view to_string(Direction d) noexcept {
     return "unknown";
 }
 
+std::string_view to_string(OrderPurpose purpose) noexcept {
+    switch (purpose) {
+        case OrderPurpose::kEntry:
+            return "entry";
+        case OrderPurpose::kExit:
+            return "exit";
+        case OrderPurpose::kStopLoss:
+            return "stop_loss";
+        case OrderPurpose::kTakeProfit:
+            return "take_profit";
+    }
+    return "unknown";
+}
+
 std::string_view to_string(AlertLevel level) noexcept {
     switch (level) {
         case AlertLevel::kInfo:
@@ -129,13 +143,15 @@ std::string to_json_line(const Event& event) {
                 return head(e.ts_event, e.ts_init) + R"(,"request":)" + request_json(e.request) +
                        (e.quote_budget ? fmt::format(R"(,"quote_budget":"{}")", *e.quote_budget)
                                        : std::string()) +
-                       "}";
+                       fmt::format(R"(,"purpose":"{}","reason":)", to_string(e.purpose)) +
+                       quoted(e.reason.view()) + "}";
             },
             [&](const OrderApproved& e) {
                 return head(e.ts_event, e.ts_init) + R"(,"request":)" + request_json(e.request) +
                        (e.quote_budget ? fmt::format(R"(,"quote_budget":"{}")", *e.quote_budget)
                                        : std::string()) +
-                       R"(,"reason":)" + quoted(e.reason.view()) + "}";
+                       fmt::format(R"(,"purpose":"{}","reason":)", to_string(e.purpose)) +
+                       quoted(e.reason.view()) + "}";
             },
             [&](const SignalRejected& e) {
                 return head(e.ts_event, e.ts_init) +

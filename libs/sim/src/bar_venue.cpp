@@ -6,6 +6,16 @@ namespace ats::sim {
 
 using model::OrderType;
 
+namespace {
+
+// Still working: quantity left, or an all-in budget not yet sized.
+template <class W>
+bool live(const W& w) {
+    return w.remaining.is_positive() || w.budget.has_value();
+}
+
+}  // namespace
+
 BarVenue::BarVenue(
     const Clock& clock,
     model::EventSink& sink,
@@ -69,7 +79,7 @@ void BarVenue::cancel_group(std::uint32_t group, const ClientOrderId& except, Ti
         return;
     }
     for (auto& w : working_) {
-        if (w.request.oco_group == group && w.id != except && w.remaining.is_positive()) {
+        if (w.request.oco_group == group && w.id != except && live(w)) {
             sink_.emit(model::OrderCanceled{
                 at, clock_.now(), w.id, w.request.symbol, model::Text("one-cancels-other")});
             w.remaining = Qty{};  // removed after the pass
@@ -100,6 +110,7 @@ bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, 
         if (!qty.is_positive()) {
             reject(w, fmt::format("budget {} buys nothing at {}", *w.budget, price), at);
             w.remaining = Qty{};
+            w.budget.reset();
             return false;
         }
         w.budget.reset();
@@ -148,7 +159,7 @@ void BarVenue::process(const Symbol& symbol, const model::Bar& bar, Pass pass) {
     for (int phase = 0; phase < 3; ++phase) {
         for (std::size_t i = 0; i < working_.size(); ++i) {
             Working& w = working_[i];
-            if (w.request.symbol != symbol || !w.remaining.is_positive()) {
+            if (w.request.symbol != symbol || !live(w)) {
                 continue;
             }
             if (pass == Pass::kAfterFills && !w.placed_in_bar) {
@@ -213,7 +224,7 @@ void BarVenue::process(const Symbol& symbol, const model::Bar& bar, Pass pass) {
             }
         }
     }
-    std::erase_if(working_, [](const Working& w) { return !w.remaining.is_positive(); });
+    std::erase_if(working_, [](const Working& w) { return !live(w); });
 }
 
 void BarVenue::on_bar(const Symbol& symbol, const model::Bar& bar) {

@@ -82,10 +82,10 @@ private:
         Side side = Side::kBuy;
         Timestamp entry_time;
         Qty entry_qty;
-        Money entry_notional;
+        detail::Int128 entry_value = 0;  // sum of price.raw * qty.raw, exact
         Timestamp exit_time;
         Qty exit_qty;
-        Money exit_notional;
+        detail::Int128 exit_value = 0;
         Money pnl_gross;
         Money fees;
     };

@@ -60,12 +60,18 @@ struct SignalGenerated {
     Text reason;
 };
 
+/// Why an order exists.
+enum class OrderPurpose : std::uint8_t { kEntry, kExit, kStopLoss, kTakeProfit };
+std::string_view to_string(OrderPurpose purpose) noexcept;
+
 /// The order a signal turned into, as the risk engine is asked to check it.
 struct RiskCheck {
     Timestamp ts_event;
     Timestamp ts_init;
     OrderRequest request;
     std::optional<Money> quote_budget;  ///< all-in market buys: spend this much, fees included
+    OrderPurpose purpose = OrderPurpose::kEntry;
+    Text reason;  ///< the signal's reason
 };
 
 struct OrderApproved {
@@ -73,7 +79,8 @@ struct OrderApproved {
     Timestamp ts_init;
     OrderRequest request;
     std::optional<Money> quote_budget;
-    Text reason;  ///< why the order exists ("signal: sma_cross up", "stop loss")
+    OrderPurpose purpose = OrderPurpose::kEntry;
+    Text reason;  ///< why the order exists ("fast average crossed above slow", "stop loss")
 };
 
 struct SignalRejected {

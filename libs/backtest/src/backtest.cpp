@@ -1,0 +1,200 @@
+#include "ats/backtest/backtest.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ats/core/clock.hpp"
+
+namespace ats::backtest {
+
+model::Instrument default_instrument(const Symbol& symbol) {
+    const std::string s = symbol.to_string();
+    std::string base = s;
+    std::string quote = "USDT";
+    for (const char* q : {"USDT", "USDC", "FDUSD", "BUSD", "BTC", "ETH", "EUR"}) {
+        const std::string qs = q;
+        if (s.size() > qs.size() && s.compare(s.size() - qs.size(), qs.size(), qs) == 0) {
+            base = s.substr(0, s.size() - qs.size());
+            quote = qs;
+            break;
+        }
+    }
+    return model::Instrument{
+        symbol, base, quote, Price::from_raw(1), Qty::from_raw(1), Qty{}, std::nullopt, Money{}};
+}
+
+Result<BacktestResult> run_backtest(
+    const BacktestConfig& config, const std::vector<Asset>& assets) {
+    if (assets.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "backtest: no assets");
+    }
+    for (const auto& a : assets) {
+        if (auto s = a.instrument.validate(); !s) {
+            return tl::unexpected(s.error());
+        }
+        if (a.series.empty()) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("backtest: no bars for {}", a.instrument.symbol));
+        }
+    }
+    if (config.from && config.to && *config.to <= *config.from) {
+        return make_error(ErrorCode::kInvalidArgument, "backtest: 'to' must be after 'from'");
+    }
+    auto strategy = strategy::make_strategy(config.strategy, config.params);
+    if (!strategy) {
+        return tl::unexpected(strategy.error());
+    }
+    auto slippage = sim::make_slippage(config.slippage);
+    if (!slippage) {
+        return tl::unexpected(slippage.error());
+    }
+
+    SimulatedClock clock(assets.front().series.open_time().front() - Duration::from_ns(1));
+    engine::TradingEngine engine(config.engine, clock, **strategy);
+    sim::BarVenue venue(clock, engine.sink(), config.venue, std::move(*slippage));
+    engine.set_venue(&venue);
+    for (const auto& a : assets) {
+        engine.add_instrument(a.instrument);
+        venue.add_instrument(a.instrument);
+    }
+    if (config.journal_path) {
+        if (auto s = engine.bus().open_journal(*config.journal_path); !s) {
+            return tl::unexpected(s.error());
+        }
+    }
+
+    BacktestResult result;
+    const std::size_t n_assets = assets.size();
+    std::vector<std::size_t> cursor(n_assets, 0);
+    std::size_t total = 0;
+    for (const auto& a : assets) {
+        total += a.series.size();
+    }
+    // Buy-and-hold benchmark: equal weight at the first traded open of each asset, same fee.
+    std::vector<double> bh_qty(n_assets, 0);
+    std::vector<double> bh_close(n_assets, 0);
+    std::vector<bool> bh_started(n_assets, false);
+    double bh_cash = config.engine.initial_cash.to_double();
+    const double bh_slice = bh_cash / static_cast<double>(n_assets);
+    const double fee_rate = config.venue.fees.taker_bps / 10'000.0;
+
+    result.first_traded_bar.assign(n_assets, SIZE_MAX);
+    std::vector<std::pair<std::string, double>> plot_row;
+    result.plot_values.resize(n_assets);
+    std::size_t done = 0;
+    std::size_t traded_bars = 0;
+    std::size_t next_progress = 0;
+    while (true) {
+        // Next timestamp across assets.
+        std::optional<Timestamp> t;
+        for (std::size_t i = 0; i < n_assets; ++i) {
+            if (cursor[i] < assets[i].series.size()) {
+                const Timestamp ti = assets[i].series.open_time()[cursor[i]];
+                t = t ? std::min(*t, ti) : ti;
+            }
+        }
+        if (!t || (config.to && *t >= *config.to)) {
+            break;
+        }
+        const bool in_range = !config.from || *t >= *config.from;
+        bool traded_here = false;
+        for (std::size_t i = 0; i < n_assets; ++i) {
+            const auto& series = assets[i].series;
+            if (cursor[i] >= series.size() || series.open_time()[cursor[i]] != *t) {
+                continue;
+            }
+            const std::size_t idx = cursor[i]++;
+            const model::Bar bar = series.bar(idx);
+            const Symbol& symbol = assets[i].instrument.symbol;
+            const bool trading = in_range && traded_bars >= config.warmup_bars;
+            engine.set_trading_enabled(trading);
+            clock.advance_to(std::max(clock.now(), bar.open_time));
+            engine.process_pending();
+            venue.on_bar(symbol, bar);
+            engine.process_pending();
+            venue.on_bar_after_fills(symbol, bar);
+            engine.process_pending();
+            clock.advance_to(std::max(clock.now(), bar.close_time));
+            engine.on_bar_closed(symbol, bar);
+            venue.on_bar_close(symbol, bar);
+            engine.process_pending();
+            ++result.bars;
+            ++done;
+            bh_close[i] = bar.close.to_double();
+            if (trading) {
+                traded_here = true;
+                if (result.first_traded_bar[i] == SIZE_MAX) {
+                    result.first_traded_bar[i] = idx;
+                }
+                if (!bh_started[i]) {
+                    bh_started[i] = true;
+                    bh_qty[i] = bh_slice / (bar.open.to_double() * (1 + fee_rate));
+                    bh_cash -= bh_slice;
+                }
+                plot_row.clear();
+                (*strategy)->plot_values(symbol, plot_row);
+                auto& lines = result.plot_values[i];
+                if (lines.empty()) {
+                    lines.resize(plot_row.size());
+                    if (result.plot_names.empty()) {
+                        for (const auto& [name, value] : plot_row) {
+                            result.plot_names.push_back(name);
+                        }
+                    }
+                }
+                for (std::size_t k = 0; k < plot_row.size() && k < lines.size(); ++k) {
+                    lines[k].push_back(plot_row[k].second);
+                }
+            }
+        }
+        if (traded_here) {
+            ++traded_bars;
+            double bh = bh_cash;
+            for (std::size_t i = 0; i < n_assets; ++i) {
+                bh += bh_qty[i] * bh_close[i];
+            }
+            bool exposed = false;
+            for (const auto& p : engine.portfolio().positions()) {
+                exposed = exposed || !p.qty.is_zero();
+            }
+            result.equity.push_back(EquityPoint{*t, engine.portfolio().equity(), bh, exposed});
+        }
+        if (config.progress && done >= next_progress) {
+            config.progress(done, total);
+            next_progress = done + std::max<std::size_t>(total / 100, 1);
+        }
+    }
+    if (config.progress) {
+        config.progress(total, total);
+    }
+    engine.bus().close_journal();
+
+    const auto& pf = engine.portfolio();
+    result.trades = pf.closed_trades();
+    for (const auto& p : pf.positions()) {
+        if (!p.qty.is_zero()) {
+            result.open_positions.push_back(p);
+        }
+    }
+    for (const auto& f : engine.fills()) {
+        result.fills.push_back(FillMark{f.symbol, f.ts, f.side, f.price, f.qty});
+    }
+    result.final_cash = pf.cash();
+    result.final_equity = pf.equity();
+    result.events = engine.bus().dispatched();
+    result.signals = engine.signals();
+    result.rejections = engine.rejections();
+    result.alerts = engine.alerts();
+    const Duration interval = assets.front().series.interval();
+    result.metrics = compute_metrics(
+        result.equity,
+        result.trades,
+        config.engine.initial_cash,
+        pf.fees(),
+        pf.traded_notional(),
+        interval);
+    return result;
+}
+
+}  // namespace ats::backtest

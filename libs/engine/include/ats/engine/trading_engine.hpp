@@ -1,0 +1,119 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ats/bus/event_bus.hpp"
+#include "ats/core/clock.hpp"
+#include "ats/execution/order_manager.hpp"
+#include "ats/execution/portfolio.hpp"
+#include "ats/execution/sizing.hpp"
+#include "ats/model/instrument.hpp"
+#include "ats/model/ports.hpp"
+#include "ats/risk/risk_manager.hpp"
+#include "ats/strategy/strategy.hpp"
+
+namespace ats::engine {
+
+struct EngineConfig {
+    Money initial_cash = Money::from_units(10'000);
+    execution::Sizing sizing;
+    risk::RiskLimits risk;
+    bool allow_short = false;  ///< kShort signals open shorts; otherwise they only close longs
+    std::string order_id_prefix = "ats";
+    execution::RetryPolicy retry;
+};
+
+/// The one trading engine shared by backtest, paper and live: strategy, risk, order manager and
+/// portfolio wired through the event bus. Only the clock and the venue differ between modes.
+///
+/// Flow (one thread, deterministic): MarketData -> strategy -> SignalGenerated -> sizing ->
+/// RiskCheck -> OrderApproved | SignalRejected (+ AlertLogged) -> OrderPlaced -> venue ->
+/// OrderFilled -> portfolio -> PositionUpdated (+ protective stop/target orders).
+/// Signals: kLong opens a long when flat (closing a short first), kFlat closes, kShort closes a
+/// long and, when shorts are allowed, opens a short. One working entry per symbol at a time.
+class TradingEngine final : private strategy::StrategyContext {
+public:
+    TradingEngine(EngineConfig config, const Clock& clock, strategy::Strategy& strategy);
+
+    /// The sink venues report into.
+    model::EventSink& sink() noexcept { return bus_; }
+    bus::EventBus& bus() noexcept { return bus_; }
+    void set_venue(model::ExecutionVenue* venue) { orders_.set_venue(venue); }
+    void set_notifier(model::Notifier* notifier) { notifier_ = notifier; }
+    void add_instrument(const model::Instrument& instrument);
+
+    /// Handles whatever venues and timers queued (fills at a bar's open, retries).
+    void process_pending();
+    /// A bar of `symbol` has closed (clock at its close): marks, risk, strategy, orders.
+    void on_bar_closed(const Symbol& symbol, const model::Bar& bar);
+    /// Trading on/off: while off (warm-up), bars update indicators but signals are ignored.
+    void set_trading_enabled(bool enabled) { trading_enabled_ = enabled; }
+    /// Emergency stop: cancels every order, closes every position, halts entries.
+    void emergency_stop(const std::string& reason);
+
+    const execution::Portfolio& portfolio() const noexcept { return portfolio_; }
+    const execution::OrderManager& orders() const noexcept { return orders_; }
+    const risk::RiskManager& risk() const noexcept { return risk_; }
+    std::uint64_t signals() const noexcept { return signals_; }
+    std::uint64_t rejections() const noexcept { return rejections_; }
+    const std::vector<model::AlertLogged>& alerts() const noexcept { return alerts_; }
+    /// Every fill applied to the portfolio, in order.
+    const std::vector<model::Fill>& fills() const noexcept { return fills_; }
+
+private:
+    struct Protective {
+        Symbol symbol;
+        std::optional<ClientOrderId> stop;
+        std::optional<ClientOrderId> target;
+        Side side = Side::kBuy;  // side of the position being protected
+    };
+    struct LastBar {
+        Symbol symbol;
+        Price close;
+    };
+
+    // StrategyContext
+    Timestamp now() const override { return clock_.now(); }
+    Qty position(const Symbol& symbol) const override { return portfolio_.position_qty(symbol); }
+    void signal(
+        const Symbol& symbol,
+        model::Direction direction,
+        double strength,
+        double confidence,
+        std::string_view reason) override;
+
+    void dispatch(const model::Event& event);
+    void on_signal(const model::SignalGenerated& s);
+    void on_risk_check(const model::RiskCheck& c);
+    void on_fill(const model::OrderFilled& f);
+    void request_exit(const Symbol& symbol, std::string_view reason);
+    void place_protective(const Symbol& symbol, Side side, Price entry);
+    void cancel_protective(const Symbol& symbol);
+    Protective& protective(const Symbol& symbol);
+    Price last_close(const Symbol& symbol) const;
+    bool entry_working(const Symbol& symbol) const;
+    void flatten_all(std::string_view reason);
+
+    EngineConfig config_;
+    const Clock& clock_;
+    strategy::Strategy& strategy_;
+    bus::EventBus bus_;
+    execution::Portfolio portfolio_;
+    execution::OrderManager orders_;
+    risk::RiskManager risk_;
+    model::Notifier* notifier_ = nullptr;
+    std::vector<Protective> protective_;
+    std::vector<LastBar> last_bars_;
+    std::vector<ClientOrderId> entry_orders_;
+    std::uint32_t next_oco_group_ = 1;
+    bool trading_enabled_ = true;
+    std::uint64_t signals_ = 0;
+    std::uint64_t rejections_ = 0;
+    std::vector<model::AlertLogged> alerts_;
+    std::vector<model::Fill> fills_;
+};
+
+}  // namespace ats::engine

@@ -1,0 +1,419 @@
+#include "ats/engine/trading_engine.hpp"
+
+#include <algorithm>
+
+namespace ats::engine {
+
+using model::Direction;
+using model::OrderPurpose;
+
+TradingEngine::TradingEngine(EngineConfig config, const Clock& clock, strategy::Strategy& strategy)
+    : config_(std::move(config)),
+      clock_(clock),
+      strategy_(strategy),
+      portfolio_(config_.initial_cash),
+      orders_(clock, bus_, config_.order_id_prefix, config_.retry),
+      risk_(config_.risk) {}
+
+void TradingEngine::add_instrument(const model::Instrument& instrument) {
+    orders_.add_instrument(instrument);
+}
+
+void TradingEngine::process_pending() {
+    orders_.on_timer();
+    bus_.drain([this](const model::Event& e) { dispatch(e); });
+}
+
+void TradingEngine::signal(
+    const Symbol& symbol,
+    Direction direction,
+    double strength,
+    double confidence,
+    std::string_view reason) {
+    if (!trading_enabled_) {
+        return;
+    }
+    const Timestamp now = clock_.now();
+    bus_.emit(model::SignalGenerated{
+        now, now, symbol, direction, strength, confidence, model::Text(reason)});
+}
+
+Price TradingEngine::last_close(const Symbol& symbol) const {
+    const auto it = std::find_if(
+        last_bars_.begin(), last_bars_.end(), [&](const auto& b) { return b.symbol == symbol; });
+    return it == last_bars_.end() ? Price{} : it->close;
+}
+
+TradingEngine::Protective& TradingEngine::protective(const Symbol& symbol) {
+    for (auto& p : protective_) {
+        if (p.symbol == symbol) {
+            return p;
+        }
+    }
+    protective_.push_back(Protective{symbol, std::nullopt, std::nullopt, Side::kBuy});
+    return protective_.back();
+}
+
+bool TradingEngine::entry_working(const Symbol& symbol) const {
+    return std::any_of(entry_orders_.begin(), entry_orders_.end(), [&](const ClientOrderId& id) {
+        const model::Order* o = orders_.order(id);
+        return o != nullptr && o->request().symbol == symbol && !model::is_terminal(o->status());
+    });
+}
+
+void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
+    const Timestamp now = clock_.now();
+    auto it = std::find_if(
+        last_bars_.begin(), last_bars_.end(), [&](const auto& b) { return b.symbol == symbol; });
+    if (it == last_bars_.end()) {
+        last_bars_.push_back(LastBar{symbol, bar.close});
+    } else {
+        it->close = bar.close;
+    }
+    portfolio_.mark(symbol, bar.close);
+    const bool was_halted = risk_.halted();
+    if (auto alert = risk_.on_bar(symbol, bar, portfolio_.equity(), now)) {
+        bus_.emit(*alert);
+        if (risk_.halted() && !was_halted) {
+            flatten_all(risk_.halt_reason());
+        }
+    }
+    const Qty pos = portfolio_.position_qty(symbol);
+    if (!pos.is_zero()) {
+        const Side side = pos.is_positive() ? Side::kBuy : Side::kSell;
+        const model::Instrument* inst = orders_.instrument(symbol);
+        if (inst != nullptr) {
+            if (auto stop = risk_.trail(symbol, side, bar.close, inst->tick_size)) {
+                Protective& p = protective(symbol);
+                if (p.stop) {
+                    orders_.cancel(*p.stop, "trailing stop moved");
+                    p.stop.reset();
+                }
+                model::OrderRequest r{
+                    symbol,
+                    opposite(side),
+                    model::OrderType::kStopMarket,
+                    pos.abs(),
+                    std::nullopt,
+                    *stop,
+                    true,
+                    0};
+                bus_.emit(model::OrderApproved{
+                    now,
+                    now,
+                    r,
+                    std::nullopt,
+                    OrderPurpose::kStopLoss,
+                    model::Text("trailing stop")});
+            }
+        }
+    }
+    bus_.emit(model::MarketData{bar.close_time, now, symbol, bar});
+    process_pending();
+}
+
+void TradingEngine::dispatch(const model::Event& event) {
+    const Timestamp now = clock_.now();
+    switch (event.index()) {
+        case 0: {
+            const auto& e = std::get<model::MarketData>(event);
+            strategy_.on_bar(e.symbol, e.bar, *this);
+            break;
+        }
+        case 1:
+            ++signals_;
+            on_signal(std::get<model::SignalGenerated>(event));
+            break;
+        case 2:
+            on_risk_check(std::get<model::RiskCheck>(event));
+            break;
+        case 3: {
+            const auto& a = std::get<model::OrderApproved>(event);
+            const auto id = orders_.place(a);
+            if (!id) {
+                break;
+            }
+            if (a.purpose == OrderPurpose::kEntry) {
+                std::erase_if(entry_orders_, [&](const ClientOrderId& x) {
+                    const model::Order* o = orders_.order(x);
+                    return o == nullptr || model::is_terminal(o->status());
+                });
+                entry_orders_.push_back(*id);
+            } else if (a.purpose == OrderPurpose::kStopLoss) {
+                protective(a.request.symbol).stop = *id;
+            } else if (a.purpose == OrderPurpose::kTakeProfit) {
+                protective(a.request.symbol).target = *id;
+            }
+            break;
+        }
+        case 4: {
+            const auto& r = std::get<model::SignalRejected>(event);
+            ++rejections_;
+            bus_.emit(model::AlertLogged{
+                r.ts_event,
+                now,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format("signal for {} rejected: {}", r.symbol, r.reason.view()))});
+            break;
+        }
+        case 5:
+            break;  // OrderPlaced: recorded by the journal
+        case 6: {
+            const auto& r = std::get<model::OrderRejected>(event);
+            orders_.on_rejected(r);
+            Protective& p = protective(r.symbol);
+            if (p.stop == r.order_id) {
+                p.stop.reset();
+            }
+            if (p.target == r.order_id) {
+                p.target.reset();
+            }
+            break;
+        }
+        case 7: {
+            const auto& c = std::get<model::OrderCanceled>(event);
+            orders_.on_canceled(c);
+            Protective& p = protective(c.symbol);
+            if (p.stop == c.order_id) {
+                p.stop.reset();
+            }
+            if (p.target == c.order_id) {
+                p.target.reset();
+            }
+            break;
+        }
+        case 8:
+            on_fill(std::get<model::OrderFilled>(event));
+            break;
+        case 9:
+        case 10:
+            break;  // PositionUpdated, StateSaved: recorded by the journal
+        case 11: {
+            const auto& a = std::get<model::AlertLogged>(event);
+            if (alerts_.size() < 10'000) {
+                alerts_.push_back(a);
+            }
+            if (notifier_ != nullptr) {
+                notifier_->notify(a);
+            }
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+void TradingEngine::on_signal(const model::SignalGenerated& s) {
+    const Timestamp now = clock_.now();
+    const Qty pos = portfolio_.position_qty(s.symbol);
+    Direction want = s.direction;
+    if (want == Direction::kShort && !config_.allow_short) {
+        want = Direction::kFlat;
+    }
+    const bool exit = (pos.is_positive() && want != Direction::kLong) ||
+                      (pos.is_negative() && want != Direction::kShort);
+    if (exit) {
+        model::OrderRequest r{
+            s.symbol,
+            pos.is_positive() ? Side::kSell : Side::kBuy,
+            model::OrderType::kMarket,
+            pos.abs(),
+            std::nullopt,
+            std::nullopt,
+            true,
+            0};
+        bus_.emit(model::RiskCheck{now, now, r, std::nullopt, OrderPurpose::kExit, s.reason});
+    }
+    const bool entry = (want == Direction::kLong && !pos.is_positive()) ||
+                       (want == Direction::kShort && !pos.is_negative());
+    if (!entry || entry_working(s.symbol)) {
+        return;
+    }
+    const Side side = want == Direction::kLong ? Side::kBuy : Side::kSell;
+    execution::SizingInputs in;
+    in.equity = portfolio_.equity();
+    in.cash = portfolio_.cash();
+    in.price = last_close(s.symbol);
+    in.atr = risk_.atr(s.symbol);
+    in.stop_atr = config_.risk.stop_loss_atr.value_or(2.0);
+    const auto& trades = portfolio_.closed_trades();
+    in.closed_trades = static_cast<int>(trades.size());
+    if (!trades.empty()) {
+        double wins = 0;
+        double win_sum = 0;
+        double loss_sum = 0;
+        for (const auto& t : trades) {
+            const double pnl = t.pnl_net().to_double();
+            if (pnl > 0) {
+                ++wins;
+                win_sum += pnl;
+            } else {
+                loss_sum -= pnl;
+            }
+        }
+        const double losses = static_cast<double>(trades.size()) - wins;
+        in.win_rate = wins / static_cast<double>(trades.size());
+        in.payoff_ratio =
+            (wins > 0 && losses > 0 && loss_sum > 0) ? (win_sum / wins) / (loss_sum / losses) : 0;
+    }
+    auto sized = execution::size_entry(config_.sizing, in);
+    if (!sized) {
+        bus_.emit(model::SignalRejected{now, now, s.symbol, model::Text(sized.error().message)});
+        return;
+    }
+    if (!sized->quote_budget && !sized->qty.is_positive()) {
+        bus_.emit(model::SignalRejected{
+            now,
+            now,
+            s.symbol,
+            model::Text(fmt::format("sizing {} gives no quantity", config_.sizing.to_string()))});
+        return;
+    }
+    if (sized->quote_budget && side == Side::kSell) {
+        bus_.emit(model::SignalRejected{
+            now, now, s.symbol, model::Text("all_in sizing cannot open shorts")});
+        return;
+    }
+    model::OrderRequest r{
+        s.symbol,
+        side,
+        model::OrderType::kMarket,
+        sized->qty,
+        std::nullopt,
+        std::nullopt,
+        false,
+        0};
+    bus_.emit(model::RiskCheck{now, now, r, sized->quote_budget, OrderPurpose::kEntry, s.reason});
+}
+
+void TradingEngine::on_risk_check(const model::RiskCheck& c) {
+    const Timestamp now = clock_.now();
+    risk::AccountView view;
+    view.equity = portfolio_.equity();
+    view.position = portfolio_.position_qty(c.request.symbol);
+    view.reference_price = last_close(c.request.symbol);
+    view.open_orders = orders_.open_order_count();
+    view.gross_exposure = portfolio_.gross_exposure();
+    if (auto reason = risk_.check(c, view, now)) {
+        bus_.emit(model::SignalRejected{now, now, c.request.symbol, model::Text(*reason)});
+        return;
+    }
+    bus_.emit(model::OrderApproved{now, now, c.request, c.quote_budget, c.purpose, c.reason});
+}
+
+void TradingEngine::on_fill(const model::OrderFilled& f) {
+    const Timestamp now = clock_.now();
+    const auto& fill = f.fill;
+    orders_.on_fill(fill);
+    const Qty before = portfolio_.position_qty(fill.symbol);
+    if (auto s = portfolio_.apply_fill(fill); !s) {
+        bus_.emit(model::AlertLogged{
+            now, now, model::AlertLevel::kCritical, model::Text(s.error().message)});
+        return;
+    }
+    fills_.push_back(fill);
+    const Qty after = portfolio_.position_qty(fill.symbol);
+    const execution::Position* p = portfolio_.position(fill.symbol);
+    bus_.emit(model::PositionUpdated{
+        fill.ts, now, fill.symbol, after, p->average_entry(), p->realized_pnl});
+    strategy_.on_fill(fill, *this);
+    const bool closed = after.is_zero() && !before.is_zero();
+    const bool flipped =
+        !before.is_zero() && !after.is_zero() && before.is_positive() != after.is_positive();
+    const bool grew = after.abs() > before.abs();
+    if (closed || flipped) {
+        const bool by_stop = protective(fill.symbol).stop == fill.order_id;
+        risk_.on_exit(fill.symbol, by_stop, now);
+        cancel_protective(fill.symbol);
+    }
+    if ((grew || flipped) && !after.is_zero()) {
+        cancel_protective(fill.symbol);
+        place_protective(
+            fill.symbol, after.is_positive() ? Side::kBuy : Side::kSell, p->average_entry());
+    }
+}
+
+void TradingEngine::place_protective(const Symbol& symbol, Side side, Price entry) {
+    const auto levels = risk_.on_entry(symbol, side, entry);
+    if (!levels.stop && !levels.target) {
+        return;
+    }
+    const Timestamp now = clock_.now();
+    const Qty qty = portfolio_.position_qty(symbol).abs();
+    const std::uint32_t group = levels.stop && levels.target ? next_oco_group_++ : 0;
+    if (levels.stop) {
+        model::OrderRequest r{
+            symbol,
+            opposite(side),
+            model::OrderType::kStopMarket,
+            qty,
+            std::nullopt,
+            *levels.stop,
+            true,
+            group};
+        bus_.emit(model::OrderApproved{
+            now, now, r, std::nullopt, OrderPurpose::kStopLoss, model::Text("stop loss")});
+    }
+    if (levels.target) {
+        model::OrderRequest r{
+            symbol,
+            opposite(side),
+            model::OrderType::kTakeProfit,
+            qty,
+            std::nullopt,
+            *levels.target,
+            true,
+            group};
+        bus_.emit(model::OrderApproved{
+            now, now, r, std::nullopt, OrderPurpose::kTakeProfit, model::Text("take profit")});
+    }
+}
+
+void TradingEngine::cancel_protective(const Symbol& symbol) {
+    Protective& p = protective(symbol);
+    if (p.stop) {
+        orders_.cancel(*p.stop, "position changed");
+        p.stop.reset();
+    }
+    if (p.target) {
+        orders_.cancel(*p.target, "position changed");
+        p.target.reset();
+    }
+}
+
+void TradingEngine::request_exit(const Symbol& symbol, std::string_view reason) {
+    const Qty pos = portfolio_.position_qty(symbol);
+    if (pos.is_zero()) {
+        return;
+    }
+    const Timestamp now = clock_.now();
+    model::OrderRequest r{
+        symbol,
+        pos.is_positive() ? Side::kSell : Side::kBuy,
+        model::OrderType::kMarket,
+        pos.abs(),
+        std::nullopt,
+        std::nullopt,
+        true,
+        0};
+    bus_.emit(
+        model::RiskCheck{now, now, r, std::nullopt, OrderPurpose::kExit, model::Text(reason)});
+}
+
+void TradingEngine::flatten_all(std::string_view reason) {
+    for (const auto& pos : portfolio_.positions()) {
+        orders_.cancel_all(pos.symbol, reason);
+        request_exit(pos.symbol, reason);
+    }
+}
+
+void TradingEngine::emergency_stop(const std::string& reason) {
+    risk_.emergency_stop(reason);
+    const Timestamp now = clock_.now();
+    bus_.emit(model::AlertLogged{
+        now, now, model::AlertLevel::kCritical, model::Text(risk_.halt_reason())});
+    flatten_all(risk_.halt_reason());
+    process_pending();
+}
+
+}  // namespace ats::engine

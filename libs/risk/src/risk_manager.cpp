@@ -1,0 +1,230 @@
+#include "ats/risk/risk_manager.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ats::risk {
+namespace {
+
+Price price_of(double v, Round mode) {
+    auto p = Price::from_double(std::max(v, 1e-8), mode);
+    return p ? *p : Price::from_raw(1);
+}
+
+}  // namespace
+
+RiskManager::RiskManager(RiskLimits limits) : limits_(limits) {}
+
+RiskManager::SymbolState& RiskManager::state(const Symbol& symbol) {
+    for (auto& s : states_) {
+        if (s.symbol == symbol) {
+            return s;
+        }
+    }
+    states_.push_back(
+        SymbolState{symbol, indicators::Atr(limits_.atr_period), std::nullopt, std::nullopt});
+    return states_.back();
+}
+
+const RiskManager::SymbolState* RiskManager::find(const Symbol& symbol) const {
+    const auto it = std::find_if(
+        states_.begin(), states_.end(), [&](const auto& s) { return s.symbol == symbol; });
+    return it == states_.end() ? nullptr : &*it;
+}
+
+std::optional<double> RiskManager::atr(const Symbol& symbol) const {
+    const SymbolState* s = find(symbol);
+    if (s == nullptr || !s->atr.ready()) {
+        return std::nullopt;
+    }
+    return s->atr.value();
+}
+
+std::optional<std::string> RiskManager::check(
+    const model::RiskCheck& check, const AccountView& account, Timestamp now) const {
+    const auto& r = check.request;
+    if (r.reduce_only) {
+        return std::nullopt;  // exits are always allowed
+    }
+    if (halted_) {
+        return fmt::format("halted: {}", halt_reason_);
+    }
+    if (day_halted_) {
+        return fmt::format(
+            "max_daily_loss_pct {}% reached: entries halted until the next UTC day",
+            *limits_.max_daily_loss_pct * 100);
+    }
+    if (const SymbolState* s = find(r.symbol);
+        s != nullptr && s->cooldown_until && now < *s->cooldown_until) {
+        return fmt::format(
+            "cooldown_after_stop: {} blocked until {}", r.symbol, *s->cooldown_until);
+    }
+    if (account.open_orders >= limits_.max_open_orders) {
+        return fmt::format("max_open_orders {} reached", limits_.max_open_orders);
+    }
+    // The order's size: its quantity, or for all-in orders the budget at the reference price.
+    Money order_value;
+    Qty order_qty = r.qty;
+    if (check.quote_budget) {
+        order_value = *check.quote_budget;
+        if (account.reference_price.is_positive()) {
+            const detail::Int128 q = static_cast<detail::Int128>(order_value.raw()) * kScale /
+                                     account.reference_price.raw();
+            order_qty =
+                Qty::from_raw(detail::fits_int64(q) ? static_cast<std::int64_t>(q) : INT64_MAX);
+        }
+    } else {
+        auto v = notional(account.reference_price, r.qty, Round::kHalfEven);
+        order_value = v ? *v : Money::max();
+    }
+    const Qty after = (account.position + order_qty * sign(r.side)).abs();
+    if (limits_.max_position_qty && after > *limits_.max_position_qty) {
+        return fmt::format(
+            "max_position_qty: {} {} after the order exceeds {}",
+            r.symbol,
+            after,
+            *limits_.max_position_qty);
+    }
+    if (limits_.max_position_notional) {
+        auto value = notional(account.reference_price, after, Round::kHalfEven);
+        if (!value || *value > *limits_.max_position_notional) {
+            return fmt::format(
+                "max_position_notional: {} position worth {} after the order exceeds {}",
+                r.symbol,
+                value ? value->to_string() : std::string("overflow"),
+                *limits_.max_position_notional);
+        }
+    }
+    if (limits_.max_gross_exposure) {
+        const double gross = (account.gross_exposure + order_value).to_double();
+        const double equity = account.equity.to_double();
+        if (equity <= 0 || gross / equity > *limits_.max_gross_exposure + 1e-12) {
+            return fmt::format(
+                "max_gross_exposure: {:.4f}x of equity after the order exceeds {}x",
+                equity > 0 ? gross / equity : INFINITY,
+                *limits_.max_gross_exposure);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<model::AlertLogged> RiskManager::on_bar(
+    const Symbol& symbol, const model::Bar& bar, Money equity, Timestamp now) {
+    state(symbol).atr.update(bar);
+    const std::int64_t day = now.floor(Duration::from_days(1)).unix_seconds() / 86400;
+    if (!day_ || *day_ != day) {
+        day_ = day;
+        day_start_equity_ = equity;
+        day_halted_ = false;
+    }
+    if (!peak_ || equity > *peak_) {
+        peak_ = equity;
+    }
+    if (limits_.max_drawdown_pct && !halted_ && peak_->is_positive()) {
+        const double dd = 1.0 - equity.to_double() / peak_->to_double();
+        if (dd >= *limits_.max_drawdown_pct) {
+            halted_ = true;
+            halt_reason_ = fmt::format(
+                "max_drawdown_pct kill switch: drawdown {:.2f}% from peak {} reached the {:.2f}% "
+                "limit",
+                dd * 100,
+                *peak_,
+                *limits_.max_drawdown_pct * 100);
+            return model::AlertLogged{
+                now, now, model::AlertLevel::kCritical, model::Text(halt_reason_)};
+        }
+    }
+    if (limits_.max_daily_loss_pct && !day_halted_ && day_start_equity_.is_positive()) {
+        const double loss = 1.0 - equity.to_double() / day_start_equity_.to_double();
+        if (loss >= *limits_.max_daily_loss_pct) {
+            day_halted_ = true;
+            return model::AlertLogged{
+                now,
+                now,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format(
+                    "max_daily_loss_pct: down {:.2f}% today, entries halted until the next UTC day",
+                    loss * 100))};
+        }
+    }
+    return std::nullopt;
+}
+
+ProtectiveLevels RiskManager::on_entry(const Symbol& symbol, Side side, Price entry) {
+    SymbolState& s = state(symbol);
+    ProtectiveLevels out;
+    const double e = entry.to_double();
+    const double dir = side == Side::kBuy ? 1.0 : -1.0;
+    const auto a = atr(symbol);
+    if (limits_.stop_loss_atr && a) {
+        out.stop = price_of(
+            e - dir * *limits_.stop_loss_atr * *a, side == Side::kBuy ? Round::kDown : Round::kUp);
+    }
+    if (limits_.trailing_stop_atr && a) {
+        const Price t = price_of(
+            e - dir * *limits_.trailing_stop_atr * *a,
+            side == Side::kBuy ? Round::kDown : Round::kUp);
+        out.stop =
+            !out.stop ? t : (side == Side::kBuy ? std::max(*out.stop, t) : std::min(*out.stop, t));
+    }
+    if (limits_.trailing_stop_pct) {
+        const Price t = price_of(
+            e * (1 - dir * *limits_.trailing_stop_pct),
+            side == Side::kBuy ? Round::kDown : Round::kUp);
+        out.stop =
+            !out.stop ? t : (side == Side::kBuy ? std::max(*out.stop, t) : std::min(*out.stop, t));
+    }
+    if (limits_.take_profit_atr && a) {
+        out.target = price_of(
+            e + dir * *limits_.take_profit_atr * *a,
+            side == Side::kBuy ? Round::kUp : Round::kDown);
+    }
+    s.stop = out.stop;
+    return out;
+}
+
+std::optional<Price> RiskManager::trail(const Symbol& symbol, Side side, Price close, Price tick) {
+    SymbolState& s = state(symbol);
+    if (!s.stop || (!limits_.trailing_stop_atr && !limits_.trailing_stop_pct)) {
+        return std::nullopt;
+    }
+    const double c = close.to_double();
+    const double dir = side == Side::kBuy ? 1.0 : -1.0;
+    const Round mode = side == Side::kBuy ? Round::kDown : Round::kUp;
+    std::optional<Price> candidate;
+    const auto a = atr(symbol);
+    if (limits_.trailing_stop_atr && a) {
+        candidate = price_of(c - dir * *limits_.trailing_stop_atr * *a, mode);
+    }
+    if (limits_.trailing_stop_pct) {
+        const Price t = price_of(c * (1 - dir * *limits_.trailing_stop_pct), mode);
+        candidate = !candidate
+                        ? t
+                        : (side == Side::kBuy ? std::max(*candidate, t) : std::min(*candidate, t));
+    }
+    if (!candidate) {
+        return std::nullopt;
+    }
+    const Price rounded = candidate->round_to(tick, mode);
+    const bool better = side == Side::kBuy ? rounded >= *s.stop + tick : rounded <= *s.stop - tick;
+    if (!better) {
+        return std::nullopt;
+    }
+    s.stop = rounded;
+    return rounded;
+}
+
+void RiskManager::on_exit(const Symbol& symbol, bool by_stop, Timestamp now) {
+    SymbolState& s = state(symbol);
+    s.stop.reset();
+    if (by_stop && limits_.cooldown_after_stop) {
+        s.cooldown_until = now + *limits_.cooldown_after_stop;
+    }
+}
+
+void RiskManager::emergency_stop(std::string reason) {
+    halted_ = true;
+    halt_reason_ = fmt::format("emergency stop: {}", reason);
+}
+
+}  // namespace ats::risk

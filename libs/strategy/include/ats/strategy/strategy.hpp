@@ -1,0 +1,64 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ats/core/error.hpp"
+#include "ats/core/fixed_point.hpp"
+#include "ats/core/symbol.hpp"
+#include "ats/model/bar.hpp"
+#include "ats/model/events.hpp"
+#include "ats/model/market_data.hpp"
+#include "ats/model/order.hpp"
+
+namespace ats::strategy {
+
+/// What a strategy may see and do. The engine implements it; backtest, paper and live give the
+/// same view. A strategy only ever sees bars that have closed.
+class StrategyContext {
+public:
+    virtual ~StrategyContext() = default;
+    virtual Timestamp now() const = 0;
+    /// Signed position in base units (negative is short).
+    virtual Qty position(const Symbol& symbol) const = 0;
+    /// Emits SignalGenerated. `reason` is kept (truncated to 119 chars) for reports and alerts.
+    virtual void signal(
+        const Symbol& symbol,
+        model::Direction direction,
+        double strength,
+        double confidence,
+        std::string_view reason) = 0;
+};
+
+/// A trading strategy: turns closed bars (and trades, fills) into signals. Implementations keep
+/// their own per-symbol indicator state and must not allocate per bar.
+class Strategy {
+public:
+    virtual ~Strategy() = default;
+    virtual std::string_view name() const = 0;
+    /// Bars needed before the first signal is possible.
+    virtual std::size_t warmup_bars() const = 0;
+    virtual void on_bar(const Symbol& symbol, const model::Bar& bar, StrategyContext& ctx) = 0;
+    virtual void on_trade(const model::Trade& /*trade*/, StrategyContext& /*ctx*/) {}
+    virtual void on_fill(const model::Fill& /*fill*/, StrategyContext& /*ctx*/) {}
+    /// Indicator lines for charts, e.g. {"sma_10", value}, for the last bar of `symbol`; NaN
+    /// before they are ready.
+    virtual void plot_values(
+        const Symbol& /*symbol*/, std::vector<std::pair<std::string, double>>& /*out*/) const {}
+};
+
+/// Strategy parameters by name, e.g. {"fast": 10, "slow": 30}.
+using Params = std::map<std::string, double>;
+
+/// Builds a built-in strategy. Unknown names, unknown parameter keys and bad values are
+/// kInvalidArgument errors naming the key and listing what is valid.
+Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, const Params& params);
+
+/// Names of the built-in strategies with their parameters and defaults, for --help and errors.
+std::vector<std::string> describe_strategies();
+
+}  // namespace ats::strategy
