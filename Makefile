@@ -16,7 +16,8 @@ release: deps
 	@cmake --build --preset release -j $(JOBS)
 
 demo: release
-	$(ATS) data inspect data/BTCUSDT_1h_2021-04_2025-12.csv
+	$(ATS) data inspect data/BTCUSDT_1h_2021-04_2025-12.csv | head -12
+	$(ATS) backtest --config configs/demo.toml
 
 test: deps
 	@cmake --preset ci >/dev/null

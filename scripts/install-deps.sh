@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libexpected-dev libfmt-dev libspdlog-dev libcli11-dev
   nlohmann-json3-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   clang-format
 )
 
@@ -18,15 +18,26 @@ for p in "${packages[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+  echo "install-deps: all ${#packages[@]} Debian packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo_cmd=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then
-  sudo_cmd=(sudo)
+# Front-end packages (Plotly.js for reports, playwright-core for browser tests), from the lock file.
+# Node.js and npm come with the machine; they are never apt-installed (the packages conflict).
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ -f "$root/web/package-lock.json" && ! -f "$root/web/node_modules/plotly.js-dist-min/plotly.min.js" ]]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm ci in web/"
+    (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    echo "install-deps: npm not found; backtest reports will lack charts until web/ is installed" >&2
+  fi
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

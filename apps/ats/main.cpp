@@ -5,9 +5,11 @@
 
 #include "ats/version.hpp"
 
+#include "src/backtest_command.hpp"
 #include "src/data_commands.hpp"
 #include "src/exit_codes.hpp"
 #include "src/indicators_command.hpp"
+#include "src/run_store.hpp"
 
 int main(int argc, char** argv) {
     using namespace ats::cli;  // NOLINT(google-build-using-namespace): tiny entry point
@@ -60,6 +62,59 @@ int main(int argc, char** argv) {
     indicators_cmd->add_option("--policy", indicators.policy, "Bad row policy")
         ->check(CLI::IsMember({"strict", "skip", "repair"}));
 
+    BacktestArgs bt;
+    auto* backtest_cmd = app.add_subcommand(
+        "backtest", "Run an event-driven backtest on historical bars and write a report");
+    backtest_cmd->add_option("--config,-c", bt.config, "TOML config file (flags override it)");
+    backtest_cmd->add_option(
+        "--asset,--assets", bt.assets, "Symbol(s), e.g. BTCUSDT or BTCUSDT,ETHUSDT");
+    backtest_cmd->add_option(
+        "--data", bt.data, "Kline CSV file, or a directory with SYMBOL_*.csv files");
+    backtest_cmd->add_option(
+        "--strategy", bt.strategy, "sma_cross, ema_cross, rsi_reversion, macd, bollinger_breakout");
+    backtest_cmd->add_option("--param,-p", bt.params, "Strategy parameter name=value (repeatable)");
+    backtest_cmd->add_option(
+        "--from", bt.from, "First traded bar (UTC date or time); earlier bars only warm up");
+    backtest_cmd->add_option("--to", bt.to, "End (exclusive, UTC date or time)");
+    backtest_cmd->add_option("--cash", bt.cash, "Starting cash in the quote asset (default 10000)");
+    backtest_cmd->add_option(
+        "--fee-bps", bt.fee_bps, "Maker and taker fee in basis points (default 10)");
+    backtest_cmd->add_option("--slippage-bps", bt.slippage_bps, "Fixed slippage in basis points");
+    backtest_cmd->add_option(
+        "--slippage",
+        bt.slippage,
+        "none | fixed:BPS | volatility:FRACTION | volume:PARTICIPATION:BPS");
+    backtest_cmd->add_option(
+        "--sizing",
+        bt.sizing,
+        "all_in | fixed_qty:Q | fixed_notional:N | fraction:F | vol_target:R | kelly:CAP");
+    backtest_cmd->add_option(
+        "--fill", bt.fill, "Market orders fill at next_open (default) or close");
+    backtest_cmd->add_option(
+        "--warmup", bt.warmup_bars, "Bars at the start that only warm up indicators");
+    backtest_cmd->add_option("--report", bt.report, "Output directory (default out/backtest)");
+    backtest_cmd->add_option(
+        "--journal", bt.journal, "Write every event as a JSON line to this file");
+    backtest_cmd->add_option(
+        "--plotly", bt.plotly, "plotly.min.js to inline (default: web/node_modules)");
+    backtest_cmd->add_option("--db", bt.db, "SQLite file for the run history (default ats.db)");
+    backtest_cmd->add_flag("--no-db", bt.no_db, "Do not record the run");
+    backtest_cmd->add_flag("--no-progress", bt.no_progress, "No progress bar");
+
+    std::string runs_db = "ats.db";
+    auto* runs = app.add_subcommand("runs", "Past runs recorded in SQLite");
+    runs->require_subcommand(1);
+    std::size_t runs_limit = 50;
+    auto* runs_list = runs->add_subcommand("list", "List recent runs");
+    runs_list->add_option("--limit", runs_limit, "How many (default 50)");
+    runs_list->add_option("--db", runs_db, "SQLite file (default ats.db)");
+    std::int64_t run_id = 0;
+    bool show_trades = false;
+    auto* runs_show = runs->add_subcommand("show", "Show one run: config, metrics, trades");
+    runs_show->add_option("id", run_id, "Run id (from `ats runs list`)")->required();
+    runs_show->add_flag("--trades", show_trades, "Also print its trades as CSV");
+    runs_show->add_option("--db", runs_db, "SQLite file (default ats.db)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -75,6 +130,15 @@ int main(int argc, char** argv) {
         }
         if (indicators_cmd->parsed()) {
             return run_indicators(indicators);
+        }
+        if (backtest_cmd->parsed()) {
+            return run_backtest_command(bt);
+        }
+        if (runs_list->parsed()) {
+            return run_runs_list(runs_db, runs_limit);
+        }
+        if (runs_show->parsed()) {
+            return run_runs_show(runs_db, run_id, show_trades);
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ats: internal error: %s\n", e.what());

@@ -181,6 +181,7 @@ Result<BacktestResult> run_backtest(
         result.fills.push_back(FillMark{f.symbol, f.ts, f.side, f.price, f.qty});
     }
     result.final_cash = pf.cash();
+    result.fees = pf.fees();
     result.final_equity = pf.equity();
     result.events = engine.bus().dispatched();
     result.signals = engine.signals();

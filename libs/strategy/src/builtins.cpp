@@ -184,7 +184,7 @@ private:
         Ma slow;
         CrossDetector cross;
     };
-    std::string_view prefix() const { return name_.substr(0, 3); }
+    std::string_view prefix() const { return std::string_view(name_).substr(0, 3); }
 
     std::string name_;
     int fast_;

@@ -58,6 +58,7 @@ struct BacktestResult {
     Metrics metrics;
     Money final_cash;
     Money final_equity;
+    Money fees;  ///< every fee paid, exact
     std::uint64_t bars = 0;
     std::uint64_t events = 0;
     std::uint64_t signals = 0;

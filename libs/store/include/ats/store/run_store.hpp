@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ats/core/error.hpp"
+
+namespace ats::store {
+
+/// One closed trade as stored (exact decimal strings).
+struct TradeRow {
+    std::string symbol;
+    std::string side;
+    std::int64_t entry_time_ms = 0;
+    std::string entry_price;
+    std::int64_t exit_time_ms = 0;
+    std::string exit_price;
+    std::string quantity;
+    std::string pnl_gross;
+    std::string fees;
+    std::string pnl_net;
+};
+
+/// A finished backtest run.
+struct RunRecord {
+    std::int64_t id = 0;  ///< assigned by the store
+    std::string run_key;  ///< hash of the configuration
+    std::int64_t created_ms = 0;
+    std::string kind = "backtest";
+    std::string strategy;
+    std::string params;
+    std::string assets;
+    std::string config_toml;
+    std::string metrics_json;
+    std::string report_dir;
+    double final_equity = 0;
+    double total_return_pct = 0;
+    double max_drawdown_pct = 0;
+    double sharpe = 0;
+    std::int64_t trades = 0;
+};
+
+/// Runs, their configuration, metrics and trades in an SQLite file (the embedded default: no
+/// server). Schema created on open; writes are one transaction per run. Not thread-safe.
+class RunStore {
+public:
+    /// Opens or creates the database. kIo when the file cannot be opened or is not a database.
+    static Result<RunStore> open(const std::string& path);
+
+    RunStore(RunStore&&) noexcept;
+    RunStore& operator=(RunStore&&) noexcept;
+    ~RunStore();
+
+    /// Stores a run and its trades; returns the new id.
+    Result<std::int64_t> record(const RunRecord& run, const std::vector<TradeRow>& trades);
+    /// Most recent first.
+    Result<std::vector<RunRecord>> list(std::size_t limit = 50);
+    /// kNotFound for an unknown id.
+    Result<RunRecord> get(std::int64_t id);
+    Result<std::vector<TradeRow>> trades(std::int64_t id);
+
+private:
+    struct Impl;
+    explicit RunStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ats::store
