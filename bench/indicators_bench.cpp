@@ -5,12 +5,16 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#ifdef ATS_HAVE_TALIB
+#include <ta_libc.h>
+#endif
 
 #include "ats/data/kline_csv.hpp"
 #include "ats/indicators/batch.hpp"
@@ -297,5 +301,229 @@ void BM_Adx_Streaming(benchmark::State& state) {
     per_bar(state, bars.size());
 }
 BENCHMARK(BM_Adx_Streaming)->Unit(benchmark::kMillisecond);
+
+#ifdef ATS_HAVE_TALIB
+// Batch form of every TA-Lib indicator, ours against TA-Lib's C code on the same 1M bars, in the
+// same binary and run (registered from a table so each pair sits side by side).
+
+const double* h(const BarColumns& b) {
+    return b.high.data();
+}
+const double* l(const BarColumns& b) {
+    return b.low.data();
+}
+const double* c(const BarColumns& b) {
+    return b.close.data();
+}
+const double* v(const BarColumns& b) {
+    return b.volume.data();
+}
+std::span<const double> cs(const BarColumns& b) {
+    return b.close;
+}
+
+struct Versus {
+    const char* name;
+    std::size_t outputs;
+    std::function<void(const BarColumns&)> ours;
+    std::function<void(const BarColumns&, std::vector<double>*)> talib;
+};
+
+#define ATS_OURS(expr)                           \
+    [](const BarColumns& b) {                    \
+        auto out = expr;                         \
+        benchmark::DoNotOptimize(out[0].data()); \
+    }
+#define ATS_TALIB(expr)                               \
+    [](const BarColumns& b, std::vector<double>* o) { \
+        const int e = static_cast<int>(b.size()) - 1; \
+        int beg = 0;                                  \
+        int nb = 0;                                   \
+        const TA_MAType sma = TA_MAType_SMA;          \
+        static_cast<void>(sma);                       \
+        auto* o0 = o[0].data();                       \
+        auto* o1 = o[1].data();                       \
+        auto* o2 = o[2].data();                       \
+        static_cast<void>(o1);                        \
+        static_cast<void>(o2);                        \
+        benchmark::DoNotOptimize(expr);               \
+        benchmark::DoNotOptimize(o0);                 \
+    }
+
+const std::vector<Versus>& versus() {
+    static const std::vector<Versus> kVersus = {
+        {"SMA",
+         1,
+         ATS_OURS(batch(Sma(20), cs(b))),
+         ATS_TALIB(TA_SMA(0, e, c(b), 20, &beg, &nb, o0))},
+        {"EMA",
+         1,
+         ATS_OURS(batch(Ema(20), cs(b))),
+         ATS_TALIB(TA_EMA(0, e, c(b), 20, &beg, &nb, o0))},
+        {"WMA",
+         1,
+         ATS_OURS(batch(Wma(20), cs(b))),
+         ATS_TALIB(TA_WMA(0, e, c(b), 20, &beg, &nb, o0))},
+        {"DEMA",
+         1,
+         ATS_OURS(batch(Dema(20), cs(b))),
+         ATS_TALIB(TA_DEMA(0, e, c(b), 20, &beg, &nb, o0))},
+        {"TEMA",
+         1,
+         ATS_OURS(batch(Tema(20), cs(b))),
+         ATS_TALIB(TA_TEMA(0, e, c(b), 20, &beg, &nb, o0))},
+        {"TRIMA",
+         1,
+         ATS_OURS(batch(Trima(20), cs(b))),
+         ATS_TALIB(TA_TRIMA(0, e, c(b), 20, &beg, &nb, o0))},
+        {"KAMA",
+         1,
+         ATS_OURS(batch(Kama(30), cs(b))),
+         ATS_TALIB(TA_KAMA(0, e, c(b), 30, &beg, &nb, o0))},
+        {"RSI",
+         1,
+         ATS_OURS(batch(Rsi(14), cs(b))),
+         ATS_TALIB(TA_RSI(0, e, c(b), 14, &beg, &nb, o0))},
+        {"STOCH",
+         2,
+         ATS_OURS(batch(Stoch(14, 3, 3), b)),
+         ATS_TALIB(TA_STOCH(0, e, h(b), l(b), c(b), 14, 3, sma, 3, sma, &beg, &nb, o0, o1))},
+        {"STOCHF",
+         2,
+         ATS_OURS(batch(StochF(14, 3), b)),
+         ATS_TALIB(TA_STOCHF(0, e, h(b), l(b), c(b), 14, 3, sma, &beg, &nb, o0, o1))},
+        {"STOCHRSI",
+         2,
+         ATS_OURS(batch(StochRsi(14, 14, 3), cs(b))),
+         ATS_TALIB(TA_STOCHRSI(0, e, c(b), 14, 14, 3, sma, &beg, &nb, o0, o1))},
+        {"MACD",
+         3,
+         ATS_OURS(batch(Macd(12, 26, 9), cs(b))),
+         ATS_TALIB(TA_MACD(0, e, c(b), 12, 26, 9, &beg, &nb, o0, o1, o2))},
+        {"BBANDS",
+         3,
+         ATS_OURS(batch(BBands(20, 2.0, 2.0), cs(b))),
+         ATS_TALIB(TA_BBANDS(0, e, c(b), 20, 2.0, 2.0, sma, &beg, &nb, o0, o1, o2))},
+        {"ATR",
+         1,
+         ATS_OURS(batch(Atr(14), b)),
+         ATS_TALIB(TA_ATR(0, e, h(b), l(b), c(b), 14, &beg, &nb, o0))},
+        {"NATR",
+         1,
+         ATS_OURS(batch(Natr(14), b)),
+         ATS_TALIB(TA_NATR(0, e, h(b), l(b), c(b), 14, &beg, &nb, o0))},
+        {"TRANGE",
+         1,
+         ATS_OURS(batch(TRange(), b)),
+         ATS_TALIB(TA_TRANGE(0, e, h(b), l(b), c(b), &beg, &nb, o0))},
+        {"ADX",
+         1,
+         ATS_OURS(batch(Adx(14), b)),
+         ATS_TALIB(TA_ADX(0, e, h(b), l(b), c(b), 14, &beg, &nb, o0))},
+        {"ADXR",
+         1,
+         ATS_OURS(batch(Adxr(14), b)),
+         ATS_TALIB(TA_ADXR(0, e, h(b), l(b), c(b), 14, &beg, &nb, o0))},
+        {"PLUS_DI",
+         1,
+         ATS_OURS(batch(PlusDi(14), b)),
+         ATS_TALIB(TA_PLUS_DI(0, e, h(b), l(b), c(b), 14, &beg, &nb, o0))},
+        {"MINUS_DI",
+         1,
+         ATS_OURS(batch(MinusDi(14), b)),
+         ATS_TALIB(TA_MINUS_DI(0, e, h(b), l(b), c(b), 14, &beg, &nb, o0))},
+        {"CCI",
+         1,
+         ATS_OURS(batch(Cci(20), b)),
+         ATS_TALIB(TA_CCI(0, e, h(b), l(b), c(b), 20, &beg, &nb, o0))},
+        {"WILLR",
+         1,
+         ATS_OURS(batch(Willr(14), b)),
+         ATS_TALIB(TA_WILLR(0, e, h(b), l(b), c(b), 14, &beg, &nb, o0))},
+        {"MFI",
+         1,
+         ATS_OURS(batch(Mfi(14), b)),
+         ATS_TALIB(TA_MFI(0, e, h(b), l(b), c(b), v(b), 14, &beg, &nb, o0))},
+        {"OBV", 1, ATS_OURS(batch(Obv(), b)), ATS_TALIB(TA_OBV(0, e, c(b), v(b), &beg, &nb, o0))},
+        {"AD",
+         1,
+         ATS_OURS(batch(Ad(), b)),
+         ATS_TALIB(TA_AD(0, e, h(b), l(b), c(b), v(b), &beg, &nb, o0))},
+        {"ADOSC",
+         1,
+         ATS_OURS(batch(AdOsc(3, 10), b)),
+         ATS_TALIB(TA_ADOSC(0, e, h(b), l(b), c(b), v(b), 3, 10, &beg, &nb, o0))},
+        {"ROC",
+         1,
+         ATS_OURS(batch(Roc(10), cs(b))),
+         ATS_TALIB(TA_ROC(0, e, c(b), 10, &beg, &nb, o0))},
+        {"MOM",
+         1,
+         ATS_OURS(batch(Mom(10), cs(b))),
+         ATS_TALIB(TA_MOM(0, e, c(b), 10, &beg, &nb, o0))},
+        {"TRIX",
+         1,
+         ATS_OURS(batch(Trix(15), cs(b))),
+         ATS_TALIB(TA_TRIX(0, e, c(b), 15, &beg, &nb, o0))},
+        {"SAR",
+         1,
+         ATS_OURS(batch(Sar(0.02, 0.2), b)),
+         ATS_TALIB(TA_SAR(0, e, h(b), l(b), 0.02, 0.2, &beg, &nb, o0))},
+        {"AROON",
+         2,
+         ATS_OURS(batch(Aroon(14), b)),
+         ATS_TALIB(TA_AROON(0, e, h(b), l(b), 14, &beg, &nb, o0, o1))},
+        {"AROONOSC",
+         1,
+         ATS_OURS(batch(AroonOsc(14), b)),
+         ATS_TALIB(TA_AROONOSC(0, e, h(b), l(b), 14, &beg, &nb, o0))},
+        {"ULTOSC",
+         1,
+         ATS_OURS(batch(UltOsc(7, 14, 28), b)),
+         ATS_TALIB(TA_ULTOSC(0, e, h(b), l(b), c(b), 7, 14, 28, &beg, &nb, o0))},
+        {"STDDEV",
+         1,
+         ATS_OURS(batch(StdDev(20, 1.0), cs(b))),
+         ATS_TALIB(TA_STDDEV(0, e, c(b), 20, 1.0, &beg, &nb, o0))},
+    };
+    return kVersus;
+}
+
+#undef ATS_OURS
+#undef ATS_TALIB
+
+// TA-Lib writes into caller-provided buffers; the batch functions allocate their outputs, so the
+// TA-Lib side allocates its output vectors too, to compare like with like.
+[[maybe_unused]] const bool kRegistered = [] {
+    TA_Initialize();
+    for (const auto& vs : versus()) {
+        benchmark::RegisterBenchmark(
+            (std::string("BM_Ours_") + vs.name).c_str(),
+            [&vs](benchmark::State& state) {
+                const auto& bars = million_bars();
+                for ([[maybe_unused]] auto _ : state) {
+                    vs.ours(bars);
+                }
+                per_bar(state, bars.size());
+            })
+            ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(
+            (std::string("BM_TaLib_") + vs.name).c_str(),
+            [&vs](benchmark::State& state) {
+                const auto& bars = million_bars();
+                for ([[maybe_unused]] auto _ : state) {
+                    std::vector<double> out[3];
+                    for (std::size_t k = 0; k < vs.outputs; ++k) {
+                        out[k].resize(bars.size());
+                    }
+                    vs.talib(bars, out);
+                }
+                per_bar(state, bars.size());
+            })
+            ->Unit(benchmark::kMillisecond);
+    }
+    return true;
+}();
+#endif
 
 }  // namespace

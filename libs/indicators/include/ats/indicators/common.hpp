@@ -120,31 +120,44 @@ private:
 
 /// Highest (kMax) or lowest value over the last `window` pushes, with the index of its latest
 /// occurrence (ties go to the newest bar, as TA-Lib's AROON does). A monotonic deque in a fixed
-/// ring: amortized O(1) per push, no allocation after construction.
+/// power-of-two ring: amortized O(1) per push, no allocation after construction.
 template <bool kMax>
 class RollingExtreme {
 public:
     RollingExtreme() = default;
     explicit RollingExtreme(std::size_t window)
-        : window_(static_cast<std::int64_t>(window)), values_(window + 1), indices_(window + 1) {}
+        : window_(static_cast<std::int64_t>(window)), slots_(capacity_for(window + 1)) {
+        mask_ = slots_.size() - 1;
+    }
 
     void push(double x, std::int64_t index) noexcept {
-        while (count_ > 0 && dominated(values_[back_slot()], x)) {
-            --count_;
+        // Drop held values the new one dominates; they can never be the extreme again.
+        while (tail_ != head_ && dominated(slots_[(tail_ - 1) & mask_].value, x)) {
+            --tail_;
         }
-        const std::size_t slot = wrap(head_ + count_);
-        values_[slot] = x;
-        indices_[slot] = index;
-        ++count_;
-        while (indices_[head_] <= index - window_) {
-            head_ = wrap(head_ + 1);
-            --count_;
+        slots_[tail_ & mask_] = Slot{x, index};
+        ++tail_;
+        // The window moves by one bar per push, so at most one value expires.
+        if (slots_[head_ & mask_].index <= index - window_) {
+            ++head_;
         }
     }
-    double value() const noexcept { return values_[head_]; }
-    std::int64_t index() const noexcept { return indices_[head_]; }
+    double value() const noexcept { return slots_[head_ & mask_].value; }
+    std::int64_t index() const noexcept { return slots_[head_ & mask_].index; }
 
 private:
+    struct Slot {
+        double value;
+        std::int64_t index;
+    };
+
+    static std::size_t capacity_for(std::size_t n) noexcept {
+        std::size_t c = 1;
+        while (c < n) {
+            c <<= 1;
+        }
+        return c;
+    }
     static bool dominated(double held, double incoming) noexcept {
         if constexpr (kMax) {
             return held <= incoming;
@@ -152,16 +165,12 @@ private:
             return held >= incoming;
         }
     }
-    std::size_t wrap(std::size_t i) const noexcept {
-        return i >= values_.size() ? i - values_.size() : i;
-    }
-    std::size_t back_slot() const noexcept { return wrap(head_ + count_ - 1); }
 
     std::int64_t window_ = 1;
-    std::vector<double> values_;
-    std::vector<std::int64_t> indices_;
-    std::size_t head_ = 0;
-    std::size_t count_ = 0;
+    std::vector<Slot> slots_ = std::vector<Slot>(1);
+    std::size_t mask_ = 0;
+    std::size_t head_ = 0;  // counters, not wrapped: slot = counter & mask_
+    std::size_t tail_ = 0;
 };
 
 using RollingMax = RollingExtreme<true>;

@@ -308,4 +308,110 @@ private:
     double value_ = kNaN;
 };
 
+inline void Sar::update(const Ohlcv& bar) noexcept {
+    if (seen_ == 0) {
+        previous_high_ = bar.high;
+        previous_low_ = bar.low;
+        ++seen_;
+        return;
+    }
+    double prev_high = previous_high_;
+    double prev_low = previous_low_;
+    if (seen_ == 1) {
+        // TA-Lib's start: the direction comes from bar 1's -DM, the first SAR is bar 0's extreme,
+        // and bar 1 is its own "previous" bar in the first step.
+        const double diff_plus = bar.high - previous_high_;
+        const double diff_minus = previous_low_ - bar.low;
+        const bool minus_dm = diff_minus > 0 && diff_plus < diff_minus;
+        long_ = !minus_dm;
+        if (long_) {
+            ep_ = bar.high;
+            sar_ = previous_low_;
+        } else {
+            ep_ = bar.low;
+            sar_ = previous_high_;
+        }
+        prev_high = bar.high;
+        prev_low = bar.low;
+        ++seen_;
+    }
+    const double high = bar.high;
+    const double low = bar.low;
+    previous_high_ = high;
+    previous_low_ = low;
+    if (long_) {
+        if (low <= sar_) {
+            long_ = false;
+            sar_ = ep_;
+            if (sar_ < prev_high) {
+                sar_ = prev_high;
+            }
+            if (sar_ < high) {
+                sar_ = high;
+            }
+            value_ = sar_;
+            af_ = acceleration_;
+            ep_ = low;
+            sar_ = sar_ + af_ * (ep_ - sar_);
+            if (sar_ < prev_high) {
+                sar_ = prev_high;
+            }
+            if (sar_ < high) {
+                sar_ = high;
+            }
+        } else {
+            value_ = sar_;
+            if (high > ep_) {
+                ep_ = high;
+                af_ += acceleration_;
+                if (af_ > maximum_) {
+                    af_ = maximum_;
+                }
+            }
+            sar_ = sar_ + af_ * (ep_ - sar_);
+            if (sar_ > prev_low) {
+                sar_ = prev_low;
+            }
+            if (sar_ > low) {
+                sar_ = low;
+            }
+        }
+    } else if (high >= sar_) {
+        long_ = true;
+        sar_ = ep_;
+        if (sar_ > prev_low) {
+            sar_ = prev_low;
+        }
+        if (sar_ > low) {
+            sar_ = low;
+        }
+        value_ = sar_;
+        af_ = acceleration_;
+        ep_ = high;
+        sar_ = sar_ + af_ * (ep_ - sar_);
+        if (sar_ > prev_low) {
+            sar_ = prev_low;
+        }
+        if (sar_ > low) {
+            sar_ = low;
+        }
+    } else {
+        value_ = sar_;
+        if (low < ep_) {
+            ep_ = low;
+            af_ += acceleration_;
+            if (af_ > maximum_) {
+                af_ = maximum_;
+            }
+        }
+        sar_ = sar_ + af_ * (ep_ - sar_);
+        if (sar_ < prev_high) {
+            sar_ = prev_high;
+        }
+        if (sar_ < high) {
+            sar_ = high;
+        }
+    }
+}
+
 }  // namespace ats::indicators
