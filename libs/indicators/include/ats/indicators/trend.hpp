@@ -42,23 +42,21 @@ public:
         previous_low_ = bar.low;
         const double range = true_range(bar.high, bar.low, previous_close_);
         previous_close_ = bar.close;
+        // At most one of +DM and -DM is non-zero. Selects instead of branches: adding 0.0 leaves
+        // a sum unchanged, exactly as TA-Lib's branches do.
+        const double minus = (diff_minus > 0 && diff_plus < diff_minus) ? diff_minus : 0.0;
+        const double plus = (diff_plus > 0 && diff_plus > diff_minus) ? diff_plus : 0.0;
         if (seen_ < period_) {
-            if (diff_minus > 0 && diff_plus < diff_minus) {
-                minus_dm_ += diff_minus;
-            } else if (diff_plus > 0 && diff_plus > diff_minus) {
-                plus_dm_ += diff_plus;
-            }
+            minus_dm_ += minus;
+            plus_dm_ += plus;
             tr_ += range;
             ++seen_;
             return;
         }
         minus_dm_ -= minus_dm_ / period_d_;
         plus_dm_ -= plus_dm_ / period_d_;
-        if (diff_minus > 0 && diff_plus < diff_minus) {
-            minus_dm_ += diff_minus;
-        } else if (diff_plus > 0 && diff_plus > diff_minus) {
-            plus_dm_ += diff_plus;
-        }
+        minus_dm_ += minus;
+        plus_dm_ += plus;
         tr_ = tr_ - tr_ / period_d_ + range;
         if (seen_ <= period_) {
             ++seen_;
