@@ -1,6 +1,7 @@
 // Compares every indicator with TA-Lib's own outputs (tests/data_files/talib, see PROVENANCE.md)
 // on the first 8,000 bars of the bundled BTCUSDT 1h series.
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>

@@ -133,6 +133,35 @@ TEST(HandTest, AroonTiesGoToTheNewestBar) {
     EXPECT_DOUBLE_EQ(o.value(), -50.0);
 }
 
+TEST(HandTest, RollingExtremesMatchANaiveScanWithTiesToTheNewest) {
+    // Few distinct values, so ties are common.
+    std::vector<double> x;
+    std::uint32_t seed = 12345;
+    for (int i = 0; i < 500; ++i) {
+        seed = seed * 1664525u + 1013904223u;
+        x.push_back(static_cast<double>((seed >> 16) % 7));
+    }
+    for (std::size_t window = 1; window <= 23; ++window) {
+        detail::RollingMax highest(window);
+        detail::RollingMin lowest(window);
+        for (std::size_t t = 0; t < x.size(); ++t) {
+            highest.push(x[t], static_cast<std::int64_t>(t));
+            lowest.push(x[t], static_cast<std::int64_t>(t));
+            const std::size_t first = t + 1 >= window ? t + 1 - window : 0;
+            std::size_t hi = first;
+            std::size_t lo = first;
+            for (std::size_t j = first; j <= t; ++j) {
+                hi = x[j] >= x[hi] ? j : hi;
+                lo = x[j] <= x[lo] ? j : lo;
+            }
+            ASSERT_EQ(highest.value(), x[hi]) << window << " " << t;
+            ASSERT_EQ(highest.index(), static_cast<std::int64_t>(hi)) << window << " " << t;
+            ASSERT_EQ(lowest.value(), x[lo]) << window << " " << t;
+            ASSERT_EQ(lowest.index(), static_cast<std::int64_t>(lo)) << window << " " << t;
+        }
+    }
+}
+
 TEST(HandTest, ObvAndAd) {
     Obv obv;
     Ad ad;

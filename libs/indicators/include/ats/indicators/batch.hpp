@@ -38,6 +38,37 @@ struct BarColumns {
 template <class Indicator>
 using BatchOutputs = std::array<std::vector<double>, Indicator::kOutputCount>;
 
+namespace detail {
+
+/// The fold shared by every batch form. The state lives in a local copy and the outputs are
+/// written through restrict pointers, so the compiler can keep the state in registers (a store
+/// to a `double*` might otherwise alias the indicator's own doubles).
+template <class Indicator, class InputAt>
+void fold(Indicator& indicator, std::size_t n, InputAt input_at, BatchOutputs<Indicator>& out) {
+    Indicator local = std::move(indicator);
+    if constexpr (Indicator::kOutputCount == 1) {
+        double* __restrict dst = out[0].data();
+        for (std::size_t i = 0; i < n; ++i) {
+            local.update(input_at(i));
+            if (local.ready()) {
+                dst[i] = local.output(0);
+            }
+        }
+    } else {
+        for (std::size_t i = 0; i < n; ++i) {
+            local.update(input_at(i));
+            if (local.ready()) {
+                for (std::size_t k = 0; k < Indicator::kOutputCount; ++k) {
+                    double* __restrict dst = out[k].data();
+                    dst[i] = local.output(k);
+                }
+            }
+        }
+    }
+}
+
+}  // namespace detail
+
 /// Folds `indicator` over every bar.
 template <class Indicator>
 BatchOutputs<Indicator> batch(Indicator indicator, const BarColumns& bars) {
@@ -45,14 +76,8 @@ BatchOutputs<Indicator> batch(Indicator indicator, const BarColumns& bars) {
     for (auto& column : out) {
         column.assign(bars.size(), kNaN);
     }
-    for (std::size_t i = 0; i < bars.size(); ++i) {
-        indicator.update(bars.at(i));
-        if (indicator.ready()) {
-            for (std::size_t k = 0; k < Indicator::kOutputCount; ++k) {
-                out[k][i] = indicator.output(k);
-            }
-        }
-    }
+    detail::fold(
+        indicator, bars.size(), [&bars](std::size_t i) { return bars.at(i); }, out);
     return out;
 }
 
@@ -71,14 +96,9 @@ BatchOutputs<Indicator> batch(Indicator indicator, std::span<const double> input
     for (auto& column : out) {
         column.assign(input.size(), kNaN);
     }
-    for (std::size_t i = 0; i < input.size(); ++i) {
-        indicator.update(input[i]);
-        if (indicator.ready()) {
-            for (std::size_t k = 0; k < Indicator::kOutputCount; ++k) {
-                out[k][i] = indicator.output(k);
-            }
-        }
-    }
+    const double* in = input.data();
+    detail::fold(
+        indicator, input.size(), [in](std::size_t i) { return in[i]; }, out);
     return out;
 }
 

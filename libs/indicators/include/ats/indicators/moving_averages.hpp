@@ -279,8 +279,10 @@ private:
     double value_ = kNaN;
 };
 
-/// TRIMA(period): an SMA of an SMA. Odd period: both of length (period + 1) / 2; even period:
-/// lengths period / 2 and period / 2 + 1 (weights 1, 2, ..., 2, 1). Lookback period - 1.
+/// TRIMA(period): triangular weights 1, 2, ..., 2, 1 (an SMA of an SMA: odd period, both of
+/// length (period + 1) / 2; even period, lengths period / 2 and period / 2 + 1). Kept as TA-Lib
+/// keeps it: a weighted numerator updated with the running sums of the window's two halves, times
+/// 1 / (sum of the weights). Lookback period - 1.
 class Trima {
 public:
     static constexpr std::size_t kOutputCount = 1;
@@ -293,27 +295,78 @@ public:
     }
     explicit Trima(int period)
         : period_(detail::checked(validate(period), period)),
-          first_(period % 2 == 1 ? (period + 1) / 2 : period / 2 + 1),
-          second_(period % 2 == 1 ? (period + 1) / 2 : period / 2) {}
+          half_(static_cast<std::size_t>(period / 2)),
+          odd_(period % 2 == 1),
+          factor_(
+              1.0 /
+              static_cast<double>(
+                  odd_ ? (period / 2 + 1) * (period / 2 + 1) : (period / 2) * (period / 2 + 1))),
+          // The middle value as counted back from the newest one before a push.
+          middle_back_(static_cast<std::size_t>(period) - (odd_ ? 2 : 1) - half_),
+          window_(static_cast<std::size_t>(period)) {}
 
     int lookback() const noexcept { return period_ - 1; }
-    bool ready() const noexcept { return second_.ready(); }
-    double value() const noexcept { return second_.value(); }
+    bool ready() const noexcept { return window_.full(); }
+    double value() const noexcept { return value_; }
     double output(std::size_t /*index*/) const noexcept { return value(); }
 
     void update(double x) noexcept {
-        first_.update(x);
-        if (first_.ready()) {
-            second_.update(first_.value());
+        if (!window_.full()) {
+            window_.push(x);
+            if (window_.full()) {
+                seed();
+            }
+            return;
         }
+        const double leaving = window_.oldest();
+        const double middle = window_.back(middle_back_);
+        window_.push(x);
+        numerator_ -= first_half_;
+        first_half_ -= leaving;
+        first_half_ += middle;
+        if (odd_) {
+            numerator_ += second_half_;
+            second_half_ -= middle;
+        } else {
+            second_half_ -= middle;
+            numerator_ += second_half_;
+        }
+        second_half_ += x;
+        numerator_ += x;
+        value_ = numerator_ * factor_;
     }
     void update(const Ohlcv& bar) noexcept { update(bar.close); }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
 
 private:
+    void seed() noexcept {
+        // Window positions 0 (oldest) .. period - 1; the first half ends at the middle.
+        const std::size_t n = window_.size();
+        const std::size_t middle = odd_ ? half_ : half_ - 1;
+        auto at = [&](std::size_t position) {
+            return window_.back(n - 1 - position);
+        };
+        for (std::size_t i = middle + 1; i-- > 0;) {
+            first_half_ += at(i);
+            numerator_ += first_half_;
+        }
+        for (std::size_t i = middle + 1; i < n; ++i) {
+            second_half_ += at(i);
+            numerator_ += second_half_;
+        }
+        value_ = numerator_ * factor_;
+    }
+
     int period_;
-    detail::SmaState first_;
-    detail::SmaState second_;
+    std::size_t half_;
+    bool odd_;
+    double factor_;
+    std::size_t middle_back_;
+    detail::Ring window_;
+    double numerator_ = 0.0;
+    double first_half_ = 0.0;
+    double second_half_ = 0.0;
+    double value_ = kNaN;
 };
 
 /// KAMA(period), Kaufman's adaptive moving average with TA-Lib's constants (fast 2, slow 30):

@@ -36,12 +36,12 @@ public:
         }
         const double change = x - previous_;
         previous_ = x;
+        // Selects instead of branches: adding 0.0 leaves a sum unchanged, as TA-Lib's branch.
+        const double loss = change < 0 ? change : 0.0;
+        const double gain = change < 0 ? 0.0 : change;
         if (seen_ <= period_) {
-            if (change < 0) {
-                loss_ -= change;
-            } else {
-                gain_ += change;
-            }
+            loss_ -= loss;
+            gain_ += gain;
             if (seen_ == period_) {
                 loss_ /= period_d_;
                 gain_ /= period_d_;
@@ -52,11 +52,8 @@ public:
         }
         loss_ *= period_minus_one_;
         gain_ *= period_minus_one_;
-        if (change < 0) {
-            loss_ -= change;
-        } else {
-            gain_ += change;
-        }
+        loss_ -= loss;
+        gain_ += gain;
         loss_ /= period_d_;
         gain_ /= period_d_;
         publish();
@@ -422,15 +419,12 @@ public:
         const double change = tp - previous_;
         previous_ = tp;
         const double flow = tp * bar.volume;
-        double positive = 0.0;
-        double negative = 0.0;
-        if (change < 0) {
-            negative = flow;
-            negative_sum_ += flow;
-        } else if (change > 0) {
-            positive = flow;
-            positive_sum_ += flow;
-        }
+        // Selects instead of branches (the sign of a change is a coin flip); adding the other
+        // side's 0.0 leaves a sum unchanged, so the sums are TA-Lib's.
+        const double positive = change > 0 ? flow : 0.0;
+        const double negative = change < 0 ? flow : 0.0;
+        positive_sum_ += positive;
+        negative_sum_ += negative;
         positive_.push(positive);
         negative_.push(negative);
         if (positive_.full()) {

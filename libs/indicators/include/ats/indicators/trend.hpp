@@ -42,23 +42,21 @@ public:
         previous_low_ = bar.low;
         const double range = true_range(bar.high, bar.low, previous_close_);
         previous_close_ = bar.close;
+        // At most one of +DM and -DM is non-zero. Selects instead of branches: adding 0.0 leaves
+        // a sum unchanged, exactly as TA-Lib's branches do.
+        const double minus = (diff_minus > 0 && diff_plus < diff_minus) ? diff_minus : 0.0;
+        const double plus = (diff_plus > 0 && diff_plus > diff_minus) ? diff_plus : 0.0;
         if (seen_ < period_) {
-            if (diff_minus > 0 && diff_plus < diff_minus) {
-                minus_dm_ += diff_minus;
-            } else if (diff_plus > 0 && diff_plus > diff_minus) {
-                plus_dm_ += diff_plus;
-            }
+            minus_dm_ += minus;
+            plus_dm_ += plus;
             tr_ += range;
             ++seen_;
             return;
         }
         minus_dm_ -= minus_dm_ / period_d_;
         plus_dm_ -= plus_dm_ / period_d_;
-        if (diff_minus > 0 && diff_plus < diff_minus) {
-            minus_dm_ += diff_minus;
-        } else if (diff_plus > 0 && diff_plus > diff_minus) {
-            plus_dm_ += diff_plus;
-        }
+        minus_dm_ += minus;
+        plus_dm_ += plus;
         tr_ = tr_ - tr_ / period_d_ + range;
         if (seen_ <= period_) {
             ++seen_;
@@ -307,5 +305,111 @@ private:
     double previous_low_ = 0.0;
     double value_ = kNaN;
 };
+
+inline void Sar::update(const Ohlcv& bar) noexcept {
+    if (seen_ == 0) {
+        previous_high_ = bar.high;
+        previous_low_ = bar.low;
+        ++seen_;
+        return;
+    }
+    double prev_high = previous_high_;
+    double prev_low = previous_low_;
+    if (seen_ == 1) {
+        // TA-Lib's start: the direction comes from bar 1's -DM, the first SAR is bar 0's extreme,
+        // and bar 1 is its own "previous" bar in the first step.
+        const double diff_plus = bar.high - previous_high_;
+        const double diff_minus = previous_low_ - bar.low;
+        const bool minus_dm = diff_minus > 0 && diff_plus < diff_minus;
+        long_ = !minus_dm;
+        if (long_) {
+            ep_ = bar.high;
+            sar_ = previous_low_;
+        } else {
+            ep_ = bar.low;
+            sar_ = previous_high_;
+        }
+        prev_high = bar.high;
+        prev_low = bar.low;
+        ++seen_;
+    }
+    const double high = bar.high;
+    const double low = bar.low;
+    previous_high_ = high;
+    previous_low_ = low;
+    if (long_) {
+        if (low <= sar_) {
+            long_ = false;
+            sar_ = ep_;
+            if (sar_ < prev_high) {
+                sar_ = prev_high;
+            }
+            if (sar_ < high) {
+                sar_ = high;
+            }
+            value_ = sar_;
+            af_ = acceleration_;
+            ep_ = low;
+            sar_ = sar_ + af_ * (ep_ - sar_);
+            if (sar_ < prev_high) {
+                sar_ = prev_high;
+            }
+            if (sar_ < high) {
+                sar_ = high;
+            }
+        } else {
+            value_ = sar_;
+            if (high > ep_) {
+                ep_ = high;
+                af_ += acceleration_;
+                if (af_ > maximum_) {
+                    af_ = maximum_;
+                }
+            }
+            sar_ = sar_ + af_ * (ep_ - sar_);
+            if (sar_ > prev_low) {
+                sar_ = prev_low;
+            }
+            if (sar_ > low) {
+                sar_ = low;
+            }
+        }
+    } else if (high >= sar_) {
+        long_ = true;
+        sar_ = ep_;
+        if (sar_ > prev_low) {
+            sar_ = prev_low;
+        }
+        if (sar_ > low) {
+            sar_ = low;
+        }
+        value_ = sar_;
+        af_ = acceleration_;
+        ep_ = high;
+        sar_ = sar_ + af_ * (ep_ - sar_);
+        if (sar_ > prev_low) {
+            sar_ = prev_low;
+        }
+        if (sar_ > low) {
+            sar_ = low;
+        }
+    } else {
+        value_ = sar_;
+        if (low < ep_) {
+            ep_ = low;
+            af_ += acceleration_;
+            if (af_ > maximum_) {
+                af_ = maximum_;
+            }
+        }
+        sar_ = sar_ + af_ * (ep_ - sar_);
+        if (sar_ < prev_high) {
+            sar_ = prev_high;
+        }
+        if (sar_ < high) {
+            sar_ = high;
+        }
+    }
+}
 
 }  // namespace ats::indicators
