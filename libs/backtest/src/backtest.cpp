@@ -80,8 +80,15 @@ Result<BacktestResult> run_backtest(
     const double fee_rate = config.venue.fees.taker_bps / 10'000.0;
 
     result.first_traded_bar.assign(n_assets, SIZE_MAX);
-    std::vector<std::pair<std::string, double>> plot_row;
-    result.plot_values.resize(n_assets);
+    result.equity.reserve(assets.front().series.size());
+    std::vector<double> plot_row;
+    result.plot_names = (*strategy)->plot_names();
+    result.plot_values.assign(n_assets, std::vector<std::vector<double>>(result.plot_names.size()));
+    for (std::size_t i = 0; i < n_assets; ++i) {
+        for (auto& line : result.plot_values[i]) {
+            line.reserve(assets[i].series.size());
+        }
+    }
     std::size_t done = 0;
     std::size_t traded_bars = 0;
     std::size_t next_progress = 0;
@@ -132,19 +139,10 @@ Result<BacktestResult> run_backtest(
                     bh_qty[i] = bh_slice / (bar.open.to_double() * (1 + fee_rate));
                     bh_cash -= bh_slice;
                 }
-                plot_row.clear();
                 (*strategy)->plot_values(symbol, plot_row);
                 auto& lines = result.plot_values[i];
-                if (lines.empty()) {
-                    lines.resize(plot_row.size());
-                    if (result.plot_names.empty()) {
-                        for (const auto& [name, value] : plot_row) {
-                            result.plot_names.push_back(name);
-                        }
-                    }
-                }
                 for (std::size_t k = 0; k < plot_row.size() && k < lines.size(); ++k) {
-                    lines[k].push_back(plot_row[k].second);
+                    lines[k].push_back(plot_row[k]);
                 }
             }
         }

@@ -238,7 +238,8 @@ void TradingEngine::on_signal(const model::SignalGenerated& s) {
     in.stop_atr = config_.risk.stop_loss_atr.value_or(2.0);
     const auto& trades = portfolio_.closed_trades();
     in.closed_trades = static_cast<int>(trades.size());
-    if (!trades.empty()) {
+    // Win statistics only matter to Kelly sizing (and cost a pass over the trades).
+    if (config_.sizing.mode == execution::Sizing::Mode::kKelly && !trades.empty()) {
         double wins = 0;
         double win_sum = 0;
         double loss_sum = 0;

@@ -8,6 +8,10 @@ namespace ats::execution {
 
 using model::OrderStatus;
 
+namespace {
+constexpr std::size_t kMaxRememberedOrders = 4096;
+}  // namespace
+
 OrderManager::OrderManager(
     const Clock& clock, model::EventSink& sink, std::string id_prefix, RetryPolicy retry)
     : clock_(clock), sink_(sink), prefix_(std::move(id_prefix)), retry_(retry) {}
@@ -89,6 +93,11 @@ std::optional<ClientOrderId> OrderManager::place(const model::OrderApproved& app
         }
     } else if (request.type != model::OrderType::kMarket || request.side != Side::kBuy) {
         problem = fmt::format("{}: a quote budget is only for market buys", request.symbol);
+    }
+    // Keep memory bounded in long runs: forget finished orders once there are many.
+    if (orders_.size() >= kMaxRememberedOrders) {
+        std::erase_if(
+            orders_, [](const auto& kv) { return model::is_terminal(kv.second.status()); });
     }
     auto [it, inserted] = orders_.emplace(*id, model::Order(*id, request, now));
     model::Order& order = it->second;

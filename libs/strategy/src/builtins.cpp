@@ -167,15 +167,16 @@ public:
             "fast average crossed below slow");
     }
 
-    void plot_values(
-        const Symbol& symbol, std::vector<std::pair<std::string, double>>& out) const override {
+    std::vector<std::string> plot_names() const override {
+        return {fmt::format("{}_{}", prefix(), fast_), fmt::format("{}_{}", prefix(), slow_)};
+    }
+    void plot_values(const Symbol& symbol, std::vector<double>& out) const override {
         const State* s = states_.find(symbol);
-        out.emplace_back(
-            fmt::format("{}_{}", prefix(), fast_),
-            s != nullptr && s->fast.ready() ? s->fast.value() : NAN);
-        out.emplace_back(
-            fmt::format("{}_{}", prefix(), slow_),
-            s != nullptr && s->slow.ready() ? s->slow.value() : NAN);
+        out.assign(2, NAN);
+        if (s != nullptr && s->fast.ready() && s->slow.ready()) {
+            out[0] = s->fast.value();
+            out[1] = s->slow.value();
+        }
     }
 
 private:
@@ -228,11 +229,12 @@ public:
         }
     }
 
-    void plot_values(
-        const Symbol& symbol, std::vector<std::pair<std::string, double>>& out) const override {
+    std::vector<std::string> plot_names() const override {
+        return {fmt::format("rsi_{}", period_)};
+    }
+    void plot_values(const Symbol& symbol, std::vector<double>& out) const override {
         const State* s = states_.find(symbol);
-        out.emplace_back(
-            fmt::format("rsi_{}", period_), s != nullptr && s->rsi.ready() ? s->rsi.value() : NAN);
+        out.assign(1, s != nullptr && s->rsi.ready() ? s->rsi.value() : NAN);
     }
 
 private:
@@ -274,12 +276,15 @@ public:
             "MACD crossed below its signal line");
     }
 
-    void plot_values(
-        const Symbol& symbol, std::vector<std::pair<std::string, double>>& out) const override {
+    std::vector<std::string> plot_names() const override { return {"macd", "macd_signal"}; }
+    void plot_values(const Symbol& symbol, std::vector<double>& out) const override {
         const State* s = states_.find(symbol);
         const bool ready = s != nullptr && s->macd.ready();
-        out.emplace_back("macd", ready ? s->macd.macd() : NAN);
-        out.emplace_back("macd_signal", ready ? s->macd.signal() : NAN);
+        out.assign(2, NAN);
+        if (ready) {
+            out[0] = s->macd.macd();
+            out[1] = s->macd.signal();
+        }
     }
 
 private:
@@ -325,13 +330,18 @@ public:
         }
     }
 
-    void plot_values(
-        const Symbol& symbol, std::vector<std::pair<std::string, double>>& out) const override {
+    std::vector<std::string> plot_names() const override {
+        return {"bb_upper", "bb_middle", "bb_lower"};
+    }
+    void plot_values(const Symbol& symbol, std::vector<double>& out) const override {
         const State* s = states_.find(symbol);
         const bool ready = s != nullptr && s->bands.ready();
-        out.emplace_back("bb_upper", ready ? s->bands.upperband() : NAN);
-        out.emplace_back("bb_middle", ready ? s->bands.middleband() : NAN);
-        out.emplace_back("bb_lower", ready ? s->bands.lowerband() : NAN);
+        out.assign(3, NAN);
+        if (ready) {
+            out[0] = s->bands.upperband();
+            out[1] = s->bands.middleband();
+            out[2] = s->bands.lowerband();
+        }
     }
 
 private:

@@ -55,6 +55,8 @@ public:
     /// Runs retries that are due at clock.now().
     void on_timer();
 
+    /// A working order, or a finished one not yet forgotten (finished orders are dropped once
+    /// 4096 orders are remembered; their history lives in the event journal).
     const model::Order* order(const ClientOrderId& id) const;
     std::size_t open_order_count(const Symbol& symbol) const;
     std::size_t open_order_count() const;

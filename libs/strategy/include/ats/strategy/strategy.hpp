@@ -45,10 +45,11 @@ public:
     virtual void on_bar(const Symbol& symbol, const model::Bar& bar, StrategyContext& ctx) = 0;
     virtual void on_trade(const model::Trade& /*trade*/, StrategyContext& /*ctx*/) {}
     virtual void on_fill(const model::Fill& /*fill*/, StrategyContext& /*ctx*/) {}
-    /// Indicator lines for charts, e.g. {"sma_10", value}, for the last bar of `symbol`; NaN
-    /// before they are ready.
-    virtual void plot_values(
-        const Symbol& /*symbol*/, std::vector<std::pair<std::string, double>>& /*out*/) const {}
+    /// Names of the indicator lines the strategy draws on price charts, e.g. {"sma_10", "sma_30"}.
+    virtual std::vector<std::string> plot_names() const { return {}; }
+    /// Their values after the last bar of `symbol`, in plot_names() order (NaN before ready).
+    /// Called once per bar: must not allocate once `out` has its size.
+    virtual void plot_values(const Symbol& /*symbol*/, std::vector<double>& /*out*/) const {}
 };
 
 /// Strategy parameters by name, e.g. {"fast": 10, "slow": 30}.
