@@ -1,0 +1,122 @@
+#include "ats/execution/portfolio.hpp"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "testkit.hpp"
+
+namespace ats::execution {
+namespace {
+
+using namespace ats::testing;  // NOLINT(google-build-using-namespace): test helpers
+
+model::Fill fill(
+    const char* symbol,
+    Side side,
+    const char* q,
+    const char* p,
+    const char* fee,
+    std::int64_t h = 0) {
+    return model::Fill{
+        *ClientOrderId::parse("o1"),
+        sym(symbol),
+        side,
+        qty(q),
+        px(p),
+        money(fee),
+        false,
+        Timestamp::from_unix_seconds(h * 3600)};
+}
+
+TEST(PortfolioTest, LongRoundTripIsExact) {
+    Portfolio pf(money("10000"));
+    ASSERT_TRUE(pf.apply_fill(fill("BTCUSDT", Side::kBuy, "0.1", "50000", "5", 1)));
+    EXPECT_EQ(pf.cash(), money("4995"));
+    EXPECT_EQ(pf.position_qty(sym("BTCUSDT")), qty("0.1"));
+    pf.mark(sym("BTCUSDT"), px("51000"));
+    EXPECT_EQ(pf.equity(), money("10095"));
+    EXPECT_EQ(pf.unrealized_pnl(), money("100"));
+    ASSERT_TRUE(pf.apply_fill(fill("BTCUSDT", Side::kSell, "0.1", "52000", "5.2", 5)));
+    EXPECT_EQ(pf.cash(), money("10189.8"));
+    EXPECT_EQ(pf.realized_pnl(), money("200"));
+    EXPECT_EQ(pf.fees(), money("10.2"));
+    ASSERT_EQ(pf.closed_trades().size(), 1U);
+    const auto& t = pf.closed_trades()[0];
+    EXPECT_EQ(t.side, Side::kBuy);
+    EXPECT_EQ(t.entry_price, px("50000"));
+    EXPECT_EQ(t.exit_price, px("52000"));
+    EXPECT_EQ(t.qty, qty("0.1"));
+    EXPECT_EQ(t.pnl_gross, money("200"));
+    EXPECT_EQ(t.fees, money("10.2"));
+    EXPECT_EQ(t.pnl_net(), money("189.8"));
+    EXPECT_EQ(t.entry_time, Timestamp::from_unix_seconds(3600));
+}
+
+TEST(PortfolioTest, ScalingInPartialExitAndFlipToShort) {
+    Portfolio pf(money("100000"));
+    ASSERT_TRUE(pf.apply_fill(fill("ETHUSDT", Side::kBuy, "1", "2000", "0")));
+    ASSERT_TRUE(pf.apply_fill(fill("ETHUSDT", Side::kBuy, "1", "2100", "0")));
+    EXPECT_EQ(pf.position(sym("ETHUSDT"))->average_entry(), px("2050"));
+    ASSERT_TRUE(pf.apply_fill(fill("ETHUSDT", Side::kSell, "0.5", "2200", "0")));
+    EXPECT_EQ(pf.realized_pnl(), money("75"));  // 0.5 * (2200 - 2050)
+    EXPECT_TRUE(pf.closed_trades().empty());
+    // Sell 3 with 1.5 held: closes the long and opens a 1.5 short at 2300.
+    ASSERT_TRUE(pf.apply_fill(fill("ETHUSDT", Side::kSell, "3", "2300", "3")));
+    EXPECT_EQ(pf.position_qty(sym("ETHUSDT")), qty("-1.5"));
+    ASSERT_EQ(pf.closed_trades().size(), 1U);
+    EXPECT_EQ(pf.closed_trades()[0].pnl_gross, money("450"));  // 75 + 1.5 * 250
+    EXPECT_EQ(pf.closed_trades()[0].fees, money("1.5"));       // half the flip fill's fee
+    EXPECT_EQ(pf.position(sym("ETHUSDT"))->average_entry(), px("2300"));
+    // Cover the short at 2200: +150.
+    ASSERT_TRUE(pf.apply_fill(fill("ETHUSDT", Side::kBuy, "1.5", "2200", "0")));
+    ASSERT_EQ(pf.closed_trades().size(), 2U);
+    EXPECT_EQ(pf.closed_trades()[1].side, Side::kSell);
+    EXPECT_EQ(pf.closed_trades()[1].pnl_gross, money("150"));
+    EXPECT_EQ(pf.closed_trades()[1].fees, money("1.5"));
+    EXPECT_EQ(pf.cash(), money("100597"));  // 100000 + 75 + 375 + 150 - 3
+}
+
+TEST(PortfolioTest, RandomFillsAlwaysReconcile) {
+    // apply_fill checks (and aborts on) every invariant; here we also recompute them independently.
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<int> side(0, 1);
+    std::uniform_int_distribution<std::int64_t> q(1, 5'000'000);  // 0.00000001 .. 0.05
+    std::uniform_int_distribution<std::int64_t> p(1'000'000'000, 9'000'000'000'000);
+    Portfolio pf(money("1000000"));
+    Qty expected_qty;
+    Money flows;
+    Money fees;
+    for (int i = 0; i < 20'000; ++i) {
+        const Side s = side(rng) == 0 ? Side::kBuy : Side::kSell;
+        const model::Fill f{
+            *ClientOrderId::parse("o"),
+            sym("BTCUSDT"),
+            s,
+            Qty::from_raw(q(rng)),
+            Price::from_raw(p(rng)),
+            Money::from_raw(q(rng) / 10),
+            false,
+            Timestamp{}};
+        ASSERT_TRUE(pf.apply_fill(f));
+        expected_qty += f.qty * sign(s);
+        flows -= *notional(f.price, f.qty, Round::kHalfEven) * sign(s);
+        fees += f.fee;
+        pf.mark(sym("BTCUSDT"), f.price);
+    }
+    EXPECT_EQ(pf.position_qty(sym("BTCUSDT")), expected_qty);
+    EXPECT_EQ(pf.cash(), money("1000000") + flows - fees);
+    EXPECT_EQ(pf.equity(), money("1000000") + pf.realized_pnl() + pf.unrealized_pnl() - pf.fees());
+}
+
+TEST(PortfolioTest, RejectsNonsenseFills) {
+    Portfolio pf(money("100"));
+    EXPECT_FALSE(pf.apply_fill(fill("BTCUSDT", Side::kBuy, "0", "1", "0")));
+    auto f = fill("BTCUSDT", Side::kBuy, "1", "1", "0");
+    f.fee = money("-1");
+    EXPECT_FALSE(pf.apply_fill(f));
+    EXPECT_EQ(pf.cash(), money("100"));
+}
+
+}  // namespace
+}  // namespace ats::execution
