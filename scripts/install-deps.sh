@@ -8,7 +8,7 @@ packages=(
   libexpected-dev libfmt-dev libspdlog-dev libcli11-dev
   nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
-  clang-format
+  clang-format chromium
 )
 
 missing=()

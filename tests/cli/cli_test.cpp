@@ -1,6 +1,8 @@
 // Runs the real `ats` binary as a user would and checks output and exit codes.
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -141,6 +143,84 @@ TEST(CliTest, ResampleWritesReadableFile) {
             out.path())
             .code,
         2);
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+TEST(CliTest, BacktestWritesReportsAndRecordsTheRun) {
+    TempFile dir("", "placeholder");
+    const std::string base = dir.path() + ".d";
+    const std::string db = base + "/runs.db";
+    const std::string args =
+        "backtest --data " + std::string(ATS_BUNDLED_DATA_DIR) +
+        " --asset BTCUSDT --strategy sma_cross -p fast=10 -p slow=30 --sizing all_in"
+        " --fee-bps 10 --no-progress --plotly /nonexistent.js --db " +
+        db;
+    const auto first = run(args + " --report " + base + "/a");
+    ASSERT_EQ(first.code, 0) << first.err;
+    EXPECT_NE(first.out.find("trades        820 closed"), std::string::npos) << first.out;
+    EXPECT_NE(
+        first.err.find("report.html not written"), std::string::npos);  // no Plotly: clear warning
+    const auto metrics = nlohmann::json::parse(slurp(base + "/a/metrics.json"));
+    EXPECT_EQ(metrics["trades"], 820);
+    EXPECT_NEAR(metrics["final_equity"].get<double>(), 3769.7596, 1e-3);
+    EXPECT_TRUE(metrics.contains("max_drawdown_pct"));
+    EXPECT_TRUE(metrics.contains("sharpe"));
+    const std::string trades = slurp(base + "/a/trades.csv");
+    EXPECT_EQ(
+        trades.rfind(
+            "symbol,side,entry_time_ms,entry_price,exit_time_ms,exit_price,quantity,pnl_gross,fees,"
+            "pnl_net\n",
+            0),
+        0U);
+    EXPECT_EQ(std::count(trades.begin(), trades.end(), '\n'), 821);
+    EXPECT_EQ(slurp(base + "/a/equity.csv").rfind("time_ms,equity\n", 0), 0U);
+    // The same run again: byte-identical outputs.
+    const auto second = run(args + " --report " + base + "/b");
+    ASSERT_EQ(second.code, 0);
+    for (const char* f : {"trades.csv", "equity.csv", "metrics.json", "config.toml"}) {
+        EXPECT_EQ(slurp(base + "/a/" + f), slurp(base + "/b/" + f)) << f;
+    }
+    const auto list = run("runs list --db " + db);
+    ASSERT_EQ(list.code, 0) << list.err;
+    EXPECT_NE(list.out.find("sma_cross"), std::string::npos);
+    const auto show = run("runs show 2 --trades --db " + db);
+    ASSERT_EQ(show.code, 0) << show.err;
+    EXPECT_NE(show.out.find("\"trades\": 820"), std::string::npos);
+    EXPECT_EQ(run("runs show 99 --db " + db).code, 2);
+    std::filesystem::remove_all(base);
+}
+
+TEST(CliTest, BacktestConfigErrorsNameTheKey) {
+    TempFile bad_key("[backtest]\ncash = 1000\nleverage = 3\n", "bad.toml");
+    const auto r = run("backtest --no-db --config " + bad_key.path());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("[backtest] leverage: unknown key"), std::string::npos) << r.err;
+    TempFile bad_value("[risk]\nstop_loss_atr = \"wide\"\n", "bad2.toml");
+    const auto v = run("backtest --no-db --config " + bad_value.path());
+    EXPECT_EQ(v.code, 2);
+    EXPECT_NE(v.err.find("[risk] stop_loss_atr"), std::string::npos) << v.err;
+    TempFile broken("[backtest\n", "broken.toml");
+    const auto b = run("backtest --no-db --config " + broken.path());
+    EXPECT_EQ(b.code, 2);
+    EXPECT_NE(b.err.find("broken.toml:1"), std::string::npos) << b.err;
+    const auto p =
+        run("backtest --no-db --data " + std::string(ATS_BUNDLED_DATA_DIR) + " -p fast=ten");
+    EXPECT_EQ(p.code, 2);
+    EXPECT_NE(p.err.find("--param 'fast=ten'"), std::string::npos);
+    const auto s =
+        run("backtest --no-db --data " + std::string(ATS_BUNDLED_DATA_DIR) + " -p fats=3");
+    EXPECT_EQ(s.code, 2);
+    EXPECT_NE(s.err.find("'fats'"), std::string::npos) << s.err;
+    const auto missing =
+        run("backtest --no-db --data " + std::string(ATS_BUNDLED_DATA_DIR) + " --asset SOLUSDT");
+    EXPECT_EQ(missing.code, 4);
+    EXPECT_NE(missing.err.find("SOLUSDT"), std::string::npos);
 }
 
 }  // namespace
