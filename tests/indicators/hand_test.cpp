@@ -44,6 +44,17 @@ TEST(HandTest, SmaEmaWma) {
     EXPECT_DOUBLE_EQ(wma[3], (4.0 * 1 + 8.0 * 2 + 16.0 * 3) / 6.0);
 }
 
+TEST(HandTest, LongestPeriodsDoNotOverflowTheWeights) {
+    const std::vector<double> flat(100'001, 3.0);
+    const auto wma = run(Wma(100'000), flat);
+    const auto trima = run(Trima(99'999), flat);
+    EXPECT_TRUE(std::isnan(wma[99'998]));
+    EXPECT_NEAR(wma[99'999], 3.0, 1e-9);
+    EXPECT_NEAR(wma[100'000], 3.0, 1e-9);
+    EXPECT_NEAR(trima[99'998], 3.0, 1e-9);
+    EXPECT_NEAR(trima[100'000], 3.0, 1e-9);
+}
+
 TEST(HandTest, TrimaWeightsAreTriangular) {
     // Period 4: weights 1, 2, 2, 1 over 6.
     const std::vector<double> x = {1, 10, 100, 1000, 10000};

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "ats/core/error.hpp"
 #include "ats/indicators/common.hpp"
@@ -157,7 +158,8 @@ public:
     explicit Wma(int period)
         : period_(detail::checked(validate(period), period)),
           period_d_(static_cast<double>(period)),
-          divider_(static_cast<double>((period * (period + 1)) / 2)),
+          // In 64 bits: period * (period + 1) overflows an int for periods above 46,340.
+          divider_(static_cast<double>((std::int64_t{period} * (period + 1)) / 2)),
           window_(static_cast<std::size_t>(period)) {}
 
     int lookback() const noexcept { return period_ - 1; }
@@ -297,10 +299,11 @@ public:
         : period_(detail::checked(validate(period), period)),
           half_(static_cast<std::size_t>(period / 2)),
           odd_(period % 2 == 1),
+          // In 64 bits: (period / 2 + 1)^2 overflows an int for periods above 92,680.
           factor_(
-              1.0 /
-              static_cast<double>(
-                  odd_ ? (period / 2 + 1) * (period / 2 + 1) : (period / 2) * (period / 2 + 1))),
+              1.0 / static_cast<double>(
+                        odd_ ? (std::int64_t{period / 2} + 1) * (std::int64_t{period / 2} + 1)
+                             : std::int64_t{period / 2} * (std::int64_t{period / 2} + 1))),
           // The middle value as counted back from the newest one before a push.
           middle_back_(static_cast<std::size_t>(period) - (odd_ ? 2 : 1) - half_),
           window_(static_cast<std::size_t>(period)) {}
