@@ -44,6 +44,17 @@ TEST(HandTest, SmaEmaWma) {
     EXPECT_DOUBLE_EQ(wma[3], (4.0 * 1 + 8.0 * 2 + 16.0 * 3) / 6.0);
 }
 
+TEST(HandTest, LongestPeriodsDoNotOverflowTheWeights) {
+    const std::vector<double> flat(100'001, 3.0);
+    const auto wma = run(Wma(100'000), flat);
+    const auto trima = run(Trima(99'999), flat);
+    EXPECT_TRUE(std::isnan(wma[99'998]));
+    EXPECT_NEAR(wma[99'999], 3.0, 1e-9);
+    EXPECT_NEAR(wma[100'000], 3.0, 1e-9);
+    EXPECT_NEAR(trima[99'998], 3.0, 1e-9);
+    EXPECT_NEAR(trima[100'000], 3.0, 1e-9);
+}
+
 TEST(HandTest, TrimaWeightsAreTriangular) {
     // Period 4: weights 1, 2, 2, 1 over 6.
     const std::vector<double> x = {1, 10, 100, 1000, 10000};
@@ -54,16 +65,17 @@ TEST(HandTest, TrimaWeightsAreTriangular) {
 }
 
 TEST(HandTest, MacdAlignsFastEmaWithSlowOne) {
-    // fast 2, slow 3, signal 1: the fast EMA is seeded with mean(x[1], x[2]), not x[0..1].
+    // fast 2, slow 3, signal 2: the fast EMA is seeded with mean(x[1], x[2]), not x[0..1].
     const std::vector<double> x = {10, 20, 40, 80};
-    const auto out = batch(Macd(2, 3, 1), std::span<const double>(x));
-    EXPECT_TRUE(std::isnan(out[0][1]));
-    EXPECT_DOUBLE_EQ(out[0][2], 30.0 - 70.0 / 3.0);
-    EXPECT_DOUBLE_EQ(out[1][2], out[0][2]);  // signal EMA(1) = macd
-    EXPECT_DOUBLE_EQ(out[2][2], 0.0);
+    const auto out = batch(Macd(2, 3, 2), std::span<const double>(x));
+    EXPECT_TRUE(std::isnan(out[0][2]));
+    const double macd2 = 30.0 - 70.0 / 3.0;
     const double fast = (80.0 - 30.0) * (2.0 / 3.0) + 30.0;
     const double slow = (80.0 - 70.0 / 3.0) * 0.5 + 70.0 / 3.0;
-    EXPECT_DOUBLE_EQ(out[0][3], fast - slow);
+    const double macd3 = fast - slow;
+    EXPECT_DOUBLE_EQ(out[0][3], macd3);
+    EXPECT_DOUBLE_EQ(out[1][3], (macd2 + macd3) / 2.0);  // signal EMA(2) seeded with the mean
+    EXPECT_DOUBLE_EQ(out[2][3], macd3 - (macd2 + macd3) / 2.0);
 }
 
 TEST(HandTest, RsiWilder) {
@@ -79,8 +91,13 @@ TEST(HandTest, MomRocTrix) {
     EXPECT_DOUBLE_EQ(run(Mom(2), x)[2], 21.0);
     EXPECT_NEAR(run(Roc(1), x)[3], 10.0, 1e-12);
     EXPECT_TRUE(std::isnan(run(Roc(1), x)[0]));
-    // TRIX(1): EMA(1) is the input, so TRIX is the 1-bar ROC.
-    EXPECT_NEAR(run(Trix(1), x)[1], 10.0, 1e-12);
+    // TRIX(2), k = 2/3, worked in exact fractions: EMA1 = 3/2, 19/6, 115/18, 691/54, 4147/162
+    // from bar 1; EMA2 = 7/3, 136/27, 827/81, 1658/81 from bar 2; EMA3 = 199/54, 3905/486, ...
+    const std::vector<double> g = {1, 2, 4, 8, 16, 32};
+    const auto trix = run(Trix(2), g);
+    EXPECT_TRUE(std::isnan(trix[3]));
+    EXPECT_NEAR(trix[4], 118.03461753210497, 1e-9);
+    EXPECT_NEAR(trix[5], 103.16688006828852, 1e-9);
 }
 
 TEST(HandTest, TrueRangeAtrNatr) {
@@ -328,6 +345,9 @@ TEST(ValidationTest, RejectsOutOfRangeParameters) {
     expect_invalid(Ema::create(0), "ema");
     expect_invalid(Rsi::create(-3), "got -3");
     expect_invalid(Macd::create(12, 26, 0), "signal period");
+    expect_invalid(Macd::create(12, 26, 1), "signal period");  // TA-Lib's own output is broken
+    expect_invalid(Trix::create(1), "trix");                   // likewise
+    expect_invalid(Natr::create(1), "natr");                   // TA-Lib returns raw TRANGE
     expect_invalid(Stoch::create(14, 0, 3), "slowk period");
     expect_invalid(StochRsi::create(1, 14, 3), "stochrsi");
     expect_invalid(BBands::create(20, std::nan(""), 2.0), "nbdevup");
@@ -336,6 +356,7 @@ TEST(ValidationTest, RejectsOutOfRangeParameters) {
     expect_invalid(Sar::create(0.02, INFINITY), "maximum");
     expect_invalid(AdOsc::create(1, 10), "fast period");
     expect_invalid(UltOsc::create(7, 14, 0), "period3");
+    expect_invalid(UltOsc::create(1, 1, 1), "longest period");
     expect_invalid(Keltner::create(20, -1.0, 10), "multiplier");
     expect_invalid(PlusDi::create(1), "plus_di");
     expect_invalid(RollingVwap::create(0), "rolling_vwap");

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "ats/core/error.hpp"
 #include "ats/indicators/common.hpp"
@@ -157,7 +158,8 @@ public:
     explicit Wma(int period)
         : period_(detail::checked(validate(period), period)),
           period_d_(static_cast<double>(period)),
-          divider_(static_cast<double>((period * (period + 1)) / 2)),
+          // In 64 bits: period * (period + 1) overflows an int for periods above 46,340.
+          divider_(static_cast<double>((std::int64_t{period} * (period + 1)) / 2)),
           window_(static_cast<std::size_t>(period)) {}
 
     int lookback() const noexcept { return period_ - 1; }
@@ -297,10 +299,11 @@ public:
         : period_(detail::checked(validate(period), period)),
           half_(static_cast<std::size_t>(period / 2)),
           odd_(period % 2 == 1),
+          // In 64 bits: (period / 2 + 1)^2 overflows an int for periods above 92,680.
           factor_(
-              1.0 /
-              static_cast<double>(
-                  odd_ ? (period / 2 + 1) * (period / 2 + 1) : (period / 2) * (period / 2 + 1))),
+              1.0 / static_cast<double>(
+                        odd_ ? (std::int64_t{period / 2} + 1) * (std::int64_t{period / 2} + 1)
+                             : std::int64_t{period / 2} * (std::int64_t{period / 2} + 1))),
           // The middle value as counted back from the newest one before a push.
           middle_back_(static_cast<std::size_t>(period) - (odd_ ? 2 : 1) - half_),
           window_(static_cast<std::size_t>(period)) {}
@@ -435,11 +438,13 @@ private:
     double kama_ = 0.0;
 };
 
-/// TRIX(period): 1-bar rate of change, in percent, of a triple EMA. Lookback 3 * (period - 1) + 1.
+/// TRIX(period), period in [2, 100000]: 1-bar rate of change, in percent, of a triple EMA.
+/// (TA-Lib accepts 1 but computes its lookback from an invalid EMA(1) lookback of -1 and returns
+/// misaligned values, so 1 is refused.) Lookback 3 * (period - 1) + 1.
 class Trix {
 public:
     static constexpr std::size_t kOutputCount = 1;
-    static Status validate(int period) { return check_period("trix", "period", period, 1); }
+    static Status validate(int period) { return check_period("trix", "period", period, 2); }
     static Result<Trix> create(int period) {
         if (auto s = validate(period); !s) {
             return tl::unexpected(s.error());
@@ -495,7 +500,8 @@ private:
 /// MACD(fast, slow, signal) with TA-Lib's alignment: both EMAs start at the slow EMA's first
 /// value (the fast EMA is seeded with the SMA of the `fast` inputs ending there), macd = fast -
 /// slow, signal = EMA(signal) of macd, hist = macd - signal. A fast period above the slow one is
-/// swapped, as TA-Lib does. Lookback (slow - 1) + (signal - 1).
+/// swapped, as TA-Lib does. The signal period must be >= 2: TA-Lib accepts 1 but then returns
+/// misaligned, partly uninitialized values. Lookback (slow - 1) + (signal - 1).
 class Macd {
 public:
     static constexpr std::size_t kOutputCount = 3;
@@ -506,7 +512,7 @@ public:
         if (auto s = check_period("macd", "slow period", slow, 2); !s) {
             return s;
         }
-        return check_period("macd", "signal period", signal, 1);
+        return check_period("macd", "signal period", signal, 2);
     }
     static Result<Macd> create(int fast, int slow, int signal) {
         if (auto s = validate(fast, slow, signal); !s) {

@@ -603,7 +603,15 @@ public:
         if (auto s = check_period("ultosc", "period2", period2, 1); !s) {
             return s;
         }
-        return check_period("ultosc", "period3", period3, 1);
+        if (auto s = check_period("ultosc", "period3", period3, 1); !s) {
+            return s;
+        }
+        if (period1 < 2 && period2 < 2 && period3 < 2) {
+            // TA-Lib's lookback would be 0 and it would read the close before the first bar.
+            return make_error(
+                ErrorCode::kInvalidArgument, "ultosc: the longest period must be >= 2, got 1:1:1");
+        }
+        return ok_status();
     }
     static Result<UltOsc> create(int period1, int period2, int period3) {
         if (auto s = validate(period1, period2, period3); !s) {
