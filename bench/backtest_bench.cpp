@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/data/kline_csv.hpp"
@@ -77,6 +78,15 @@ void BM_Backtest_SmaCross1m_OneAsset(benchmark::State& state) {
     run(state, assets, config("fixed_qty:0.01"));
 }
 
+// Peak resident memory of a 5-million-bar run (data included), in MB.
+void BM_Backtest_SmaCross1m_FiveMillionBars(benchmark::State& state) {
+    const std::vector<Asset> assets{asset("BTCUSDT_1m_2024-12.csv", "BTCUSDT", 5'000'000)};
+    run(state, assets, config("fixed_qty:0.01"));
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    state.counters["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
 void BM_Backtest_SmaCross1h_TwoAssets(benchmark::State& state) {
     const std::vector<Asset> assets{
         asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT", 500'000),
@@ -90,6 +100,7 @@ void BM_Backtest_BacktraderParityCase(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Backtest_SmaCross1m_OneAsset)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Backtest_SmaCross1m_FiveMillionBars)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_Backtest_SmaCross1h_TwoAssets)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Backtest_BacktraderParityCase)->Unit(benchmark::kMillisecond);
 

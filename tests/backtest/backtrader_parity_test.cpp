@@ -114,5 +114,35 @@ TEST(BacktraderParityTest, SmaCrossAllInMatchesBacktrader) {
         rel(result->metrics.max_drawdown_pct, summary["max_drawdown_pct"].get<double>()));
 }
 
+TEST(BacktraderParityTest, FixedQuantitySizingTradesAtTheSameTimesAndPrices) {
+    const auto reference = load_reference();
+    const std::vector<Asset> assets{btc_hourly()};
+    auto config = parity_config();
+    config.engine.sizing = *execution::Sizing::parse("fixed_qty:0.05");
+    auto result = run_backtest(config, assets);
+    ASSERT_TRUE(result) << result.error().message;
+    ASSERT_EQ(result->trades.size(), reference.size());
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+        const auto& t = result->trades[i];
+        ASSERT_EQ(t.entry_time.unix_ms(), reference[i].entry_ms);
+        ASSERT_EQ(t.exit_time.unix_ms(), reference[i].exit_ms);
+        ASSERT_EQ(t.entry_price.to_double(), reference[i].entry_price);
+        ASSERT_EQ(t.qty, *Qty::parse("0.05"));
+        // pnl_gross = 0.05 * (exit - entry), exactly.
+        ASSERT_EQ(
+            t.pnl_gross,
+            *notional(t.exit_price, t.qty, Round::kHalfEven) -
+                *notional(t.entry_price, t.qty, Round::kHalfEven));
+    }
+    Money gross;
+    for (const auto& t : result->trades) {
+        gross += t.pnl_gross;
+    }
+    EXPECT_EQ(
+        result->final_equity,
+        config.engine.initial_cash + gross + result->open_positions[0].unrealized_pnl() -
+            result->fees);
+}
+
 }  // namespace
 }  // namespace ats::backtest
