@@ -345,9 +345,6 @@ TEST(ValidationTest, RejectsOutOfRangeParameters) {
     expect_invalid(Ema::create(0), "ema");
     expect_invalid(Rsi::create(-3), "got -3");
     expect_invalid(Macd::create(12, 26, 0), "signal period");
-    expect_invalid(Macd::create(12, 26, 1), "signal period");  // TA-Lib's own output is broken
-    expect_invalid(Trix::create(1), "trix");                   // likewise
-    expect_invalid(Natr::create(1), "natr");                   // TA-Lib returns raw TRANGE
     expect_invalid(Stoch::create(14, 0, 3), "slowk period");
     expect_invalid(StochRsi::create(1, 14, 3), "stochrsi");
     expect_invalid(BBands::create(20, std::nan(""), 2.0), "nbdevup");
@@ -356,13 +353,45 @@ TEST(ValidationTest, RejectsOutOfRangeParameters) {
     expect_invalid(Sar::create(0.02, INFINITY), "maximum");
     expect_invalid(AdOsc::create(1, 10), "fast period");
     expect_invalid(UltOsc::create(7, 14, 0), "period3");
-    expect_invalid(UltOsc::create(1, 1, 1), "longest period");
     expect_invalid(Keltner::create(20, -1.0, 10), "multiplier");
-    expect_invalid(PlusDi::create(1), "plus_di");
+    expect_invalid(PlusDi::create(0), "plus_di");
     expect_invalid(RollingVwap::create(0), "rolling_vwap");
     EXPECT_TRUE(Sma::create(2).has_value());
     EXPECT_TRUE(Atr::create(1).has_value());
     EXPECT_TRUE(Sar::create(0.5, 0.2).has_value());  // capped at the maximum, as TA-Lib
+}
+
+// Parameters TA-Lib accepts but computes wrongly (found by comparing with TA-Lib itself): here they
+// give the defined values.
+TEST(ValidationTest, ParametersWhereTaLibIsBrokenGiveTheDefinedValues) {
+    const std::vector<double> x = {100, 110, 99, 120, 125};
+    const auto macd = batch(Macd(2, 3, 1), std::span<const double>(x));
+    EXPECT_TRUE(std::isnan(macd[0][1]));
+    for (std::size_t i = 2; i < x.size(); ++i) {
+        EXPECT_EQ(macd[1][i], macd[0][i]);  // signal EMA(1) = macd
+        EXPECT_EQ(macd[2][i], 0.0);
+    }
+    const auto trix = run(Trix(1), x);  // EMA(1) is the input: TRIX(1) is ROC(1)
+    const auto roc = run(Roc(1), x);
+    EXPECT_TRUE(std::isnan(trix[0]));
+    for (std::size_t i = 1; i < x.size(); ++i) {
+        EXPECT_NEAR(trix[i], roc[i], 1e-12);
+    }
+    Natr natr(1);
+    PlusDi plus(1);
+    MinusDi minus(1);
+    UltOsc ult(1, 1, 1);
+    for (const auto& b : {bar(10, 8, 9), bar(12, 9, 11)}) {
+        natr.update(b);
+        plus.update(b);
+        minus.update(b);
+        ult.update(b);
+    }
+    // Bar 1: TR = 3, +DM = 2, -DM = 0, close - true low = 11 - 9 = 2.
+    EXPECT_DOUBLE_EQ(natr.value(), 100.0 * 3.0 / 11.0);
+    EXPECT_DOUBLE_EQ(plus.value(), 100.0 * 2.0 / 3.0);
+    EXPECT_DOUBLE_EQ(minus.value(), 0.0);
+    EXPECT_DOUBLE_EQ(ult.value(), 100.0 * ((4.0 + 2.0 + 1.0) * (2.0 / 3.0) / 7.0));
 }
 
 TEST(ValidationTest, LookbacksMatchTaLib) {

@@ -438,13 +438,13 @@ private:
     double kama_ = 0.0;
 };
 
-/// TRIX(period), period in [2, 100000]: 1-bar rate of change, in percent, of a triple EMA.
-/// (TA-Lib accepts 1 but computes its lookback from an invalid EMA(1) lookback of -1 and returns
-/// misaligned values, so 1 is refused.) Lookback 3 * (period - 1) + 1.
+/// TRIX(period): 1-bar rate of change, in percent, of a triple EMA. Lookback 3 * (period - 1) + 1.
+/// Period 1 gives the 1-bar ROC (TA-Lib accepts 1 but derives its lookback from an invalid EMA(1)
+/// lookback of -1 and returns misaligned values).
 class Trix {
 public:
     static constexpr std::size_t kOutputCount = 1;
-    static Status validate(int period) { return check_period("trix", "period", period, 2); }
+    static Status validate(int period) { return check_period("trix", "period", period, 1); }
     static Result<Trix> create(int period) {
         if (auto s = validate(period); !s) {
             return tl::unexpected(s.error());
@@ -500,8 +500,8 @@ private:
 /// MACD(fast, slow, signal) with TA-Lib's alignment: both EMAs start at the slow EMA's first
 /// value (the fast EMA is seeded with the SMA of the `fast` inputs ending there), macd = fast -
 /// slow, signal = EMA(signal) of macd, hist = macd - signal. A fast period above the slow one is
-/// swapped, as TA-Lib does. The signal period must be >= 2: TA-Lib accepts 1 but then returns
-/// misaligned, partly uninitialized values. Lookback (slow - 1) + (signal - 1).
+/// swapped, as TA-Lib does. Lookback (slow - 1) + (signal - 1). A signal period of 1 gives signal =
+/// macd (TA-Lib accepts 1 but then returns misaligned, partly uninitialized values).
 class Macd {
 public:
     static constexpr std::size_t kOutputCount = 3;
@@ -512,7 +512,7 @@ public:
         if (auto s = check_period("macd", "slow period", slow, 2); !s) {
             return s;
         }
-        return check_period("macd", "signal period", signal, 2);
+        return check_period("macd", "signal period", signal, 1);
     }
     static Result<Macd> create(int fast, int slow, int signal) {
         if (auto s = validate(fast, slow, signal); !s) {

@@ -592,7 +592,8 @@ private:
 
 /// ULTOSC(period1, period2, period3): 100 * (4 * A1 + 2 * A2 + A3) / 7 with Ak = sum(close -
 /// true low) / sum(true range) over the k-th shortest period (periods are sorted, as in TA-Lib);
-/// a term with a zero range sum counts 0. Lookback max(periods).
+/// a term with a zero range sum counts 0. Lookback max(periods). (With every period 1, TA-Lib's
+/// lookback is 0 and it reads the close before the first bar; here the lookback is 1.)
 class UltOsc {
 public:
     static constexpr std::size_t kOutputCount = 1;
@@ -603,15 +604,7 @@ public:
         if (auto s = check_period("ultosc", "period2", period2, 1); !s) {
             return s;
         }
-        if (auto s = check_period("ultosc", "period3", period3, 1); !s) {
-            return s;
-        }
-        if (period1 < 2 && period2 < 2 && period3 < 2) {
-            // TA-Lib's lookback would be 0 and it would read the close before the first bar.
-            return make_error(
-                ErrorCode::kInvalidArgument, "ultosc: the longest period must be >= 2, got 1:1:1");
-        }
-        return ok_status();
+        return check_period("ultosc", "period3", period3, 1);
     }
     static Result<UltOsc> create(int period1, int period2, int period3) {
         if (auto s = validate(period1, period2, period3); !s) {

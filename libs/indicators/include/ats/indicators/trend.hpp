@@ -14,7 +14,7 @@ namespace ats::indicators {
 
 namespace detail {
 
-/// Wilder-smoothed +DM, -DM and TR (period >= 2) as TA-Lib keeps them: the first period - 1
+/// Wilder-smoothed +DM, -DM and TR (period >= 1) as TA-Lib keeps them: the first period - 1
 /// values are summed, then each bar applies s = s - s / period + x. `smoothed()` is true from bar
 /// `period` on.
 class DirectionalState {
@@ -131,12 +131,12 @@ private:
 
 }  // namespace detail
 
-/// PLUS_DI(period) = 100 * smoothed +DM / smoothed TR; 0 when TR is 0. Period in [2, 100000]
-/// (TA-Lib's period-1 special case, which is not scaled by 100, is not offered). Lookback period.
+/// PLUS_DI(period) = 100 * smoothed +DM / smoothed TR; 0 when TR is 0. Lookback period. (For
+/// period 1 TA-Lib returns the unscaled ratio +DM / TR; here it is scaled by 100 like any period.)
 class PlusDi {
 public:
     static constexpr std::size_t kOutputCount = 1;
-    static Status validate(int period) { return check_period("plus_di", "period", period, 2); }
+    static Status validate(int period) { return check_period("plus_di", "period", period, 1); }
     static Result<PlusDi> create(int period) {
         if (auto s = validate(period); !s) {
             return tl::unexpected(s.error());
@@ -163,12 +163,12 @@ private:
     detail::DirectionalState dm_;
 };
 
-/// MINUS_DI(period) = 100 * smoothed -DM / smoothed TR; 0 when TR is 0. Period in [2, 100000].
-/// Lookback period.
+/// MINUS_DI(period) = 100 * smoothed -DM / smoothed TR; 0 when TR is 0. Lookback period. (Period
+/// 1: scaled by 100, unlike TA-Lib's.)
 class MinusDi {
 public:
     static constexpr std::size_t kOutputCount = 1;
-    static Status validate(int period) { return check_period("minus_di", "period", period, 2); }
+    static Status validate(int period) { return check_period("minus_di", "period", period, 1); }
     static Result<MinusDi> create(int period) {
         if (auto s = validate(period); !s) {
             return tl::unexpected(s.error());

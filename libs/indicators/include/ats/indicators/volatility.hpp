@@ -117,12 +117,12 @@ private:
     detail::AtrState state_;
 };
 
-/// NATR(period) = 100 * ATR / close; 0 when the close is 0. Period in [2, 100000]: TA-Lib's
-/// NATR(1) returns the unnormalized true range, so 1 is refused. Lookback period.
+/// NATR(period) = 100 * ATR / close; 0 when the close is 0. Lookback period. (TA-Lib's NATR(1)
+/// returns the unnormalized true range; here it is 100 * TRANGE / close.)
 class Natr {
 public:
     static constexpr std::size_t kOutputCount = 1;
-    static Status validate(int period) { return check_period("natr", "period", period, 2); }
+    static Status validate(int period) { return check_period("natr", "period", period, 1); }
     static Result<Natr> create(int period) {
         if (auto s = validate(period); !s) {
             return tl::unexpected(s.error());
