@@ -148,6 +148,33 @@ TEST(EngineTest, DrawdownKillSwitchHaltsAndFlattens) {
     EXPECT_GE(r->metrics.max_drawdown_pct, 20.0);
 }
 
+TEST(EngineTest, ProtectiveOrdersExitOnceAndNeverFlipALongOnlyBook) {
+    const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
+    auto config = base_config("sma_cross", {{"fast", 10}, {"slow", 30}});
+    config.engine.risk.stop_loss_atr = 1.5;
+    config.engine.risk.take_profit_atr = 3.0;
+    config.engine.risk.trailing_stop_atr = 2.0;
+    auto r = run_backtest(config, assets);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_GT(r->trades.size(), 100U);
+    std::size_t off_open_exits = 0;
+    const auto& s = assets[0].series;
+    for (const auto& t : r->trades) {
+        ASSERT_EQ(t.side, Side::kBuy);  // long only: an exit never opens a short
+        const auto it = std::lower_bound(s.open_time().begin(), s.open_time().end(), t.exit_time);
+        const auto i = static_cast<std::size_t>(it - s.open_time().begin());
+        off_open_exits += t.exit_price != s.open()[i] ? 1U : 0U;
+    }
+    EXPECT_GT(off_open_exits, 50U);  // stops and targets filled inside bars, not only at opens
+    for (const auto& p : r->open_positions) {
+        EXPECT_TRUE(p.qty.is_positive());
+    }
+    const bool critical = std::any_of(r->alerts.begin(), r->alerts.end(), [](const auto& a) {
+        return a.level == model::AlertLevel::kCritical;
+    });
+    EXPECT_FALSE(critical);
+}
+
 TEST(EngineTest, BadConfigurationIsAnErrorNamingTheKey) {
     const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
     auto bad_param = run_backtest(base_config("sma_cross", {{"fats", 10}}), assets);

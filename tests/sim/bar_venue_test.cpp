@@ -221,6 +221,39 @@ TEST(BarVenueTest, RejectsBelowMinNotionalAndUnknownSymbols) {
         ErrorCode::kAlreadyExists);
 }
 
+TEST(BarVenueTest, ReduceOnlyNeverOpensOrGrowsAPosition) {
+    Fixture f;
+    auto reduce_only = [&](const char* q) {
+        const auto id = *ClientOrderId::parse(fmt::format("r{}", ++f.next_id));
+        model::Order o(
+            id,
+            model::OrderRequest{
+                sym("BTCUSDT"),
+                Side::kSell,
+                OrderType::kMarket,
+                qty(q),
+                std::nullopt,
+                std::nullopt,
+                true,
+                0},
+            Timestamp{});
+        EXPECT_TRUE(f.venue.submit(o, std::nullopt));
+    };
+    reduce_only("1");  // nothing held: canceled, not filled
+    f.venue.on_bar(sym("BTCUSDT"), bar(1, "100", "101", "99", "100"));
+    EXPECT_TRUE(f.fills().empty());
+    ASSERT_EQ(f.sink.of<model::OrderCanceled>().size(), 1U);
+    f.submit(OrderType::kMarket, Side::kBuy, "0.3");
+    f.venue.on_bar(sym("BTCUSDT"), bar(2, "100", "101", "99", "100"));
+    reduce_only("0.5");  // capped at the 0.3 held
+    reduce_only("0.5");  // the position is gone by then: canceled
+    f.venue.on_bar(sym("BTCUSDT"), bar(3, "100", "101", "99", "100"));
+    const auto fills = f.fills();
+    ASSERT_EQ(fills.size(), 2U);
+    EXPECT_EQ(fills[1].qty, qty("0.3"));
+    EXPECT_EQ(f.sink.of<model::OrderCanceled>().size(), 2U);
+}
+
 TEST(BarVenueTest, CloseFillModeFillsAtTheDecisionBarClose) {
     Fixture f(nullptr, BarVenueConfig{FeeModel{0, 0}, MarketFill::kSignalClose});
     const auto b = bar(1, "100", "110", "90", "105");

@@ -633,6 +633,22 @@ int run_backtest_command(const BacktestArgs& args) {
         result->rejections,
         seconds,
         seconds > 0 ? static_cast<double>(result->bars) / seconds / 1e6 : 0.0);
+    if (!result->alerts.empty()) {
+        std::size_t critical = 0;
+        for (const auto& a : result->alerts) {
+            critical += a.level == model::AlertLevel::kCritical ? 1 : 0;
+        }
+        const auto& worst =
+            *std::find_if(result->alerts.begin(), result->alerts.end(), [&](const auto& a) {
+                return critical == 0 || a.level == model::AlertLevel::kCritical;
+            });
+        fmt::print(
+            "alerts        {} ({} critical), e.g. {}: {}\n",
+            result->alerts.size(),
+            critical,
+            worst.ts_event,
+            worst.message.view());
+    }
     fmt::print("outputs       {}/{{trades.csv,equity.csv,metrics.json,config.toml}}\n", dir);
     if (html) {
         fmt::print("report        {}\n", report_path);

@@ -89,6 +89,7 @@ void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
                     orders_.cancel(*p.stop, "trailing stop moved");
                     p.stop.reset();
                 }
+                // Same OCO group as the target, so one exit cancels the other at the venue.
                 model::OrderRequest r{
                     symbol,
                     opposite(side),
@@ -97,7 +98,7 @@ void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
                     std::nullopt,
                     *stop,
                     true,
-                    0};
+                    p.target ? p.group : 0};
                 bus_.emit(model::OrderApproved{
                     now,
                     now,
@@ -342,6 +343,7 @@ void TradingEngine::place_protective(const Symbol& symbol, Side side, Price entr
     const Timestamp now = clock_.now();
     const Qty qty = portfolio_.position_qty(symbol).abs();
     const std::uint32_t group = levels.stop && levels.target ? next_oco_group_++ : 0;
+    protective(symbol).group = group;
     if (levels.stop) {
         model::OrderRequest r{
             symbol,

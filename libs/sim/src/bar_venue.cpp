@@ -87,8 +87,34 @@ void BarVenue::cancel_group(std::uint32_t group, const ClientOrderId& except, Ti
     }
 }
 
+Qty& BarVenue::position(const Symbol& symbol) {
+    for (auto& [s, q] : positions_) {
+        if (s == symbol) {
+            return q;
+        }
+    }
+    positions_.emplace_back(symbol, Qty{});
+    return positions_.back().second;
+}
+
 bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, Timestamp at) {
     const model::Instrument& inst = *instrument(w.request.symbol);
+    Qty& held = position(w.request.symbol);
+    if (w.request.reduce_only) {
+        const bool reduces =
+            w.request.side == Side::kSell ? held.is_positive() : held.is_negative();
+        if (!reduces) {
+            sink_.emit(model::OrderCanceled{
+                at,
+                clock_.now(),
+                w.id,
+                w.request.symbol,
+                model::Text("reduce-only order would open a position")});
+            w.remaining = Qty{};
+            return false;
+        }
+        w.remaining = std::min(w.remaining, held.abs());
+    }
     if (!maker) {
         price = slippage_->apply(w.request.side, price, bar);
     }
@@ -138,6 +164,7 @@ bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, 
         *bar_cap_ -= qty;
     }
     w.remaining -= qty;
+    held += qty * sign(w.request.side);
     const model::Fill f{
         w.id,
         w.request.symbol,

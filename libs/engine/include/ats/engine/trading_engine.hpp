@@ -68,7 +68,8 @@ private:
         Symbol symbol;
         std::optional<ClientOrderId> stop;
         std::optional<ClientOrderId> target;
-        Side side = Side::kBuy;  // side of the position being protected
+        Side side = Side::kBuy;   // side of the position being protected
+        std::uint32_t group = 0;  // OCO group shared by stop and target
     };
     struct LastBar {
         Symbol symbol;

@@ -38,10 +38,13 @@ struct BarVenueConfig {
 /// does not tell which came first. Orders placed while a bar is being processed (e.g. a
 /// protective stop after an entry at the open) are checked against the rest of that bar by
 /// `on_bar_after_fills`, without the gap rule (their fill is at the trigger price).
-/// Slippage moves taker prices against the taker; a volume-participation model caps the quantity
-/// per bar and leaves the rest working (partial fills). All-in market buys are sized at the fill:
-/// qty = budget / (price * (1 + taker fee)), rounded down to the step, then stepped down until
-/// notional + fee <= budget.
+/// Reduce-only orders (exits, stops, targets) never increase a position: the venue tracks each
+/// symbol's net position from its own fills, caps a reduce-only fill at it, and cancels a
+/// reduce-only order that would open or grow a position (e.g. a stop left over after a signal
+/// exit filled at the same open). Slippage moves taker prices against the taker; a
+/// volume-participation model caps the quantity per bar and leaves the rest working (partial
+/// fills). All-in market buys are sized at the fill: qty = budget / (price * (1 + taker fee)),
+/// rounded down to the step, then stepped down until notional + fee <= budget.
 class BarVenue final : public model::ExecutionVenue {
 public:
     BarVenue(
@@ -81,6 +84,7 @@ private:
     void cancel_group(std::uint32_t group, const ClientOrderId& except, Timestamp at);
     void reject(const Working& w, std::string_view reason, Timestamp at);
     const model::Instrument* instrument(const Symbol& symbol) const;
+    Qty& position(const Symbol& symbol);
 
     const Clock& clock_;
     model::EventSink& sink_;
@@ -88,6 +92,7 @@ private:
     std::unique_ptr<SlippageModel> slippage_;
     std::vector<model::Instrument> instruments_;
     std::vector<Working> working_;
+    std::vector<std::pair<Symbol, Qty>> positions_;  // net position per symbol, from fills
     std::optional<Qty> bar_cap_;  // remaining volume-participation cap in the current bar
     bool in_bar_ = false;
 };
