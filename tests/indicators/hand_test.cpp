@@ -1,4 +1,5 @@
 // Small cases computed by hand, flat prices (zero ranges) and parameter validation.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -161,9 +162,11 @@ TEST(HandTest, RollingExtremesMatchANaiveScanWithTiesToTheNewest) {
     for (std::size_t window = 1; window <= 23; ++window) {
         detail::RollingMax highest(window);
         detail::RollingMin lowest(window);
+        detail::RollingRange range(window);
         for (std::size_t t = 0; t < x.size(); ++t) {
             highest.push(x[t], static_cast<std::int64_t>(t));
             lowest.push(x[t], static_cast<std::int64_t>(t));
+            range.push(x[t], x[x.size() - 1 - t]);
             const std::size_t first = t + 1 >= window ? t + 1 - window : 0;
             std::size_t hi = first;
             std::size_t lo = first;
@@ -175,6 +178,14 @@ TEST(HandTest, RollingExtremesMatchANaiveScanWithTiesToTheNewest) {
             ASSERT_EQ(highest.index(), static_cast<std::int64_t>(hi)) << window << " " << t;
             ASSERT_EQ(lowest.value(), x[lo]) << window << " " << t;
             ASSERT_EQ(lowest.index(), static_cast<std::int64_t>(lo)) << window << " " << t;
+            double range_high = x[first];
+            double range_low = x[x.size() - 1 - first];
+            for (std::size_t j = first; j <= t; ++j) {
+                range_high = std::max(range_high, x[j]);
+                range_low = std::min(range_low, x[x.size() - 1 - j]);
+            }
+            ASSERT_EQ(range.highest(), range_high) << window << " " << t;
+            ASSERT_EQ(range.lowest(), range_low) << window << " " << t;
         }
     }
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -130,20 +131,33 @@ class RollingExtreme {
 public:
     RollingExtreme() = default;
     explicit RollingExtreme(std::size_t window)
-        : window_(window == 0 ? 1 : window), block_(window_), suffix_(window_) {}
+        : window_(window == 0 ? 1 : window),
+          values_(window_),
+          indices_(window_),
+          suffix_values_(window_),
+          suffix_indices_(window_) {}
 
     void push(double x, std::int64_t index) noexcept {
-        block_[pos_] = Slot{x, index};
-        if (pos_ == 0 || !better(prefix_.value, x)) {
-            prefix_ = Slot{x, index};  // ties: the newer value wins
-        }
+        values_[pos_] = x;
+        indices_[pos_] = index;
+        // Ties: the newer value wins within a block.
+        const bool take = pos_ == 0 || !better(prefix_value_, x);
+        prefix_value_ = take ? x : prefix_value_;
+        prefix_index_ = take ? index : prefix_index_;
         if (pos_ + 1 == window_) {
             // The block is complete: the window is exactly this block.
-            current_ = prefix_;
-            suffix_[window_ - 1] = block_[window_ - 1];
+            value_ = prefix_value_;
+            index_ = prefix_index_;
+            double v = values_[window_ - 1];
+            std::int64_t i = indices_[window_ - 1];
+            suffix_values_[window_ - 1] = v;
+            suffix_indices_[window_ - 1] = i;
             for (std::size_t j = window_ - 1; j-- > 0;) {
-                suffix_[j] =
-                    better(block_[j].value, suffix_[j + 1].value) ? block_[j] : suffix_[j + 1];
+                const bool older_wins = better(values_[j], v);  // ties keep the newer one
+                v = older_wins ? values_[j] : v;
+                i = older_wins ? indices_[j] : i;
+                suffix_values_[j] = v;
+                suffix_indices_[j] = i;
             }
             pos_ = 0;
             have_previous_ = true;
@@ -151,22 +165,20 @@ public:
         }
         if (have_previous_) {
             // The previous block's values are older: they win only when strictly better.
-            const Slot& tail = suffix_[pos_ + 1];
-            current_ = better(tail.value, prefix_.value) ? tail : prefix_;
+            const double tail = suffix_values_[pos_ + 1];
+            const bool tail_wins = better(tail, prefix_value_);
+            value_ = tail_wins ? tail : prefix_value_;
+            index_ = tail_wins ? suffix_indices_[pos_ + 1] : prefix_index_;
         } else {
-            current_ = prefix_;
+            value_ = prefix_value_;
+            index_ = prefix_index_;
         }
         ++pos_;
     }
-    double value() const noexcept { return current_.value; }
-    std::int64_t index() const noexcept { return current_.index; }
+    double value() const noexcept { return value_; }
+    std::int64_t index() const noexcept { return index_; }
 
 private:
-    struct Slot {
-        double value = 0.0;
-        std::int64_t index = 0;
-    };
-
     static bool better(double a, double b) noexcept {
         if constexpr (kMax) {
             return a > b;
@@ -176,12 +188,78 @@ private:
     }
 
     std::size_t window_ = 1;
-    std::vector<Slot> block_ = std::vector<Slot>(1);   // the current block, by position
-    std::vector<Slot> suffix_ = std::vector<Slot>(1);  // previous block: best of [j, end)
+    std::vector<double> values_ = std::vector<double>(1);  // the current block, by position
+    std::vector<std::int64_t> indices_ = std::vector<std::int64_t>(1);
+    std::vector<double> suffix_values_ =
+        std::vector<double>(1);  // previous block: best of [j, end)
+    std::vector<std::int64_t> suffix_indices_ = std::vector<std::int64_t>(1);
     std::size_t pos_ = 0;
     bool have_previous_ = false;
-    Slot prefix_;
-    Slot current_;
+    double prefix_value_ = 0.0;
+    std::int64_t prefix_index_ = 0;
+    double value_ = 0.0;
+    std::int64_t index_ = 0;
+};
+
+/// Highest high and lowest low over the last `window` pushes, values only (WILLR, STOCH,
+/// Donchian): the same van Herk/Gil-Werman blocks as RollingExtreme, for both extremes at once
+/// and without indices, so a push is a few branch-free max/min operations.
+class RollingRange {
+public:
+    RollingRange() = default;
+    explicit RollingRange(std::size_t window)
+        : window_(window == 0 ? 1 : window),
+          highs_(window_),
+          lows_(window_),
+          suffix_highs_(window_),
+          suffix_lows_(window_) {}
+
+    void push(double high, double low) noexcept {
+        highs_[pos_] = high;
+        lows_[pos_] = low;
+        prefix_high_ = pos_ == 0 ? high : std::max(prefix_high_, high);
+        prefix_low_ = pos_ == 0 ? low : std::min(prefix_low_, low);
+        if (pos_ + 1 == window_) {
+            highest_ = prefix_high_;
+            lowest_ = prefix_low_;
+            double h = highs_[window_ - 1];
+            double l = lows_[window_ - 1];
+            suffix_highs_[window_ - 1] = h;
+            suffix_lows_[window_ - 1] = l;
+            for (std::size_t j = window_ - 1; j-- > 0;) {
+                h = std::max(h, highs_[j]);
+                l = std::min(l, lows_[j]);
+                suffix_highs_[j] = h;
+                suffix_lows_[j] = l;
+            }
+            pos_ = 0;
+            have_previous_ = true;
+            return;
+        }
+        if (have_previous_) {
+            highest_ = std::max(suffix_highs_[pos_ + 1], prefix_high_);
+            lowest_ = std::min(suffix_lows_[pos_ + 1], prefix_low_);
+        } else {
+            highest_ = prefix_high_;
+            lowest_ = prefix_low_;
+        }
+        ++pos_;
+    }
+    double highest() const noexcept { return highest_; }
+    double lowest() const noexcept { return lowest_; }
+
+private:
+    std::size_t window_ = 1;
+    std::vector<double> highs_ = std::vector<double>(1);
+    std::vector<double> lows_ = std::vector<double>(1);
+    std::vector<double> suffix_highs_ = std::vector<double>(1);
+    std::vector<double> suffix_lows_ = std::vector<double>(1);
+    std::size_t pos_ = 0;
+    bool have_previous_ = false;
+    double prefix_high_ = 0.0;
+    double prefix_low_ = 0.0;
+    double highest_ = 0.0;
+    double lowest_ = 0.0;
 };
 
 using RollingMax = RollingExtreme<true>;

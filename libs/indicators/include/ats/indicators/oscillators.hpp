@@ -80,30 +80,25 @@ private:
 class FastKState {
 public:
     FastKState() = default;
-    explicit FastKState(int period)
-        : period_(period),
-          highest_(static_cast<std::size_t>(period)),
-          lowest_(static_cast<std::size_t>(period)) {}
+    explicit FastKState(int period) : period_(period), range_(static_cast<std::size_t>(period)) {}
 
     bool ready() const noexcept { return seen_ >= period_; }
     double value() const noexcept { return value_; }
     void update(double high, double low, double close) noexcept {
-        highest_.push(high, seen_);
-        lowest_.push(low, seen_);
+        range_.push(high, low);
         ++seen_;
         if (seen_ < period_) {
             return;
         }
-        const double lowest = lowest_.value();
-        const double diff = (highest_.value() - lowest) / 100.0;
+        const double lowest = range_.lowest();
+        const double diff = (range_.highest() - lowest) / 100.0;
         value_ = diff != 0.0 ? (close - lowest) / diff : 0.0;
     }
 
 private:
     std::int64_t period_ = 1;
     std::int64_t seen_ = 0;
-    RollingMax highest_;
-    RollingMin lowest_;
+    RollingRange range_;
     double value_ = kNaN;
 };
 
@@ -300,8 +295,7 @@ public:
     }
     explicit Willr(int period)
         : period_(detail::checked(validate(period), period)),
-          highest_(static_cast<std::size_t>(period)),
-          lowest_(static_cast<std::size_t>(period)) {}
+          range_(static_cast<std::size_t>(period)) {}
 
     int lookback() const noexcept { return static_cast<int>(period_) - 1; }
     bool ready() const noexcept { return seen_ >= period_; }
@@ -309,14 +303,13 @@ public:
     double output(std::size_t /*index*/) const noexcept { return value(); }
 
     void update(const Ohlcv& bar) noexcept {
-        highest_.push(bar.high, seen_);
-        lowest_.push(bar.low, seen_);
+        range_.push(bar.high, bar.low);
         ++seen_;
         if (seen_ < period_) {
             return;
         }
-        const double highest = highest_.value();
-        const double diff = (highest - lowest_.value()) / -100.0;
+        const double highest = range_.highest();
+        const double diff = (highest - range_.lowest()) / -100.0;
         value_ = diff != 0.0 ? (highest - bar.close) / diff : 0.0;
     }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
@@ -324,8 +317,7 @@ public:
 private:
     std::int64_t period_;
     std::int64_t seen_ = 0;
-    detail::RollingMax highest_;
-    detail::RollingMin lowest_;
+    detail::RollingRange range_;
     double value_ = kNaN;
 };
 

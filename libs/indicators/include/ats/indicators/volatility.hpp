@@ -348,15 +348,14 @@ public:
     }
     explicit Donchian(int period)
         : period_(detail::checked(validate(period), period)),
-          highest_(static_cast<std::size_t>(period)),
-          lowest_(static_cast<std::size_t>(period)) {}
+          range_(static_cast<std::size_t>(period)) {}
 
     int lookback() const noexcept { return static_cast<int>(period_) - 1; }
     bool ready() const noexcept { return seen_ >= period_; }
-    double upperband() const noexcept { return ready() ? highest_.value() : kNaN; }
-    double lowerband() const noexcept { return ready() ? lowest_.value() : kNaN; }
+    double upperband() const noexcept { return ready() ? range_.highest() : kNaN; }
+    double lowerband() const noexcept { return ready() ? range_.lowest() : kNaN; }
     double middleband() const noexcept {
-        return ready() ? (highest_.value() + lowest_.value()) / 2.0 : kNaN;
+        return ready() ? (range_.highest() + range_.lowest()) / 2.0 : kNaN;
     }
     /// 0: upperband, 1: middleband, 2: lowerband.
     double output(std::size_t index) const noexcept {
@@ -364,8 +363,7 @@ public:
     }
 
     void update(const Ohlcv& bar) noexcept {
-        highest_.push(bar.high, seen_);
-        lowest_.push(bar.low, seen_);
+        range_.push(bar.high, bar.low);
         ++seen_;
     }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
@@ -373,8 +371,7 @@ public:
 private:
     std::int64_t period_;
     std::int64_t seen_ = 0;
-    detail::RollingMax highest_;
-    detail::RollingMin lowest_;
+    detail::RollingRange range_;
 };
 
 /// Supertrend(period = 10, multiplier = 3), the common (TradingView ta.supertrend) definition on

@@ -43,10 +43,10 @@ public:
         if (!started_) {
             obv_ = bar.volume;
             started_ = true;
-        } else {
-            // A select instead of branches; x - v == x + (-v) and x + 0.0 == x in IEEE doubles.
-            obv_ += bar.close > previous_close_ ? bar.volume
-                                                : (bar.close < previous_close_ ? -bar.volume : 0.0);
+        } else if (bar.close > previous_close_) {
+            obv_ += bar.volume;
+        } else if (bar.close < previous_close_) {
+            obv_ -= bar.volume;
         }
         previous_close_ = bar.close;
     }
