@@ -25,7 +25,9 @@ test: deps
 	@ctest --test-dir build/ci --output-on-failure -j $(JOBS)
 
 bench: release
-	build/release/bench/ats_data_bench --benchmark_counters_tabular=true
+	build/release/bench/ats_data_bench
+	build/release/bench/ats_indicators_bench
+	build/release/bench/ats_backtest_bench
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
