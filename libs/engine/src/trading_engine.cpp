@@ -162,25 +162,13 @@ void TradingEngine::dispatch(const model::Event& event) {
         case 6: {
             const auto& r = std::get<model::OrderRejected>(event);
             orders_.on_rejected(r);
-            Protective& p = protective(r.symbol);
-            if (p.stop == r.order_id) {
-                p.stop.reset();
-            }
-            if (p.target == r.order_id) {
-                p.target.reset();
-            }
+            forget_protective(r.symbol, r.order_id);
             break;
         }
         case 7: {
             const auto& c = std::get<model::OrderCanceled>(event);
             orders_.on_canceled(c);
-            Protective& p = protective(c.symbol);
-            if (p.stop == c.order_id) {
-                p.stop.reset();
-            }
-            if (p.target == c.order_id) {
-                p.target.reset();
-            }
+            forget_protective(c.symbol, c.order_id);
             break;
         }
         case 8:
@@ -214,16 +202,7 @@ void TradingEngine::on_signal(const model::SignalGenerated& s) {
     const bool exit = (pos.is_positive() && want != Direction::kLong) ||
                       (pos.is_negative() && want != Direction::kShort);
     if (exit) {
-        model::OrderRequest r{
-            s.symbol,
-            pos.is_positive() ? Side::kSell : Side::kBuy,
-            model::OrderType::kMarket,
-            pos.abs(),
-            std::nullopt,
-            std::nullopt,
-            true,
-            0};
-        bus_.emit(model::RiskCheck{now, now, r, std::nullopt, OrderPurpose::kExit, s.reason});
+        request_exit(s.symbol, s.reason.view());
     }
     const bool entry = (want == Direction::kLong && !pos.is_positive()) ||
                        (want == Direction::kShort && !pos.is_negative());
@@ -344,31 +323,31 @@ void TradingEngine::place_protective(const Symbol& symbol, Side side, Price entr
     const Qty qty = portfolio_.position_qty(symbol).abs();
     const std::uint32_t group = levels.stop && levels.target ? next_oco_group_++ : 0;
     protective(symbol).group = group;
+    const auto place =
+        [&](model::OrderType type, Price trigger, OrderPurpose purpose, std::string_view why) {
+            const model::OrderRequest r{
+                symbol, opposite(side), type, qty, std::nullopt, trigger, true, group};
+            bus_.emit(model::OrderApproved{now, now, r, std::nullopt, purpose, model::Text(why)});
+        };
     if (levels.stop) {
-        model::OrderRequest r{
-            symbol,
-            opposite(side),
-            model::OrderType::kStopMarket,
-            qty,
-            std::nullopt,
-            *levels.stop,
-            true,
-            group};
-        bus_.emit(model::OrderApproved{
-            now, now, r, std::nullopt, OrderPurpose::kStopLoss, model::Text("stop loss")});
+        place(model::OrderType::kStopMarket, *levels.stop, OrderPurpose::kStopLoss, "stop loss");
     }
     if (levels.target) {
-        model::OrderRequest r{
-            symbol,
-            opposite(side),
+        place(
             model::OrderType::kTakeProfit,
-            qty,
-            std::nullopt,
             *levels.target,
-            true,
-            group};
-        bus_.emit(model::OrderApproved{
-            now, now, r, std::nullopt, OrderPurpose::kTakeProfit, model::Text("take profit")});
+            OrderPurpose::kTakeProfit,
+            "take profit");
+    }
+}
+
+void TradingEngine::forget_protective(const Symbol& symbol, const ClientOrderId& id) {
+    Protective& p = protective(symbol);
+    if (p.stop == id) {
+        p.stop.reset();
+    }
+    if (p.target == id) {
+        p.target.reset();
     }
 }
 

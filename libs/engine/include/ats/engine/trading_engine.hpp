@@ -93,6 +93,8 @@ private:
     void request_exit(const Symbol& symbol, std::string_view reason);
     void place_protective(const Symbol& symbol, Side side, Price entry);
     void cancel_protective(const Symbol& symbol);
+    /// A protective order ended (rejected or canceled): stop tracking it.
+    void forget_protective(const Symbol& symbol, const ClientOrderId& id);
     Protective& protective(const Symbol& symbol);
     Price last_close(const Symbol& symbol) const;
     bool entry_working(const Symbol& symbol) const;
