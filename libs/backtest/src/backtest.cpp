@@ -83,7 +83,7 @@ Result<BacktestResult> run_backtest(
     result.equity.reserve(assets.front().series.size());
     std::vector<double> plot_row;
     result.plot_names = (*strategy)->plot_names();
-    result.plot_values.assign(n_assets, std::vector<std::vector<double>>(result.plot_names.size()));
+    result.plot_values.assign(n_assets, std::vector<std::vector<float>>(result.plot_names.size()));
     for (std::size_t i = 0; i < n_assets; ++i) {
         for (auto& line : result.plot_values[i]) {
             line.reserve(assets[i].series.size());
@@ -92,6 +92,7 @@ Result<BacktestResult> run_backtest(
     std::size_t done = 0;
     std::size_t traded_bars = 0;
     std::size_t next_progress = 0;
+    double benchmark_final = config.engine.initial_cash.to_double();
     while (true) {
         // Next timestamp across assets.
         std::optional<Timestamp> t;
@@ -142,7 +143,7 @@ Result<BacktestResult> run_backtest(
                 (*strategy)->plot_values(symbol, plot_row);
                 auto& lines = result.plot_values[i];
                 for (std::size_t k = 0; k < plot_row.size() && k < lines.size(); ++k) {
-                    lines[k].push_back(plot_row[k]);
+                    lines[k].push_back(static_cast<float>(plot_row[k]));
                 }
             }
         }
@@ -156,7 +157,9 @@ Result<BacktestResult> run_backtest(
             for (const auto& p : engine.portfolio().positions()) {
                 exposed = exposed || !p.qty.is_zero();
             }
-            result.equity.push_back(EquityPoint{*t, engine.portfolio().equity(), bh, exposed});
+            benchmark_final = bh;
+            result.equity.push_back(
+                EquityPoint{*t, engine.portfolio().equity(), static_cast<float>(bh), exposed});
         }
         if (config.progress && done >= next_progress) {
             config.progress(done, total);
@@ -192,7 +195,8 @@ Result<BacktestResult> run_backtest(
         config.engine.initial_cash,
         pf.fees(),
         pf.traded_notional(),
-        interval);
+        interval,
+        benchmark_final);
     return result;
 }
 

@@ -12,7 +12,8 @@ Metrics compute_metrics(
     Money initial_equity,
     Money fees,
     Money traded_notional,
-    Duration interval) {
+    Duration interval,
+    double benchmark_final) {
     Metrics m;
     m.initial_equity = initial_equity.to_double();
     m.final_equity = equity.empty() ? m.initial_equity : equity.back().equity.to_double();
@@ -21,7 +22,7 @@ Metrics compute_metrics(
     m.trades = trades.size();
     m.total_return_pct = (m.final_equity / m.initial_equity - 1) * 100;
     if (!equity.empty()) {
-        m.benchmark_return_pct = (equity.back().benchmark / m.initial_equity - 1) * 100;
+        m.benchmark_return_pct = (benchmark_final / m.initial_equity - 1) * 100;
     }
     if (equity.size() >= 2) {
         m.years = static_cast<double>((equity.back().time - equity.front().time + interval).ns()) /

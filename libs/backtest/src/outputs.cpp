@@ -170,7 +170,7 @@ nlohmann::json chart_data(const BacktestResult& r, const std::vector<Asset>& ass
         peak = std::max(peak, v);
         t.push_back(p.time.unix_ms());
         eq.push_back(v);
-        bh.push_back(p.benchmark);
+        bh.push_back(static_cast<double>(p.benchmark));
         dd.push_back(peak > 0 ? -100 * (peak - v) / peak : 0);
     }
     j["time"] = t;
@@ -238,7 +238,7 @@ nlohmann::json chart_data(const BacktestResult& r, const std::vector<Asset>& ass
             for (std::size_t k = 0;
                  k < lines.size() && a < r.plot_values.size() && k < r.plot_values[a].size();
                  ++k) {
-                const double v = r.plot_values[a][k][end - 1];
+                const double v = static_cast<double>(r.plot_values[a][k][end - 1]);
                 lines[k].push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
             }
         }

@@ -66,8 +66,8 @@ struct BacktestResult {
     std::vector<model::AlertLogged> alerts;
     /// Per asset, indicator lines the strategy plots: names, then one row per traded bar.
     std::vector<std::string> plot_names;
-    std::vector<std::vector<std::vector<double>>> plot_values;  ///< [asset][line][bar]
-    std::vector<std::size_t> first_traded_bar;                  ///< per asset, index in its series
+    std::vector<std::vector<std::vector<float>>> plot_values;  ///< [asset][line][bar], for charts
+    std::vector<std::size_t> first_traded_bar;                 ///< per asset, index in its series
 };
 
 /// Runs one backtest: assets merged by open time (ties in asset order), one shared engine and

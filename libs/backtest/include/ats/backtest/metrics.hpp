@@ -13,7 +13,7 @@ namespace ats::backtest {
 struct EquityPoint {
     Timestamp time;
     Money equity;
-    double benchmark = 0;  ///< buy-and-hold of the same assets (equal weight), same fees
+    float benchmark = 0;  ///< buy-and-hold of the same assets (equal weight), same fees; for charts
     bool exposed = false;  ///< a position was open after this bar
 };
 
@@ -51,6 +51,7 @@ Metrics compute_metrics(
     Money initial_equity,
     Money fees,
     Money traded_notional,
-    Duration interval);
+    Duration interval,
+    double benchmark_final);
 
 }  // namespace ats::backtest
