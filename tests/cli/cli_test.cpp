@@ -120,6 +120,20 @@ TEST(CliTest, BadDataExitsThreeWithFileLine) {
     EXPECT_EQ(j["examples"][0]["line"], 3);
 }
 
+TEST(CliTest, InspectTotalsBeyondTheFixedPointRange) {
+    // Each quote volume fits (5e10 < 9.2e10) but their sum does not: the summary must not overflow.
+    TempFile f(
+        "open_time_ms,open,high,low,close,volume,quote_volume\n"
+        "1700000000000,1,2,0.5,1.5,10,50000000000\n"
+        "1700000060000,1,2,0.5,1.5,10,50000000000\n"
+        "1700000120000,1,2,0.5,1.5,10,50000000000\n");
+    const auto r = run("data inspect --json " + f.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_DOUBLE_EQ(j["volume"]["quote_total"].get<double>(), 1.5e11);
+    EXPECT_DOUBLE_EQ(j["volume"]["total"].get<double>(), 30.0);
+}
+
 TEST(CliTest, MissingFileExitsFour) {
     const auto r = run("data inspect /nonexistent/file.csv");
     EXPECT_EQ(r.code, 4);

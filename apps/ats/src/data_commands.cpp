@@ -52,8 +52,8 @@ struct Summary {
     Price last_close;
     Extreme low;
     Extreme high;
-    Qty volume_total;
-    std::optional<Money> quote_volume_total;
+    double volume_total = 0;
+    std::optional<double> quote_volume_total;
     std::optional<std::int64_t> trades_total;
 };
 
@@ -74,15 +74,19 @@ Summary summarize(const model::BarSeries& s) {
     const auto hi = std::max_element(s.high().begin(), s.high().end());
     out.low = {*lo, s.open_time()[static_cast<std::size_t>(lo - s.low().begin())]};
     out.high = {*hi, s.open_time()[static_cast<std::size_t>(hi - s.high().begin())]};
+    // Totals are summaries for people: summed as long double so that years of quote volume
+    // (beyond the 9.2e10 range of the fixed-point types) cannot overflow.
+    long double volume = 0;
     for (const auto v : s.volume()) {
-        out.volume_total += v;
+        volume += static_cast<long double>(v.raw());
     }
+    out.volume_total = static_cast<double>(volume / kScale);
     if (s.has_quote_volume()) {
-        Money total;
+        long double total = 0;
         for (const auto v : s.quote_volume()) {
-            total += v;
+            total += static_cast<long double>(v.raw());
         }
-        out.quote_volume_total = total;
+        out.quote_volume_total = static_cast<double>(total / kScale);
     }
     if (s.has_trade_count()) {
         std::int64_t total = 0;
@@ -123,9 +127,9 @@ nlohmann::json to_json(const data::LoadedBars& loaded, const Summary& sum) {
             {"max_high", sum.high.value.to_string()},
             {"max_high_time", sum.high.at.to_iso8601()},
         };
-        nlohmann::json volume = {{"total", sum.volume_total.to_string()}};
+        nlohmann::json volume = {{"total", sum.volume_total}};
         if (sum.quote_volume_total) {
-            volume["quote_total"] = sum.quote_volume_total->to_string();
+            volume["quote_total"] = *sum.quote_volume_total;
         }
         if (sum.trades_total) {
             volume["trades_total"] = *sum.trades_total;
@@ -228,11 +232,11 @@ void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::s
         fmt::print("              low {} at {}\n", sum.low.value, sum.low.at);
         fmt::print("              high {} at {}\n", sum.high.value, sum.high.at);
         fmt::print(
-            "volume        {} base total, {:.6f} per bar\n",
+            "volume        {:.8f} base total, {:.6f} per bar\n",
             sum.volume_total,
-            sum.volume_total.to_double() / static_cast<double>(sum.rows));
+            sum.volume_total / static_cast<double>(sum.rows));
         if (sum.quote_volume_total) {
-            fmt::print("              {} quote total\n", *sum.quote_volume_total);
+            fmt::print("              {:.2f} quote total\n", *sum.quote_volume_total);
         }
         if (sum.trades_total) {
             fmt::print("              {} trades\n", *sum.trades_total);
