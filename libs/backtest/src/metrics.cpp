@@ -11,7 +11,7 @@ Metrics compute_metrics(
     const std::vector<execution::ClosedTrade>& trades,
     Money initial_equity,
     Money fees,
-    Money traded_notional,
+    double traded_notional,
     Duration interval,
     double benchmark_final) {
     Metrics m;
@@ -81,7 +81,7 @@ Metrics compute_metrics(
                        : 100.0 * static_cast<double>(exposed) / static_cast<double>(equity.size());
     const double mean_equity =
         equity.empty() ? m.initial_equity : equity_sum / static_cast<double>(equity.size());
-    m.turnover = mean_equity > 0 ? traded_notional.to_double() / mean_equity : 0;
+    m.turnover = mean_equity > 0 ? traded_notional / mean_equity : 0;
     if (!trades.empty()) {
         double wins = 0;
         double gross_win = 0;

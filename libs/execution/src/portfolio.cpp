@@ -133,7 +133,7 @@ Status Portfolio::apply_fill(const model::Fill& fill) {
     cash_ -= fill.fee;
     flows_ -= *full * s;
     fees_ += fill.fee;
-    traded_notional_ += *full;
+    traded_notional_ += full->to_double();
     pos.fees += fill.fee;
     ledgers_[index].fill_qty += dq;
 

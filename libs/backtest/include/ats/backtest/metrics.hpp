@@ -50,7 +50,7 @@ Metrics compute_metrics(
     const std::vector<execution::ClosedTrade>& trades,
     Money initial_equity,
     Money fees,
-    Money traded_notional,
+    double traded_notional,
     Duration interval,
     double benchmark_final);
 

@@ -63,7 +63,8 @@ public:
     Money fees() const noexcept { return fees_; }
     /// Sum over positions of |market value|.
     Money gross_exposure() const;
-    Money traded_notional() const noexcept { return traded_notional_; }
+    /// Sum of |fill notionals|: a statistic (turnover), kept in double so it cannot overflow.
+    double traded_notional() const noexcept { return traded_notional_; }
     const std::string& quote_asset() const noexcept { return quote_asset_; }
 
     const Position* position(const Symbol& symbol) const;
@@ -101,7 +102,7 @@ private:
     Money cash_;
     Money fees_;
     Money flows_;  // signed sum of fill notionals (sells positive)
-    Money traded_notional_;
+    double traded_notional_ = 0;
     std::vector<Position> positions_;
     std::vector<OpenTrade> open_trades_;
     std::vector<Ledger> ledgers_;
