@@ -175,6 +175,29 @@ TEST(EngineTest, ProtectiveOrdersExitOnceAndNeverFlipALongOnlyBook) {
     EXPECT_FALSE(critical);
 }
 
+TEST(EngineTest, OrdersBeyondTheCashAreRejectedNotLeveraged) {
+    const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
+    auto config = base_config("sma_cross", {{"fast", 10}, {"slow", 30}});
+    config.engine.sizing = *execution::Sizing::parse("fixed_qty:1000");  // ~50M USDT per order
+    auto r = run_backtest(config, assets);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(r->trades.empty());
+    EXPECT_EQ(r->final_equity, config.engine.initial_cash);
+    const bool insufficient = std::any_of(r->alerts.begin(), r->alerts.end(), [](const auto& a) {
+        return a.message.view().find("insufficient balance") != std::string_view::npos;
+    });
+    EXPECT_TRUE(insufficient);
+}
+
+TEST(EngineTest, EmptyRangeIsAnError) {
+    const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
+    auto config = base_config("sma_cross", {});
+    config.from = *Timestamp::parse_iso8601("2030-01-01");
+    auto r = run_backtest(config, assets);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("no bar to trade"), std::string::npos);
+}
+
 TEST(EngineTest, BadConfigurationIsAnErrorNamingTheKey) {
     const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
     auto bad_param = run_backtest(base_config("sma_cross", {{"fats", 10}}), assets);

@@ -20,7 +20,7 @@ struct Fixture {
 
     explicit Fixture(
         std::unique_ptr<SlippageModel> slippage = nullptr,
-        BarVenueConfig config = {FeeModel{2, 10}, MarketFill::kNextOpen})
+        BarVenueConfig config = {FeeModel{2, 10}, MarketFill::kNextOpen, std::nullopt, true})
         : venue(clock, sink, config, std::move(slippage)) {
         venue.add_instrument(instrument());
     }
@@ -254,8 +254,29 @@ TEST(BarVenueTest, ReduceOnlyNeverOpensOrGrowsAPosition) {
     EXPECT_EQ(f.sink.of<model::OrderCanceled>().size(), 2U);
 }
 
+TEST(BarVenueTest, SpotBalancesAreEnforced) {
+    Fixture f(
+        nullptr, BarVenueConfig{FeeModel{0, 10}, MarketFill::kNextOpen, money("1000"), false});
+    f.submit(OrderType::kMarket, Side::kBuy, "20");  // 2000 + fee > 1000
+    f.submit(OrderType::kMarket, Side::kSell, "1");  // nothing held, no shorting
+    f.submit(OrderType::kMarket, Side::kBuy, "9");   // 900 + 0.9 fee fits
+    f.venue.on_bar(sym("BTCUSDT"), bar(1, "100", "101", "99", "100"));
+    const auto rejected = f.sink.of<model::OrderRejected>();
+    ASSERT_EQ(rejected.size(), 2U);
+    EXPECT_NE(rejected[0].reason.view().find("insufficient balance"), std::string_view::npos);
+    EXPECT_NE(rejected[1].reason.view().find("insufficient BTC balance"), std::string_view::npos);
+    ASSERT_EQ(f.fills().size(), 1U);
+    f.submit(OrderType::kMarket, Side::kBuy, "1");  // 99.1 left: 100 + fee does not fit
+    f.venue.on_bar(sym("BTCUSDT"), bar(2, "100", "101", "99", "100"));
+    EXPECT_EQ(f.sink.of<model::OrderRejected>().size(), 3U);
+    f.submit(OrderType::kMarket, Side::kSell, "9");  // selling what is held is fine
+    f.venue.on_bar(sym("BTCUSDT"), bar(3, "100", "101", "99", "100"));
+    EXPECT_EQ(f.fills().size(), 2U);
+}
+
 TEST(BarVenueTest, CloseFillModeFillsAtTheDecisionBarClose) {
-    Fixture f(nullptr, BarVenueConfig{FeeModel{0, 0}, MarketFill::kSignalClose});
+    Fixture f(
+        nullptr, BarVenueConfig{FeeModel{0, 0}, MarketFill::kSignalClose, std::nullopt, true});
     const auto b = bar(1, "100", "110", "90", "105");
     f.venue.on_bar(sym("BTCUSDT"), b);
     f.submit(OrderType::kMarket, Side::kBuy, "1");  // decided after seeing bar 1

@@ -52,7 +52,10 @@ Result<BacktestResult> run_backtest(
 
     SimulatedClock clock(assets.front().series.open_time().front() - Duration::from_ns(1));
     engine::TradingEngine engine(config.engine, clock, **strategy);
-    sim::BarVenue venue(clock, engine.sink(), config.venue, std::move(*slippage));
+    sim::BarVenueConfig venue_config = config.venue;
+    venue_config.quote_balance = config.engine.initial_cash;  // spot account: no leverage
+    venue_config.allow_short = config.engine.allow_short;
+    sim::BarVenue venue(clock, engine.sink(), venue_config, std::move(*slippage));
     engine.set_venue(&venue);
     for (const auto& a : assets) {
         engine.add_instrument(a.instrument);
@@ -168,6 +171,16 @@ Result<BacktestResult> run_backtest(
     }
     if (config.progress) {
         config.progress(total, total);
+    }
+    if (result.equity.empty()) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format(
+                "backtest: no bar to trade between {} and {} (data: {} to {})",
+                config.from ? config.from->to_iso8601() : std::string("the start"),
+                config.to ? config.to->to_iso8601() : std::string("the end"),
+                assets.front().series.open_time().front(),
+                assets.front().series.open_time().back()));
     }
     engine.bus().close_journal();
 

@@ -25,6 +25,7 @@ BarVenue::BarVenue(
     if (!slippage_) {
         slippage_ = std::make_unique<NoSlippage>();
     }
+    cash_ = config_.quote_balance;
 }
 
 void BarVenue::add_instrument(const model::Instrument& instrument) {
@@ -160,20 +161,33 @@ bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, 
         w.remaining = Qty{};
         return false;
     }
+    const Money fee = config_.fees.fee(*value, maker);
+    if (cash_ && w.request.side == Side::kBuy && !held.is_negative() && *value + fee > *cash_) {
+        reject(
+            w,
+            fmt::format("insufficient balance: {} + fee {} needed, {} free", *value, fee, *cash_),
+            at);
+        w.remaining = Qty{};
+        return false;
+    }
+    if (!config_.allow_short && w.request.side == Side::kSell && qty > held) {
+        reject(
+            w,
+            fmt::format(
+                "insufficient {} balance: selling {}, holding {}", inst.base_asset, qty, held),
+            at);
+        w.remaining = Qty{};
+        return false;
+    }
     if (bar_cap_) {
         *bar_cap_ -= qty;
     }
     w.remaining -= qty;
     held += qty * sign(w.request.side);
-    const model::Fill f{
-        w.id,
-        w.request.symbol,
-        w.request.side,
-        qty,
-        price,
-        config_.fees.fee(*value, maker),
-        maker,
-        at};
+    if (cash_) {
+        *cash_ -= *value * sign(w.request.side) + fee;
+    }
+    const model::Fill f{w.id, w.request.symbol, w.request.side, qty, price, fee, maker, at};
     sink_.emit(model::OrderFilled{at, clock_.now(), f});
     cancel_group(w.request.oco_group, w.id, at);
     return true;

@@ -23,6 +23,11 @@ enum class MarketFill : std::uint8_t {
 struct BarVenueConfig {
     FeeModel fees;
     MarketFill market_fill = MarketFill::kNextOpen;
+    /// Quote balance of the account (spot). When set, a buy whose notional + fee exceeds the
+    /// free quote balance is rejected ("insufficient balance"), as a spot exchange does.
+    std::optional<Money> quote_balance;
+    /// Margin shorting: when false, a sell larger than the base held is rejected.
+    bool allow_short = false;
 };
 
 /// A simulated exchange that fills orders against OHLC bars, for backtests.
@@ -93,6 +98,7 @@ private:
     std::vector<model::Instrument> instruments_;
     std::vector<Working> working_;
     std::vector<std::pair<Symbol, Qty>> positions_;  // net position per symbol, from fills
+    std::optional<Money> cash_;                      // quote balance, from fills
     std::optional<Qty> bar_cap_;  // remaining volume-participation cap in the current bar
     bool in_bar_ = false;
 };
