@@ -540,6 +540,15 @@ int run_backtest_command(const BacktestArgs& args) {
         assets.push_back(
             backtest::Asset{backtest::default_instrument(*symbol), std::move(loaded->series)});
     }
+    std::error_code ec;
+    fs::create_directories(s.report, ec);
+    if (ec) {
+        return fail(
+            fmt::format("{}: cannot create report directory: {}", s.report, ec.message()), kExitIo);
+    }
+    if (s.journal && fs::path(*s.journal).has_parent_path()) {
+        fs::create_directories(fs::path(*s.journal).parent_path(), ec);
+    }
     const bool tty = ::isatty(STDERR_FILENO) == 1 && !args.no_progress;
     if (tty) {
         config.progress = print_progress;
@@ -552,12 +561,6 @@ int run_backtest_command(const BacktestArgs& args) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-    std::error_code ec;
-    fs::create_directories(s.report, ec);
-    if (ec) {
-        return fail(
-            fmt::format("{}: cannot create report directory: {}", s.report, ec.message()), kExitIo);
-    }
     backtest::RunInfo info;
     info.strategy = s.strategy;
     info.params = params_text(s.params);

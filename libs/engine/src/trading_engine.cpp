@@ -109,7 +109,13 @@ void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
             }
         }
     }
-    bus_.emit(model::MarketData{bar.close_time, now, symbol, bar});
+    // Whatever risk raised above goes first; then MarketData goes straight to the strategy (it
+    // is its only consumer), still counted and journaled as an event.
+    process_pending();
+    bus_.record_direct(0, [&] {
+        return model::Event(model::MarketData{bar.close_time, now, symbol, bar});
+    });
+    strategy_.on_bar(symbol, bar, *this);
     process_pending();
 }
 

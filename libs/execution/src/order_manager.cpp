@@ -163,6 +163,9 @@ void OrderManager::reject(model::Order& order, std::string_view reason) {
 }
 
 void OrderManager::on_timer() {
+    if (retries_.empty()) {
+        return;
+    }
     const Timestamp now = clock_.now();
     const std::size_t n = retries_.size();
     for (std::size_t i = 0; i < n; ++i) {

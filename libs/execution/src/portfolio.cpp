@@ -39,7 +39,10 @@ Price Position::average_entry() const {
     if (qty.is_zero()) {
         return Price{};
     }
-    return *average_price(cost_basis, qty, Round::kHalfEven);
+    Int128 q = detail::div_round(
+        open_value < 0 ? -open_value : open_value, qty.abs().raw(), Round::kHalfEven);
+    ATS_CHECK(detail::fits_int64(q), "average entry overflow");
+    return Price::from_raw(static_cast<std::int64_t>(q));
 }
 
 Money Position::market_value() const {
@@ -102,7 +105,7 @@ Position& Portfolio::position_for(const Symbol& symbol) {
             return p;
         }
     }
-    positions_.push_back(Position{symbol, Qty{}, Money{}, Money{}, Money{}, std::nullopt});
+    positions_.push_back(Position{symbol, Qty{}, Money{}, Money{}, Money{}, std::nullopt, 0});
     open_trades_.emplace_back();
     ledgers_.emplace_back();
     return positions_.back();
@@ -154,6 +157,9 @@ Status Portfolio::apply_fill(const model::Fill& fill) {
         const Money realized = closing_notional * pos_sign - removed;
         pos.realized_pnl += realized;
         pos.cost_basis -= removed;
+        // A reduction keeps the average entry: re-express the open value at that average.
+        const Int128 average = detail::div_round(pos.open_value, held.raw(), Round::kHalfEven);
+        pos.open_value = average * (held - closing).raw();
         pos.qty += closing * s;
         trade.exit_time = fill.ts;
         trade.exit_qty += closing;
@@ -165,6 +171,7 @@ Status Portfolio::apply_fill(const model::Fill& fill) {
         fee_left = fill.fee - closing_fee;
         if (pos.qty.is_zero()) {
             pos.cost_basis = Money{};  // removed == cost_basis exactly when closing all
+            pos.open_value = 0;
             closed_.push_back(ClosedTrade{
                 fill.symbol,
                 trade.side,
@@ -189,6 +196,7 @@ Status Portfolio::apply_fill(const model::Fill& fill) {
         trade.entry_value += static_cast<Int128>(fill.price.raw()) * remaining.raw();
         trade.fees += fee_left;
         pos.cost_basis += remaining_notional * s;
+        pos.open_value += static_cast<Int128>(fill.price.raw()) * remaining.raw();
         pos.qty += remaining * s;
     }
     check_invariants(index);

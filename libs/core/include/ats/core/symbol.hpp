@@ -4,6 +4,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -27,8 +28,13 @@ public:
     std::string_view view() const noexcept { return {chars_.data(), size_}; }
     std::string to_string() const { return std::string(view()); }
 
+    /// Three 8-byte compares (the unused tail is always zero): no memcmp call on hot paths.
     friend bool operator==(const Symbol& a, const Symbol& b) noexcept {
-        return a.view() == b.view();
+        std::uint64_t x[3];
+        std::uint64_t y[3];
+        std::memcpy(x, a.chars_.data(), sizeof x);
+        std::memcpy(y, b.chars_.data(), sizeof y);
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0;
     }
     friend std::strong_ordering operator<=>(const Symbol& a, const Symbol& b) noexcept {
         return a.view().compare(b.view()) <=> 0;
@@ -37,7 +43,7 @@ public:
 private:
     Symbol() = default;
 
-    std::array<char, kMaxLength> chars_{};
+    std::array<char, 24> chars_{};  // kMaxLength chars, zero-padded to three words
     std::uint8_t size_ = 0;
 };
 

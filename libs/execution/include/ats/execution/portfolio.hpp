@@ -23,8 +23,11 @@ struct Position {
     Money realized_pnl;
     Money fees;
     std::optional<Price> mark;  ///< last price marked (a bar close)
+    /// Sum of price.raw * qty.raw over the open quantity, exact (scaled down proportionally on
+    /// partial exits), so a position opened by one fill has exactly that fill's price.
+    detail::Int128 open_value = 0;
 
-    /// cost_basis / qty, rounded half-even; zero when flat.
+    /// Volume-weighted entry price of the open quantity (half-even); zero when flat.
     Price average_entry() const;
     /// qty * mark (signed), zero before the first mark.
     Money market_value() const;
