@@ -13,7 +13,11 @@ TradingEngine::TradingEngine(EngineConfig config, const Clock& clock, strategy::
       strategy_(strategy),
       portfolio_(config_.initial_cash),
       orders_(clock, bus_, config_.order_id_prefix, config_.retry),
-      risk_(config_.risk) {}
+      risk_(config_.risk) {
+    if (config_.sizing.mode == execution::Sizing::Mode::kVolTarget) {
+        risk_.require_atr();
+    }
+}
 
 void TradingEngine::add_instrument(const model::Instrument& instrument) {
     orders_.add_instrument(instrument);

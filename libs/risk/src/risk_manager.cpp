@@ -13,7 +13,9 @@ Price price_of(double v, Round mode) {
 
 }  // namespace
 
-RiskManager::RiskManager(RiskLimits limits) : limits_(limits) {}
+RiskManager::RiskManager(RiskLimits limits)
+    : limits_(limits),
+      needs_atr_(limits.stop_loss_atr || limits.take_profit_atr || limits.trailing_stop_atr) {}
 
 RiskManager::SymbolState& RiskManager::state(const Symbol& symbol) {
     for (auto& s : states_) {
@@ -110,7 +112,9 @@ std::optional<std::string> RiskManager::check(
 
 std::optional<model::AlertLogged> RiskManager::on_bar(
     const Symbol& symbol, const model::Bar& bar, Money equity, Timestamp now) {
-    state(symbol).atr.update(bar);
+    if (needs_atr_) {
+        state(symbol).atr.update(bar);
+    }
     const std::int64_t day = now.floor(Duration::from_days(1)).unix_seconds() / 86400;
     if (!day_ || *day_ != day) {
         day_ = day;

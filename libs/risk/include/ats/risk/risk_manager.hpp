@@ -72,6 +72,9 @@ public:
     /// The position is gone (closed by a stop, a target or a signal).
     void on_exit(const Symbol& symbol, bool by_stop, Timestamp now);
 
+    /// ATR is tracked when a rule needs it; call this when something else does (vol_target sizing).
+    void require_atr() noexcept { needs_atr_ = true; }
+
     /// Emergency stop: halts all entries for good.
     void emergency_stop(std::string reason);
     bool halted() const noexcept { return halted_; }
@@ -91,6 +94,7 @@ private:
 
     RiskLimits limits_;
     std::vector<SymbolState> states_;
+    bool needs_atr_ = false;
     bool halted_ = false;
     std::string halt_reason_;
     bool day_halted_ = false;
