@@ -23,7 +23,7 @@ void TradingEngine::add_instrument(const model::Instrument& instrument) {
     orders_.add_instrument(instrument);
 }
 
-void TradingEngine::process_pending() {
+void TradingEngine::drain_pending() {
     orders_.on_timer();
     bus_.drain([this](const model::Event& e) { dispatch(e); });
 }

@@ -46,7 +46,11 @@ public:
     void add_instrument(const model::Instrument& instrument);
 
     /// Handles whatever venues and timers queued (fills at a bar's open, retries).
-    void process_pending();
+    void process_pending() {
+        if (!bus_.empty() || orders_.retries_pending() != 0) {
+            drain_pending();
+        }
+    }
     /// A bar of `symbol` has closed (clock at its close): marks, risk, strategy, orders.
     void on_bar_closed(const Symbol& symbol, const model::Bar& bar);
     /// Trading on/off: while off (warm-up), bars update indicators but signals are ignored.
@@ -86,6 +90,7 @@ private:
         double confidence,
         std::string_view reason) override;
 
+    void drain_pending();
     void dispatch(const model::Event& event);
     void on_signal(const model::SignalGenerated& s);
     void on_risk_check(const model::RiskCheck& c);
