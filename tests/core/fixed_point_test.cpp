@@ -137,6 +137,35 @@ TEST(FixedPointTest, NotionalUsesWideIntermediateAndRounding) {
     EXPECT_FALSE(notional(*Price::parse("90000000000"), *Qty::parse("2"), Round::kDown));
 }
 
+TEST(FixedPointTest, NotionalAgreesWithWideArithmeticEverywhere) {
+    std::mt19937_64 rng(5);
+    std::uniform_int_distribution<std::int64_t> any(INT64_MIN, INT64_MAX);
+    std::uniform_int_distribution<std::int64_t> price(-20'000'000'000'000, 20'000'000'000'000);
+    std::uniform_int_distribution<std::int64_t> qty(-1'000'000'000'000, 1'000'000'000'000);
+    const Round modes[] = {
+        Round::kDown,
+        Round::kUp,
+        Round::kTowardZero,
+        Round::kAwayFromZero,
+        Round::kHalfEven,
+        Round::kHalfAwayFromZero};
+    for (int i = 0; i < 200'000; ++i) {
+        const std::int64_t p = i % 3 == 0 ? any(rng) : price(rng);
+        const std::int64_t q = i % 3 == 0 ? any(rng) / (1 + (i % 1000)) : qty(rng);
+        const Round mode = modes[i % 6];
+        const detail::Int128 wide =
+            detail::div_round(static_cast<detail::Int128>(p) * q, kScale, mode);
+        const auto got = notional(Price::from_raw(p), Qty::from_raw(q), mode);
+        if (detail::fits_int64(wide)) {
+            ASSERT_TRUE(got.has_value()) << p << " x " << q;
+            ASSERT_EQ(got->raw(), static_cast<std::int64_t>(wide))
+                << p << " x " << q << " mode " << (i % 6);
+        } else {
+            ASSERT_FALSE(got.has_value()) << p << " x " << q;
+        }
+    }
+}
+
 TEST(FixedPointTest, RoundingModesOnTies) {
     using detail::div_round;
     struct Case {

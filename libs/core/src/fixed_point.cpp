@@ -221,7 +221,43 @@ Result<std::int64_t> fixed_from_double(double value, Round mode, std::string_vie
 
 }  // namespace detail
 
+namespace {
+
+// price * qty / 1e8 without 128-bit division when the parts allow it. With p = ph*1e8 + pl and
+// q = qh*1e8 + ql (magnitudes), p*q/1e8 = ph*qh*1e8 + ph*ql + pl*qh + pl*ql/1e8: only the last
+// term has a fraction, and rounding x + integer equals rounding x plus that integer in every mode.
+bool notional_fast(std::int64_t p, std::int64_t q, Round mode, std::int64_t& out) {
+    if (p == INT64_MIN || q == INT64_MIN) {
+        return false;
+    }
+    const bool negative = (p < 0) != (q < 0);
+    const std::int64_t ap = p < 0 ? -p : p;
+    const std::int64_t aq = q < 0 ? -q : q;
+    const std::int64_t ph = ap / kScale;
+    const std::int64_t pl = ap % kScale;
+    const std::int64_t qh = aq / kScale;
+    const std::int64_t ql = aq % kScale;
+    std::int64_t whole = 0;
+    std::int64_t t = 0;
+    if (__builtin_mul_overflow(ph, qh, &t) || __builtin_mul_overflow(t, kScale, &whole) ||
+        __builtin_mul_overflow(ph, ql, &t) || __builtin_add_overflow(whole, t, &whole) ||
+        __builtin_mul_overflow(pl, qh, &t) || __builtin_add_overflow(whole, t, &whole)) {
+        return false;
+    }
+    const std::int64_t frac = pl * ql;  // < 1e16
+    const auto rounded =
+        static_cast<std::int64_t>(detail::div_round(negative ? -frac : frac, kScale, mode));
+    const std::int64_t signed_whole = negative ? -whole : whole;
+    return !__builtin_add_overflow(signed_whole, rounded, &out);
+}
+
+}  // namespace
+
 Result<Money> notional(Price price, Qty qty, Round mode) {
+    std::int64_t fast = 0;
+    if (notional_fast(price.raw(), qty.raw(), mode, fast)) {
+        return Money::from_raw(fast);
+    }
     const detail::Int128 product = static_cast<detail::Int128>(price.raw()) * qty.raw();
     const detail::Int128 scaled = detail::div_round(product, kScale, mode);
     if (!detail::fits_int64(scaled)) {
