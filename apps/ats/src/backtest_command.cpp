@@ -339,6 +339,9 @@ void print_progress(std::size_t done, std::size_t total) {
 }
 
 std::string params_text(const strategy::Params& params) {
+    if (params.empty()) {
+        return "(default parameters)";
+    }
     std::vector<std::string> parts;
     for (const auto& [k, v] : params) {
         parts.push_back(fmt::format("{}={}", k, v));
