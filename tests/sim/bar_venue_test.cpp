@@ -152,7 +152,8 @@ TEST(BarVenueTest, AllInBudgetIsSizedAtTheFillWithFees) {
     f.submit(OrderType::kMarket, Side::kBuy, "0", std::nullopt, std::nullopt, 0, money("1000"));
     f.venue.on_bar(sym("BTCUSDT"), bar(1, "300", "301", "299", "300"));
     ASSERT_EQ(f.fills().size(), 1U);
-    const auto& fill = f.fills()[0];
+    const auto all = f.fills();
+    const auto& fill = all[0];
     // 1000 / (300 * 1.001) = 3.33000333 -> 3.33 at step 0.00001
     EXPECT_EQ(fill.qty, qty("3.33"));
     EXPECT_LE(*notional(fill.price, fill.qty, Round::kHalfEven) + fill.fee, money("1000"));
