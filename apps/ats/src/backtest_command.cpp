@@ -488,6 +488,7 @@ int run_backtest_command(const BacktestArgs& args) {
     backtest::BacktestConfig config;
     config.strategy = s.strategy;
     config.params = s.params;
+    config.sources.model_dir = args.model;
     for (const auto& [key, value] :
          std::initializer_list<std::pair<const char*, const std::optional<std::string>*>>{
              {"from", &s.from}, {"to", &s.to}}) {
