@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
     train_cmd->add_option(
         "--walk-forward", train.walk_forward, "train=8760h,test=720h,embargo=24h[,anchored]");
     train_cmd->add_option("--features", train.features, "Comma-separated feature names");
+    train_cmd->add_option(
+        "--to", train.to, "Use only bars before this UTC date (keep later bars out of sample)");
     train_cmd->add_option("--output,-o", train.output, "Model directory (default out/model)");
     train_cmd->add_option("--rounds", train.rounds, "Boosting rounds (default 200)");
     train_cmd->add_option("--trees", train.trees, "Random forest trees (default 100)");

@@ -104,7 +104,18 @@ int run_train(const TrainArgs& args) {
     if (!loaded) {
         return fail(loaded.error());
     }
-    const auto& series = loaded->series;
+    model::BarSeries series = std::move(loaded->series);
+    if (args.to) {
+        auto to = Timestamp::parse_iso8601(*args.to);
+        if (!to) {
+            return fail(fmt::format("--to: {}", to.error().message), kExitUsage);
+        }
+        model::BarSeries head(series.interval(), series.symbol());
+        for (std::size_t i = 0; i < series.size() && series.open_time()[i] < *to; ++i) {
+            head.push_back(series.bar(i));
+        }
+        series = std::move(head);
+    }
 
     ml::TrainParams params;
     params.choice = *choice;

@@ -13,6 +13,7 @@ struct TrainArgs {
     std::string label = "forward_return:1";
     std::string walk_forward = "train=8760h,test=720h,embargo=24h";
     std::optional<std::string> features;
+    std::optional<std::string> to;  ///< use only bars opening before this UTC date/time
     std::string output = "out/model";
     int rounds = 200;
     int trees = 100;
