@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <filesystem>
 #include <random>
@@ -24,6 +26,7 @@ struct Fixture {
     ats::ml::Dataset data;
     Booster booster;
     FlatForest forest;
+    double max_abs_diff = 0.0;  ///< flat forest vs XGBoosterPredict over every row
 
     static Fixture& get() {
         // Leaked on purpose: XGBoost's lazily created per-thread state is destroyed before a
@@ -53,7 +56,13 @@ private:
         auto booster = Booster::load(path);
         auto forest = FlatForest::load(path);
         std::filesystem::remove(path);
-        return Fixture{std::move(data), std::move(*booster), std::move(*forest)};
+        const auto reference = booster->predict(ats::ml::DenseRows{data.x, data.size(), data.cols});
+        double max_abs_diff = 0.0;
+        for (std::size_t i = 0; i < data.size(); ++i) {
+            max_abs_diff =
+                std::max(max_abs_diff, std::abs(forest->predict(data.row(i)) - (*reference)[i]));
+        }
+        return Fixture{std::move(data), std::move(*booster), std::move(*forest), max_abs_diff};
     }
 };
 
@@ -65,6 +74,7 @@ void BM_MlPredictOneRow_FlatForest(benchmark::State& state) {
         i = (i + 1) % f.data.size();
     }
     state.counters["trees"] = static_cast<double>(f.forest.tree_count());
+    state.counters["max_abs_diff"] = f.max_abs_diff;
 }
 BENCHMARK(BM_MlPredictOneRow_FlatForest);
 

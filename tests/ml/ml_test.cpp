@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -200,6 +201,9 @@ TEST(BoosterTest, DeterministicAndFlatForestMatchesXgboost) {
                 EXPECT_NEAR(*one, pa[i], 1e-7);
             }
         }
+        std::ostringstream diff_text;
+        diff_text << std::scientific << max_diff;
+        RecordProperty(std::string(to_string(choice)) + "_max_diff", diff_text.str());
         EXPECT_LT(max_diff, 1e-6) << to_string(choice);
         // Missing values follow the default direction as in XGBoost.
         std::vector<float> holes(data.row(4'000).begin(), data.row(4'000).end());
@@ -235,6 +239,8 @@ TEST(WalkForwardTest, NextBarDirectionIsNearChanceOutOfSample) {
         EXPECT_GE(result->folds.size(), 8U);
         EXPECT_EQ(calls, result->folds.size());
         const auto& m = result->overall;
+        RecordProperty(std::string(to_string(choice)) + "_accuracy", std::to_string(m.accuracy));
+        RecordProperty(std::string(to_string(choice)) + "_auc", std::to_string(m.auc));
         EXPECT_GT(m.accuracy, 0.45) << to_string(choice);
         EXPECT_LT(m.accuracy, 0.56) << to_string(choice);
         EXPECT_GT(m.auc, 0.44) << to_string(choice);
@@ -256,6 +262,8 @@ TEST(WalkForwardTest, PermutedLabelsGiveChanceLevelAuc) {
     const auto spec = *WalkForwardSpec::parse("train=3000h,test=1000h,embargo=24h");
     auto result = walk_forward(data, series, spec, small_params(ModelChoice::kXgboost));
     ASSERT_TRUE(result.has_value());
+    RecordProperty("auc", std::to_string(result->overall.auc));
+    RecordProperty("accuracy", std::to_string(result->overall.accuracy));
     EXPECT_LT(std::abs(result->overall.auc - 0.5), 0.05);
 }
 

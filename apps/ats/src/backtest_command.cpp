@@ -513,9 +513,6 @@ int run_backtest_command(const BacktestArgs& args) {
     config.strategy = s.strategy;
     config.params = s.params;
     config.sources.model_dir = args.model;
-    if (s.strategy == "ml" && args.model) {
-        warn_if_in_sample(*args.model, config.from);
-    }
     for (const auto& [key, value] :
          std::initializer_list<std::pair<const char*, const std::optional<std::string>*>>{
              {"from", &s.from}, {"to", &s.to}}) {
@@ -526,6 +523,9 @@ int run_backtest_command(const BacktestArgs& args) {
             }
             (std::string_view(key) == "from" ? config.from : config.to) = *t;
         }
+    }
+    if (s.strategy == "ml" && args.model) {
+        warn_if_in_sample(*args.model, config.from);
     }
     config.warmup_bars = s.warmup_bars;
     auto cash = Money::from_double(s.cash, Round::kDown);
