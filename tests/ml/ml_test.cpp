@@ -278,6 +278,25 @@ TEST(WalkForwardTest, PurgeDropsRowsWhoseLabelReachesTheTestWindow) {
     EXPECT_EQ(result->folds[0].purged_rows, 48U);
 }
 
+TEST(WalkForwardTest, AnchoredWindowsGrowFromTheFirstRow) {
+    const auto& series = recent();
+    const auto data = dataset(series);
+    const auto spec = *WalkForwardSpec::parse("train=3000h,test=2000h,embargo=24h,anchored");
+    auto result = walk_forward(data, series, spec, small_params(ModelChoice::kRandomForest));
+    ASSERT_TRUE(result.has_value());
+    ASSERT_GE(result->folds.size(), 3U);
+    for (std::size_t k = 0; k < result->folds.size(); ++k) {
+        EXPECT_EQ(result->folds[k].train_from, data.time.front());
+        if (k > 0) {
+            EXPECT_GT(result->folds[k].train_rows, result->folds[k - 1].train_rows);
+        }
+    }
+    // Out-of-sample rows are disjoint and in time order.
+    for (std::size_t i = 1; i < result->oos_rows.size(); ++i) {
+        EXPECT_GT(result->oos_rows[i], result->oos_rows[i - 1]);
+    }
+}
+
 TEST(ModelBundleTest, SavedDirectoryPredictsLikeTheTrainedModel) {
     const auto& series = recent();
     const auto data = dataset(series);

@@ -200,3 +200,5 @@ std::string Booster::library_version() {
 }
 
 }  // namespace ats::ml
+
+#undef ATS_XGB_TRY
