@@ -45,9 +45,13 @@ const model::BarSeries& recent() {
     return series;
 }
 
+/// Small models for fast tests. One thread: with two, OpenMP's spinning threads slow down badly on
+/// a busy two-core machine; BoosterTest checks determinism with the default two.
 TrainParams small_params(ModelChoice choice) {
     TrainParams p;
     p.choice = choice;
+    p.boosting.threads = 1;
+    p.forest.threads = 1;
     p.boosting.rounds = 30;
     p.boosting.max_depth = 3;
     p.boosting.learning_rate = 0.1;
@@ -175,6 +179,8 @@ TEST(BoosterTest, DeterministicAndFlatForestMatchesXgboost) {
     std::iota(rows.begin(), rows.end(), std::size_t{0});
     for (const auto choice : {ModelChoice::kXgboost, ModelChoice::kRandomForest}) {
         auto params = small_params(choice);
+        params.boosting.threads = 2;
+        params.forest.threads = 2;
         auto a = train_model(data, rows, params);
         auto b = train_model(data, rows, params);
         ASSERT_TRUE(a.has_value()) << a.error().message;

@@ -89,8 +89,7 @@ void FlatForest::build_perfect() {
     depth_ = depth;
     const std::size_t splits = (std::size_t{1} << depth) - 1;
     const std::size_t leaves = std::size_t{1} << depth;
-    split_feature_.assign(roots_.size() * splits, 0);
-    split_threshold_.assign(roots_.size() * splits, std::numeric_limits<float>::infinity());
+    splits_.assign(roots_.size() * splits, Split{std::numeric_limits<float>::infinity(), 0});
     leaf_value_.assign(roots_.size() * leaves, 0.0F);
     for (std::size_t t = 0; t < roots_.size(); ++t) {
         // Heap position p (root 0, children 2p+1 and 2p+2) at level `level`.
@@ -107,8 +106,7 @@ void FlatForest::build_perfect() {
                     place(i, 2 * pos + 1, level + 1);
                     return;
                 }
-                split_feature_[t * splits + pos] = n.feature;
-                split_threshold_[t * splits + pos] = n.threshold;
+                splits_[t * splits + pos] = Split{n.threshold, n.feature};
                 place(n.left, 2 * pos + 1, level + 1);
                 place(n.right, 2 * pos + 2, level + 1);
             };
@@ -141,19 +139,19 @@ double FlatForest::predict_perfect(const float* row) const noexcept {
     const std::size_t splits = (std::size_t{1} << depth_) - 1;
     const std::size_t leaves = std::size_t{1} << depth_;
     const std::size_t trees = roots_.size();
-    const std::int32_t* feature = split_feature_.data();
-    const float* threshold = split_threshold_.data();
+    const Split* all = splits_.data();
     float sum = 0.0F;
     std::size_t t = 0;
     for (; t + kBlock <= trees; t += kBlock) {
         // Walk kBlock independent trees in lockstep: their loads overlap instead of waiting
         // on each other.
-        std::array<std::size_t, kBlock> pos{};
+        const Split* block = all + t * splits;
+        std::array<std::uint32_t, kBlock> pos{};
         for (int level = 0; level < depth_; ++level) {
             for (std::size_t k = 0; k < kBlock; ++k) {
-                const std::size_t at = (t + k) * splits + pos[k];
-                const bool right = !(row[feature[at]] < threshold[at]);
-                pos[k] = 2 * pos[k] + 1 + static_cast<std::size_t>(right);
+                const Split& s = block[k * splits + pos[k]];
+                pos[k] =
+                    2 * pos[k] + 1 + static_cast<std::uint32_t>(!(row[s.feature] < s.threshold));
             }
         }
         for (std::size_t k = 0; k < kBlock; ++k) {
@@ -163,8 +161,8 @@ double FlatForest::predict_perfect(const float* row) const noexcept {
     for (; t < trees; ++t) {
         std::size_t pos = 0;
         for (int level = 0; level < depth_; ++level) {
-            const std::size_t at = t * splits + pos;
-            pos = 2 * pos + 1 + static_cast<std::size_t>(!(row[feature[at]] < threshold[at]));
+            const Split& s = all[t * splits + pos];
+            pos = 2 * pos + 1 + static_cast<std::size_t>(!(row[s.feature] < s.threshold));
         }
         sum += leaf_value_[t * leaves + (pos - splits)];
     }

@@ -56,8 +56,11 @@ private:
     // Perfect layout: per tree (2^depth - 1) splits and 2^depth leaves.
     int depth_ = 0;
     std::int32_t max_feature_ = -1;
-    std::vector<std::int32_t> split_feature_;
-    std::vector<float> split_threshold_;
+    struct Split {
+        float threshold;
+        std::int32_t feature;
+    };
+    std::vector<Split> splits_;
     std::vector<float> leaf_value_;
 };
 
