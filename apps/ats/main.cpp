@@ -79,6 +79,10 @@ int main(int argc, char** argv) {
     backtest_cmd->add_option(
         "--model", bt.model, "Model directory from `ats train` (for --strategy ml)");
     backtest_cmd->add_option(
+        "--predictions",
+        bt.predictions,
+        "For --strategy ml: open_time,probability CSV (e.g. oos_predictions.csv of ats train)");
+    backtest_cmd->add_option(
         "--from", bt.from, "First traded bar (UTC date or time); earlier bars only warm up");
     backtest_cmd->add_option("--to", bt.to, "End (exclusive, UTC date or time)");
     backtest_cmd->add_option("--cash", bt.cash, "Starting cash in the quote asset (default 10000)");

@@ -132,6 +132,13 @@ TEST(MlCliTest, TrainPredictBacktest) {
             " --from 2025-01-01 --no-db --no-progress --report " + (dir / "bt").string());
     EXPECT_EQ(bt.code, 0) << bt.out;
     EXPECT_NE(bt.out.find("ml"), std::string::npos);
+    // The real backtester on the walk-forward's out-of-sample probabilities only.
+    const auto oos =
+        run("backtest --asset BTCUSDT --data " + data + " --strategy ml --predictions " +
+            (std::filesystem::path(model) / "oos_predictions.csv").string() +
+            " --no-db --no-progress --report " + (dir / "bt_oos").string());
+    EXPECT_EQ(oos.code, 0) << oos.out;
+    EXPECT_NE(oos.out.find("trades"), std::string::npos);
     EXPECT_EQ(run("backtest --asset BTCUSDT --data " + data + " --strategy ml --no-db").code, 2);
     EXPECT_EQ(run("train --data " + data + " --label forward_return:x").code, 2);
     std::filesystem::remove_all(dir);

@@ -513,6 +513,7 @@ int run_backtest_command(const BacktestArgs& args) {
     config.strategy = s.strategy;
     config.params = s.params;
     config.sources.model_dir = args.model;
+    config.sources.predictions = args.predictions;
     for (const auto& [key, value] :
          std::initializer_list<std::pair<const char*, const std::optional<std::string>*>>{
              {"from", &s.from}, {"to", &s.to}}) {

@@ -1,5 +1,7 @@
 #include "ats/ml/model_bundle.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -101,6 +103,45 @@ Result<Predictor> Predictor::load(const std::string& dir) {
     if (out.forests_.empty()) {
         return make_error(ErrorCode::kParse, fmt::format("{}: no members", path));
     }
+    return out;
+}
+
+Result<std::vector<RecordedPrediction>> load_predictions_csv(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        return make_error(ErrorCode::kNotFound, fmt::format("cannot open predictions {}", path));
+    }
+    std::vector<RecordedPrediction> out;
+    std::string line;
+    std::size_t line_no = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (line_no == 1 && line.rfind("open_time,probability", 0) == 0) {
+            continue;
+        }
+        const auto c1 = line.find(',');
+        const auto c2 = line.find(',', c1 == std::string::npos ? c1 : c1 + 1);
+        std::int64_t ms = 0;
+        double p = 0.0;
+        const char* b = line.data();
+        const auto r1 = c1 == std::string::npos
+                            ? std::from_chars_result{b, std::errc::invalid_argument}
+                            : std::from_chars(b, b + c1, ms);
+        const char* pe = c2 == std::string::npos ? b + line.size() : b + c2;
+        const auto r2 = c1 == std::string::npos
+                            ? std::from_chars_result{b, std::errc::invalid_argument}
+                            : std::from_chars(b + c1 + 1, pe, p);
+        if (r1.ec != std::errc{} || r2.ec != std::errc{} || r2.ptr != pe ||
+            !(p >= 0.0 && p <= 1.0)) {
+            return make_error(
+                ErrorCode::kParse,
+                fmt::format("{}:{}: expected open_time_ms,probability in [0, 1]", path, line_no));
+        }
+        out.push_back(RecordedPrediction{Timestamp::from_unix_ms(ms), p});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.open_time < b.open_time;
+    });
     return out;
 }
 

@@ -360,16 +360,20 @@ private:
 };
 
 /// ML signals: computes the model's features causally on each closed bar, predicts the
-/// probability that the label is 1 with the flat tree evaluator, goes long when it exceeds
-/// `entry` (and the confidence |2p - 1| reaches `min_confidence`), flat when it falls below `exit`.
+/// probability that the label is 1 with the flat tree evaluator (or reads a probability recorded
+/// for the bar, e.g. walk-forward out-of-sample predictions), goes long when it exceeds `entry`
+/// (and the confidence |2p - 1| reaches `min_confidence`), flat when it falls below `exit`. Bars
+/// without a probability (warm-up, no recorded value) change nothing.
 class MlSignal final : public Strategy {
 public:
     MlSignal(
         std::shared_ptr<const ml::Predictor> predictor,
+        std::vector<ml::RecordedPrediction> recorded,
         double entry,
         double exit,
         double min_confidence)
         : predictor_(std::move(predictor)),
+          recorded_(std::move(recorded)),
           entry_(entry),
           exit_(exit),
           min_confidence_(min_confidence) {}
@@ -379,17 +383,17 @@ public:
 
     void on_bar(const Symbol& symbol, const model::Bar& bar, StrategyContext& ctx) override {
         State& s = states_.get(symbol, [&] {
-            return State{ml::FeatureEngine(predictor_->features()), NAN, false};
+            return State{
+                predictor_ ? std::optional<ml::FeatureEngine>(predictor_->features())
+                           : std::nullopt,
+                NAN,
+                false};
         });
-        s.features.update(bar);
-        for (const double v : s.features.row()) {
-            if (!std::isfinite(v)) {
-                s.probability = NAN;
-                return;
-            }
+        s.probability = probability(s, bar);
+        const double p = s.probability;
+        if (std::isnan(p)) {
+            return;
         }
-        const double p = predictor_->predict(s.features.row());
-        s.probability = p;
         const double confidence = std::abs(2.0 * p - 1.0);
         if (!s.long_ && p > entry_ && confidence >= min_confidence_) {
             s.long_ = true;
@@ -409,11 +413,31 @@ public:
 
 private:
     struct State {
-        ml::FeatureEngine features;
+        std::optional<ml::FeatureEngine> features;
         double probability;
         bool long_;
     };
+
+    double probability(State& s, const model::Bar& bar) const {
+        if (!s.features) {
+            const auto it = std::lower_bound(
+                recorded_.begin(),
+                recorded_.end(),
+                bar.open_time,
+                [](const ml::RecordedPrediction& r, Timestamp t) { return r.open_time < t; });
+            return it != recorded_.end() && it->open_time == bar.open_time ? it->probability : NAN;
+        }
+        s.features->update(bar);
+        for (const double v : s.features->row()) {
+            if (!std::isfinite(v)) {
+                return NAN;
+            }
+        }
+        return predictor_->predict(s.features->row());
+    }
+
     std::shared_ptr<const ml::Predictor> predictor_;
+    std::vector<ml::RecordedPrediction> recorded_;
     double entry_;
     double exit_;
     double min_confidence_;
@@ -438,10 +462,19 @@ Result<std::unique_ptr<Strategy>> make_strategy(
             exit <= entry,
             fmt::format("ml: 'exit' ({}) must not exceed 'entry' ({})", exit, entry));
         p.require(
-            sources.model_dir.has_value(),
-            "ml: needs a model directory (--model DIR from `ats train`)");
+            sources.model_dir.has_value() != sources.predictions.has_value(),
+            "ml: needs a model directory (--model DIR from `ats train`) or recorded predictions "
+            "(--predictions FILE), not both");
         if (auto s = p.finish(); !s) {
             return tl::unexpected(s.error());
+        }
+        if (sources.predictions) {
+            auto recorded = ml::load_predictions_csv(*sources.predictions);
+            if (!recorded) {
+                return tl::unexpected(recorded.error());
+            }
+            return std::unique_ptr<Strategy>(std::make_unique<MlSignal>(
+                nullptr, std::move(*recorded), entry, exit, min_confidence));
         }
         auto predictor = ml::Predictor::load(*sources.model_dir);
         if (!predictor) {
@@ -449,6 +482,7 @@ Result<std::unique_ptr<Strategy>> make_strategy(
         }
         return std::unique_ptr<Strategy>(std::make_unique<MlSignal>(
             std::make_shared<const ml::Predictor>(std::move(*predictor)),
+            std::vector<ml::RecordedPrediction>{},
             entry,
             exit,
             min_confidence));

@@ -49,4 +49,13 @@ private:
     std::vector<double> weights_;
 };
 
+/// Probabilities recorded per bar: `open_time,probability[,...]` CSV as written by `ats predict`
+/// and `ats train` (oos_predictions.csv), open time in epoch ms. Sorted by time on return.
+/// kNotFound when the file is missing, kParse naming file:line for a bad row.
+struct RecordedPrediction {
+    Timestamp open_time;
+    double probability = 0.0;
+};
+Result<std::vector<RecordedPrediction>> load_predictions_csv(const std::string& path);
+
 }  // namespace ats::ml

@@ -60,6 +60,9 @@ using Params = std::map<std::string, double>;
 struct StrategySources {
     /// Model directory written by `ats train` (metadata.json + XGBoost JSON models); `ml` needs it.
     std::optional<std::string> model_dir;
+    /// Or probabilities recorded per bar (`open_time,probability` CSV, e.g. the out-of-sample
+    /// predictions `ats train` writes); `ml` then trades on those instead of a model.
+    std::optional<std::string> predictions;
 };
 
 /// Builds a built-in strategy. Unknown names, unknown parameter keys and bad values are
