@@ -9,6 +9,7 @@
 #include "src/data_commands.hpp"
 #include "src/exit_codes.hpp"
 #include "src/indicators_command.hpp"
+#include "src/ml_commands.hpp"
 #include "src/run_store.hpp"
 
 int main(int argc, char** argv) {
@@ -71,8 +72,16 @@ int main(int argc, char** argv) {
     backtest_cmd->add_option(
         "--data", bt.data, "Kline CSV file, or a directory with SYMBOL_*.csv files");
     backtest_cmd->add_option(
-        "--strategy", bt.strategy, "sma_cross, ema_cross, rsi_reversion, macd, bollinger_breakout");
+        "--strategy",
+        bt.strategy,
+        "sma_cross, ema_cross, rsi_reversion, macd, bollinger_breakout, ml");
     backtest_cmd->add_option("--param,-p", bt.params, "Strategy parameter name=value (repeatable)");
+    backtest_cmd->add_option(
+        "--model", bt.model, "Model directory from `ats train` (for --strategy ml)");
+    backtest_cmd->add_option(
+        "--predictions",
+        bt.predictions,
+        "For --strategy ml: open_time,probability CSV (e.g. oos_predictions.csv of ats train)");
     backtest_cmd->add_option(
         "--from", bt.from, "First traded bar (UTC date or time); earlier bars only warm up");
     backtest_cmd->add_option("--to", bt.to, "End (exclusive, UTC date or time)");
@@ -100,6 +109,41 @@ int main(int argc, char** argv) {
     backtest_cmd->add_option("--db", bt.db, "SQLite file for the run history (default ats.db)");
     backtest_cmd->add_flag("--no-db", bt.no_db, "Do not record the run");
     backtest_cmd->add_flag("--no-progress", bt.no_progress, "No progress bar");
+
+    TrainArgs train;
+    auto* train_cmd = app.add_subcommand(
+        "train", "Train an ML signal model with purged walk-forward validation (docs/ml.md)");
+    train_cmd->add_option("--asset", train.asset, "Symbol the data belongs to (default BTCUSDT)");
+    train_cmd->add_option("--data", train.data, "Kline CSV file")->required();
+    train_cmd->add_option("--model", train.model, "xgboost | random_forest | ensemble")
+        ->check(CLI::IsMember({"xgboost", "random_forest", "ensemble"}));
+    train_cmd->add_option(
+        "--label",
+        train.label,
+        "forward_return:N[:DEAD_ZONE] | triple_barrier:N:TP:SL (TP/SL fractions or like 2atr)");
+    train_cmd->add_option(
+        "--walk-forward", train.walk_forward, "train=8760h,test=720h,embargo=24h[,anchored]");
+    train_cmd->add_option("--features", train.features, "Comma-separated feature names");
+    train_cmd->add_option(
+        "--to", train.to, "Use only bars before this UTC date (keep later bars out of sample)");
+    train_cmd->add_option("--output,-o", train.output, "Model directory (default out/model)");
+    train_cmd->add_option("--rounds", train.rounds, "Boosting rounds (default 200)");
+    train_cmd->add_option("--trees", train.trees, "Random forest trees (default 100)");
+    train_cmd->add_option("--max-depth", train.max_depth, "Boosting tree depth (default 4)");
+    train_cmd->add_option("--learning-rate", train.learning_rate, "Boosting eta (default 0.05)");
+    train_cmd->add_option("--seed", train.seed, "Random seed (default 42)");
+    train_cmd->add_option("--threads", train.threads, "XGBoost threads (default 2)");
+    train_cmd->add_flag("--no-progress", train.no_progress, "No progress line");
+
+    PredictArgs predict;
+    auto* predict_cmd =
+        app.add_subcommand("predict", "Write a trained model's probability for every bar");
+    predict_cmd->add_option("--model", predict.model, "Model directory from `ats train`")
+        ->required();
+    predict_cmd->add_option("--data", predict.data, "Kline CSV file")->required();
+    predict_cmd->add_option("--output,-o", predict.output, "CSV open_time,probability");
+    predict_cmd->add_option(
+        "--dump-features", predict.dump_features, "Also write the feature rows to this CSV");
 
     std::string runs_db = "ats.db";
     auto* runs = app.add_subcommand("runs", "Past runs recorded in SQLite");
@@ -133,6 +177,12 @@ int main(int argc, char** argv) {
         }
         if (backtest_cmd->parsed()) {
             return run_backtest_command(bt);
+        }
+        if (train_cmd->parsed()) {
+            return run_train(train);
+        }
+        if (predict_cmd->parsed()) {
+            return run_predict(predict);
         }
         if (runs_list->parsed()) {
             return run_runs_list(runs_db, runs_limit);

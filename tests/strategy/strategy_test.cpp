@@ -80,3 +80,28 @@ TEST(StrategyTest, RsiReversionBuysOversoldAndExitsOverbought) {
 
 }  // namespace
 }  // namespace ats::strategy
+
+namespace ats::strategy {
+namespace {
+
+TEST(StrategyTest, MlNeedsAModelDirectory) {
+    auto no_model = make_strategy("ml", {});
+    ASSERT_FALSE(no_model.has_value());
+    EXPECT_EQ(no_model.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(no_model.error().message.find("model"), std::string::npos);
+    StrategySources sources;
+    sources.model_dir = "/nonexistent/model";
+    auto missing = make_strategy("ml", {}, sources);
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+    auto bad = make_strategy("ml", {{"entry", 0.4}, {"exit", 0.6}}, sources);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().message.find("exit"), std::string::npos);
+    sources.predictions = "/nonexistent/preds.csv";
+    auto both = make_strategy("ml", {}, sources);
+    ASSERT_FALSE(both.has_value());
+    EXPECT_NE(both.error().message.find("not both"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ats::strategy

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -403,6 +405,28 @@ std::string effective_config(const Settings& s) {
     return out;
 }
 
+/// Results of an ML model on the bars it was trained on are in-sample and say nothing about
+/// its edge: say so when the traded range starts before the end of the model's training range.
+void warn_if_in_sample(const std::string& model_dir, const std::optional<Timestamp>& from) {
+    std::ifstream in(std::filesystem::path(model_dir) / "metadata.json");
+    if (!in) {
+        return;  // make_strategy reports the missing model
+    }
+    try {
+        const auto meta = nlohmann::json::parse(in);
+        const auto train_to = Timestamp::parse_iso8601(meta.at("train_to").get<std::string>());
+        if (train_to && (!from || *from <= *train_to)) {
+            std::fprintf(
+                stderr,
+                "ats: warning: the model was trained on bars up to %s; bars before that are "
+                "in-sample (use `ats train --to DATE` and `ats backtest --from DATE`)\n",
+                meta.at("train_to").get<std::string>().c_str());
+        }
+    } catch (const std::exception&) {
+        // A malformed metadata file is reported by make_strategy.
+    }
+}
+
 }  // namespace
 
 int run_backtest_command(const BacktestArgs& args) {
@@ -491,6 +515,8 @@ int run_backtest_command(const BacktestArgs& args) {
     backtest::BacktestConfig config;
     config.strategy = s.strategy;
     config.params = s.params;
+    config.sources.model_dir = args.model;
+    config.sources.predictions = args.predictions;
     for (const auto& [key, value] :
          std::initializer_list<std::pair<const char*, const std::optional<std::string>*>>{
              {"from", &s.from}, {"to", &s.to}}) {
@@ -501,6 +527,9 @@ int run_backtest_command(const BacktestArgs& args) {
             }
             (std::string_view(key) == "from" ? config.from : config.to) = *t;
         }
+    }
+    if (s.strategy == "ml" && args.model) {
+        warn_if_in_sample(*args.model, config.from);
     }
     config.warmup_bars = s.warmup_bars;
     auto cash = Money::from_double(s.cash, Round::kDown);

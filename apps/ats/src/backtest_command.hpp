@@ -13,7 +13,9 @@ struct BacktestArgs {
     std::vector<std::string> assets;
     std::optional<std::string> data;
     std::optional<std::string> strategy;
-    std::vector<std::string> params;  ///< "fast=10"
+    std::vector<std::string> params;         ///< "fast=10"
+    std::optional<std::string> model;        ///< model directory for --strategy ml
+    std::optional<std::string> predictions;  ///< or recorded probabilities for --strategy ml
     std::optional<std::string> from;
     std::optional<std::string> to;
     std::optional<double> cash;

@@ -41,7 +41,7 @@ Result<BacktestResult> run_backtest(
     if (config.from && config.to && *config.to <= *config.from) {
         return make_error(ErrorCode::kInvalidArgument, "backtest: 'to' must be after 'from'");
     }
-    auto strategy = strategy::make_strategy(config.strategy, config.params);
+    auto strategy = strategy::make_strategy(config.strategy, config.params, config.sources);
     if (!strategy) {
         return tl::unexpected(strategy.error());
     }

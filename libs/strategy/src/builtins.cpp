@@ -5,6 +5,8 @@
 #include "ats/indicators/moving_averages.hpp"
 #include "ats/indicators/oscillators.hpp"
 #include "ats/indicators/volatility.hpp"
+#include "ats/ml/features.hpp"
+#include "ats/ml/model_bundle.hpp"
 #include "ats/strategy/strategy.hpp"
 
 namespace ats::strategy {
@@ -357,11 +359,134 @@ private:
     PerSymbol<State> states_;
 };
 
+/// ML signals: computes the model's features causally on each closed bar, predicts the
+/// probability that the label is 1 with the flat tree evaluator (or reads a probability recorded
+/// for the bar, e.g. walk-forward out-of-sample predictions), goes long when it exceeds `entry`
+/// (and the confidence |2p - 1| reaches `min_confidence`), flat when it falls below `exit`. Bars
+/// without a probability (warm-up, no recorded value) change nothing.
+class MlSignal final : public Strategy {
+public:
+    MlSignal(
+        std::shared_ptr<const ml::Predictor> predictor,
+        std::vector<ml::RecordedPrediction> recorded,
+        double entry,
+        double exit,
+        double min_confidence)
+        : predictor_(std::move(predictor)),
+          recorded_(std::move(recorded)),
+          entry_(entry),
+          exit_(exit),
+          min_confidence_(min_confidence) {}
+
+    std::string_view name() const override { return "ml"; }
+    std::size_t warmup_bars() const override { return 50; }
+
+    void on_bar(const Symbol& symbol, const model::Bar& bar, StrategyContext& ctx) override {
+        State& s = states_.get(symbol, [&] {
+            return State{
+                predictor_ ? std::optional<ml::FeatureEngine>(predictor_->features())
+                           : std::nullopt,
+                NAN,
+                false};
+        });
+        s.probability = probability(s, bar);
+        const double p = s.probability;
+        if (std::isnan(p)) {
+            return;
+        }
+        const double confidence = std::abs(2.0 * p - 1.0);
+        if (!s.long_ && p > entry_ && confidence >= min_confidence_) {
+            s.long_ = true;
+            ctx.signal(symbol, Direction::kLong, p, confidence, "model probability above entry");
+        } else if (s.long_ && p < exit_) {
+            s.long_ = false;
+            ctx.signal(
+                symbol, Direction::kFlat, 1.0 - p, confidence, "model probability below exit");
+        }
+    }
+
+    std::vector<std::string> plot_names() const override { return {"ml_probability"}; }
+    void plot_values(const Symbol& symbol, std::vector<double>& out) const override {
+        const State* s = states_.find(symbol);
+        out.assign(1, s != nullptr ? s->probability : NAN);
+    }
+
+private:
+    struct State {
+        std::optional<ml::FeatureEngine> features;
+        double probability;
+        bool long_;
+    };
+
+    double probability(State& s, const model::Bar& bar) const {
+        if (!s.features) {
+            const auto it = std::lower_bound(
+                recorded_.begin(),
+                recorded_.end(),
+                bar.open_time,
+                [](const ml::RecordedPrediction& r, Timestamp t) { return r.open_time < t; });
+            return it != recorded_.end() && it->open_time == bar.open_time ? it->probability : NAN;
+        }
+        s.features->update(bar);
+        for (const double v : s.features->row()) {
+            if (!std::isfinite(v)) {
+                return NAN;
+            }
+        }
+        return predictor_->predict(s.features->row());
+    }
+
+    std::shared_ptr<const ml::Predictor> predictor_;
+    std::vector<ml::RecordedPrediction> recorded_;
+    double entry_;
+    double exit_;
+    double min_confidence_;
+    PerSymbol<State> states_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, const Params& params) {
+    return make_strategy(name, params, StrategySources{});
+}
+
+Result<std::unique_ptr<Strategy>> make_strategy(
+    std::string_view name, const Params& params, const StrategySources& sources) {
     ParamReader p(name, params);
     std::unique_ptr<Strategy> out;
+    if (name == "ml") {
+        const double entry = p.real("entry", 0.55, 0, 1);
+        const double exit = p.real("exit", 0.5, 0, 1);
+        const double min_confidence = p.real("min_confidence", 0, 0, 1);
+        p.require(
+            exit <= entry,
+            fmt::format("ml: 'exit' ({}) must not exceed 'entry' ({})", exit, entry));
+        p.require(
+            sources.model_dir.has_value() != sources.predictions.has_value(),
+            "ml: needs a model directory (--model DIR from `ats train`) or recorded predictions "
+            "(--predictions FILE), not both");
+        if (auto s = p.finish(); !s) {
+            return tl::unexpected(s.error());
+        }
+        if (sources.predictions) {
+            auto recorded = ml::load_predictions_csv(*sources.predictions);
+            if (!recorded) {
+                return tl::unexpected(recorded.error());
+            }
+            return std::unique_ptr<Strategy>(std::make_unique<MlSignal>(
+                nullptr, std::move(*recorded), entry, exit, min_confidence));
+        }
+        auto predictor = ml::Predictor::load(*sources.model_dir);
+        if (!predictor) {
+            return tl::unexpected(predictor.error());
+        }
+        return std::unique_ptr<Strategy>(std::make_unique<MlSignal>(
+            std::make_shared<const ml::Predictor>(std::move(*predictor)),
+            std::vector<ml::RecordedPrediction>{},
+            entry,
+            exit,
+            min_confidence));
+    }
     if (name == "sma_cross" || name == "ema_cross") {
         const int fast = p.integer("fast", 10, 2, 100'000);
         const int slow = p.integer("slow", 30, 2, 100'000);
@@ -429,6 +554,7 @@ std::vector<std::string> describe_strategies() {
         "rsi_reversion period=14 lower=30 upper=70 allow_short=0",
         "macd fast=12 slow=26 signal=9 allow_short=0",
         "bollinger_breakout period=20 k=2 allow_short=0",
+        "ml entry=0.55 exit=0.5 min_confidence=0 (needs --model DIR)",
     };
 }
 

@@ -30,9 +30,10 @@ model::Instrument default_instrument(const Symbol& symbol);
 struct BacktestConfig {
     std::string strategy = "sma_cross";
     strategy::Params params;
-    std::optional<Timestamp> from;  ///< first traded bar (open time); earlier bars warm up only
-    std::optional<Timestamp> to;    ///< bars at or after this open time are not used
-    std::size_t warmup_bars = 0;    ///< further bars at the start that only warm up
+    strategy::StrategySources sources;  ///< e.g. the model directory of the `ml` strategy
+    std::optional<Timestamp> from;      ///< first traded bar (open time); earlier bars warm up only
+    std::optional<Timestamp> to;        ///< bars at or after this open time are not used
+    std::size_t warmup_bars = 0;        ///< further bars at the start that only warm up
     engine::EngineConfig engine;
     sim::BarVenueConfig venue;
     std::string slippage = "none";

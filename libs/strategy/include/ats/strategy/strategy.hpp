@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,8 +56,20 @@ public:
 /// Strategy parameters by name, e.g. {"fast": 10, "slow": 30}.
 using Params = std::map<std::string, double>;
 
+/// Inputs a strategy reads besides its numeric parameters.
+struct StrategySources {
+    /// Model directory written by `ats train` (metadata.json + XGBoost JSON models); `ml` needs it.
+    std::optional<std::string> model_dir;
+    /// Or probabilities recorded per bar (`open_time,probability` CSV, e.g. the out-of-sample
+    /// predictions `ats train` writes); `ml` then trades on those instead of a model.
+    std::optional<std::string> predictions;
+};
+
 /// Builds a built-in strategy. Unknown names, unknown parameter keys and bad values are
-/// kInvalidArgument errors naming the key and listing what is valid.
+/// kInvalidArgument errors naming the key and listing what is valid. `ml` loads its model from
+/// `sources.model_dir` (kNotFound/kParse name the file).
+Result<std::unique_ptr<Strategy>> make_strategy(
+    std::string_view name, const Params& params, const StrategySources& sources);
 Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, const Params& params);
 
 /// Names of the built-in strategies with their parameters and defaults, for --help and errors.

@@ -1,0 +1,337 @@
+#include "ml_commands.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ats/data/kline_csv.hpp"
+#include "ats/ml/booster.hpp"
+#include "ats/ml/features.hpp"
+#include "ats/ml/labels.hpp"
+#include "ats/ml/metrics.hpp"
+#include "ats/ml/model_bundle.hpp"
+#include "ats/ml/walk_forward.hpp"
+
+#include "exit_codes.hpp"
+
+namespace ats::cli {
+namespace {
+
+int fail(const std::string& message, int code) {
+    std::fprintf(stderr, "ats: %s\n", message.c_str());
+    return code;
+}
+
+int fail(const Error& error) {
+    return fail(error.message, exit_code_for(error));
+}
+
+nlohmann::json metrics_json(const ml::Metrics& m) {
+    return {
+        {"count", m.count},
+        {"accuracy", m.accuracy},
+        {"precision", m.precision},
+        {"recall", m.recall},
+        {"f1", m.f1},
+        {"roc_auc", std::isnan(m.auc) ? nlohmann::json(nullptr) : nlohmann::json(m.auc)},
+        {"log_loss", m.log_loss},
+        {"brier", m.brier},
+        {"positive_rate", m.positive_rate}};
+}
+
+std::string metrics_csv(const ml::Metrics& m) {
+    return fmt::format(
+        "{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f}",
+        m.count,
+        m.accuracy,
+        m.precision,
+        m.recall,
+        m.f1,
+        m.auc,
+        m.log_loss,
+        m.brier);
+}
+
+Status write_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path);
+    out << text;
+    if (!out) {
+        return make_error(ErrorCode::kIo, fmt::format("cannot write {}", path));
+    }
+    return ok_status();
+}
+
+std::string path_in(const std::string& dir, const char* file) {
+    return (std::filesystem::path(dir) / file).string();
+}
+
+}  // namespace
+
+int run_train(const TrainArgs& args) {
+    const auto started = std::chrono::steady_clock::now();
+    auto choice = ml::parse_model_choice(args.model);
+    if (!choice) {
+        return fail(choice.error());
+    }
+    auto label = ml::LabelSpec::parse(args.label);
+    if (!label) {
+        return fail(label.error());
+    }
+    auto wf = ml::WalkForwardSpec::parse(args.walk_forward);
+    if (!wf) {
+        return fail(wf.error());
+    }
+    auto features = args.features ? ml::FeatureSet::parse(*args.features)
+                                  : Result<ml::FeatureSet>(ml::FeatureSet::defaults());
+    if (!features) {
+        return fail(features.error());
+    }
+    if (args.rounds < 1 || args.trees < 1 || args.max_depth < 1 || args.max_depth > 16 ||
+        !(args.learning_rate > 0.0) || args.threads < 1) {
+        return fail(
+            "--rounds, --trees, --threads must be >= 1, --max-depth in [1, 16], --learning-rate > "
+            "0",
+            kExitUsage);
+    }
+    auto loaded = data::load_klines_csv(args.data, {});
+    if (!loaded) {
+        return fail(loaded.error());
+    }
+    model::BarSeries series = std::move(loaded->series);
+    if (args.to) {
+        auto to = Timestamp::parse_iso8601(*args.to);
+        if (!to) {
+            return fail(fmt::format("--to: {}", to.error().message), kExitUsage);
+        }
+        model::BarSeries head(series.interval(), series.symbol());
+        for (std::size_t i = 0; i < series.size() && series.open_time()[i] < *to; ++i) {
+            head.push_back(series.bar(i));
+        }
+        series = std::move(head);
+    }
+
+    ml::TrainParams params;
+    params.choice = *choice;
+    params.boosting.rounds = args.rounds;
+    params.boosting.max_depth = args.max_depth;
+    params.boosting.learning_rate = args.learning_rate;
+    params.boosting.seed = static_cast<std::uint64_t>(args.seed);
+    params.boosting.threads = args.threads;
+    params.forest.trees = args.trees;
+    params.forest.max_depth = std::max(args.max_depth, 6);
+    params.forest.seed = static_cast<std::uint64_t>(args.seed);
+    params.forest.threads = args.threads;
+
+    const auto matrix = ml::compute_features(*features, series);
+    const auto labels = ml::make_labels(*label, series);
+    const auto dataset = ml::make_dataset(matrix, labels, series);
+    std::fprintf(
+        stderr,
+        "train: %s %s on %zu bars, %zu labelled rows x %zu features, label %s, %s\n",
+        args.asset.c_str(),
+        std::string(ml::to_string(*choice)).c_str(),
+        series.size(),
+        dataset.size(),
+        dataset.cols,
+        label->to_string().c_str(),
+        wf->to_string().c_str());
+
+    const auto progress = [&](std::size_t done, std::size_t total) {
+        if (args.no_progress) {
+            return;
+        }
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const double eta = elapsed / static_cast<double>(done) * static_cast<double>(total - done);
+        std::fprintf(
+            stderr,
+            "\rtrain: fold %zu/%zu  elapsed %.1fs  ETA %.1fs   ",
+            done,
+            total,
+            elapsed,
+            eta);
+        if (done == total) {
+            std::fprintf(stderr, "\n");
+        }
+    };
+    auto result = ml::walk_forward(dataset, series, *wf, params, progress);
+    if (!result) {
+        return fail(result.error());
+    }
+
+    const auto rows = ml::final_training_rows(dataset, wf->train, wf->anchored);
+    auto model = ml::train_model(dataset, rows, params);
+    if (!model) {
+        return fail(model.error());
+    }
+    ml::ModelMetadata meta;
+    meta.asset = args.asset;
+    meta.model = std::string(ml::to_string(*choice));
+    meta.features = *features;
+    meta.label = *label;
+    meta.train_from = dataset.time[rows.front()];
+    meta.train_to = dataset.time[rows.back()];
+    meta.train_rows = rows.size();
+    meta.data_hash = ml::data_hash(series);
+    meta.walk_forward = wf->to_string();
+    meta.oos = result->overall;
+    if (auto s = ml::save_model_dir(args.output, *model, meta); !s) {
+        return fail(s.error());
+    }
+
+    // Per-fold metrics (JSON and CSV), out-of-sample predictions, gain importance.
+    nlohmann::json folds = nlohmann::json::array();
+    std::string csv =
+        "fold,train_from,test_from,test_to,train_rows,purged_rows,who,count,accuracy,precision,"
+        "recall,f1,roc_auc,log_loss,brier\n";
+    for (const auto& f : result->folds) {
+        folds.push_back(
+            {{"fold", f.fold},
+             {"train_from", f.train_from.to_iso8601()},
+             {"test_from", f.test_from.to_iso8601()},
+             {"test_to", f.test_to.to_iso8601()},
+             {"train_rows", f.train_rows},
+             {"purged_rows", f.purged_rows},
+             {"weights", f.weights},
+             {"model", metrics_json(f.model)},
+             {"majority", metrics_json(f.majority)},
+             {"previous_direction", metrics_json(f.previous)}});
+        for (const auto& [who, m] :
+             {std::pair<const char*, const ml::Metrics*>{"model", &f.model},
+              {"majority", &f.majority},
+              {"previous_direction", &f.previous}}) {
+            csv += fmt::format(
+                "{},{},{},{},{},{},{},{}\n",
+                f.fold,
+                f.train_from.to_iso8601(),
+                f.test_from.to_iso8601(),
+                f.test_to.to_iso8601(),
+                f.train_rows,
+                f.purged_rows,
+                who,
+                metrics_csv(*m));
+        }
+    }
+    const nlohmann::json summary = {
+        {"walk_forward", wf->to_string()},
+        {"model", meta.model},
+        {"label", label->to_string()},
+        {"overall",
+         {{"model", metrics_json(result->overall)},
+          {"majority", metrics_json(result->overall_majority)},
+          {"previous_direction", metrics_json(result->overall_previous)}}},
+        {"folds", folds}};
+    std::string oos = "open_time,probability,label\n";
+    for (std::size_t i = 0; i < result->oos_rows.size(); ++i) {
+        const auto r = result->oos_rows[i];
+        oos += fmt::format(
+            "{},{:.9g},{}\n",
+            dataset.time[r].unix_ns() / 1'000'000,
+            result->oos_probability[i],
+            static_cast<int>(dataset.y[r]));
+    }
+    std::string importance = "feature,member,total_gain\n";
+    for (std::size_t m = 0; m < model->members.size(); ++m) {
+        auto gain = model->members[m].gain_importance(dataset.cols);
+        if (!gain) {
+            return fail(gain.error());
+        }
+        for (std::size_t c = 0; c < dataset.cols; ++c) {
+            importance +=
+                fmt::format("{},{},{:.6g}\n", dataset.names[c], model->member_names[m], (*gain)[c]);
+        }
+    }
+    for (const auto& [file, text] :
+         {std::pair<const char*, std::string>{"walk_forward.json", summary.dump(2) + "\n"},
+          {"folds.csv", csv},
+          {"oos_predictions.csv", oos},
+          {"importance.csv", importance}}) {
+        if (auto s = write_text(path_in(args.output, file), text); !s) {
+            return fail(s.error());
+        }
+    }
+
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const auto line = [](const char* who, const ml::Metrics& m) {
+        fmt::print(
+            "  {:<20} accuracy {:.4f}  auc {:.4f}  f1 {:.4f}  log_loss {:.4f}  brier {:.4f}\n",
+            who,
+            m.accuracy,
+            m.auc,
+            m.f1,
+            m.log_loss,
+            m.brier);
+    };
+    fmt::print(
+        "train {} {}: {} folds, {} out-of-sample rows\n",
+        args.asset,
+        meta.model,
+        result->folds.size(),
+        result->overall.count);
+    line("model", result->overall);
+    line("majority class", result->overall_majority);
+    line("previous direction", result->overall_previous);
+    fmt::print(
+        "final model on {} rows ({} .. {}) -> {} ({:.1f}s)\n",
+        rows.size(),
+        meta.train_from.to_iso8601(),
+        meta.train_to.to_iso8601(),
+        args.output,
+        elapsed);
+    return kExitOk;
+}
+
+int run_predict(const PredictArgs& args) {
+    auto predictor = ml::Predictor::load(args.model);
+    if (!predictor) {
+        return fail(predictor.error());
+    }
+    auto loaded = data::load_klines_csv(args.data, {});
+    if (!loaded) {
+        return fail(loaded.error());
+    }
+    const auto& series = loaded->series;
+    const auto matrix = ml::compute_features(predictor->features(), series);
+    std::string preds = "open_time,probability\n";
+    std::string dump = "open_time";
+    for (const auto& name : matrix.names) {
+        dump += "," + name;
+    }
+    dump += "\n";
+    std::size_t written = 0;
+    for (std::size_t t = 0; t < matrix.rows; ++t) {
+        if (!matrix.row_complete(t)) {
+            continue;
+        }
+        const auto ms = series.open_time()[t].unix_ns() / 1'000'000;
+        preds += fmt::format("{},{:.9g}\n", ms, predictor->predict(matrix.row(t)));
+        if (args.dump_features) {
+            dump += fmt::format("{}", ms);
+            for (const double v : matrix.row(t)) {
+                dump += fmt::format(",{:.17g}", v);
+            }
+            dump += "\n";
+        }
+        ++written;
+    }
+    if (auto s = write_text(args.output, preds); !s) {
+        return fail(s.error());
+    }
+    if (args.dump_features) {
+        if (auto s = write_text(*args.dump_features, dump); !s) {
+            return fail(s.error());
+        }
+    }
+    fmt::print("predict: {} rows -> {}\n", written, args.output);
+    return kExitOk;
+}
+
+}  // namespace ats::cli
