@@ -134,6 +134,16 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--seed", train.seed, "Random seed (default 42)");
     train_cmd->add_option("--threads", train.threads, "XGBoost threads (default 2)");
     train_cmd->add_flag("--no-progress", train.no_progress, "No progress line");
+    train_cmd->add_option("--db", train.db, "SQLite model registry (default ats.db)");
+    train_cmd->add_flag("--no-db", train.no_db, "Do not register the model");
+
+    std::string models_db = "ats.db";
+    std::size_t models_limit = 50;
+    auto* models = app.add_subcommand("models", "Trained models recorded in SQLite");
+    models->require_subcommand(1);
+    auto* models_list = models->add_subcommand("list", "List registered models, most recent first");
+    models_list->add_option("--db", models_db, "SQLite file (default ats.db)");
+    models_list->add_option("--limit", models_limit, "How many (default 50)");
 
     PredictArgs predict;
     auto* predict_cmd =
@@ -180,6 +190,9 @@ int main(int argc, char** argv) {
         }
         if (train_cmd->parsed()) {
             return run_train(train);
+        }
+        if (models_list->parsed()) {
+            return run_models_list(models_db, models_limit);
         }
         if (predict_cmd->parsed()) {
             return run_predict(predict);

@@ -67,9 +67,14 @@ TEST(MlCliTest, TrainPredictBacktest) {
     const auto train =
         run("train --asset BTCUSDT --data " + data +
             " --model ensemble --rounds 20 --trees 20 --label forward_return:1 --to 2025-01-01 "
-            "--walk-forward train=8760h,test=4380h,embargo=24h --no-progress --output " +
-            model);
+            "--walk-forward train=8760h,test=4380h,embargo=24h --no-progress --db " +
+            (dir / "registry.db").string() + " --output " + model);
     ASSERT_EQ(train.code, 0) << train.out;
+    // The model is in the registry.
+    const auto models = run("models list --db " + (dir / "registry.db").string());
+    ASSERT_EQ(models.code, 0);
+    EXPECT_NE(models.out.find("ensemble"), std::string::npos) << models.out;
+    EXPECT_NE(models.out.find(model), std::string::npos) << models.out;
     EXPECT_NE(train.out.find("previous direction"), std::string::npos);
     for (const char* file :
          {"metadata.json",
@@ -140,7 +145,7 @@ TEST(MlCliTest, TrainPredictBacktest) {
     EXPECT_EQ(oos.code, 0) << oos.out;
     EXPECT_NE(oos.out.find("trades"), std::string::npos);
     EXPECT_EQ(run("backtest --asset BTCUSDT --data " + data + " --strategy ml --no-db").code, 2);
-    EXPECT_EQ(run("train --data " + data + " --label forward_return:x").code, 2);
+    EXPECT_EQ(run("train --no-db --data " + data + " --label forward_return:x").code, 2);
     std::filesystem::remove_all(dir);
 }
 

@@ -18,6 +18,7 @@
 #include "ats/ml/metrics.hpp"
 #include "ats/ml/model_bundle.hpp"
 #include "ats/ml/walk_forward.hpp"
+#include "ats/store/run_store.hpp"
 
 #include "exit_codes.hpp"
 
@@ -258,6 +259,36 @@ int run_train(const TrainArgs& args) {
         }
     }
 
+    if (!args.no_db) {
+        auto db = store::RunStore::open(args.db);
+        std::error_code ec;
+        store::ModelRecord rec;
+        rec.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        rec.asset = meta.asset;
+        rec.model = meta.model;
+        rec.label = meta.label.to_string();
+        rec.features = meta.features.spec();
+        rec.train_from_ms = meta.train_from.unix_ms();
+        rec.train_to_ms = meta.train_to.unix_ms();
+        rec.data_hash = meta.data_hash;
+        rec.walk_forward = meta.walk_forward;
+        rec.walk_forward_json = summary.dump();
+        rec.dir = std::filesystem::absolute(args.output, ec).string();
+        rec.oos_accuracy = result->overall.accuracy;
+        rec.oos_auc = result->overall.auc;
+        rec.oos_rows = static_cast<std::int64_t>(result->overall.count);
+        auto id = db ? db->record_model(rec) : tl::unexpected(db.error());
+        if (!id) {
+            std::fprintf(
+                stderr,
+                "ats: model not registered in %s: %s\n",
+                args.db.c_str(),
+                id.error().message.c_str());
+        }
+    }
+
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const auto line = [](const char* who, const ml::Metrics& m) {
@@ -331,6 +362,51 @@ int run_predict(const PredictArgs& args) {
         }
     }
     fmt::print("predict: {} rows -> {}\n", written, args.output);
+    return kExitOk;
+}
+
+int run_models_list(const std::string& db_path, std::size_t limit) {
+    if (!std::filesystem::exists(db_path)) {
+        std::fprintf(
+            stderr, "ats: %s: no models registered yet (run `ats train` first)\n", db_path.c_str());
+        return kExitIo;
+    }
+    auto db = store::RunStore::open(db_path);
+    if (!db) {
+        std::fprintf(stderr, "ats: %s\n", db.error().message.c_str());
+        return kExitIo;
+    }
+    auto models = db->list_models(limit);
+    if (!models) {
+        std::fprintf(stderr, "ats: %s\n", models.error().message.c_str());
+        return kExitIo;
+    }
+    fmt::print(
+        "{:>4}  {:<20}  {:<8}  {:<13}  {:<18}  {:<21}  {:>8}  {:>6}  {:>7}  {}\n",
+        "id",
+        "created (UTC)",
+        "asset",
+        "model",
+        "label",
+        "trained until",
+        "oos acc",
+        "auc",
+        "rows",
+        "directory");
+    for (const auto& m : *models) {
+        fmt::print(
+            "{:>4}  {:<20}  {:<8}  {:<13}  {:<18}  {:<21}  {:>8.4f}  {:>6.4f}  {:>7}  {}\n",
+            m.id,
+            Timestamp::from_unix_ms(m.created_ms).to_iso8601().substr(0, 19),
+            m.asset,
+            m.model,
+            m.label,
+            Timestamp::from_unix_ms(m.train_to_ms).to_iso8601().substr(0, 19),
+            m.oos_accuracy,
+            m.oos_auc,
+            m.oos_rows,
+            m.dir);
+    }
     return kExitOk;
 }
 

@@ -22,6 +22,8 @@ struct TrainArgs {
     int seed = 42;
     int threads = 2;
     bool no_progress = false;
+    std::string db = "ats.db";  ///< model registry
+    bool no_db = false;
 };
 
 /// Flags of `ats predict`.
@@ -33,6 +35,9 @@ struct PredictArgs {
 };
 
 int run_train(const TrainArgs& args);
+
+/// `ats models list`: the model registry in SQLite, most recent first.
+int run_models_list(const std::string& db_path, std::size_t limit);
 int run_predict(const PredictArgs& args);
 
 }  // namespace ats::cli

@@ -39,6 +39,23 @@ CREATE TABLE IF NOT EXISTS trades (
   pnl_net TEXT NOT NULL,
   PRIMARY KEY (run_id, seq)
 );
+CREATE TABLE IF NOT EXISTS models (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_ms INTEGER NOT NULL,
+  asset TEXT NOT NULL,
+  model TEXT NOT NULL,
+  label TEXT NOT NULL,
+  features TEXT NOT NULL,
+  train_from_ms INTEGER NOT NULL,
+  train_to_ms INTEGER NOT NULL,
+  data_hash TEXT NOT NULL,
+  walk_forward TEXT NOT NULL,
+  walk_forward_json TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  oos_accuracy REAL NOT NULL,
+  oos_auc REAL NOT NULL,
+  oos_rows INTEGER NOT NULL
+);
 )SQL";
 
 /// One owner per statement handle.
@@ -265,6 +282,74 @@ Result<std::vector<TradeRow>> RunStore::trades(std::int64_t id) {
     }
     if (rc != SQLITE_DONE) {
         return sqlite_error(impl_->db, "trades");
+    }
+    return out;
+}
+
+Result<std::int64_t> RunStore::record_model(const ModelRecord& m) {
+    Statement s(
+        impl_->db,
+        "INSERT INTO models (created_ms, asset, model, label, features, train_from_ms, "
+        "train_to_ms, data_hash, "
+        "walk_forward, walk_forward_json, dir, oos_accuracy, oos_auc, oos_rows) VALUES "
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!s.ok()) {
+        return sqlite_error(impl_->db, "prepare insert model");
+    }
+    s.bind(1, m.created_ms);
+    s.bind(2, m.asset);
+    s.bind(3, m.model);
+    s.bind(4, m.label);
+    s.bind(5, m.features);
+    s.bind(6, m.train_from_ms);
+    s.bind(7, m.train_to_ms);
+    s.bind(8, m.data_hash);
+    s.bind(9, m.walk_forward);
+    s.bind(10, m.walk_forward_json);
+    s.bind(11, m.dir);
+    s.bind(12, m.oos_accuracy);
+    s.bind(13, m.oos_auc);
+    s.bind(14, m.oos_rows);
+    if (s.step() != SQLITE_DONE) {
+        return sqlite_error(impl_->db, "insert model");
+    }
+    return sqlite3_last_insert_rowid(impl_->db);
+}
+
+Result<std::vector<ModelRecord>> RunStore::list_models(std::size_t limit) {
+    Statement s(
+        impl_->db,
+        "SELECT id, created_ms, asset, model, label, features, train_from_ms, train_to_ms, "
+        "data_hash, walk_forward, "
+        "walk_forward_json, dir, oos_accuracy, oos_auc, oos_rows FROM models ORDER BY id DESC "
+        "LIMIT ?");
+    if (!s.ok()) {
+        return sqlite_error(impl_->db, "list models");
+    }
+    s.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<ModelRecord> out;
+    int rc = 0;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        ModelRecord m;
+        m.id = s.integer(0);
+        m.created_ms = s.integer(1);
+        m.asset = s.text(2);
+        m.model = s.text(3);
+        m.label = s.text(4);
+        m.features = s.text(5);
+        m.train_from_ms = s.integer(6);
+        m.train_to_ms = s.integer(7);
+        m.data_hash = s.text(8);
+        m.walk_forward = s.text(9);
+        m.walk_forward_json = s.text(10);
+        m.dir = s.text(11);
+        m.oos_accuracy = s.real(12);
+        m.oos_auc = s.real(13);
+        m.oos_rows = s.integer(14);
+        out.push_back(std::move(m));
+    }
+    if (rc != SQLITE_DONE) {
+        return sqlite_error(impl_->db, "list models");
     }
     return out;
 }

@@ -42,6 +42,26 @@ struct RunRecord {
     std::int64_t trades = 0;
 };
 
+/// A trained model in the registry: where it is, what it was trained on, how it scored out of
+/// sample.
+struct ModelRecord {
+    std::int64_t id = 0;  ///< assigned by the store
+    std::int64_t created_ms = 0;
+    std::string asset;
+    std::string model;  ///< xgboost | random_forest | ensemble
+    std::string label;
+    std::string features;
+    std::int64_t train_from_ms = 0;
+    std::int64_t train_to_ms = 0;
+    std::string data_hash;
+    std::string walk_forward;       ///< spec text
+    std::string walk_forward_json;  ///< per-fold and overall metrics
+    std::string dir;                ///< model directory
+    double oos_accuracy = 0;
+    double oos_auc = 0;
+    std::int64_t oos_rows = 0;
+};
+
 /// Runs, their configuration, metrics and trades in an SQLite file (the embedded default: no
 /// server). Schema created on open; writes are one transaction per run. Not thread-safe.
 class RunStore {
@@ -60,6 +80,10 @@ public:
     /// kNotFound for an unknown id.
     Result<RunRecord> get(std::int64_t id);
     Result<std::vector<TradeRow>> trades(std::int64_t id);
+
+    /// The model registry (same database): record a trained model, list the most recent first.
+    Result<std::int64_t> record_model(const ModelRecord& model);
+    Result<std::vector<ModelRecord>> list_models(std::size_t limit = 50);
 
 private:
     struct Impl;
