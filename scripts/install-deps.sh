@@ -8,7 +8,7 @@ packages=(
   libexpected-dev libfmt-dev libspdlog-dev libcli11-dev
   nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libxgboost-dev
-  clang-format chromium
+  clang-format chromium python3-xgboost python3-numpy
 )
 
 missing=()
