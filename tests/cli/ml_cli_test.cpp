@@ -83,7 +83,8 @@ TEST(MlCliTest, TrainPredictBacktest) {
           "walk_forward.json",
           "folds.csv",
           "oos_predictions.csv",
-          "importance.csv"}) {
+          "importance.csv",
+          "report.html"}) {
         EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(model) / file)) << file;
     }
     std::ifstream meta_in(std::filesystem::path(model) / "metadata.json");

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "ats/store/run_store.hpp"
 
 #include "exit_codes.hpp"
+#include "ml_report.hpp"
 
 namespace ats::cli {
 namespace {
@@ -239,11 +241,13 @@ int run_train(const TrainArgs& args) {
             static_cast<int>(dataset.y[r]));
     }
     std::string importance = "feature,member,total_gain\n";
+    std::vector<MemberImportance> member_importance;
     for (std::size_t m = 0; m < model->members.size(); ++m) {
         auto gain = model->members[m].gain_importance(dataset.cols);
         if (!gain) {
             return fail(gain.error());
         }
+        member_importance.push_back(MemberImportance{model->member_names[m], *gain});
         for (std::size_t c = 0; c < dataset.cols; ++c) {
             importance +=
                 fmt::format("{},{},{:.6g}\n", dataset.names[c], model->member_names[m], (*gain)[c]);
@@ -257,6 +261,30 @@ int run_train(const TrainArgs& args) {
         if (auto s = write_text(path_in(args.output, file), text); !s) {
             return fail(s.error());
         }
+    }
+
+    const char* plotly_env = std::getenv("ATS_PLOTLY_JS");
+    const std::string plotly =
+        plotly_env != nullptr
+            ? std::string(plotly_env)
+            : std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
+    const std::string report = path_in(args.output, "report.html");
+    const auto html = write_ml_report(
+        report,
+        plotly,
+        fmt::format(
+            "ats train {} {} ({}, {})",
+            args.asset,
+            meta.model,
+            label->to_string(),
+            wf->to_string()),
+        *result,
+        dataset,
+        series,
+        member_importance,
+        10.0);
+    if (!html) {
+        std::fprintf(stderr, "ats: report.html not written: %s\n", html.error().message.c_str());
     }
 
     if (!args.no_db) {
