@@ -147,6 +147,14 @@ TEST(MlCliTest, TrainPredictBacktest) {
     EXPECT_NE(oos.out.find("trades"), std::string::npos);
     EXPECT_EQ(run("backtest --asset BTCUSDT --data " + data + " --strategy ml --no-db").code, 2);
     EXPECT_EQ(run("train --no-db --data " + data + " --label forward_return:x").code, 2);
+    {
+        const auto toml = std::filesystem::temp_directory_path() /
+                          ("ats_features_" + std::to_string(::getpid()) + ".toml");
+        std::ofstream(toml) << "features = [\"ret_1\", \"moon_7\"]\n";
+        const auto bad = run("train --no-db --data " + data + " --features " + toml.string());
+        EXPECT_EQ(bad.code, 2);
+        std::filesystem::remove(toml);
+    }
     std::filesystem::remove_all(dir);
 }
 

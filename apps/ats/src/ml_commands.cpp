@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <toml++/toml.h>
 
 #include "ats/data/kline_csv.hpp"
 #include "ats/ml/booster.hpp"
@@ -77,6 +78,45 @@ std::string path_in(const std::string& dir, const char* file) {
 
 }  // namespace
 
+/// `--features` is a comma list ("ret_1,rsi_14") or a TOML file with `features = [...]`
+/// (optionally under a [ml] table), so feature sets can be kept with a strategy's config.
+Result<ml::FeatureSet> features_from_flag(const std::string& flag) {
+    if (flag.size() < 5 || flag.compare(flag.size() - 5, 5, ".toml") != 0) {
+        return ml::FeatureSet::parse(flag);
+    }
+    toml::table root;
+    try {
+        root = toml::parse_file(flag);
+    } catch (const toml::parse_error& e) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("{}:{}: {}", flag, e.source().begin.line, e.description()));
+    }
+    const toml::node* list = root.get("features");
+    if (list == nullptr) {
+        if (const auto* ml_table = root["ml"].as_table()) {
+            list = ml_table->get("features");
+        }
+    }
+    const auto* array = list != nullptr ? list->as_array() : nullptr;
+    if (array == nullptr) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("{}: expected features = [\"ret_1\", \"rsi_14\", ...]", flag));
+    }
+    std::vector<std::string> names;
+    for (const auto& item : *array) {
+        if (auto v = item.value<std::string>()) {
+            names.push_back(*v);
+        } else {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("{}: features: every entry must be a string", flag));
+        }
+    }
+    return ml::FeatureSet::parse(fmt::format("{}", fmt::join(names, ",")));
+}
+
 int run_train(const TrainArgs& args) {
     const auto started = std::chrono::steady_clock::now();
     auto choice = ml::parse_model_choice(args.model);
@@ -91,7 +131,7 @@ int run_train(const TrainArgs& args) {
     if (!wf) {
         return fail(wf.error());
     }
-    auto features = args.features ? ml::FeatureSet::parse(*args.features)
+    auto features = args.features ? features_from_flag(*args.features)
                                   : Result<ml::FeatureSet>(ml::FeatureSet::defaults());
     if (!features) {
         return fail(features.error());
