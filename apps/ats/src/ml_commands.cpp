@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "ats/backtest/outputs.hpp"
 #include "ats/data/kline_csv.hpp"
 #include "ats/ml/booster.hpp"
 #include "ats/ml/features.hpp"
@@ -38,16 +39,7 @@ int fail(const Error& error) {
 }
 
 nlohmann::json metrics_json(const ml::Metrics& m) {
-    return {
-        {"count", m.count},
-        {"accuracy", m.accuracy},
-        {"precision", m.precision},
-        {"recall", m.recall},
-        {"f1", m.f1},
-        {"roc_auc", std::isnan(m.auc) ? nlohmann::json(nullptr) : nlohmann::json(m.auc)},
-        {"log_loss", m.log_loss},
-        {"brier", m.brier},
-        {"positive_rate", m.positive_rate}};
+    return nlohmann::json::parse(ml::to_json(m));
 }
 
 std::string metrics_csv(const ml::Metrics& m) {
@@ -63,14 +55,7 @@ std::string metrics_csv(const ml::Metrics& m) {
         m.brier);
 }
 
-Status write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path);
-    out << text;
-    if (!out) {
-        return make_error(ErrorCode::kIo, fmt::format("cannot write {}", path));
-    }
-    return ok_status();
-}
+using backtest::write_text;
 
 std::string path_in(const std::string& dir, const char* file) {
     return (std::filesystem::path(dir) / file).string();

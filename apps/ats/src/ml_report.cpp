@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ats/backtest/outputs.hpp"
+
 namespace ats::cli {
 namespace {
 
@@ -156,15 +158,7 @@ Plotly.newPlot('equity', [
 document.body.dataset.rendered = 'yes';
 </script></body></html>
 )JS";
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) {
-        return make_error(ErrorCode::kIo, fmt::format("{}: cannot write", path));
-    }
-    const bool ok = std::fwrite(html.data(), 1, html.size(), f) == html.size();
-    if (std::fclose(f) != 0 || !ok) {
-        return make_error(ErrorCode::kIo, fmt::format("{}: write failed", path));
-    }
-    return ok_status();
+    return backtest::write_text(path, html);
 }
 
 }  // namespace ats::cli

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace ats::ml {
 
 double log_loss(std::span<const float> y, std::span<const double> p) {
@@ -75,6 +77,20 @@ Metrics compute_metrics(std::span<const float> y, std::span<const double> p) {
                 ? std::numeric_limits<double>::quiet_NaN()
                 : (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg);
     return m;
+}
+
+std::string to_json(const Metrics& m) {
+    const nlohmann::json j = {
+        {"count", m.count},
+        {"accuracy", m.accuracy},
+        {"precision", m.precision},
+        {"recall", m.recall},
+        {"f1", m.f1},
+        {"roc_auc", std::isnan(m.auc) ? nlohmann::json(nullptr) : nlohmann::json(m.auc)},
+        {"log_loss", m.log_loss},
+        {"brier", m.brier},
+        {"positive_rate", m.positive_rate}};
+    return j.dump();
 }
 
 }  // namespace ats::ml

@@ -15,17 +15,8 @@
 namespace ats::ml {
 namespace {
 
-nlohmann::json to_json(const Metrics& m) {
-    return {
-        {"count", m.count},
-        {"accuracy", m.accuracy},
-        {"precision", m.precision},
-        {"recall", m.recall},
-        {"f1", m.f1},
-        {"roc_auc", std::isnan(m.auc) ? nlohmann::json(nullptr) : nlohmann::json(m.auc)},
-        {"log_loss", m.log_loss},
-        {"brier", m.brier},
-        {"positive_rate", m.positive_rate}};
+nlohmann::json metrics_object(const Metrics& m) {
+    return nlohmann::json::parse(to_json(m));
 }
 
 }  // namespace
@@ -58,7 +49,7 @@ Status save_model_dir(
         {"train_rows", meta.train_rows},
         {"data_hash", meta.data_hash},
         {"walk_forward", meta.walk_forward},
-        {"out_of_sample", to_json(meta.oos)},
+        {"out_of_sample", metrics_object(meta.oos)},
         {"versions", {{"ats", kVersion}, {"xgboost", Booster::library_version()}}}};
     const auto path = (std::filesystem::path(dir) / "metadata.json").string();
     std::ofstream out(path);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 
 namespace ats::ml {
 
@@ -20,6 +21,10 @@ struct Metrics {
 };
 
 Metrics compute_metrics(std::span<const float> y, std::span<const double> p);
+
+/// The metrics as a compact JSON object (`roc_auc` is null when undefined), the one form used by
+/// metadata.json, walk_forward.json and the model registry.
+std::string to_json(const Metrics& m);
 
 /// Binary log loss only (for choosing ensemble weights).
 double log_loss(std::span<const float> y, std::span<const double> p);
