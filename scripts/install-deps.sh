@@ -9,6 +9,9 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libxgboost-dev
   clang-format chromium python3-xgboost python3-numpy
+  libpagmo-dev libtbb-dev libboost-dev libboost-serialization-dev
+  libopenmpi-dev openmpi-bin
+  libssl-dev libsimdjson-dev libhiredis-dev redis-server
 )
 
 missing=()
