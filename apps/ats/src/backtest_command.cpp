@@ -33,6 +33,8 @@ struct Settings {
     std::string data = "data";
     std::string strategy = "sma_cross";
     strategy::Params params;
+    std::optional<std::string> entry_rule;  ///< `rules` strategy
+    std::optional<std::string> exit_rule;
     std::optional<std::string> from;
     std::optional<std::string> to;
     double cash = 10'000;
@@ -126,7 +128,7 @@ Status load_config(const std::string& path, Settings& s) {
           "report",
           "journal",
           "db"}},
-        {"strategy", {"name", "params"}},
+        {"strategy", {"name", "params", "rules"}},
         {"risk",
          {"max_position_qty",
           "max_position_notional",
@@ -221,6 +223,22 @@ Status load_config(const std::string& path, Settings& s) {
                 bad("[strategy] params", "expected a table");
             }
         }
+        if (const auto* rules = st->get("rules")) {
+            if (const auto* t = rules->as_table()) {
+                for (const auto& [key, value] : *t) {
+                    const std::string k(key.str());
+                    auto v = value.value<std::string>();
+                    if ((k != "entry" && k != "exit") || !v) {
+                        bad(fmt::format("[strategy.rules] {}", k),
+                            "expected entry = \"...\" or exit = \"...\" (rule text)");
+                        continue;
+                    }
+                    (k == "entry" ? s.entry_rule : s.exit_rule) = *v;
+                }
+            } else {
+                bad("[strategy] rules", "expected a table with entry and exit");
+            }
+        }
     }
     if (const auto* r = root["risk"].as_table()) {
         auto qty = [&](std::string_view key, std::optional<Qty>& out) {
@@ -276,48 +294,6 @@ Status load_config(const std::string& path, Settings& s) {
         return make_error(ErrorCode::kInvalidArgument, error);
     }
     return ok_status();
-}
-
-Result<std::string> find_data_file(
-    const std::string& data, const std::string& symbol, bool single) {
-    std::error_code ec;
-    if (fs::is_regular_file(data, ec)) {
-        if (!single) {
-            return make_error(
-                ErrorCode::kInvalidArgument,
-                fmt::format(
-                    "--data {} is one file but several assets were asked for; give a directory",
-                    data));
-        }
-        return data;
-    }
-    if (!fs::is_directory(data, ec)) {
-        return make_error(
-            ErrorCode::kNotFound, fmt::format("--data {}: no such file or directory", data));
-    }
-    std::vector<std::string> matches;
-    for (const auto& entry : fs::directory_iterator(data, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (entry.is_regular_file() && name.rfind(symbol, 0) == 0 && name.size() > symbol.size() &&
-            (name[symbol.size()] == '_' || name[symbol.size()] == '-' ||
-             name[symbol.size()] == '.') &&
-            entry.path().extension() == ".csv") {
-            matches.push_back(entry.path().string());
-        }
-    }
-    std::sort(matches.begin(), matches.end());
-    if (matches.empty()) {
-        return make_error(
-            ErrorCode::kNotFound,
-            fmt::format("--data {}: no CSV file named {}_*.csv", data, symbol));
-    }
-    // Prefer the coarsest interval deterministically: the first in name order that is 1h, else any.
-    for (const auto& m : matches) {
-        if (m.find("_1h") != std::string::npos || m.find("-1h") != std::string::npos) {
-            return m;
-        }
-    }
-    return matches.front();
 }
 
 void print_progress(std::size_t done, std::size_t total) {
@@ -377,6 +353,15 @@ std::string effective_config(const Settings& s) {
     for (const auto& [k, v] : s.params) {
         out += fmt::format("{} = {}\n", k, v);
     }
+    if (s.entry_rule || s.exit_rule) {
+        out += "\n[strategy.rules]\n";
+        if (s.entry_rule) {
+            out += fmt::format("entry = \"{}\"\n", *s.entry_rule);
+        }
+        if (s.exit_rule) {
+            out += fmt::format("exit = \"{}\"\n", *s.exit_rule);
+        }
+    }
     out += "\n[risk]\n";
     const auto& r = s.risk;
     if (r.max_position_qty) {
@@ -428,6 +413,48 @@ void warn_if_in_sample(const std::string& model_dir, const std::optional<Timesta
 }
 
 }  // namespace
+
+Result<std::string> find_data_file(
+    const std::string& data, const std::string& symbol, bool single) {
+    std::error_code ec;
+    if (fs::is_regular_file(data, ec)) {
+        if (!single) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "--data {} is one file but several assets were asked for; give a directory",
+                    data));
+        }
+        return data;
+    }
+    if (!fs::is_directory(data, ec)) {
+        return make_error(
+            ErrorCode::kNotFound, fmt::format("--data {}: no such file or directory", data));
+    }
+    std::vector<std::string> matches;
+    for (const auto& entry : fs::directory_iterator(data, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_regular_file() && name.rfind(symbol, 0) == 0 && name.size() > symbol.size() &&
+            (name[symbol.size()] == '_' || name[symbol.size()] == '-' ||
+             name[symbol.size()] == '.') &&
+            entry.path().extension() == ".csv") {
+            matches.push_back(entry.path().string());
+        }
+    }
+    std::sort(matches.begin(), matches.end());
+    if (matches.empty()) {
+        return make_error(
+            ErrorCode::kNotFound,
+            fmt::format("--data {}: no CSV file named {}_*.csv", data, symbol));
+    }
+    // Prefer the coarsest interval deterministically: the first in name order that is 1h, else any.
+    for (const auto& m : matches) {
+        if (m.find("_1h") != std::string::npos || m.find("-1h") != std::string::npos) {
+            return m;
+        }
+    }
+    return matches.front();
+}
 
 int run_backtest_command(const BacktestArgs& args) {
     Settings s;
@@ -517,6 +544,8 @@ int run_backtest_command(const BacktestArgs& args) {
     config.params = s.params;
     config.sources.model_dir = args.model;
     config.sources.predictions = args.predictions;
+    config.sources.entry_rule = s.entry_rule;
+    config.sources.exit_rule = s.exit_rule;
     for (const auto& [key, value] :
          std::initializer_list<std::pair<const char*, const std::optional<std::string>*>>{
              {"from", &s.from}, {"to", &s.to}}) {
@@ -595,7 +624,10 @@ int run_backtest_command(const BacktestArgs& args) {
 
     backtest::RunInfo info;
     info.strategy = s.strategy;
-    info.params = params_text(s.params);
+    info.params =
+        s.entry_rule
+            ? fmt::format("entry: {}; exit: {}", *s.entry_rule, s.exit_rule.value_or("none"))
+            : params_text(s.params);
     info.assets = fmt::format("{}", fmt::join(s.assets, ","));
     info.config_text = effective_config(s);
     info.run_id = make_run_id(info.config_text);

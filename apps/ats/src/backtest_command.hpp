@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "ats/core/error.hpp"
+
 namespace ats::cli {
 
 /// Command-line flags of `ats backtest`. Flags override the TOML config file, which overrides
@@ -34,5 +36,9 @@ struct BacktestArgs {
 };
 
 int run_backtest_command(const BacktestArgs& args);
+
+/// The kline file for `symbol`: `data` itself when it is a file (only for a single asset), else
+/// the one file in directory `data` named SYMBOL_*.csv (kNotFound / kInvalidArgument otherwise).
+Result<std::string> find_data_file(const std::string& data, const std::string& symbol, bool single);
 
 }  // namespace ats::cli

@@ -102,6 +102,8 @@ Result<Booster> Booster::train(
         {"seed", std::to_string(params.seed)},
         {"max_depth", std::to_string(params.max_depth)},
         {"min_child_weight", fmt::format("{}", params.min_child_weight)},
+        {"lambda", fmt::format("{}", params.reg_lambda)},
+        {"alpha", fmt::format("{}", params.reg_alpha)},
         {"subsample", fmt::format("{}", params.subsample)},
         {"eta", forest ? std::string("1") : fmt::format("{}", params.learning_rate)},
         {forest ? "colsample_bynode" : "colsample_bytree", fmt::format("{}", params.colsample)},

@@ -7,6 +7,7 @@
 #include "ats/indicators/volatility.hpp"
 #include "ats/ml/features.hpp"
 #include "ats/ml/model_bundle.hpp"
+#include "ats/strategy/rules.hpp"
 #include "ats/strategy/strategy.hpp"
 
 namespace ats::strategy {
@@ -454,6 +455,25 @@ Result<std::unique_ptr<Strategy>> make_strategy(
     std::string_view name, const Params& params, const StrategySources& sources) {
     ParamReader p(name, params);
     std::unique_ptr<Strategy> out;
+    if (name == "rules") {
+        if (auto s = p.finish(); !s) {
+            return tl::unexpected(s.error());
+        }
+        if (!sources.entry_rule) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                "rules: needs an entry rule ([strategy.rules] entry = \"rsi(14) < 30\")");
+        }
+        auto entry = parse_rule(*sources.entry_rule);
+        if (!entry) {
+            return tl::unexpected(entry.error());
+        }
+        auto exit = parse_rule(sources.exit_rule.value_or(""));
+        if (!exit) {
+            return tl::unexpected(exit.error());
+        }
+        return make_rule_strategy(std::move(*entry), std::move(*exit), sources.feature_cache);
+    }
     if (name == "ml") {
         const double entry = p.real("entry", 0.55, 0, 1);
         const double exit = p.real("exit", 0.5, 0, 1);
@@ -462,11 +482,22 @@ Result<std::unique_ptr<Strategy>> make_strategy(
             exit <= entry,
             fmt::format("ml: 'exit' ({}) must not exceed 'entry' ({})", exit, entry));
         p.require(
-            sources.model_dir.has_value() != sources.predictions.has_value(),
+            (sources.model_dir ? 1 : 0) + (sources.predictions ? 1 : 0) +
+                    (sources.probabilities ? 1 : 0) ==
+                1,
             "ml: needs a model directory (--model DIR from `ats train`) or recorded predictions "
             "(--predictions FILE), not both");
         if (auto s = p.finish(); !s) {
             return tl::unexpected(s.error());
+        }
+        if (sources.probabilities) {
+            std::vector<ml::RecordedPrediction> recorded;
+            recorded.reserve(sources.probabilities->size());
+            for (const auto& [t, prob] : *sources.probabilities) {
+                recorded.push_back(ml::RecordedPrediction{t, prob});
+            }
+            return std::unique_ptr<Strategy>(std::make_unique<MlSignal>(
+                nullptr, std::move(recorded), entry, exit, min_confidence));
         }
         if (sources.predictions) {
             auto recorded = ml::load_predictions_csv(*sources.predictions);
@@ -555,6 +586,7 @@ std::vector<std::string> describe_strategies() {
         "macd fast=12 slow=26 signal=9 allow_short=0",
         "bollinger_breakout period=20 k=2 allow_short=0",
         "ml entry=0.55 exit=0.5 min_confidence=0 (needs --model DIR)",
+        "rules (entry/exit rules in [strategy.rules], e.g. entry = \"rsi(14) < 30\")",
     };
 }
 

@@ -25,6 +25,8 @@ struct BoosterParams {
     double subsample = 0.8;
     double colsample = 0.8;  ///< colsample_bytree (boosting) or colsample_bynode (forest)
     double min_child_weight = 1.0;
+    double reg_lambda = 1.0;  ///< L2 regularisation of leaf weights (XGBoost's default)
+    double reg_alpha = 0.0;   ///< L1 regularisation of leaf weights
     std::uint64_t seed = 42;
     int threads = 2;
 };

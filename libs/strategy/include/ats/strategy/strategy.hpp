@@ -18,6 +18,8 @@
 
 namespace ats::strategy {
 
+class FeatureCache;
+
 /// What a strategy may see and do. The engine implements it; backtest, paper and live give the
 /// same view. A strategy only ever sees bars that have closed.
 class StrategyContext {
@@ -63,6 +65,15 @@ struct StrategySources {
     /// Or probabilities recorded per bar (`open_time,probability` CSV, e.g. the out-of-sample
     /// predictions `ats train` writes); `ml` then trades on those instead of a model.
     std::optional<std::string> predictions;
+    /// Or the same in memory (open time, probability), sorted by time; e.g. a search's
+    /// walk-forward out-of-sample predictions.
+    std::shared_ptr<const std::vector<std::pair<Timestamp, double>>> probabilities;
+    /// `rules`: entry and exit rules, e.g. "rsi(14) < 30 and adx(14) > 20" (see rules.hpp).
+    std::optional<std::string> entry_rule;
+    std::optional<std::string> exit_rule;
+    /// `rules`: precomputed feature series (bit-identical to streaming ones) for searches that run
+    /// thousands of genomes on the same bars; used for its symbol, ignored otherwise.
+    std::shared_ptr<const FeatureCache> feature_cache;
 };
 
 /// Builds a built-in strategy. Unknown names, unknown parameter keys and bad values are
