@@ -7,6 +7,7 @@
 
 #include "src/backtest_command.hpp"
 #include "src/data_commands.hpp"
+#include "src/evolve_command.hpp"
 #include "src/exit_codes.hpp"
 #include "src/indicators_command.hpp"
 #include "src/ml_commands.hpp"
@@ -169,6 +170,51 @@ int main(int argc, char** argv) {
     runs_show->add_flag("--trades", show_trades, "Also print its trades as CSV");
     runs_show->add_option("--db", runs_db, "SQLite file (default ats.db)");
 
+    EvolveArgs ev;
+    auto* evolve_cmd = app.add_subcommand(
+        "evolve",
+        "Search rule strategies or ML hyperparameters with pagmo islands (docs/evolve.md); runs "
+        "under `mpirun -np N` to spread islands over processes");
+    evolve_cmd->add_option("--mode", ev.mode, "strategy | hyperparams (default strategy)")
+        ->check(CLI::IsMember({"strategy", "hyperparams"}));
+    evolve_cmd->add_option("--asset", ev.asset, "Symbol (default BTCUSDT)");
+    evolve_cmd->add_option("--data", ev.data, "Kline CSV file or directory (default data)");
+    evolve_cmd->add_option("--algorithm", ev.algorithm, "sga | sade | pso | cmaes (default sga)")
+        ->check(CLI::IsMember({"sga", "sade", "pso", "cmaes"}));
+    evolve_cmd->add_option("--generations", ev.generations, "Generations (default 50)")
+        ->check(CLI::Range(1, 100000));
+    evolve_cmd->add_option("--population", ev.population, "Individuals per island (default 64)")
+        ->check(CLI::Range(5, 100000));
+    evolve_cmd->add_option("--islands", ev.islands, "Islands (default 4)")
+        ->check(CLI::Range(1, 4096));
+    evolve_cmd->add_option(
+        "--migration-interval",
+        ev.migration_interval,
+        "Generations between migrations (default 5)");
+    evolve_cmd->add_option("--migrants", ev.migrants, "Best individuals migrating (default 2)");
+    evolve_cmd->add_option("--seed", ev.seed, "Random seed (default 1)");
+    evolve_cmd
+        ->add_option("--threads", ev.threads, "Islands evolved at once per process (default 1)")
+        ->check(CLI::Range(1, 256));
+    evolve_cmd->add_option(
+        "--holdout", ev.holdout, "Last share of bars never seen by the search (default 0.25)");
+    evolve_cmd->add_option("--windows", ev.windows, "Search windows for the fitness (default 4)")
+        ->check(CLI::Range(1, 100));
+    evolve_cmd->add_option(
+        "--min-trades", ev.min_trades, "Fewer search trades are penalised (default 20)");
+    evolve_cmd->add_option("--hall-of-fame", ev.hall_of_fame, "TOML configs written (default 5)");
+    evolve_cmd->add_option("--cash", ev.cash, "Initial cash (default 10000)");
+    evolve_cmd->add_option("--fee-bps", ev.fee_bps, "Fee per fill in bps (default 10)");
+    evolve_cmd->add_option("--slippage", ev.slippage, "Slippage model (default fixed:2)");
+    evolve_cmd->add_option("--features", ev.features, "hyperparams: feature set (list or TOML)");
+    evolve_cmd->add_option("--label", ev.label, "hyperparams: label (default forward_return:1)");
+    evolve_cmd->add_option(
+        "--walk-forward", ev.walk_forward, "hyperparams: train=8760h,test=2160h,embargo=24h");
+    evolve_cmd->add_option("--output,-o", ev.output, "Output directory (default out/evolve)");
+    evolve_cmd->add_option("--db", ev.db, "SQLite file (default ats.db)");
+    evolve_cmd->add_flag("--no-db", ev.no_db, "Do not record the search");
+    evolve_cmd->add_flag("--no-progress", ev.no_progress, "No progress lines");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -190,6 +236,9 @@ int main(int argc, char** argv) {
         }
         if (train_cmd->parsed()) {
             return run_train(train);
+        }
+        if (evolve_cmd->parsed()) {
+            return run_evolve(ev);
         }
         if (models_list->parsed()) {
             return run_models_list(models_db, models_limit);

@@ -56,6 +56,22 @@ CREATE TABLE IF NOT EXISTS models (
   oos_auc REAL NOT NULL,
   oos_rows INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS evolutions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_ms INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  config TEXT NOT NULL,
+  trials INTEGER NOT NULL,
+  best_fitness REAL NOT NULL,
+  winner TEXT NOT NULL,
+  in_sample_sharpe REAL NOT NULL,
+  holdout_sharpe REAL NOT NULL,
+  deflated_sharpe REAL NOT NULL,
+  summary_json TEXT NOT NULL,
+  dir TEXT NOT NULL
+);
 )SQL";
 
 /// One owner per statement handle.
@@ -314,6 +330,66 @@ Result<std::int64_t> RunStore::record_model(const ModelRecord& m) {
         return sqlite_error(impl_->db, "insert model");
     }
     return sqlite3_last_insert_rowid(impl_->db);
+}
+
+Result<std::int64_t> RunStore::record_evolution(const EvolutionRecord& e) {
+    Statement s(
+        impl_->db,
+        "INSERT INTO evolutions (created_ms, mode, asset, algorithm, config, trials, "
+        "best_fitness, winner, in_sample_sharpe, holdout_sharpe, deflated_sharpe, summary_json, "
+        "dir) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!s.ok()) {
+        return sqlite_error(impl_->db, "prepare insert evolution");
+    }
+    s.bind(1, e.created_ms);
+    s.bind(2, e.mode);
+    s.bind(3, e.asset);
+    s.bind(4, e.algorithm);
+    s.bind(5, e.config);
+    s.bind(6, e.trials);
+    s.bind(7, e.best_fitness);
+    s.bind(8, e.winner);
+    s.bind(9, e.in_sample_sharpe);
+    s.bind(10, e.holdout_sharpe);
+    s.bind(11, e.deflated_sharpe);
+    s.bind(12, e.summary_json);
+    s.bind(13, e.dir);
+    if (s.step() != SQLITE_DONE) {
+        return sqlite_error(impl_->db, "insert evolution");
+    }
+    return sqlite3_last_insert_rowid(impl_->db);
+}
+
+Result<std::vector<EvolutionRecord>> RunStore::list_evolutions(std::size_t limit) {
+    Statement s(
+        impl_->db,
+        "SELECT id, created_ms, mode, asset, algorithm, config, trials, best_fitness, winner, "
+        "in_sample_sharpe, holdout_sharpe, deflated_sharpe, summary_json, dir FROM evolutions "
+        "ORDER BY id DESC LIMIT ?");
+    if (!s.ok()) {
+        return sqlite_error(impl_->db, "list evolutions");
+    }
+    s.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<EvolutionRecord> out;
+    while (s.step() == SQLITE_ROW) {
+        EvolutionRecord e;
+        e.id = s.integer(0);
+        e.created_ms = s.integer(1);
+        e.mode = s.text(2);
+        e.asset = s.text(3);
+        e.algorithm = s.text(4);
+        e.config = s.text(5);
+        e.trials = s.integer(6);
+        e.best_fitness = s.real(7);
+        e.winner = s.text(8);
+        e.in_sample_sharpe = s.real(9);
+        e.holdout_sharpe = s.real(10);
+        e.deflated_sharpe = s.real(11);
+        e.summary_json = s.text(12);
+        e.dir = s.text(13);
+        out.push_back(std::move(e));
+    }
+    return out;
 }
 
 Result<std::vector<ModelRecord>> RunStore::list_models(std::size_t limit) {

@@ -62,6 +62,24 @@ struct ModelRecord {
     std::int64_t oos_rows = 0;
 };
 
+/// A strategy or hyperparameter search (`ats evolve`) and its honest results.
+struct EvolutionRecord {
+    std::int64_t id = 0;  ///< assigned by the store
+    std::int64_t created_ms = 0;
+    std::string mode;  ///< strategy | hyperparams
+    std::string asset;
+    std::string algorithm;
+    std::string config;  ///< command-line settings
+    std::int64_t trials = 0;
+    double best_fitness = 0;
+    std::string winner;  ///< rules or hyperparameters of the best individual
+    double in_sample_sharpe = 0;
+    double holdout_sharpe = 0;
+    double deflated_sharpe = 0;  ///< probability, 0..1
+    std::string summary_json;
+    std::string dir;
+};
+
 /// Runs, their configuration, metrics and trades in an SQLite file (the embedded default: no
 /// server). Schema created on open; writes are one transaction per run. Not thread-safe.
 class RunStore {
@@ -84,6 +102,10 @@ public:
     /// The model registry (same database): record a trained model, list the most recent first.
     Result<std::int64_t> record_model(const ModelRecord& model);
     Result<std::vector<ModelRecord>> list_models(std::size_t limit = 50);
+
+    /// Searches run by `ats evolve`, most recent first.
+    Result<std::int64_t> record_evolution(const EvolutionRecord& evolution);
+    Result<std::vector<EvolutionRecord>> list_evolutions(std::size_t limit = 50);
 
 private:
     struct Impl;
