@@ -215,6 +215,15 @@ int main(int argc, char** argv) {
     evolve_cmd->add_flag("--no-db", ev.no_db, "Do not record the search");
     evolve_cmd->add_flag("--no-progress", ev.no_progress, "No progress lines");
 
+    auto* evolutions = app.add_subcommand("evolutions", "Searches recorded by `ats evolve`");
+    evolutions->require_subcommand(1);
+    std::string evolutions_db = "ats.db";
+    std::size_t evolutions_limit = 50;
+    auto* evolutions_list =
+        evolutions->add_subcommand("list", "List recorded searches, most recent first");
+    evolutions_list->add_option("--db", evolutions_db, "SQLite file (default ats.db)");
+    evolutions_list->add_option("--limit", evolutions_limit, "How many (default 50)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -239,6 +248,9 @@ int main(int argc, char** argv) {
         }
         if (evolve_cmd->parsed()) {
             return run_evolve(ev);
+        }
+        if (evolutions_list->parsed()) {
+            return run_evolutions_list(evolutions_db, evolutions_limit);
         }
         if (models_list->parsed()) {
             return run_models_list(models_db, models_limit);

@@ -142,6 +142,24 @@ TEST(EvolveCli, HyperparameterModeReportsWalkForwardAndHoldout) {
     fs::remove_all(out);
 }
 
+TEST(EvolveCli, SearchesAreRecordedInSqlite) {
+    const std::string out = temp_dir("db");
+    const std::string db = out + ".db";
+    std::string args = evolve_args(out, "", "--generations 2 --population 8 --islands 2");
+    args.replace(args.find("--no-db"), 7, "--db " + db);
+    const Outcome r = shell(std::string(ATS_CLI_PATH) + args);
+    ASSERT_EQ(r.code, 0) << r.out;
+    const Outcome list = shell(std::string(ATS_CLI_PATH) + " evolutions list --db " + db);
+    ASSERT_EQ(list.code, 0) << list.out;
+    EXPECT_NE(list.out.find("strategy"), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("BTCUSDT"), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("entry: "), std::string::npos) << list.out;
+    EXPECT_EQ(
+        shell(std::string(ATS_CLI_PATH) + " evolutions list --db " + out + "_none.db").code, 4);
+    fs::remove_all(out);
+    fs::remove(db);
+}
+
 TEST(EvolveCli, BadArgumentsAreUsageErrors) {
     EXPECT_EQ(shell(std::string(ATS_CLI_PATH) + " evolve --algorithm annealing").code, 2);
     EXPECT_EQ(shell(std::string(ATS_CLI_PATH) + " evolve --population 2").code, 2);

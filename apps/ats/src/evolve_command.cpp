@@ -601,4 +601,49 @@ int run_evolve(const EvolveArgs& args) {
     return fail(fmt::format("--mode '{}': use strategy or hyperparams", args.mode), kExitUsage);
 }
 
+int run_evolutions_list(const std::string& db_path, std::size_t limit) {
+    if (!fs::exists(db_path)) {
+        return fail(
+            fmt::format("{}: no searches recorded yet (run `ats evolve` first)", db_path), kExitIo);
+    }
+    auto db = store::RunStore::open(db_path);
+    if (!db) {
+        return fail(db.error().message, kExitIo);
+    }
+    auto rows = db->list_evolutions(limit);
+    if (!rows) {
+        return fail(rows.error().message, kExitIo);
+    }
+    fmt::print(
+        "{:>4}  {:<20}  {:<11}  {:<8}  {:<5}  {:>7}  {:>8}  {:>8}  {:>8}  {:>6}  {}\n",
+        "id",
+        "created (UTC)",
+        "mode",
+        "asset",
+        "algo",
+        "trials",
+        "fitness",
+        "IS SR",
+        "holdout",
+        "DSR",
+        "winner");
+    for (const auto& e : *rows) {
+        fmt::print(
+            "{:>4}  {:<20}  {:<11}  {:<8}  {:<5}  {:>7}  {:>8.4f}  {:>8.3f}  {:>8.3f}  {:>6.3f}  "
+            "{}\n",
+            e.id,
+            Timestamp::from_unix_ms(e.created_ms).to_iso8601().substr(0, 19),
+            e.mode,
+            e.asset,
+            e.algorithm,
+            e.trials,
+            e.best_fitness,
+            e.in_sample_sharpe,
+            e.holdout_sharpe,
+            e.deflated_sharpe,
+            e.winner);
+    }
+    return kExitOk;
+}
+
 }  // namespace ats::cli

@@ -39,4 +39,7 @@ struct EvolveArgs {
 
 int run_evolve(const EvolveArgs& args);
 
+/// `ats evolutions list`: recorded searches, most recent first.
+int run_evolutions_list(const std::string& db_path, std::size_t limit);
+
 }  // namespace ats::cli
