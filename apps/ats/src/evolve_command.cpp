@@ -51,13 +51,14 @@ public:
         const double per_gen = p.generation > 0 ? p.seconds / static_cast<double>(p.generation) : 0;
         const double eta = per_gen * static_cast<double>(p.generations - p.generation);
         const std::string line = fmt::format(
-            "gen {:>3}/{} | best {:>8.4f} mean {:>8.4f} | {} evals, {:.0f}/s | ETA {}",
+            "gen {:>3}/{} | best {:>8.4f} mean {:>8.4f} | {} evals, {:.{}f}/s | ETA {}",
             p.generation,
             p.generations,
             p.best,
             p.mean,
             p.evaluations,
             rate,
+            rate < 10 ? 2 : 0,
             duration_text(eta));
         if (tty_) {
             std::fprintf(stderr, "\r%s", line.c_str());
@@ -169,7 +170,7 @@ int finish(
 
     const auto& best = report.entries.front();
     fmt::print(
-        "\n{} trials in {:.1f} s ({:.0f}/s)\nwinner  {}\n        fitness {:.4f} | Sharpe: "
+        "\n{} trials in {:.1f} s ({:.2f}/s)\nwinner  {}\n        fitness {:.4f} | Sharpe: "
         "in-sample "
         "{:.3f}, walk-forward windows {:.3f}, holdout {:.3f} | trades {} / {}\n"
         "deflated Sharpe: P(true Sharpe > 0) = {:.3f} after {} trials (SR0 {:.4f}/bar vs "

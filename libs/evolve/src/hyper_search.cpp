@@ -37,13 +37,13 @@ std::string HyperGenome::describe() const {
     const bool forest = train.choice == ml::ModelChoice::kRandomForest;
     const auto& b = forest ? train.forest : train.boosting;
     return fmt::format(
-        "{} depth {} {} {} eta {} subsample {} colsample {} min_child_weight {} lambda {} "
+        "{} depth {} {} {}{} subsample {} colsample {} min_child_weight {} lambda {} "
         "alpha {} | entry {} exit {}",
         forest ? "random_forest" : "xgboost",
         b.max_depth,
         forest ? "trees" : "rounds",
         forest ? b.trees : b.rounds,
-        b.learning_rate,
+        forest ? std::string() : fmt::format(" eta {}", b.learning_rate),
         b.subsample,
         b.colsample,
         b.min_child_weight,
