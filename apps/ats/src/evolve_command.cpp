@@ -59,7 +59,7 @@ public:
             p.evaluations,
             rate,
             rate < 10 ? 2 : 0,
-            duration_text(eta));
+            p.generation == 0 ? std::string("?") : duration_text(eta));
         if (tty_) {
             std::fprintf(stderr, "\r%s", line.c_str());
             if (p.generation == p.generations) {
