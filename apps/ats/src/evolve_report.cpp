@@ -11,13 +11,6 @@
 namespace ats::cli {
 namespace {
 
-std::string escape_script(std::string s) {
-    for (std::string::size_type pos = 0; (pos = s.find("</", pos)) != std::string::npos; pos += 3) {
-        s.replace(pos, 2, "<\\/");
-    }
-    return s;
-}
-
 nlohmann::json growth(const std::vector<double>& returns) {
     nlohmann::json out = nlohmann::json::array();
     double g = 1.0;
@@ -32,15 +25,10 @@ nlohmann::json growth(const std::vector<double>& returns) {
 
 Status write_evolve_report(
     const std::string& path, const std::string& plotly_js, const EvolveReport& report) {
-    std::ifstream in(plotly_js, std::ios::binary);
-    if (!in) {
-        return make_error(
-            ErrorCode::kNotFound,
-            fmt::format(
-                "{}: Plotly.js not found (run `npm ci` in web/, or `make deps`)", plotly_js));
+    auto plotly = backtest::read_plotly(plotly_js);
+    if (!plotly) {
+        return tl::unexpected(plotly.error());
     }
-    std::stringstream plotly;
-    plotly << in.rdbuf();
 
     nlohmann::json d;
     nlohmann::json islands = nlohmann::json::array();
@@ -84,12 +72,12 @@ Status write_evolve_report(
         "</title><style>body{font-family:system-ui,sans-serif;margin:20px}.chart{width:100%;"
         "height:420px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid "
         "#ccc;padding:4px 8px;text-align:right}td.r{text-align:left}</style><script>" +
-        plotly.str() + "</script></head><body><h1>" + report.title +
+        *plotly + "</script></head><body><h1>" + report.title +
         "</h1><p id=\"summary\"></p><div id=\"fitness\" class=\"chart\"></div><div "
         "id=\"scatter\" class=\"chart\"></div><div id=\"winner\" class=\"chart\"></div><div "
         "id=\"equity\" class=\"chart\"></div><h2>Top strategies</h2><table "
         "id=\"top\"></table><script>const D=" +
-        escape_script(d.dump()) + ";";
+        backtest::script_safe(d.dump()) + ";";
     html += R"JS(
 const w = D.entries[0];
 document.getElementById('summary').textContent =

@@ -10,17 +10,6 @@
 #include "ats/backtest/outputs.hpp"
 
 namespace ats::cli {
-namespace {
-
-std::string escape_script(std::string s) {
-    for (std::string::size_type pos = 0; (pos = s.find("</", pos)) != std::string::npos; pos += 3) {
-        s.replace(pos, 2, "<\\/");
-    }
-    return s;
-}
-
-}  // namespace
-
 Status write_ml_report(
     const std::string& path,
     const std::string& plotly_js,
@@ -30,15 +19,10 @@ Status write_ml_report(
     const model::BarSeries& series,
     const std::vector<MemberImportance>& importance,
     double fee_bps) {
-    std::ifstream in(plotly_js, std::ios::binary);
-    if (!in) {
-        return make_error(
-            ErrorCode::kNotFound,
-            fmt::format(
-                "{}: Plotly.js not found (run `npm ci` in web/, or `make deps`)", plotly_js));
+    auto plotly = backtest::read_plotly(plotly_js);
+    if (!plotly) {
+        return tl::unexpected(plotly.error());
     }
-    std::stringstream plotly;
-    plotly << in.rdbuf();
 
     nlohmann::json d;
     nlohmann::json folds = nlohmann::json::array();
@@ -125,11 +109,11 @@ Status write_ml_report(
         "title><style>body{font-family:system-ui,sans-serif;margin:20px}.chart{width:100%;height:"
         "420px}"
         "</style><script>" +
-        plotly.str() + "</script></head><body><h1>" + title +
+        *plotly + "</script></head><body><h1>" + title +
         "</h1><p id=\"summary\"></p><div id=\"folds\" class=\"chart\"></div><div id=\"importance\" "
         "class=\"chart\"></div><div id=\"hist\" class=\"chart\"></div><div id=\"calibration\" "
         "class=\"chart\"></div><div id=\"equity\" class=\"chart\"></div><script>const D=" +
-        escape_script(d.dump()) + ";";
+        backtest::script_safe(d.dump()) + ";";
     html += R"JS(
 const ts = a => a.map(v => new Date(v));
 const o = D.overall;

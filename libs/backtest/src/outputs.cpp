@@ -121,7 +121,19 @@ std::string read_all(const std::string& path, bool& ok) {
     return ss.str();
 }
 
-// Keeps "</script>" out of inlined JSON.
+}  // namespace
+
+Result<std::string> read_plotly(const std::string& path) {
+    bool ok = false;
+    std::string plotly = read_all(path, ok);
+    if (!ok || plotly.empty()) {
+        return make_error(
+            ErrorCode::kNotFound,
+            fmt::format("{}: Plotly.js not found (run `npm ci` in web/, or `make deps`)", path));
+    }
+    return plotly;
+}
+
 std::string script_safe(std::string s) {
     std::string::size_type pos = 0;
     while ((pos = s.find("</", pos)) != std::string::npos) {
@@ -130,6 +142,8 @@ std::string script_safe(std::string s) {
     }
     return s;
 }
+
+namespace {
 
 std::string html_escape(std::string_view s) {
     std::string out;
@@ -282,14 +296,11 @@ Status write_report_html(
     const RunInfo& info,
     const std::string& plotly_js_path,
     const std::string& path) {
-    bool ok = false;
-    const std::string plotly = read_all(plotly_js_path, ok);
-    if (!ok || plotly.empty()) {
-        return make_error(
-            ErrorCode::kNotFound,
-            fmt::format(
-                "{}: Plotly.js not found (run `npm ci` in web/, or `make deps`)", plotly_js_path));
+    auto loaded = read_plotly(plotly_js_path);
+    if (!loaded) {
+        return tl::unexpected(loaded.error());
     }
+    const std::string& plotly = *loaded;
     const Metrics& m = result.metrics;
     std::string metrics_rows;
     const std::pair<const char*, std::string> rows[] = {

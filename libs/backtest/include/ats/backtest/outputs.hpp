@@ -25,6 +25,10 @@ Status write_equity_csv(const BacktestResult& result, const std::string& path);
 /// run gives byte-identical files (no wall-clock times).
 std::string metrics_json(const BacktestResult& result, const RunInfo& info);
 Status write_text(const std::string& path, const std::string& text);
+/// Plotly.js for inlining into self-contained reports (kNotFound says how to install it).
+Result<std::string> read_plotly(const std::string& path);
+/// Keeps "</script>" out of JSON inlined in a <script> element.
+std::string script_safe(std::string s);
 
 /// report.html: self-contained (Plotly.js inlined from `plotly_js_path`), opens offline.
 /// Candles with indicators and fills per asset, equity vs buy-and-hold, drawdown, monthly returns
