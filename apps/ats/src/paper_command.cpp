@@ -1,0 +1,198 @@
+#include "paper_command.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "ats/backtest/backtest.hpp"
+#include "ats/data/kline_csv.hpp"
+#include "ats/runtime/paper_session.hpp"
+
+#include "exit_codes.hpp"
+#include "trading_setup.hpp"
+
+namespace ats::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+extern "C" void on_stop_signal(int /*signal*/) {
+    g_stop.store(true);
+}
+
+int fail(const std::string& message, int code) {
+    std::fprintf(stderr, "ats: %s\n", message.c_str());
+    return code;
+}
+
+std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = text.find(',', start);
+        std::string part = text.substr(start, comma - start);
+        if (!part.empty()) {
+            out.push_back(std::move(part));
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
+/// Prints critical alerts and recovery findings to stderr (warnings such as rejected signals are
+/// in the journal).
+class StderrNotifier final : public model::Notifier {
+public:
+    void notify(const model::AlertLogged& alert) override {
+        if (alert.level == model::AlertLevel::kCritical) {
+            std::fprintf(
+                stderr,
+                "ats: %s %s: %s\n",
+                alert.ts_event.to_iso8601().c_str(),
+                std::string(model::to_string(alert.level)).c_str(),
+                alert.message.str().c_str());
+        }
+    }
+};
+
+}  // namespace
+
+int run_paper_command(const PaperArgs& args) {
+    std::vector<std::string> assets;
+    for (const auto& a : args.assets) {
+        for (auto& part : split(a)) {
+            assets.push_back(std::move(part));
+        }
+    }
+    if (assets.empty()) {
+        return fail("--assets: give at least one symbol", kExitUsage);
+    }
+    const std::string prefix = "replay:";
+    if (args.feed.rfind(prefix, 0) != 0) {
+        return fail(
+            fmt::format("--feed '{}': only replay:FILE[,FILE] feeds exist so far", args.feed),
+            kExitUsage);
+    }
+    const auto files = split(args.feed.substr(prefix.size()));
+    if (files.size() != assets.size()) {
+        return fail(
+            fmt::format(
+                "--feed: {} file(s) for {} asset(s); give one file per asset, in --assets order",
+                files.size(),
+                assets.size()),
+            kExitUsage);
+    }
+    double speed = 0;
+    if (args.speed != "max") {
+        char* end = nullptr;
+        speed = std::strtod(args.speed.c_str(), &end);
+        if (end == args.speed.c_str() || std::string_view(end) != "x" || !(speed > 0)) {
+            return fail(fmt::format("--speed '{}': use e.g. 60x or max", args.speed), kExitUsage);
+        }
+    }
+    auto setup = load_trading_setup(args.config, args.strategy, args.params);
+    if (!setup) {
+        return fail(setup.error().message, kExitUsage);
+    }
+    runtime::PaperConfig config;
+    config.strategy = setup->strategy;
+    config.params = setup->params;
+    config.engine = setup->engine;
+    config.engine.order_id_prefix = "paper";
+    config.venue = setup->venue;
+    config.slippage = setup->slippage;
+    config.speed = speed;
+    config.state_path = args.state;
+    if (args.sync == "full") {
+        config.store.durability = store::Durability::kFull;
+    } else if (args.sync != "normal") {
+        return fail(fmt::format("--sync '{}': use normal or full", args.sync), kExitUsage);
+    }
+    config.commit_every_bars = args.commit_every;
+    config.snapshot_every_bars = args.snapshot_every;
+    if (config.commit_every_bars == 0 || config.snapshot_every_bars == 0) {
+        return fail("--commit-every and --snapshot-every must be positive", kExitUsage);
+    }
+    // Everything that decides what the engine does; --speed and --sync may change on restart.
+    config.session_text = fmt::format(
+        "[paper]\nassets = \"{}\"\nfeed = \"{}\"\ncommit_every = {}\nsnapshot_every = {}\n{}",
+        fmt::join(assets, ","),
+        args.feed,
+        config.commit_every_bars,
+        config.snapshot_every_bars,
+        setup->config_text);
+
+    std::vector<runtime::PaperAsset> paper_assets;
+    for (std::size_t i = 0; i < assets.size(); ++i) {
+        auto symbol = Symbol::parse(assets[i]);
+        if (!symbol) {
+            return fail(symbol.error().message, kExitUsage);
+        }
+        auto loaded = data::load_klines_csv(files[i], {});
+        if (!loaded) {
+            return fail(loaded.error().message, exit_code_for(loaded.error()));
+        }
+        paper_assets.push_back(
+            runtime::PaperAsset{backtest::default_instrument(*symbol), std::move(loaded->series)});
+    }
+
+    StderrNotifier notifier;
+    config.notifier = &notifier;
+    config.stop = &g_stop;
+    (void)std::signal(SIGINT, on_stop_signal);
+    (void)std::signal(SIGTERM, on_stop_signal);
+    auto result = runtime::run_paper(config, paper_assets);
+    if (!result) {
+        return fail(result.error().message, exit_code_for(result.error()));
+    }
+    const auto& r = *result;
+    fmt::print(
+        "paper {} : start {}, {} on {}\n",
+        args.state,
+        r.starts,
+        setup->strategy,
+        fmt::join(assets, ","));
+    fmt::print(
+        "bars          {} of {} ({} replayed from the journal, {} new)\n",
+        r.bars_replayed + r.bars_new,
+        r.bars_total,
+        r.bars_replayed,
+        r.bars_new);
+    fmt::print(
+        "orders        {} sent by this process, {} recovered (intent already on disk, not "
+        "resent)\n",
+        r.orders_sent,
+        r.orders_recovered);
+    fmt::print("fills         {} ({} closed trades), fees {}\n", r.fills, r.trades, r.fees);
+    fmt::print("cash          {}\n", r.cash);
+    fmt::print(
+        "equity        {} (from {}, {:+.4f}%)\n",
+        r.equity,
+        r.initial_cash,
+        (r.equity.to_double() / r.initial_cash.to_double() - 1) * 100);
+    if (r.positions.empty()) {
+        fmt::print("positions     none\n");
+    }
+    for (const auto& p : r.positions) {
+        fmt::print("position      {} {} @ {}\n", p.symbol, p.qty, p.average_entry);
+    }
+    fmt::print(
+        "journal       {} events ({} dispatched by this process in {:.3f} s)\n",
+        r.journal_size,
+        r.events,
+        r.seconds);
+    fmt::print(
+        "recovery      {}\n",
+        r.starts == 1              ? std::string("fresh start")
+        : r.recovery_notes.empty() ? std::string("journal, venue and state agree")
+                                   : fmt::format("{}", fmt::join(r.recovery_notes, "; ")));
+    fmt::print("feed          {}\n", r.finished ? "ended" : "stopped (state saved)");
+    return kExitOk;
+}
+
+}  // namespace ats::cli

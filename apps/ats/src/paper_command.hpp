@@ -1,0 +1,25 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ats::cli {
+
+/// Command-line flags of `ats paper`; see docs/paper.md.
+struct PaperArgs {
+    std::vector<std::string> assets;  ///< "BTCUSDT,ETHUSDT" or repeated
+    std::string feed;                 ///< "replay:FILE[,FILE]", one file per asset
+    std::string speed = "max";        ///< "60x" or "max"
+    std::optional<std::string> strategy;
+    std::vector<std::string> params;
+    std::optional<std::string> config;
+    std::string state = "ats.db";
+    std::string sync = "normal";  ///< normal | full
+    std::size_t commit_every = 64;
+    std::size_t snapshot_every = 1440;
+};
+
+int run_paper_command(const PaperArgs& args);
+
+}  // namespace ats::cli
