@@ -129,6 +129,8 @@ int main(int argc, char** argv) {
     paper_cmd->add_option("--commit-every", paper.commit_every, "Commit every N bars (default 64)");
     paper_cmd->add_option(
         "--snapshot-every", paper.snapshot_every, "Snapshot every N bars (default 1440)");
+    paper_cmd->add_option(
+        "--job", paper.jobs, "Scheduled job NAME=CRON on feed time (summary=\"0 0 * * *\")");
 
     auto* train_cmd = app.add_subcommand(
         "train", "Train an ML signal model with purged walk-forward validation (docs/ml.md)");

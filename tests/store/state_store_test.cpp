@@ -300,6 +300,28 @@ TEST_F(StateStoreTest, ReadOnlyFileRefusesWrites) {
     EXPECT_EQ(intent.error().code, ErrorCode::kIo);
 }
 
+TEST_F(StateStoreTest, OldSchemaIsMigratedKeepingData) {
+    {
+        auto store = open();
+        ASSERT_TRUE(store->append(bar_event(0)));
+        ASSERT_TRUE(store->commit());
+    }
+    // Turn the file back into schema 1 (before the scheduler's job_runs table).
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "DROP TABLE job_runs; PRAGMA user_version=1", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    sqlite3_close(db);
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->schema_version(), 2);
+    EXPECT_EQ(store->journal_size(), 1U);
+    model::JobRun run{"retrain", Timestamp{}, Timestamp{}, Timestamp{}, true, ""};
+    EXPECT_TRUE(store->record_job_run(run));
+    EXPECT_EQ(store->job_runs("retrain", 5)->size(), 1U);
+}
+
 TEST_F(StateStoreTest, MissingFileWithoutCreateIsNotFound) {
     auto s = SqliteStateStore::open(path_, [] {
         StateStoreOptions o;

@@ -44,12 +44,12 @@ std::vector<std::string> split(const std::string& text) {
     return out;
 }
 
-/// Prints critical alerts and recovery findings to stderr (warnings such as rejected signals are
-/// in the journal).
+/// Prints critical and info alerts (recovery findings, job failures, summaries) to stderr;
+/// warnings such as rejected signals are in the journal.
 class StderrNotifier final : public model::Notifier {
 public:
     void notify(const model::AlertLogged& alert) override {
-        if (alert.level == model::AlertLevel::kCritical) {
+        if (alert.level != model::AlertLevel::kWarning) {
             std::fprintf(
                 stderr,
                 "ats: %s %s: %s\n",
@@ -143,6 +143,34 @@ int run_paper_command(const PaperArgs& args) {
 
     StderrNotifier notifier;
     config.notifier = &notifier;
+    for (const auto& spec : args.jobs) {
+        const auto eq = spec.find('=');
+        const std::string name = spec.substr(0, eq);
+        if (eq == std::string::npos || name != "summary") {
+            return fail(
+                fmt::format("--job '{}': expected summary=CRON (e.g. summary=0 0 * * *)", spec),
+                kExitUsage);
+        }
+        config.jobs.push_back(runtime::PaperJob{
+            name,
+            spec.substr(eq + 1),
+            [&notifier](const engine::TradingEngine& engine, Timestamp now) {
+                const auto& pf = engine.portfolio();
+                std::size_t open = 0;
+                for (const auto& p : pf.positions()) {
+                    open += p.qty.is_zero() ? 0U : 1U;
+                }
+                const std::string text = fmt::format(
+                    "summary: equity {} cash {} open positions {} fills {}",
+                    pf.equity(),
+                    pf.cash(),
+                    open,
+                    engine.fills().size());
+                notifier.notify(
+                    model::AlertLogged{now, now, model::AlertLevel::kInfo, model::Text(text)});
+                return ok_status();
+            }});
+    }
     config.stop = &g_stop;
     (void)std::signal(SIGINT, on_stop_signal);
     (void)std::signal(SIGTERM, on_stop_signal);
@@ -191,6 +219,9 @@ int run_paper_command(const PaperArgs& args) {
         r.starts == 1              ? std::string("fresh start")
         : r.recovery_notes.empty() ? std::string("journal, venue and state agree")
                                    : fmt::format("{}", fmt::join(r.recovery_notes, "; ")));
+    if (!args.jobs.empty()) {
+        fmt::print("jobs          {} runs, {} failed\n", r.job_runs, r.job_failures);
+    }
     fmt::print("feed          {}\n", r.finished ? "ended" : "stopped (state saved)");
     return kExitOk;
 }

@@ -18,6 +18,7 @@ struct PaperArgs {
     std::string sync = "normal";  ///< normal | full
     std::size_t commit_every = 64;
     std::size_t snapshot_every = 1440;
+    std::vector<std::string> jobs;  ///< "summary=0 0 * * *"
 };
 
 int run_paper_command(const PaperArgs& args);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ats/bus/scheduler.hpp"
 #include "ats/core/clock.hpp"
 
 namespace ats::runtime {
@@ -229,6 +230,13 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
         return tl::unexpected(slippage.error());
     }
 
+    for (const auto& job : config.jobs) {
+        if (auto cron = bus::CronExpression::parse(job.cron); !cron) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("job '{}': {}", job.name, cron.error().message));
+        }
+    }
     auto opened = store::SqliteStateStore::open(config.state_path, config.store);
     if (!opened) {
         return tl::unexpected(opened.error());
@@ -297,8 +305,21 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
     // Recovery policy (docs/paper.md): the venue is trusted for fills and balances; a working
     // order the engine does not know is canceled; a position mismatch halts new entries.
     bool reconciled = false;
+    std::optional<bus::Scheduler> scheduler;
     auto reconcile = [&] {
         reconciled = true;
+        // Jobs start with the first new bar: slots replayed from the journal already ran.
+        scheduler.emplace(clock, &db, config.notifier);
+        for (const auto& job : config.jobs) {
+            const auto run = job.run;
+            if (auto s = scheduler->add(
+                    job.name,
+                    job.cron,
+                    [&engine, &clock, run] { return run(engine, clock.now()); });
+                !s) {
+                journal.fail(s.error());
+            }
+        }
         if (journal.sequence() == 0) {
             return;  // a fresh start: nothing to reconcile
         }
@@ -404,7 +425,7 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
                 return;
             }
         }
-        if (commit_point) {
+        if (commit_point && !force) {
             // Deterministic points, so a replay regenerates the same StateSaved events.
             const Timestamp now = clock.now();
             engine.sink().emit(model::StateSaved{now, now, journal.sequence()});
@@ -467,6 +488,9 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
             ++inputs;
             ++(replayed ? result.bars_replayed : result.bars_new);
             checkpoint(false);
+            if (scheduler && !journal.replaying()) {
+                result.job_runs += scheduler->run_due();
+            }
         }
     }
     if (!journal.failure() && !reconciled) {
@@ -495,6 +519,7 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
     result.orders_recovered = durable.recovered();
     result.fills = engine.fills().size();
     result.trades = pf.closed_trades().size();
+    result.job_failures = scheduler ? scheduler->failures() : 0;
     result.initial_cash = config.engine.initial_cash;
     result.cash = pf.cash();
     result.equity = pf.equity();

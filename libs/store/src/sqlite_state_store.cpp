@@ -84,6 +84,18 @@ CREATE TABLE snapshots (
   body TEXT NOT NULL
 );
 )SQL",
+    R"SQL(
+CREATE TABLE job_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job TEXT NOT NULL,
+  scheduled_ns INTEGER NOT NULL,
+  started_ns INTEGER NOT NULL,
+  finished_ns INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX job_runs_by_job ON job_runs(job, id);
+)SQL",
 };
 
 class Statement {
@@ -769,6 +781,58 @@ Result<std::optional<Money>> SqliteStateStore::balance(std::string_view asset) {
         return impl_->error("read balance");
     }
     return std::optional<Money>(Money::from_raw(s.integer(0)));
+}
+
+Status SqliteStateStore::record_job_run(const model::JobRun& run) {
+    Impl& m = *impl_;
+    if (auto s = m.ensure_batch(); !s) {
+        return s;
+    }
+    Statement s(
+        m.db,
+        "INSERT INTO job_runs(job, scheduled_ns, started_ns, finished_ns, ok, message) "
+        "VALUES(?,?,?,?,?,?)");
+    if (!s.ok()) {
+        return m.error("prepare job run");
+    }
+    s.bind(1, run.job);
+    s.bind(2, run.scheduled.unix_ns());
+    s.bind(3, run.started.unix_ns());
+    s.bind(4, run.finished.unix_ns());
+    s.bind(5, std::int64_t{run.ok ? 1 : 0});
+    s.bind(6, run.message);
+    if (auto r = m.run(s, "record job run"); !r) {
+        return r;
+    }
+    return m.do_commit();
+}
+
+Result<std::vector<model::JobRun>> SqliteStateStore::job_runs(
+    std::string_view job, std::size_t limit) {
+    Statement s(
+        impl_->db,
+        "SELECT job, scheduled_ns, started_ns, finished_ns, ok, message FROM job_runs "
+        "WHERE ?1='' OR job=?1 ORDER BY id DESC LIMIT ?2");
+    if (!s.ok()) {
+        return impl_->error("read job runs");
+    }
+    s.bind(1, job);
+    s.bind(2, static_cast<std::int64_t>(limit));
+    std::vector<model::JobRun> out;
+    int rc = 0;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        out.push_back(model::JobRun{
+            s.text(0),
+            Timestamp::from_unix_ns(s.integer(1)),
+            Timestamp::from_unix_ns(s.integer(2)),
+            Timestamp::from_unix_ns(s.integer(3)),
+            s.integer(4) != 0,
+            s.text(5)});
+    }
+    if (rc != SQLITE_DONE) {
+        return impl_->error("read job runs");
+    }
+    return out;
 }
 
 }  // namespace ats::store

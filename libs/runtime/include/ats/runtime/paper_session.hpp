@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,14 @@ namespace ats::runtime {
 struct PaperAsset {
     model::Instrument instrument;
     model::BarSeries series;
+};
+
+/// A scheduled job of the session: runs on the engine clock (feed time), on new bars only, so a
+/// replay after a restart never runs a job twice.
+struct PaperJob {
+    std::string name;
+    std::string cron;  ///< e.g. "0 3 * * 1"
+    std::function<Status(const engine::TradingEngine&, Timestamp now)> run;
 };
 
 struct PaperConfig {
@@ -42,7 +51,9 @@ struct PaperConfig {
     std::uint64_t snapshot_every_bars = 1440;
     /// Set from a signal handler to stop at the next bar (state is committed first).
     const std::atomic<bool>* stop = nullptr;
-    /// Receives engine alerts and recovery findings (not owned; may be null).
+    /// Cron jobs; their runs go to the state file's job history, failures to the notifier.
+    std::vector<PaperJob> jobs;
+    /// Receives engine alerts, recovery findings and job failures (not owned; may be null).
     model::Notifier* notifier = nullptr;
 };
 
@@ -63,6 +74,8 @@ struct PaperResult {
     std::uint64_t orders_recovered = 0;  ///< intents found already recorded (replayed, not resent)
     std::uint64_t fills = 0;
     std::uint64_t trades = 0;
+    std::uint64_t job_runs = 0;
+    std::uint64_t job_failures = 0;
     bool finished = false;  ///< the replay feed ended (false: stopped by a signal)
     Money initial_cash;
     Money cash;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ats/core/error.hpp"
+#include "ats/model/job_history.hpp"
 #include "ats/model/state_store.hpp"
 
 namespace ats::store {
@@ -32,9 +33,9 @@ struct StateStoreOptions {
 /// Opening an existing file runs `PRAGMA quick_check`: a corrupt or truncated file is kParse
 /// naming the file, never an empty start. Money, prices and quantities are stored as their exact
 /// raw int64 (scale 10^8). Not thread-safe.
-class SqliteStateStore final : public model::StateStore {
+class SqliteStateStore final : public model::StateStore, public model::JobHistory {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     static Result<std::unique_ptr<SqliteStateStore>> open(
         const std::string& path, StateStoreOptions options = {});
@@ -59,6 +60,10 @@ public:
     Result<std::vector<model::StoredOrder>> orders() override;
     Result<std::vector<model::Fill>> fills() override;
     Result<std::optional<Money>> balance(std::string_view asset) override;
+
+    /// Scheduler history (schema 2): each run is committed with the current batch at once.
+    Status record_job_run(const model::JobRun& run) override;
+    Result<std::vector<model::JobRun>> job_runs(std::string_view job, std::size_t limit) override;
 
     /// The schema version of the open file (after migrations).
     int schema_version() const;
