@@ -132,6 +132,15 @@ int main(int argc, char** argv) {
     paper_cmd->add_option(
         "--job", paper.jobs, "Scheduled job NAME=CRON on feed time (summary=\"0 0 * * *\")");
 
+    paper_cmd->add_flag(
+        "--telegram", paper.telegram, "Send alerts, fills and summaries to Telegram");
+    paper_cmd->add_option(
+        "--telegram-credentials",
+        paper.telegram_credentials,
+        "0600 file with bot_token= and chat_id= (else "
+        "ATS_TELEGRAM_BOT_TOKEN/ATS_TELEGRAM_CHAT_ID)");
+    paper_cmd->add_option("--telegram-api", paper.telegram_api, "Bot API base URL");
+
     auto* train_cmd = app.add_subcommand(
         "train", "Train an ML signal model with purged walk-forward validation (docs/ml.md)");
     train_cmd->add_option("--asset", train.asset, "Symbol the data belongs to (default BTCUSDT)");

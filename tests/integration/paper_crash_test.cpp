@@ -17,6 +17,8 @@
 
 #include "ats/store/sqlite_state_store.hpp"
 
+#include "notify/stub_bot_api.hpp"
+
 namespace ats {
 namespace {
 
@@ -40,6 +42,7 @@ struct RunOptions {
     std::optional<long long> crash_after;           ///< ATS_TEST_CRASH_AFTER
     std::optional<std::chrono::microseconds> kill;  ///< SIGKILL from outside after this delay
     std::optional<rlim_t> max_file_size;            ///< RLIMIT_FSIZE: a disk that fills up
+    std::vector<std::string> extra;                 ///< more arguments
 };
 
 RunOptions crash_after(long long n) {
@@ -111,6 +114,7 @@ protected:
             "16",
             "--snapshot-every",
             "256"};
+        args.insert(args.end(), o.extra.begin(), o.extra.end());
         const pid_t pid = ::fork();
         if (pid == 0) {
             if (o.crash_after) {
@@ -118,6 +122,8 @@ protected:
             } else {
                 ::unsetenv("ATS_TEST_CRASH_AFTER");
             }
+            ::setenv("ATS_TELEGRAM_BOT_TOKEN", testing::kToken, 1);
+            ::setenv("ATS_TELEGRAM_CHAT_ID", "987654321", 1);
             if (o.max_file_size) {
                 const rlimit lim{*o.max_file_size, *o.max_file_size};
                 ::setrlimit(RLIMIT_FSIZE, &lim);
@@ -307,6 +313,26 @@ TEST_F(PaperCrashTest, FullDiskHaltsTradingAndARestartWithSpaceCatchesUp) {
     ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
     EXPECT_EQ(lines_starting(whole.out, "equity "), lines_starting(resumed.out, "equity "));
     expect_same_state("whole.db", "full.db");
+}
+
+TEST_F(PaperCrashTest, TelegramGetsTheHaltAlertWithoutTheToken) {
+    testing::StubBotApi api;
+    ASSERT_EQ(run("tg.db").exit_code, 0);
+    fs::resize_file(dir_ / "tg.db", fs::file_size(dir_ / "tg.db") / 3);
+    RunOptions o;
+    o.extra = {"--telegram", "--telegram-api", api.base()};
+    const Outcome r = run("tg.db", o);
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    const auto reqs = api.requests();
+    ASSERT_EQ(reqs.size(), 1U) << r.err;
+    EXPECT_EQ(reqs[0].target, std::string("/bot") + testing::kToken + "/sendMessage");
+    EXPECT_EQ(reqs[0].body["chat_id"], "987654321");
+    const std::string text = reqs[0].body["text"].get<std::string>();
+    EXPECT_NE(text.find("ats paper stopped"), std::string::npos) << text;
+    EXPECT_NE(text.find("corrupt or truncated"), std::string::npos) << text;
+    EXPECT_NE(r.err.find("telegram: 1 sent"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find(testing::kToken), std::string::npos);
+    EXPECT_EQ(r.out.find(testing::kToken), std::string::npos);
 }
 
 TEST_F(PaperCrashTest, AnotherSessionsStateFileIsRefused) {

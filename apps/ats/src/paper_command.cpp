@@ -8,6 +8,7 @@
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/data/kline_csv.hpp"
+#include "ats/notify/telegram_notifier.hpp"
 #include "ats/runtime/paper_session.hpp"
 
 #include "exit_codes.hpp"
@@ -58,6 +59,20 @@ public:
                 alert.message.str().c_str());
         }
     }
+};
+
+/// Sends each alert to several notifiers.
+class FanOutNotifier final : public model::Notifier {
+public:
+    void add(model::Notifier* n) { targets_.push_back(n); }
+    void notify(const model::AlertLogged& alert) override {
+        for (auto* n : targets_) {
+            n->notify(alert);
+        }
+    }
+
+private:
+    std::vector<model::Notifier*> targets_;
 };
 
 }  // namespace
@@ -141,7 +156,25 @@ int run_paper_command(const PaperArgs& args) {
             runtime::PaperAsset{backtest::default_instrument(*symbol), std::move(loaded->series)});
     }
 
-    StderrNotifier notifier;
+    StderrNotifier stderr_notifier;
+    FanOutNotifier notifier;
+    notifier.add(&stderr_notifier);
+    std::unique_ptr<notify::TelegramNotifier> telegram;
+    if (args.telegram) {
+        auto credentials = notify::load_telegram_credentials(args.telegram_credentials);
+        if (!credentials) {
+            return fail(credentials.error().message, exit_code_for(credentials.error()));
+        }
+        notify::TelegramConfig tc;
+        tc.credentials = std::move(*credentials);
+        tc.api_base = args.telegram_api;
+        auto created = notify::TelegramNotifier::create(std::move(tc));
+        if (!created) {
+            return fail(created.error().message, kExitUsage);
+        }
+        telegram = std::move(*created);
+        notifier.add(telegram.get());
+    }
     config.notifier = &notifier;
     for (const auto& spec : args.jobs) {
         const auto eq = spec.find('=');
@@ -175,6 +208,22 @@ int run_paper_command(const PaperArgs& args) {
     (void)std::signal(SIGINT, on_stop_signal);
     (void)std::signal(SIGTERM, on_stop_signal);
     auto result = runtime::run_paper(config, paper_assets);
+    if (telegram) {
+        if (!result) {
+            telegram->send(fmt::format("ats paper stopped: {}", result.error().message), true);
+        }
+        const bool drained = telegram->flush(Duration::from_seconds(30));
+        const auto s = telegram->stats();
+        std::fprintf(
+            stderr,
+            "ats: telegram: %llu sent, %llu failed, %llu dropped, %llu suppressed%s%s\n",
+            static_cast<unsigned long long>(s.sent),
+            static_cast<unsigned long long>(s.failed),
+            static_cast<unsigned long long>(s.dropped),
+            static_cast<unsigned long long>(s.suppressed),
+            drained ? "" : " (queue not drained)",
+            s.last_error.empty() ? "" : (", last error: " + s.last_error).c_str());
+    }
     if (!result) {
         return fail(result.error().message, exit_code_for(result.error()));
     }

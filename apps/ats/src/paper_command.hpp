@@ -18,7 +18,10 @@ struct PaperArgs {
     std::string sync = "normal";  ///< normal | full
     std::size_t commit_every = 64;
     std::size_t snapshot_every = 1440;
-    std::vector<std::string> jobs;  ///< "summary=0 0 * * *"
+    std::vector<std::string> jobs;                    ///< "summary=0 0 * * *"
+    bool telegram = false;                            ///< alerts to Telegram too
+    std::optional<std::string> telegram_credentials;  ///< 0600 file (else the environment)
+    std::string telegram_api = "https://api.telegram.org";
 };
 
 int run_paper_command(const PaperArgs& args);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -55,10 +56,19 @@ public:
         crash_.point();
         if (auto s = store_.append(event); !s) {
             failure_ = s.error();
+            return;
+        }
+        if (fill_listener_) {
+            if (const auto* f = std::get_if<model::OrderFilled>(&event)) {
+                fill_listener_(*f);
+            }
         }
     }
 
     bool replaying() const noexcept { return seq_ < stored_; }
+    void set_fill_listener(std::function<void(const model::OrderFilled&)> listener) {
+        fill_listener_ = std::move(listener);
+    }
     std::uint64_t sequence() const noexcept { return seq_; }
     const std::optional<Error>& failure() const noexcept { return failure_; }
     void fail(Error e) {
@@ -104,6 +114,7 @@ private:
     std::vector<model::JournalEntry> chunk_;
     std::size_t next_ = 0;
     std::optional<Error> failure_;
+    std::function<void(const model::OrderFilled&)> fill_listener_;
 };
 
 /// The write-ahead rule at the venue port: an order reaches the venue only after its intent is
@@ -148,6 +159,41 @@ private:
     CrashHook& crash_;
     std::uint64_t sent_ = 0;
     std::uint64_t recovered_ = 0;
+};
+
+/// Forwards alerts to the real notifier only for new events: a replay after a restart must not
+/// alert people again about the past. Fills become info alerts too.
+class LiveNotifier final : public model::Notifier {
+public:
+    LiveNotifier(model::Notifier* target, const Journaler& journal)
+        : target_(target), journal_(journal) {}
+    void notify(const model::AlertLogged& alert) override {
+        if (target_ != nullptr && !journal_.replaying()) {
+            target_->notify(alert);
+        }
+    }
+    void on_fill(const model::OrderFilled& f, Timestamp now) {
+        if (target_ == nullptr || journal_.replaying()) {
+            return;
+        }
+        const auto& x = f.fill;
+        target_->notify(model::AlertLogged{
+            f.ts_event,
+            now,
+            model::AlertLevel::kInfo,
+            model::Text(fmt::format(
+                "filled {} {} {} @ {} (fee {}, order {})",
+                to_string(x.side),
+                x.qty,
+                x.symbol,
+                x.price,
+                x.fee,
+                x.order_id.str()))});
+    }
+
+private:
+    model::Notifier* target_;
+    const Journaler& journal_;
 };
 
 std::string risk_json(const risk::RiskState& r) {
@@ -287,7 +333,10 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
     Journaler journal(db, crash);
     DurableVenue durable(db, venue, journal, crash);
     engine.set_venue(&durable);
-    engine.set_notifier(config.notifier);
+    LiveNotifier live_notifier(config.notifier, journal);
+    engine.set_notifier(&live_notifier);
+    journal.set_fill_listener(
+        [&](const model::OrderFilled& f) { live_notifier.on_fill(f, clock.now()); });
     engine.bus().set_observer(&journal);
     for (const auto& a : assets) {
         engine.add_instrument(a.instrument);
