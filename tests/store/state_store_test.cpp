@@ -322,6 +322,20 @@ TEST_F(StateStoreTest, OldSchemaIsMigratedKeepingData) {
     EXPECT_EQ(store->job_runs("retrain", 5)->size(), 1U);
 }
 
+TEST_F(StateStoreTest, ExclusiveSessionKeepsOtherProcessesOut) {
+    StateStoreOptions o;
+    o.exclusive = true;
+    auto owner = open(o);
+    ASSERT_TRUE(owner->append(bar_event(0)));
+    ASSERT_TRUE(owner->commit());
+    auto second = SqliteStateStore::open(path_);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(second.error().message.find("in use"), std::string::npos) << second.error().message;
+    owner.reset();
+    EXPECT_TRUE(SqliteStateStore::open(path_));
+}
+
 TEST_F(StateStoreTest, MissingFileWithoutCreateIsNotFound) {
     auto s = SqliteStateStore::open(path_, [] {
         StateStoreOptions o;

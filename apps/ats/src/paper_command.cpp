@@ -50,7 +50,10 @@ std::vector<std::string> split(const std::string& text) {
 class StderrNotifier final : public model::Notifier {
 public:
     void notify(const model::AlertLogged& alert) override {
-        if (alert.level != model::AlertLevel::kWarning) {
+        // Fills are info alerts for Telegram; on stderr they would drown everything else.
+        if (alert.level == model::AlertLevel::kCritical ||
+            (alert.level == model::AlertLevel::kInfo &&
+             alert.message.view().rfind("filled ", 0) != 0)) {
             std::fprintf(
                 stderr,
                 "ats: %s %s: %s\n",

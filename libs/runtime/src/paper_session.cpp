@@ -283,7 +283,9 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
                 fmt::format("job '{}': {}", job.name, cron.error().message));
         }
     }
-    auto opened = store::SqliteStateStore::open(config.state_path, config.store);
+    store::StateStoreOptions store_options = config.store;
+    store_options.exclusive = !store_options.read_only;  // one process per state file
+    auto opened = store::SqliteStateStore::open(config.state_path, store_options);
     if (!opened) {
         return tl::unexpected(opened.error());
     }

@@ -22,6 +22,9 @@ struct StateStoreOptions {
     Durability durability = Durability::kNormal;
     bool read_only = false;  ///< open without write access (every write returns kIo)
     bool create = true;      ///< create the file when it does not exist
+    /// Hold the file's lock for the whole session (PRAGMA locking_mode=EXCLUSIVE): a second
+    /// process on the same file gets kUnavailable, and each commit saves the lock round trips.
+    bool exclusive = false;
     /// Caps the file size (PRAGMA max_page_count, 4 KiB pages): a full disk, for tests.
     std::optional<std::int64_t> max_pages;
 };
