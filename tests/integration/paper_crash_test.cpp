@@ -26,6 +26,7 @@ namespace fs = std::filesystem;
 
 struct Outcome {
     bool killed = false;  ///< ended by SIGKILL
+    bool signaled = false;
     int exit_code = -1;
     std::string out;
     std::string err;
@@ -43,6 +44,7 @@ struct RunOptions {
     std::optional<std::chrono::microseconds> kill;  ///< SIGKILL from outside after this delay
     std::optional<rlim_t> max_file_size;            ///< RLIMIT_FSIZE: a disk that fills up
     std::vector<std::string> extra;                 ///< more arguments
+    int signal = SIGKILL;                           ///< what `kill` sends
 };
 
 RunOptions crash_after(long long n) {
@@ -143,12 +145,13 @@ protected:
         }
         if (o.kill) {
             std::this_thread::sleep_for(*o.kill);
-            ::kill(pid, SIGKILL);
+            ::kill(pid, o.signal);
         }
         int status = 0;
         ::waitpid(pid, &status, 0);
         Outcome r;
         r.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+        r.signaled = WIFSIGNALED(status);
         r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         r.out = read_all(out_path);
         r.err = read_all(err_path);
@@ -333,6 +336,25 @@ TEST_F(PaperCrashTest, TelegramGetsTheHaltAlertWithoutTheToken) {
     EXPECT_NE(r.err.find("telegram: 1 sent"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find(testing::kToken), std::string::npos);
     EXPECT_EQ(r.out.find(testing::kToken), std::string::npos);
+}
+
+TEST_F(PaperCrashTest, SigtermStopsAPacedSessionCleanlyAndItResumes) {
+    const Outcome whole = run("whole.db");
+    ASSERT_EQ(whole.exit_code, 0) << whole.err;
+    RunOptions o;
+    o.extra = {"--speed", "360000x"};  // an hour of bars every 10 ms
+    o.kill = std::chrono::milliseconds(700);
+    o.signal = SIGTERM;
+    const Outcome stopped = run("paced.db", o);
+    EXPECT_FALSE(stopped.signaled);
+    ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+    EXPECT_NE(stopped.out.find("stopped (state saved)"), std::string::npos) << stopped.out;
+    const Outcome resumed = run("paced.db");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    EXPECT_NE(resumed.out.find("feed          ended"), std::string::npos);
+    EXPECT_EQ(resumed.out.find("(0 replayed"), std::string::npos) << resumed.out;
+    EXPECT_EQ(lines_starting(whole.out, "equity "), lines_starting(resumed.out, "equity "));
+    expect_same_state("whole.db", "paced.db");
 }
 
 TEST_F(PaperCrashTest, AnotherSessionsStateFileIsRefused) {

@@ -513,9 +513,18 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
                     feed_start = *t;
                 }
                 const double feed_ns = static_cast<double>((*t - feed_start).ns());
-                std::this_thread::sleep_until(
+                const auto due =
                     *wall_start +
-                    std::chrono::nanoseconds(static_cast<std::int64_t>(feed_ns / config.speed)));
+                    std::chrono::nanoseconds(static_cast<std::int64_t>(feed_ns / config.speed));
+                // In slices, so a stop request is honoured within 50 ms even at slow speeds.
+                while (std::chrono::steady_clock::now() < due &&
+                       (config.stop == nullptr || !config.stop->load())) {
+                    std::this_thread::sleep_until(std::min(
+                        due, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+                }
+                if (config.stop != nullptr && config.stop->load()) {
+                    break;
+                }
             }
         }
         for (std::size_t i = 0; i < assets.size() && !journal.failure(); ++i) {
