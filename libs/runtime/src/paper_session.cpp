@@ -397,6 +397,16 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
                 engine.emergency_stop("position mismatch after recovery");
             }
         }
+        if (const auto venue_cash = venue.quote_balance();
+            venue_cash && *venue_cash != engine.portfolio().cash()) {
+            note(
+                model::AlertLevel::kCritical,
+                fmt::format(
+                    "recovery: {} balance {} at the venue but {} recovered",
+                    quote,
+                    *venue_cash,
+                    engine.portfolio().cash()));
+        }
         auto stored_fills = db.fills();
         if (!stored_fills) {
             journal.fail(stored_fills.error());
