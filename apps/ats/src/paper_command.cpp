@@ -228,7 +228,11 @@ int run_paper_command(const PaperArgs& args) {
             s.last_error.empty() ? "" : (", last error: " + s.last_error).c_str());
     }
     if (!result) {
-        return fail(result.error().message, exit_code_for(result.error()));
+        // A state file held by another process is an I/O condition, not a bug.
+        const int code = result.error().code == ErrorCode::kUnavailable
+                             ? kExitIo
+                             : exit_code_for(result.error());
+        return fail(result.error().message, code);
     }
     const auto& r = *result;
     fmt::print(
