@@ -126,9 +126,12 @@ int main(int argc, char** argv) {
         "--config,-c", paper.config, "TOML config file (same format as backtest)");
     paper_cmd->add_option("--state", paper.state, "SQLite state file (default ats.db)");
     paper_cmd->add_option("--sync", paper.sync, "Durability: normal (default) or full");
-    paper_cmd->add_option("--commit-every", paper.commit_every, "Commit every N bars (default 64)");
     paper_cmd->add_option(
-        "--snapshot-every", paper.snapshot_every, "Snapshot every N bars (default 1440)");
+        "--commit-every", paper.commit_every, "Commit every N bars (default 1024)");
+    paper_cmd->add_option(
+        "--snapshot-every",
+        paper.snapshot_every,
+        "Snapshot every N bars, a multiple of --commit-every (default 8192)");
     paper_cmd->add_option(
         "--job", paper.jobs, "Scheduled job NAME=CRON on feed time (summary=\"0 0 * * *\")");
 

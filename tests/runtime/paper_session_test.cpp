@@ -135,6 +135,7 @@ TEST_F(PaperSessionTest, TamperedJournalIsADivergenceNotASilentResume) {
 TEST_F(PaperSessionTest, StateSavedEventsAreJournaledAtCommitPoints) {
     PaperConfig c = config("s.db");
     c.commit_every_bars = 100;
+    c.snapshot_every_bars = 1000;
     const auto r = run_paper(c, assets_);
     ASSERT_TRUE(r);
     auto db = store::SqliteStateStore::open(c.state_path);

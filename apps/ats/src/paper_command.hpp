@@ -16,8 +16,8 @@ struct PaperArgs {
     std::optional<std::string> config;
     std::string state = "ats.db";
     std::string sync = "normal";  ///< normal | full
-    std::size_t commit_every = 64;
-    std::size_t snapshot_every = 1440;
+    std::size_t commit_every = 1024;
+    std::size_t snapshot_every = 8192;
     std::vector<std::string> jobs;                    ///< "summary=0 0 * * *"
     bool telegram = false;                            ///< alerts to Telegram too
     std::optional<std::string> telegram_credentials;  ///< 0600 file (else the environment)

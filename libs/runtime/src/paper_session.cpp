@@ -267,6 +267,15 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
     if (config.commit_every_bars == 0 || config.snapshot_every_bars == 0) {
         return make_error(ErrorCode::kInvalidArgument, "paper: commit and snapshot intervals > 0");
     }
+    if (config.snapshot_every_bars % config.commit_every_bars != 0) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format(
+                "paper: the snapshot interval ({} bars) must be a multiple of the commit interval "
+                "({} bars)",
+                config.snapshot_every_bars,
+                config.commit_every_bars));
+    }
     auto strategy = strategy::make_strategy(config.strategy, config.params, config.sources);
     if (!strategy) {
         return tl::unexpected(strategy.error());
