@@ -81,6 +81,9 @@ private:
 }  // namespace
 
 int run_paper_command(const PaperArgs& args) {
+    // First thing, so a stop request during start-up is a clean stop too.
+    (void)std::signal(SIGINT, on_stop_signal);
+    (void)std::signal(SIGTERM, on_stop_signal);
     std::vector<std::string> assets;
     for (const auto& a : args.assets) {
         for (auto& part : split(a)) {
@@ -208,8 +211,6 @@ int run_paper_command(const PaperArgs& args) {
             }});
     }
     config.stop = &g_stop;
-    (void)std::signal(SIGINT, on_stop_signal);
-    (void)std::signal(SIGTERM, on_stop_signal);
     auto result = runtime::run_paper(config, paper_assets);
     if (telegram) {
         if (!result) {
