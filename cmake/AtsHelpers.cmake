@@ -14,10 +14,10 @@ function(ats_add_library name)
   target_compile_features(ats_${name} PUBLIC cxx_std_20)
 endfunction()
 
-# ats_add_test(<name> SOURCES ... DEPS ... [LABELS ...])
+# ats_add_test(<name> SOURCES ... DEPS ... [LABELS ...] [TIMEOUT seconds])
 # One GoogleTest executable; each TEST becomes a CTest test through gtest_discover_tests.
 function(ats_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -26,5 +26,10 @@ function(ats_add_test name)
   target_compile_definitions(${name} PRIVATE
     ATS_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data_files"
     ATS_BUNDLED_DATA_DIR="${PROJECT_SOURCE_DIR}/data")
-  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+  if(ARG_TIMEOUT)
+    gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+      DISCOVERY_TIMEOUT 60)
+  else()
+    gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()

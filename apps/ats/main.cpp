@@ -11,6 +11,7 @@
 #include "src/exit_codes.hpp"
 #include "src/indicators_command.hpp"
 #include "src/ml_commands.hpp"
+#include "src/paper_command.hpp"
 #include "src/run_store.hpp"
 
 int main(int argc, char** argv) {
@@ -112,6 +113,38 @@ int main(int argc, char** argv) {
     backtest_cmd->add_flag("--no-progress", bt.no_progress, "No progress bar");
 
     TrainArgs train;
+    PaperArgs paper;
+    auto* paper_cmd = app.add_subcommand(
+        "paper", "Paper trading on a replayed feed with crash-safe state (resumes after a crash)");
+    paper_cmd->add_option("--assets,-a", paper.assets, "Symbols, e.g. BTCUSDT,ETHUSDT")->required();
+    paper_cmd->add_option("--feed", paper.feed, "replay:FILE[,FILE], one kline CSV per asset")
+        ->required();
+    paper_cmd->add_option(
+        "--speed", paper.speed, "Replay pace: 60x (a minute of bars per second) or max");
+    paper_cmd->add_option("--strategy,-s", paper.strategy, "Strategy name (default sma_cross)");
+    paper_cmd->add_option("--param,-p", paper.params, "Strategy parameter name=value (repeatable)");
+    paper_cmd->add_option(
+        "--config,-c", paper.config, "TOML config file (same format as backtest)");
+    paper_cmd->add_option("--state", paper.state, "SQLite state file (default ats.db)");
+    paper_cmd->add_option("--sync", paper.sync, "Durability: normal (default) or full");
+    paper_cmd->add_option(
+        "--commit-every", paper.commit_every, "Commit every N bars (default 1024)");
+    paper_cmd->add_option(
+        "--snapshot-every",
+        paper.snapshot_every,
+        "Snapshot every N bars, a multiple of --commit-every (default 8192)");
+    paper_cmd->add_option(
+        "--job", paper.jobs, "Scheduled job NAME=CRON on feed time (summary=\"0 0 * * *\")");
+
+    paper_cmd->add_flag(
+        "--telegram", paper.telegram, "Send alerts, fills and summaries to Telegram");
+    paper_cmd->add_option(
+        "--telegram-credentials",
+        paper.telegram_credentials,
+        "0600 file with bot_token= and chat_id= (else "
+        "ATS_TELEGRAM_BOT_TOKEN/ATS_TELEGRAM_CHAT_ID)");
+    paper_cmd->add_option("--telegram-api", paper.telegram_api, "Bot API base URL");
+
     auto* train_cmd = app.add_subcommand(
         "train", "Train an ML signal model with purged walk-forward validation (docs/ml.md)");
     train_cmd->add_option("--asset", train.asset, "Symbol the data belongs to (default BTCUSDT)");
@@ -242,6 +275,9 @@ int main(int argc, char** argv) {
         }
         if (backtest_cmd->parsed()) {
             return run_backtest_command(bt);
+        }
+        if (paper_cmd->parsed()) {
+            return run_paper_command(paper);
         }
         if (train_cmd->parsed()) {
             return run_train(train);

@@ -16,6 +16,7 @@
 
 #include "exit_codes.hpp"
 #include "run_store.hpp"
+#include "trading_setup.hpp"
 
 namespace ats::cli {
 namespace {
@@ -721,6 +722,63 @@ int run_backtest_command(const BacktestArgs& args) {
         fmt::print("report        {}\n", report_path);
     }
     return kExitOk;
+}
+
+Result<TradingSetup> load_trading_setup(
+    const std::optional<std::string>& config,
+    const std::optional<std::string>& strategy,
+    const std::vector<std::string>& params) {
+    Settings s;
+    if (config) {
+        if (auto st = load_config(*config, s); !st) {
+            return tl::unexpected(st.error());
+        }
+    }
+    if (strategy) {
+        s.strategy = *strategy;
+    }
+    for (const auto& p : params) {
+        const auto eq = p.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return make_error(
+                ErrorCode::kInvalidArgument, fmt::format("--param '{}': expected name=value", p));
+        }
+        char* end = nullptr;
+        const std::string value = p.substr(eq + 1);
+        const double v = std::strtod(value.c_str(), &end);
+        if (value.empty() || end != value.c_str() + value.size()) {
+            return make_error(
+                ErrorCode::kInvalidArgument, fmt::format("--param '{}': value is not a number", p));
+        }
+        s.params[p.substr(0, eq)] = v;
+    }
+    TradingSetup out;
+    out.strategy = s.strategy;
+    out.params = s.params;
+    auto cash = Money::from_double(s.cash, Round::kDown);
+    if (!cash || !cash->is_positive()) {
+        return make_error(ErrorCode::kInvalidArgument, "cash: must be a positive amount");
+    }
+    out.engine.initial_cash = *cash;
+    auto sizing = execution::Sizing::parse(s.sizing);
+    if (!sizing) {
+        return tl::unexpected(sizing.error());
+    }
+    out.engine.sizing = *sizing;
+    out.engine.risk = s.risk;
+    out.engine.allow_short = s.allow_short;
+    out.venue.fees = sim::FeeModel{s.maker_fee_bps, s.taker_fee_bps};
+    if (s.fill == "next_open") {
+        out.venue.market_fill = sim::MarketFill::kNextOpen;
+    } else if (s.fill == "close") {
+        out.venue.market_fill = sim::MarketFill::kSignalClose;
+    } else {
+        return make_error(
+            ErrorCode::kInvalidArgument, fmt::format("fill '{}': use next_open or close", s.fill));
+    }
+    out.slippage = s.slippage;
+    out.config_text = effective_config(s);
+    return out;
 }
 
 }  // namespace ats::cli

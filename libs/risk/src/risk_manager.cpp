@@ -34,6 +34,22 @@ const RiskManager::SymbolState* RiskManager::find(const Symbol& symbol) const {
     return it == states_.end() ? nullptr : &*it;
 }
 
+RiskState RiskManager::state() const {
+    RiskState out;
+    out.halted = halted_;
+    out.halt_reason = halt_reason_;
+    out.day_halted = day_halted_;
+    out.day = day_;
+    out.day_start_equity = day_start_equity_;
+    out.equity_high_water_mark = peak_;
+    for (const auto& s : states_) {
+        if (s.cooldown_until) {
+            out.cooldowns.emplace_back(s.symbol, *s.cooldown_until);
+        }
+    }
+    return out;
+}
+
 std::optional<double> RiskManager::atr(const Symbol& symbol) const {
     const SymbolState* s = find(symbol);
     if (s == nullptr || !s->atr.ready()) {

@@ -293,4 +293,22 @@ void BarVenue::on_bar_close(const Symbol& symbol, const model::Bar& bar) {
     }
 }
 
+std::vector<ClientOrderId> BarVenue::working_order_ids() const {
+    std::vector<ClientOrderId> out;
+    out.reserve(working_.size());
+    for (const auto& w : working_) {
+        out.push_back(w.id);
+    }
+    return out;
+}
+
+Qty BarVenue::net_position(const Symbol& symbol) const {
+    for (const auto& [s, q] : positions_) {
+        if (s == symbol) {
+            return q;
+        }
+    }
+    return Qty{};
+}
+
 }  // namespace ats::sim

@@ -39,6 +39,9 @@ public:
             if (journal_ != nullptr) {
                 record(event);
             }
+            if (observer_ != nullptr) {
+                observer_->on_event(event);
+            }
             handler(event);
         }
     }
@@ -49,8 +52,14 @@ public:
     template <class Make>
     void record_direct(std::size_t index, Make&& make) {
         ++counts_[index];
-        if (journal_ != nullptr) {
-            record(make());
+        if (journal_ != nullptr || observer_ != nullptr) {
+            const model::Event event = make();
+            if (journal_ != nullptr) {
+                record(event);
+            }
+            if (observer_ != nullptr) {
+                observer_->on_event(event);
+            }
         }
     }
 
@@ -62,6 +71,9 @@ public:
     /// Starts writing the journal to `path` (truncating it). kIo when it cannot be opened.
     Status open_journal(const std::string& path);
     void close_journal();
+    /// Every dispatched (or directly recorded) event is shown to `observer` before its handler
+    /// runs; nullptr turns it off. Not owned.
+    void set_observer(model::EventObserver* observer) noexcept { observer_ = observer; }
 
 private:
     void record(const model::Event& event);
@@ -69,6 +81,7 @@ private:
     std::deque<model::Event> queue_;
     std::array<std::uint64_t, kEventTypes> counts_{};
     std::FILE* journal_ = nullptr;
+    model::EventObserver* observer_ = nullptr;
 };
 
 }  // namespace ats::bus

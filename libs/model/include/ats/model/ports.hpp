@@ -30,6 +30,14 @@ public:
     virtual Status cancel(const ClientOrderId& id) = 0;
 };
 
+/// Sees every event the engine dispatches, in dispatch order, before its handler runs (the
+/// state journal). Must not emit into the bus it observes.
+class EventObserver {
+public:
+    virtual ~EventObserver() = default;
+    virtual void on_event(const Event& event) = 0;
+};
+
 /// Receives alerts (AlertLogged) for people: log, Telegram, ...
 class Notifier {
 public:

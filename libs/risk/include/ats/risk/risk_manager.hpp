@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ats/core/fixed_point.hpp"
@@ -48,6 +50,18 @@ struct ProtectiveLevels {
 /// Pre-trade checks and ongoing risk. Entries are checked against every limit; exits
 /// (reduce_only) are always allowed, even when halted. Each rejection carries the rule's name and
 /// numbers. The owner (the engine) turns decisions into events and orders.
+/// The risk state worth persisting and reconciling: kill switch, daily loss, high-water mark,
+/// cooldowns.
+struct RiskState {
+    bool halted = false;
+    std::string halt_reason;
+    bool day_halted = false;
+    std::optional<std::int64_t> day;  ///< UTC day number of the daily-loss window
+    Money day_start_equity;
+    std::optional<Money> equity_high_water_mark;
+    std::vector<std::pair<Symbol, Timestamp>> cooldowns;  ///< entries blocked until then
+};
+
 class RiskManager {
 public:
     explicit RiskManager(RiskLimits limits);
@@ -81,6 +95,7 @@ public:
     bool halted_for_day() const noexcept { return day_halted_; }
     const std::string& halt_reason() const noexcept { return halt_reason_; }
     std::optional<double> atr(const Symbol& symbol) const;
+    RiskState state() const;
 
 private:
     struct SymbolState {

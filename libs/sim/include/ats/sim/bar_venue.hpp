@@ -71,6 +71,12 @@ public:
     void on_bar_close(const Symbol& symbol, const model::Bar& bar);
 
     std::size_t working_orders() const noexcept { return working_.size(); }
+    /// Client ids of the working orders, in arrival order (for reconciliation).
+    std::vector<ClientOrderId> working_order_ids() const;
+    /// The venue's own net position of `symbol`, from its fills.
+    Qty net_position(const Symbol& symbol) const;
+    /// The quote balance when the account has one.
+    std::optional<Money> quote_balance() const noexcept { return cash_; }
 
 private:
     struct Working {

@@ -1,0 +1,286 @@
+#include "paper_command.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "ats/backtest/backtest.hpp"
+#include "ats/data/kline_csv.hpp"
+#include "ats/notify/telegram_notifier.hpp"
+#include "ats/runtime/paper_session.hpp"
+
+#include "exit_codes.hpp"
+#include "trading_setup.hpp"
+
+namespace ats::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+extern "C" void on_stop_signal(int /*signal*/) {
+    g_stop.store(true);
+}
+
+int fail(const std::string& message, int code) {
+    std::fprintf(stderr, "ats: %s\n", message.c_str());
+    return code;
+}
+
+std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = text.find(',', start);
+        std::string part = text.substr(start, comma - start);
+        if (!part.empty()) {
+            out.push_back(std::move(part));
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
+/// Prints critical and info alerts (recovery findings, job failures, summaries) to stderr;
+/// warnings such as rejected signals are in the journal.
+class StderrNotifier final : public model::Notifier {
+public:
+    void notify(const model::AlertLogged& alert) override {
+        // Fills are info alerts for Telegram; on stderr they would drown everything else.
+        if (alert.level == model::AlertLevel::kCritical ||
+            (alert.level == model::AlertLevel::kInfo &&
+             alert.message.view().rfind("filled ", 0) != 0)) {
+            std::fprintf(
+                stderr,
+                "ats: %s %s: %s\n",
+                alert.ts_event.to_iso8601().c_str(),
+                std::string(model::to_string(alert.level)).c_str(),
+                alert.message.str().c_str());
+        }
+    }
+};
+
+/// Sends each alert to several notifiers.
+class FanOutNotifier final : public model::Notifier {
+public:
+    void add(model::Notifier* n) { targets_.push_back(n); }
+    void notify(const model::AlertLogged& alert) override {
+        for (auto* n : targets_) {
+            n->notify(alert);
+        }
+    }
+
+private:
+    std::vector<model::Notifier*> targets_;
+};
+
+}  // namespace
+
+int run_paper_command(const PaperArgs& args) {
+    // First thing, so a stop request during start-up is a clean stop too.
+    (void)std::signal(SIGINT, on_stop_signal);
+    (void)std::signal(SIGTERM, on_stop_signal);
+    std::vector<std::string> assets;
+    for (const auto& a : args.assets) {
+        for (auto& part : split(a)) {
+            assets.push_back(std::move(part));
+        }
+    }
+    if (assets.empty()) {
+        return fail("--assets: give at least one symbol", kExitUsage);
+    }
+    const std::string prefix = "replay:";
+    if (args.feed.rfind(prefix, 0) != 0) {
+        return fail(
+            fmt::format("--feed '{}': only replay:FILE[,FILE] feeds exist so far", args.feed),
+            kExitUsage);
+    }
+    const auto files = split(args.feed.substr(prefix.size()));
+    if (files.size() != assets.size()) {
+        return fail(
+            fmt::format(
+                "--feed: {} file(s) for {} asset(s); give one file per asset, in --assets order",
+                files.size(),
+                assets.size()),
+            kExitUsage);
+    }
+    double speed = 0;
+    if (args.speed != "max") {
+        char* end = nullptr;
+        speed = std::strtod(args.speed.c_str(), &end);
+        if (end == args.speed.c_str() || std::string_view(end) != "x" || !(speed > 0)) {
+            return fail(fmt::format("--speed '{}': use e.g. 60x or max", args.speed), kExitUsage);
+        }
+    }
+    auto setup = load_trading_setup(args.config, args.strategy, args.params);
+    if (!setup) {
+        return fail(setup.error().message, kExitUsage);
+    }
+    runtime::PaperConfig config;
+    config.strategy = setup->strategy;
+    config.params = setup->params;
+    config.engine = setup->engine;
+    config.engine.order_id_prefix = "paper";
+    config.venue = setup->venue;
+    config.slippage = setup->slippage;
+    config.speed = speed;
+    config.state_path = args.state;
+    if (args.sync == "full") {
+        config.store.durability = store::Durability::kFull;
+    } else if (args.sync != "normal") {
+        return fail(fmt::format("--sync '{}': use normal or full", args.sync), kExitUsage);
+    }
+    config.commit_every_bars = args.commit_every;
+    config.snapshot_every_bars = args.snapshot_every;
+    if (config.commit_every_bars == 0 || config.snapshot_every_bars == 0) {
+        return fail("--commit-every and --snapshot-every must be positive", kExitUsage);
+    }
+    // Everything that decides what the engine does; --speed and --sync may change on restart.
+    config.session_text = fmt::format(
+        "[paper]\nassets = \"{}\"\nfeed = \"{}\"\ncommit_every = {}\nsnapshot_every = {}\n{}",
+        fmt::join(assets, ","),
+        args.feed,
+        config.commit_every_bars,
+        config.snapshot_every_bars,
+        setup->config_text);
+
+    std::vector<runtime::PaperAsset> paper_assets;
+    for (std::size_t i = 0; i < assets.size(); ++i) {
+        auto symbol = Symbol::parse(assets[i]);
+        if (!symbol) {
+            return fail(symbol.error().message, kExitUsage);
+        }
+        auto loaded = data::load_klines_csv(files[i], {});
+        if (!loaded) {
+            return fail(loaded.error().message, exit_code_for(loaded.error()));
+        }
+        paper_assets.push_back(
+            runtime::PaperAsset{backtest::default_instrument(*symbol), std::move(loaded->series)});
+    }
+
+    StderrNotifier stderr_notifier;
+    FanOutNotifier notifier;
+    notifier.add(&stderr_notifier);
+    std::unique_ptr<notify::TelegramNotifier> telegram;
+    if (args.telegram) {
+        auto credentials = notify::load_telegram_credentials(args.telegram_credentials);
+        if (!credentials) {
+            return fail(credentials.error().message, exit_code_for(credentials.error()));
+        }
+        notify::TelegramConfig tc;
+        tc.credentials = std::move(*credentials);
+        tc.api_base = args.telegram_api;
+        auto created = notify::TelegramNotifier::create(std::move(tc));
+        if (!created) {
+            return fail(created.error().message, kExitUsage);
+        }
+        telegram = std::move(*created);
+        notifier.add(telegram.get());
+    }
+    config.notifier = &notifier;
+    for (const auto& spec : args.jobs) {
+        const auto eq = spec.find('=');
+        const std::string name = spec.substr(0, eq);
+        if (eq == std::string::npos || name != "summary") {
+            return fail(
+                fmt::format("--job '{}': expected summary=CRON (e.g. summary=0 0 * * *)", spec),
+                kExitUsage);
+        }
+        config.jobs.push_back(runtime::PaperJob{
+            name,
+            spec.substr(eq + 1),
+            [&notifier](const engine::TradingEngine& engine, Timestamp now) {
+                const auto& pf = engine.portfolio();
+                std::size_t open = 0;
+                for (const auto& p : pf.positions()) {
+                    open += p.qty.is_zero() ? 0U : 1U;
+                }
+                const std::string text = fmt::format(
+                    "summary: equity {} cash {} open positions {} fills {}",
+                    pf.equity(),
+                    pf.cash(),
+                    open,
+                    engine.fills().size());
+                notifier.notify(
+                    model::AlertLogged{now, now, model::AlertLevel::kInfo, model::Text(text)});
+                return ok_status();
+            }});
+    }
+    config.stop = &g_stop;
+    auto result = runtime::run_paper(config, paper_assets);
+    if (telegram) {
+        if (!result) {
+            telegram->send(fmt::format("ats paper stopped: {}", result.error().message), true);
+        }
+        const bool drained = telegram->flush(Duration::from_seconds(30));
+        const auto s = telegram->stats();
+        std::fprintf(
+            stderr,
+            "ats: telegram: %llu sent, %llu failed, %llu dropped, %llu suppressed%s%s\n",
+            static_cast<unsigned long long>(s.sent),
+            static_cast<unsigned long long>(s.failed),
+            static_cast<unsigned long long>(s.dropped),
+            static_cast<unsigned long long>(s.suppressed),
+            drained ? "" : " (queue not drained)",
+            s.last_error.empty() ? "" : (", last error: " + s.last_error).c_str());
+    }
+    if (!result) {
+        // A state file held by another process is an I/O condition, not a bug.
+        const int code = result.error().code == ErrorCode::kUnavailable
+                             ? kExitIo
+                             : exit_code_for(result.error());
+        return fail(result.error().message, code);
+    }
+    const auto& r = *result;
+    fmt::print(
+        "paper {} : start {}, {} on {}\n",
+        args.state,
+        r.starts,
+        setup->strategy,
+        fmt::join(assets, ","));
+    fmt::print(
+        "bars          {} of {} ({} replayed from the journal, {} new)\n",
+        r.bars_replayed + r.bars_new,
+        r.bars_total,
+        r.bars_replayed,
+        r.bars_new);
+    fmt::print(
+        "orders        {} sent by this process, {} recovered (intent already on disk, not "
+        "resent)\n",
+        r.orders_sent,
+        r.orders_recovered);
+    fmt::print("fills         {} ({} closed trades), fees {}\n", r.fills, r.trades, r.fees);
+    fmt::print("cash          {}\n", r.cash);
+    fmt::print(
+        "equity        {} (from {}, {:+.4f}%)\n",
+        r.equity,
+        r.initial_cash,
+        (r.equity.to_double() / r.initial_cash.to_double() - 1) * 100);
+    if (r.positions.empty()) {
+        fmt::print("positions     none\n");
+    }
+    for (const auto& p : r.positions) {
+        fmt::print("position      {} {} @ {}\n", p.symbol, p.qty, p.average_entry);
+    }
+    fmt::print(
+        "journal       {} events ({} dispatched by this process in {:.3f} s)\n",
+        r.journal_size,
+        r.events,
+        r.seconds);
+    fmt::print(
+        "recovery      {}\n",
+        r.starts == 1              ? std::string("fresh start")
+        : r.recovery_notes.empty() ? std::string("journal, venue and state agree")
+                                   : fmt::format("{}", fmt::join(r.recovery_notes, "; ")));
+    if (!args.jobs.empty()) {
+        fmt::print("jobs          {} runs, {} failed\n", r.job_runs, r.job_failures);
+    }
+    fmt::print("feed          {}\n", r.finished ? "ended" : "stopped (state saved)");
+    return kExitOk;
+}
+
+}  // namespace ats::cli

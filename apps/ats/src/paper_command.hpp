@@ -1,0 +1,29 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ats::cli {
+
+/// Command-line flags of `ats paper`; see docs/paper.md.
+struct PaperArgs {
+    std::vector<std::string> assets;  ///< "BTCUSDT,ETHUSDT" or repeated
+    std::string feed;                 ///< "replay:FILE[,FILE]", one file per asset
+    std::string speed = "max";        ///< "60x" or "max"
+    std::optional<std::string> strategy;
+    std::vector<std::string> params;
+    std::optional<std::string> config;
+    std::string state = "ats.db";
+    std::string sync = "normal";  ///< normal | full
+    std::size_t commit_every = 1024;
+    std::size_t snapshot_every = 8192;
+    std::vector<std::string> jobs;                    ///< "summary=0 0 * * *"
+    bool telegram = false;                            ///< alerts to Telegram too
+    std::optional<std::string> telegram_credentials;  ///< 0600 file (else the environment)
+    std::string telegram_api = "https://api.telegram.org";
+};
+
+int run_paper_command(const PaperArgs& args);
+
+}  // namespace ats::cli

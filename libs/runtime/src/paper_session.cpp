@@ -1,0 +1,616 @@
+#include "ats/runtime/paper_session.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ats/bus/scheduler.hpp"
+#include "ats/core/clock.hpp"
+
+namespace ats::runtime {
+namespace {
+
+/// Test hook: ATS_TEST_CRASH_AFTER=N makes the process SIGKILL itself at its N-th crash point
+/// (each journal append and the moment after an order intent is on disk, before it is sent).
+/// The crash test uses it to kill at exactly reproducible moments, the worst ones included.
+class CrashHook {
+public:
+    CrashHook() {
+        if (const char* env = std::getenv("ATS_TEST_CRASH_AFTER")) {
+            remaining_ = std::strtoll(env, nullptr, 10);
+        }
+    }
+    void point() {
+        if (remaining_ > 0 && --remaining_ == 0) {
+            std::raise(SIGKILL);
+        }
+    }
+
+private:
+    long long remaining_ = 0;
+};
+
+/// Journals every event; while the journal already holds an event at this sequence (a restart),
+/// checks the regenerated event against it instead.
+class Journaler final : public model::EventObserver {
+public:
+    Journaler(model::StateStore& store, CrashHook& crash)
+        : store_(store), crash_(crash), stored_(store.journal_size()) {}
+
+    void on_event(const model::Event& event) override {
+        if (failure_) {
+            return;
+        }
+        ++seq_;
+        if (seq_ <= stored_) {
+            verify(event);
+            return;
+        }
+        crash_.point();
+        if (auto s = store_.append(event); !s) {
+            failure_ = s.error();
+            return;
+        }
+        if (fill_listener_) {
+            if (const auto* f = std::get_if<model::OrderFilled>(&event)) {
+                fill_listener_(*f);
+            }
+        }
+    }
+
+    bool replaying() const noexcept { return seq_ < stored_; }
+    void set_fill_listener(std::function<void(const model::OrderFilled&)> listener) {
+        fill_listener_ = std::move(listener);
+    }
+    std::uint64_t sequence() const noexcept { return seq_; }
+    const std::optional<Error>& failure() const noexcept { return failure_; }
+    void fail(Error e) {
+        if (!failure_) {
+            failure_ = std::move(e);
+        }
+    }
+
+private:
+    void verify(const model::Event& event) {
+        if (next_ >= chunk_.size()) {
+            auto read = store_.read_journal(seq_, 4096);
+            if (!read) {
+                failure_ = read.error();
+                return;
+            }
+            chunk_ = std::move(*read);
+            next_ = 0;
+        }
+        if (next_ >= chunk_.size() || chunk_[next_].sequence != seq_) {
+            failure_ =
+                Error{ErrorCode::kParse, fmt::format("state journal has a hole at event {}", seq_)};
+            return;
+        }
+        const model::JournalEntry& stored = chunk_[next_++];
+        const std::string now = model::to_json_line(event);
+        if (stored.body != now) {
+            failure_ = Error{
+                ErrorCode::kFailedPrecondition,
+                fmt::format(
+                    "replay diverges from the state journal at event {}: stored {} but the engine "
+                    "produced {} (was the state file written with other data or settings?)",
+                    seq_,
+                    stored.body,
+                    now)};
+        }
+    }
+
+    model::StateStore& store_;
+    CrashHook& crash_;
+    std::uint64_t stored_;
+    std::uint64_t seq_ = 0;
+    std::vector<model::JournalEntry> chunk_;
+    std::size_t next_ = 0;
+    std::optional<Error> failure_;
+    std::function<void(const model::OrderFilled&)> fill_listener_;
+};
+
+/// The write-ahead rule at the venue port: an order reaches the venue only after its intent is
+/// committed to the state store. An intent already on disk (a replay after a restart) is not
+/// recorded again.
+class DurableVenue final : public model::ExecutionVenue {
+public:
+    DurableVenue(
+        model::StateStore& store,
+        model::ExecutionVenue& venue,
+        Journaler& journal,
+        CrashHook& crash)
+        : store_(store), venue_(venue), journal_(journal), crash_(crash) {}
+
+    Status submit(const model::Order& order, std::optional<Money> quote_budget) override {
+        if (journal_.failure()) {
+            return make_error(
+                ErrorCode::kRejected, "state store failed: trading halted, order not sent");
+        }
+        auto recorded = store_.record_order_intent(order, quote_budget);
+        if (!recorded && recorded.error().code == ErrorCode::kAlreadyExists) {
+            ++recovered_;
+        } else if (!recorded) {
+            journal_.fail(recorded.error());
+            return make_error(
+                ErrorCode::kRejected, fmt::format("order not sent: {}", recorded.error().message));
+        } else {
+            ++sent_;
+            crash_.point();
+        }
+        return venue_.submit(order, quote_budget);
+    }
+    Status cancel(const ClientOrderId& id) override { return venue_.cancel(id); }
+
+    std::uint64_t sent() const noexcept { return sent_; }
+    std::uint64_t recovered() const noexcept { return recovered_; }
+
+private:
+    model::StateStore& store_;
+    model::ExecutionVenue& venue_;
+    Journaler& journal_;
+    CrashHook& crash_;
+    std::uint64_t sent_ = 0;
+    std::uint64_t recovered_ = 0;
+};
+
+/// Forwards alerts to the real notifier only for new events: a replay after a restart must not
+/// alert people again about the past. Fills become info alerts too.
+class LiveNotifier final : public model::Notifier {
+public:
+    LiveNotifier(model::Notifier* target, const Journaler& journal)
+        : target_(target), journal_(journal) {}
+    void notify(const model::AlertLogged& alert) override {
+        if (target_ != nullptr && !journal_.replaying()) {
+            target_->notify(alert);
+        }
+    }
+    void on_fill(const model::OrderFilled& f, Timestamp now) {
+        if (target_ == nullptr || journal_.replaying()) {
+            return;
+        }
+        const auto& x = f.fill;
+        target_->notify(model::AlertLogged{
+            f.ts_event,
+            now,
+            model::AlertLevel::kInfo,
+            model::Text(fmt::format(
+                "filled {} {} {} @ {} (fee {}, order {})",
+                to_string(x.side),
+                x.qty,
+                x.symbol,
+                x.price,
+                x.fee,
+                x.order_id.str()))});
+    }
+
+private:
+    model::Notifier* target_;
+    const Journaler& journal_;
+};
+
+std::string risk_json(const risk::RiskState& r) {
+    nlohmann::json j;
+    j["halted"] = r.halted;
+    j["halt_reason"] = r.halt_reason;
+    j["day_halted"] = r.day_halted;
+    j["day"] = r.day ? nlohmann::json(*r.day) : nlohmann::json();
+    j["day_start_equity"] = r.day_start_equity.to_string();
+    j["equity_high_water_mark"] = r.equity_high_water_mark
+                                      ? nlohmann::json(r.equity_high_water_mark->to_string())
+                                      : nlohmann::json();
+    j["cooldowns"] = nlohmann::json::object();
+    for (const auto& [symbol, until] : r.cooldowns) {
+        j["cooldowns"][symbol.to_string()] = until.to_iso8601();
+    }
+    return j.dump();
+}
+
+std::string strategy_json(const strategy::Strategy& s, const std::vector<PaperAsset>& assets) {
+    nlohmann::json j = nlohmann::json::object();
+    const auto names = s.plot_names();
+    std::vector<double> row;
+    for (const auto& a : assets) {
+        row.clear();
+        s.plot_values(a.instrument.symbol, row);
+        nlohmann::json values = nlohmann::json::object();
+        for (std::size_t k = 0; k < names.size() && k < row.size(); ++k) {
+            values[names[k]] = row[k];  // NaN (not ready) becomes null
+        }
+        j[a.instrument.symbol.to_string()] = std::move(values);
+    }
+    return j.dump();
+}
+
+std::string snapshot_json(const engine::TradingEngine& engine) {
+    nlohmann::json j;
+    nlohmann::json positions = nlohmann::json::array();
+    for (const auto& p : engine.portfolio().positions()) {
+        positions.push_back(
+            {{"symbol", p.symbol.to_string()},
+             {"qty", p.qty.to_string()},
+             {"average_entry", p.average_entry().to_string()},
+             {"realized_pnl", p.realized_pnl.to_string()}});
+    }
+    j["positions"] = std::move(positions);
+    j["open_orders"] = engine.orders().open_order_count();
+    j["fills"] = engine.fills().size();
+    j["fees"] = engine.portfolio().fees().to_string();
+    j["risk"] = nlohmann::json::parse(risk_json(engine.risk().state()));
+    return j.dump();
+}
+
+}  // namespace
+
+Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<PaperAsset>& assets) {
+    const auto started = std::chrono::steady_clock::now();
+    if (assets.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "paper: no assets");
+    }
+    for (const auto& a : assets) {
+        if (auto s = a.instrument.validate(); !s) {
+            return tl::unexpected(s.error());
+        }
+        if (a.series.empty()) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("paper: the feed of {} has no bars", a.instrument.symbol));
+        }
+    }
+    if (config.commit_every_bars == 0 || config.snapshot_every_bars == 0) {
+        return make_error(ErrorCode::kInvalidArgument, "paper: commit and snapshot intervals > 0");
+    }
+    if (config.snapshot_every_bars % config.commit_every_bars != 0) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format(
+                "paper: the snapshot interval ({} bars) must be a multiple of the commit interval "
+                "({} bars)",
+                config.snapshot_every_bars,
+                config.commit_every_bars));
+    }
+    auto strategy = strategy::make_strategy(config.strategy, config.params, config.sources);
+    if (!strategy) {
+        return tl::unexpected(strategy.error());
+    }
+    auto slippage = sim::make_slippage(config.slippage);
+    if (!slippage) {
+        return tl::unexpected(slippage.error());
+    }
+
+    for (const auto& job : config.jobs) {
+        if (auto cron = bus::CronExpression::parse(job.cron); !cron) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("job '{}': {}", job.name, cron.error().message));
+        }
+    }
+    store::StateStoreOptions store_options = config.store;
+    store_options.exclusive = !store_options.read_only;  // one process per state file
+    auto opened = store::SqliteStateStore::open(config.state_path, store_options);
+    if (!opened) {
+        return tl::unexpected(opened.error());
+    }
+    store::SqliteStateStore& db = **opened;
+    auto session = db.get_state("session");
+    if (!session) {
+        return tl::unexpected(session.error());
+    }
+    if (*session && **session != config.session_text) {
+        return make_error(
+            ErrorCode::kFailedPrecondition,
+            fmt::format(
+                "state file {} belongs to another paper session (assets, feed, strategy or "
+                "settings differ); use a new --state file.\nstored:\n{}\nnow:\n{}",
+                config.state_path,
+                **session,
+                config.session_text));
+    }
+    auto starts_text = db.get_state("starts");
+    if (!starts_text) {
+        return tl::unexpected(starts_text.error());
+    }
+    PaperResult result;
+    result.starts = *starts_text ? std::strtoull((*starts_text)->c_str(), nullptr, 10) + 1 : 1;
+    auto snapshot = db.last_snapshot();
+    if (!snapshot) {
+        return tl::unexpected(snapshot.error());
+    }
+    // The session header and the start count are the first durable facts of every start.
+    for (const auto& s :
+         {*session ? ok_status() : db.put_state("session", config.session_text),
+          db.put_state("starts", std::to_string(result.starts)),
+          db.commit()}) {
+        if (!s) {
+            return make_error(
+                ErrorCode::kIo, fmt::format("{}; trading not started", s.error().message));
+        }
+    }
+
+    SimulatedClock clock(assets.front().series.open_time().front() - Duration::from_ns(1));
+    engine::TradingEngine engine(config.engine, clock, **strategy);
+    sim::BarVenueConfig venue_config = config.venue;
+    venue_config.quote_balance = config.engine.initial_cash;
+    venue_config.allow_short = config.engine.allow_short;
+    sim::BarVenue venue(clock, engine.sink(), venue_config, std::move(*slippage));
+    CrashHook crash;
+    Journaler journal(db, crash);
+    DurableVenue durable(db, venue, journal, crash);
+    engine.set_venue(&durable);
+    LiveNotifier live_notifier(config.notifier, journal);
+    engine.set_notifier(&live_notifier);
+    journal.set_fill_listener(
+        [&](const model::OrderFilled& f) { live_notifier.on_fill(f, clock.now()); });
+    engine.bus().set_observer(&journal);
+    for (const auto& a : assets) {
+        engine.add_instrument(a.instrument);
+        venue.add_instrument(a.instrument);
+    }
+
+    const std::string quote = assets.front().instrument.quote_asset;
+    auto note = [&](model::AlertLevel level, std::string text) {
+        if (config.notifier != nullptr) {
+            const Timestamp now = clock.now();
+            config.notifier->notify(model::AlertLogged{now, now, level, model::Text(text)});
+        }
+        result.recovery_notes.push_back(std::move(text));
+    };
+    // Recovery policy (docs/paper.md): the venue is trusted for fills and balances; a working
+    // order the engine does not know is canceled; a position mismatch halts new entries.
+    bool reconciled = false;
+    std::optional<bus::Scheduler> scheduler;
+    auto reconcile = [&] {
+        reconciled = true;
+        // Jobs start with the first new bar: slots replayed from the journal already ran.
+        scheduler.emplace(clock, &db, config.notifier);
+        for (const auto& job : config.jobs) {
+            const auto run = job.run;
+            if (auto s = scheduler->add(
+                    job.name,
+                    job.cron,
+                    [&engine, &clock, run] { return run(engine, clock.now()); });
+                !s) {
+                journal.fail(s.error());
+            }
+        }
+        if (journal.sequence() == 0) {
+            return;  // a fresh start: nothing to reconcile
+        }
+        for (const auto& id : venue.working_order_ids()) {
+            const model::Order* o = engine.orders().order(id);
+            if (o == nullptr || model::is_terminal(o->status())) {
+                note(
+                    model::AlertLevel::kWarning,
+                    fmt::format(
+                        "recovery: unknown open order {} at the venue, canceled", id.str()));
+                (void)venue.cancel(id);
+            }
+        }
+        for (const auto& a : assets) {
+            const Symbol& s = a.instrument.symbol;
+            if (venue.net_position(s) != engine.portfolio().position_qty(s)) {
+                note(
+                    model::AlertLevel::kCritical,
+                    fmt::format(
+                        "recovery: {} position {} at the venue but {} recovered; entries halted",
+                        s,
+                        venue.net_position(s),
+                        engine.portfolio().position_qty(s)));
+                engine.emergency_stop("position mismatch after recovery");
+            }
+        }
+        if (const auto venue_cash = venue.quote_balance();
+            venue_cash && *venue_cash != engine.portfolio().cash()) {
+            note(
+                model::AlertLevel::kCritical,
+                fmt::format(
+                    "recovery: {} balance {} at the venue but {} recovered",
+                    quote,
+                    *venue_cash,
+                    engine.portfolio().cash()));
+        }
+        auto stored_fills = db.fills();
+        if (!stored_fills) {
+            journal.fail(stored_fills.error());
+            return;
+        }
+        const auto& fills = engine.fills();
+        const bool same = stored_fills->size() == fills.size() &&
+                          std::equal(
+                              fills.begin(),
+                              fills.end(),
+                              stored_fills->begin(),
+                              [](const model::Fill& a, const model::Fill& b) {
+                                  return a.order_id == b.order_id && a.qty == b.qty &&
+                                         a.price == b.price && a.fee == b.fee && a.ts == b.ts;
+                              });
+        if (!same) {
+            journal.fail(Error{
+                ErrorCode::kFailedPrecondition,
+                fmt::format(
+                    "recovery: {} fills stored but {} rebuilt; refusing to trade on",
+                    stored_fills->size(),
+                    fills.size())});
+        }
+    };
+
+    std::vector<std::size_t> cursor(assets.size(), 0);
+    for (const auto& a : assets) {
+        result.bars_total += a.series.size();
+    }
+    std::uint64_t inputs = 0;
+    std::optional<std::chrono::steady_clock::time_point> wall_start;
+    Timestamp feed_start;
+    auto checkpoint = [&](bool force) {
+        const bool live = !journal.replaying();
+        const bool commit_point = inputs % config.commit_every_bars == 0;
+        const bool snapshot_point = inputs % config.snapshot_every_bars == 0;
+        if (!live && *snapshot && (*snapshot)->inputs == inputs) {
+            const auto& snap = **snapshot;
+            if (snap.cash != engine.portfolio().cash() ||
+                snap.equity != engine.portfolio().equity()) {
+                journal.fail(Error{
+                    ErrorCode::kFailedPrecondition,
+                    fmt::format(
+                        "replay diverges from the snapshot after {} bars: cash {} vs {}",
+                        inputs,
+                        snap.cash,
+                        engine.portfolio().cash())});
+            }
+        }
+        if (!commit_point && !force) {
+            return;
+        }
+        if (live) {
+            Status s = db.set_balance(quote, engine.portfolio().cash());
+            if (s) {
+                s = db.put_state("risk", risk_json(engine.risk().state()));
+            }
+            if (s) {
+                s = db.put_state(
+                    fmt::format("strategy.{}", config.strategy), strategy_json(**strategy, assets));
+            }
+            if (s && (snapshot_point || force)) {
+                const Timestamp now = clock.now();
+                s = db.save_snapshot(model::Snapshot{
+                    journal.sequence(),
+                    inputs,
+                    now,
+                    engine.portfolio().cash(),
+                    engine.portfolio().equity(),
+                    snapshot_json(engine)});
+            }
+            if (s) {
+                s = db.commit();
+            }
+            if (!s) {
+                journal.fail(s.error());
+                return;
+            }
+        }
+        if (commit_point && !force) {
+            // Deterministic points, so a replay regenerates the same StateSaved events.
+            const Timestamp now = clock.now();
+            engine.sink().emit(model::StateSaved{now, now, journal.sequence()});
+            engine.process_pending();
+        }
+    };
+
+    while (!journal.failure()) {
+        std::optional<Timestamp> t;
+        for (std::size_t i = 0; i < assets.size(); ++i) {
+            if (cursor[i] < assets[i].series.size()) {
+                const Timestamp ti = assets[i].series.open_time()[cursor[i]];
+                t = t ? std::min(*t, ti) : ti;
+            }
+        }
+        if (!t) {
+            result.finished = true;
+            break;
+        }
+        if (config.stop != nullptr && config.stop->load()) {
+            break;
+        }
+        if (!journal.replaying()) {
+            if (!reconciled) {
+                reconcile();
+                if (journal.failure()) {
+                    break;
+                }
+            }
+            if (config.speed > 0) {
+                const auto now = std::chrono::steady_clock::now();
+                if (!wall_start) {
+                    wall_start = now;
+                    feed_start = *t;
+                }
+                const double feed_ns = static_cast<double>((*t - feed_start).ns());
+                const auto due =
+                    *wall_start +
+                    std::chrono::nanoseconds(static_cast<std::int64_t>(feed_ns / config.speed));
+                // In slices, so a stop request is honoured within 50 ms even at slow speeds.
+                while (std::chrono::steady_clock::now() < due &&
+                       (config.stop == nullptr || !config.stop->load())) {
+                    std::this_thread::sleep_until(std::min(
+                        due, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+                }
+                if (config.stop != nullptr && config.stop->load()) {
+                    break;
+                }
+            }
+        }
+        for (std::size_t i = 0; i < assets.size() && !journal.failure(); ++i) {
+            const auto& series = assets[i].series;
+            if (cursor[i] >= series.size() || series.open_time()[cursor[i]] != *t) {
+                continue;
+            }
+            const bool replayed = journal.replaying();
+            const model::Bar bar = series.bar(cursor[i]++);
+            const Symbol& symbol = assets[i].instrument.symbol;
+            clock.advance_to(std::max(clock.now(), bar.open_time));
+            engine.process_pending();
+            venue.on_bar(symbol, bar);
+            engine.process_pending();
+            venue.on_bar_after_fills(symbol, bar);
+            engine.process_pending();
+            clock.advance_to(std::max(clock.now(), bar.close_time));
+            engine.on_bar_closed(symbol, bar);
+            venue.on_bar_close(symbol, bar);
+            engine.process_pending();
+            ++inputs;
+            ++(replayed ? result.bars_replayed : result.bars_new);
+            checkpoint(false);
+            if (scheduler && !journal.replaying()) {
+                result.job_runs += scheduler->run_due();
+            }
+        }
+    }
+    if (!journal.failure() && !reconciled) {
+        reconcile();  // everything was already in the journal: a restart after the feed ended
+    }
+    if (!journal.failure()) {
+        checkpoint(true);
+    }
+    if (const auto& failure = journal.failure()) {
+        const ErrorCode code =
+            failure->code == ErrorCode::kFailedPrecondition || failure->code == ErrorCode::kParse
+                ? failure->code
+                : ErrorCode::kIo;
+        return make_error(
+            code,
+            fmt::format(
+                "{}; trading halted after {} bars (no order was sent without its intent on disk)",
+                failure->message,
+                inputs));
+    }
+
+    const auto& pf = engine.portfolio();
+    result.events = engine.bus().dispatched();
+    result.journal_size = db.journal_size();
+    result.orders_sent = durable.sent();
+    result.orders_recovered = durable.recovered();
+    result.fills = engine.fills().size();
+    result.trades = pf.closed_trades().size();
+    result.job_failures = scheduler ? scheduler->failures() : 0;
+    result.initial_cash = config.engine.initial_cash;
+    result.cash = pf.cash();
+    result.equity = pf.equity();
+    result.fees = pf.fees();
+    for (const auto& p : pf.positions()) {
+        if (!p.qty.is_zero()) {
+            result.positions.push_back(PaperPosition{p.symbol, p.qty, p.average_entry()});
+        }
+    }
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+}
+
+}  // namespace ats::runtime

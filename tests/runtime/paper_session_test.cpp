@@ -1,0 +1,154 @@
+#include "ats/runtime/paper_session.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "ats/backtest/backtest.hpp"
+#include "ats/data/kline_csv.hpp"
+
+namespace ats::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RecordingNotifier final : public model::Notifier {
+public:
+    void notify(const model::AlertLogged& alert) override { alerts.push_back(alert); }
+    std::vector<model::AlertLogged> alerts;
+};
+
+class PaperSessionTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("ats_paper_session_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        auto loaded = data::load_klines_csv(
+            std::string(ATS_BUNDLED_DATA_DIR) + "/BTCUSDT_1h_2021-04_2025-12.csv", {});
+        ASSERT_TRUE(loaded) << loaded.error().message;
+        // The first 3000 hours.
+        model::BarSeries series(loaded->series.interval(), *Symbol::parse("BTCUSDT"));
+        for (std::size_t i = 0; i < 3000; ++i) {
+            series.push_back(loaded->series.bar(i));
+        }
+        assets_.push_back(
+            PaperAsset{backtest::default_instrument(*Symbol::parse("BTCUSDT")), std::move(series)});
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    PaperConfig config(const std::string& state) const {
+        PaperConfig c;
+        c.strategy = "sma_cross";
+        c.params = {{"fast", 5}, {"slow", 20}};
+        c.venue.fees = sim::FeeModel{10, 10};
+        c.state_path = (dir_ / state).string();
+        c.session_text = "test session";
+        return c;
+    }
+
+    fs::path dir_;
+    std::vector<PaperAsset> assets_;
+};
+
+TEST_F(PaperSessionTest, FailingJobAlertsIsRecordedAndTradingGoesOn) {
+    const auto plain = run_paper(config("plain.db"), assets_);
+    ASSERT_TRUE(plain) << plain.error().message;
+    ASSERT_GT(plain->fills, 20U);
+
+    RecordingNotifier notifier;
+    PaperConfig c = config("jobs.db");
+    c.notifier = &notifier;
+    int daily = 0;
+    c.jobs.push_back(PaperJob{"update_data", "0 */6 * * *", [](const auto&, Timestamp) -> Status {
+                                  return make_error(ErrorCode::kUnavailable, "source offline");
+                              }});
+    c.jobs.push_back(PaperJob{"daily", "0 0 * * *", [&](const auto&, Timestamp) {
+                                  ++daily;
+                                  return ok_status();
+                              }});
+    const auto with_jobs = run_paper(c, assets_);
+    ASSERT_TRUE(with_jobs) << with_jobs.error().message;
+    EXPECT_TRUE(with_jobs->finished);
+    // 3000 hours = 125 days: about 500 six-hourly failures and 125 daily runs.
+    EXPECT_GE(with_jobs->job_failures, 490U);
+    EXPECT_GE(daily, 120);
+    EXPECT_EQ(with_jobs->job_runs, with_jobs->job_failures + static_cast<std::uint64_t>(daily));
+    std::size_t failure_alerts = 0;
+    for (const auto& a : notifier.alerts) {
+        failure_alerts += a.message.str() == "job update_data failed: source offline" ? 1U : 0U;
+    }
+    EXPECT_EQ(failure_alerts, with_jobs->job_failures);
+    // Trading is untouched by the jobs.
+    EXPECT_EQ(with_jobs->fills, plain->fills);
+    EXPECT_EQ(with_jobs->equity, plain->equity);
+    EXPECT_EQ(with_jobs->cash, plain->cash);
+
+    auto db = store::SqliteStateStore::open(c.state_path);
+    ASSERT_TRUE(db);
+    auto runs = (*db)->job_runs("update_data", 1000);
+    ASSERT_TRUE(runs);
+    EXPECT_EQ(runs->size(), with_jobs->job_failures);
+    EXPECT_FALSE(runs->front().ok);
+    EXPECT_EQ(runs->front().message, "source offline");
+}
+
+TEST_F(PaperSessionTest, ReadOnlyStateFileHaltsBeforeTrading) {
+    ASSERT_TRUE(run_paper(config("ro.db"), assets_));
+    PaperConfig c = config("ro.db");
+    c.store.read_only = true;
+    const auto r = run_paper(c, assets_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kIo);
+    EXPECT_NE(r.error().message.find("readonly"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("trading not started"), std::string::npos);
+}
+
+TEST_F(PaperSessionTest, TamperedJournalIsADivergenceNotASilentResume) {
+    const auto first = run_paper(config("t.db"), assets_);
+    ASSERT_TRUE(first);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "t.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(
+            db,
+            "UPDATE journal SET body = replace(body, '\"BUY\"', '\"SELL\"') WHERE seq = (SELECT "
+            "MIN(seq) FROM journal WHERE type = 'OrderPlaced')",
+            nullptr,
+            nullptr,
+            nullptr),
+        SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    const auto r = run_paper(config("t.db"), assets_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+    EXPECT_NE(r.error().message.find("diverges"), std::string::npos) << r.error().message;
+}
+
+TEST_F(PaperSessionTest, StateSavedEventsAreJournaledAtCommitPoints) {
+    PaperConfig c = config("s.db");
+    c.commit_every_bars = 100;
+    c.snapshot_every_bars = 1000;
+    const auto r = run_paper(c, assets_);
+    ASSERT_TRUE(r);
+    auto db = store::SqliteStateStore::open(c.state_path);
+    ASSERT_TRUE(db);
+    auto journal = (*db)->read_journal(1, 1'000'000);
+    ASSERT_TRUE(journal);
+    std::size_t saved = 0;
+    for (const auto& e : *journal) {
+        saved += e.type == "StateSaved" ? 1U : 0U;
+    }
+    EXPECT_EQ(saved, 30U);  // 3000 bars / 100
+    EXPECT_EQ(journal->size(), r->journal_size);
+}
+
+}  // namespace
+}  // namespace ats::runtime
