@@ -167,6 +167,34 @@ try {
   await expectError(skewed.fetchBalance(), ccxt.InvalidNonce, 'skewed timestamp');
   ok('errors map to ccxt exceptions (post-only, unknown order, funds, auth, nonce)');
 
+  // ccxt.pro over the simulator's WebSocket streams (ccxt-local.md §6): watchOrderBook keeps a
+  // book from the REST snapshot plus depth diffs; it must equal the simulator's own book.
+  const pro = new ccxt.pro.binance({
+    apiKey: KEY, secret: SECRET, enableRateLimit: false,
+    options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false },
+  });
+  for (const k of Object.keys(pro.urls.api)) {
+    if (typeof pro.urls.api[k] === 'string') pro.urls.api[k] = pro.urls.api[k].replace(/^https:\/\/[^/]+/, base);
+  }
+  pro.urls.api.ws = { spot: `ws://127.0.0.1:${port}/ws` };
+  await pro.loadHttpProxyAgent();
+  await pro.loadMarkets();
+  const tradesPromise = pro.watchTrades('BTC/USDT');
+  let ob = await pro.watchOrderBook('BTC/USDT');
+  await new Promise((r) => setTimeout(r, 200));  // let the trade subscription land
+  await ex.createOrder('BTC/USDT', 'market', 'buy', 0.002);
+  await ex.createOrder('BTC/USDT', 'limit', 'buy', 0.003, Number(limitPrice));
+  const streamed = await tradesPromise;
+  assert.ok(streamed.length >= 1 && streamed[0].symbol === 'BTC/USDT', 'trade event');
+  const truth = await ex.publicGetDepth({ symbol: 'BTCUSDT', limit: 1000 });
+  while (ob.nonce < Number(truth.lastUpdateId)) ob = await pro.watchOrderBook('BTC/USDT');
+  assert.equal(ob.nonce, Number(truth.lastUpdateId));
+  assert.deepEqual(Array.from(ob.bids, ([p, q]) => [p, q]), truth.bids.map(([p, q]) => [Number(p), Number(q)]));
+  assert.deepEqual(Array.from(ob.asks, ([p, q]) => [p, q]), truth.asks.map(([p, q]) => [Number(p), Number(q)]));
+  assert.ok(ob.bids.some(([p]) => p === Number(limitPrice)), 'the resting order shows in the streamed book');
+  await pro.close();
+  ok('ccxt.pro watchOrderBook equals the simulator book after diffs; watchTrades sees fills');
+
   const res = await fetch(`${base}/api/v3/ping`);
   assert.ok(Number(res.headers.get('x-mbx-used-weight-1m')) > 0, 'weight header');
   ok('X-MBX-USED-WEIGHT-1M header');

@@ -137,7 +137,8 @@ int run_exchange_sim(const ExchangeSimArgs& args) {
         args.bind,
         args.port,
         [venue](const exchange_sim::HttpRequest& request) { return venue->handle(request); },
-        args.threads);
+        args.threads,
+        venue);
     if (!server) {
         std::fprintf(stderr, "ats exchange-sim: %s\n", server.error().message.c_str());
         return kExitIo;
@@ -148,6 +149,7 @@ int run_exchange_sim(const ExchangeSimArgs& args) {
     std::fflush(stdout);
     while (!g_stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        venue->poll();  // replay and stream events flow without REST traffic
     }
     (*server)->stop();
     std::printf("exchange-sim stopped after %zu orders\n", venue->orders_accepted());

@@ -325,6 +325,25 @@ Result<std::vector<model::Bar>> RestClient::klines(
     return out;
 }
 
+Result<DepthSnapshot> RestClient::depth(const std::string& symbol, int limit) {
+    const int weight = limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1000 ? 50 : 250;
+    auto reply = impl_->send(
+        "GET",
+        "/depth",
+        {{"symbol", symbol}, {"limit", std::to_string(limit)}},
+        false,
+        weight,
+        Retry::kSafe);
+    if (!reply) {
+        return tl::unexpected(reply.error());
+    }
+    DepthSnapshot out;
+    if (auto parsed = parse_depth_snapshot(reply->body, out); !parsed) {
+        return tl::unexpected(parsed.error());
+    }
+    return out;
+}
+
 Result<OrderState> RestClient::place_order(NewOrder order) {
     if (order.client_order_id.empty()) {
         order.client_order_id = fmt::format("ats-{:016x}", impl_->rng());

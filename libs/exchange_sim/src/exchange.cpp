@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -163,6 +164,12 @@ struct Market {
     std::map<std::int64_t, std::deque<std::int64_t>> asks;
     std::deque<PublicTrade> trades;
     std::int64_t update_id = 1;
+    std::int64_t flushed_id = 1;  ///< last update id published in a depth diff
+    std::set<std::int64_t> touched_bids;
+    std::set<std::int64_t> touched_asks;
+    std::pair<std::int64_t, std::int64_t> last_best{-1, -1};
+    std::string stream_prefix;  ///< "btcusdt@"
+    std::string kline_stream;   ///< "btcusdt@kline_1m"
 };
 
 struct Balance {
@@ -288,27 +295,141 @@ struct Exchange::Impl {
     int orders_in_day = 0;
     std::size_t accepted = 0;
     std::mt19937_64 rng;
+    std::map<std::uint64_t, StreamSink> sinks;
+    std::uint64_t next_sink_id = 1;
     mutable std::mutex mu;
+
+    // ---- streams
+
+    void publish(const std::string& stream, const std::string& payload) {
+        for (const auto& [id, sink] : sinks) {
+            sink(stream, payload);
+        }
+    }
+
+    void publish_kline(const Market& market, std::int64_t now_ms) {
+        if (sinks.empty()) {
+            return;
+        }
+        const auto& bar = market.spec.bars[market.cursor];
+        publish(
+            market.kline_stream,
+            Json{
+                {"e", "kline"},
+                {"E", now_ms},
+                {"s", market.spec.symbol},
+                {"k",
+                 {{"t", bar.open_time.unix_ms()},
+                  {"T", bar.close_time.unix_ms()},
+                  {"s", market.spec.symbol},
+                  {"i", market.kline_stream.substr(market.kline_stream.rfind('_') + 1)},
+                  {"f", -1},
+                  {"L", -1},
+                  {"o", dec(bar.open.raw())},
+                  {"c", dec(bar.close.raw())},
+                  {"h", dec(bar.high.raw())},
+                  {"l", dec(bar.low.raw())},
+                  {"v", dec(bar.volume.raw())},
+                  {"n", bar.trade_count.value_or(0)},
+                  {"x", true},
+                  {"q", dec(bar.quote_volume ? bar.quote_volume->raw() : 0)},
+                  {"V", dec(bar.taker_buy_base_volume ? bar.taker_buy_base_volume->raw() : 0)},
+                  {"Q", dec(bar.taker_buy_quote_volume ? bar.taker_buy_quote_volume->raw() : 0)},
+                  {"B", "0"}}}}
+                .dump());
+    }
+
+    template <class Levels>
+    std::int64_t level_qty(const Levels& levels, std::int64_t price) const {
+        auto it = levels.find(price);
+        if (it == levels.end()) {
+            return 0;
+        }
+        std::int64_t qty = 0;
+        for (const auto id : it->second) {
+            qty += orders.at(id).remaining();
+        }
+        return qty;
+    }
+
+    /// Publishes one depth diff per market covering every update id since the last one (so
+    /// U = previous u + 1), with absolute quantities ("0" = level gone), then bookTicker when the
+    /// best level changed.
+    void flush(std::int64_t now_ms) {
+        for (auto& market : markets) {
+            if (market.update_id == market.flushed_id) {
+                continue;
+            }
+            if (!sinks.empty()) {
+                Json bids = Json::array();
+                Json asks = Json::array();
+                for (auto it = market.touched_bids.rbegin(); it != market.touched_bids.rend();
+                     ++it) {
+                    bids.push_back(Json{dec(*it), dec(level_qty(market.bids, *it))});
+                }
+                for (const auto price : market.touched_asks) {
+                    asks.push_back(Json{dec(price), dec(level_qty(market.asks, price))});
+                }
+                const auto payload = Json{
+                    {"e", "depthUpdate"},
+                    {"E", now_ms},
+                    {"s", market.spec.symbol},
+                    {"U", market.flushed_id + 1},
+                    {"u", market.update_id},
+                    {"b", bids},
+                    {"a", asks}}.dump();
+                publish(market.stream_prefix + "depth", payload);
+                publish(market.stream_prefix + "depth@100ms", payload);
+                const auto [bid, bid_qty] = best(market.bids);
+                const auto [ask, ask_qty] = best(market.asks);
+                if (std::pair{bid, ask} != market.last_best) {
+                    market.last_best = {bid, ask};
+                    publish(
+                        market.stream_prefix + "bookTicker",
+                        Json{
+                            {"u", market.update_id},
+                            {"s", market.spec.symbol},
+                            {"b", dec(bid)},
+                            {"B", dec(bid_qty)},
+                            {"a", dec(ask)},
+                            {"A", dec(ask_qty)}}
+                            .dump());
+                }
+            }
+            market.touched_bids.clear();
+            market.touched_asks.clear();
+            market.flushed_id = market.update_id;
+        }
+    }
 
     // ---- replay and synthetic liquidity
 
+    /// Records that a book level changed (for the next depth diff) and bumps the update id.
+    static void touch(Market& market, bool bid, std::int64_t price) {
+        (bid ? market.touched_bids : market.touched_asks).insert(price);
+        ++market.update_id;
+    }
+
     void requote(std::size_t m, std::int64_t now_ms) {
         Market& market = markets[m];
-        auto drop_synthetic = [&](auto& side) {
+        auto drop_synthetic = [&](auto& side, bool bid) {
             for (auto it = side.begin(); it != side.end();) {
                 auto& queue = it->second;
-                std::erase_if(queue, [&](std::int64_t id) {
+                const auto removed = std::erase_if(queue, [&](std::int64_t id) {
                     if (id < 0) {
                         orders.erase(id);
                         return true;
                     }
                     return false;
                 });
+                if (removed > 0) {
+                    touch(market, bid, it->first);
+                }
                 it = queue.empty() ? side.erase(it) : std::next(it);
             }
         };
-        drop_synthetic(market.bids);
-        drop_synthetic(market.asks);
+        drop_synthetic(market.bids, true);
+        drop_synthetic(market.asks, false);
         const auto& bar = market.spec.bars[market.cursor];
         const auto tick = market.spec.tick_size.raw();
         const auto close = bar.close.round_to(market.spec.tick_size, Round::kHalfEven).raw();
@@ -328,7 +449,6 @@ struct Exchange::Impl {
                 add_synthetic(market, m, OrderSide::kBuy, bid, qty, now_ms);
             }
         }
-        ++market.update_id;
     }
 
     void add_synthetic(
@@ -351,6 +471,7 @@ struct Exchange::Impl {
         } else {
             market.asks[price].push_back(order.id);
         }
+        touch(market, side == OrderSide::kBuy, price);
         orders.emplace(order.id, std::move(order));
     }
 
@@ -386,6 +507,7 @@ struct Exchange::Impl {
             const auto qty = order.remaining();
             record_public_trade(market, order.price, qty, now_ms, order.side == OrderSide::kBuy);
             apply_fill(order, order.price, qty, true, now_ms, nullptr);
+            ++next_trade_id;
         }
     }
 
@@ -403,6 +525,7 @@ struct Exchange::Impl {
                 ++market.cursor;
                 trade_through(m, now_ms);
                 requote(m, now_ms);
+                publish_kline(market, now_ms);
             }
         }
     }
@@ -418,6 +541,21 @@ struct Exchange::Impl {
         std::int64_t now_ms,
         bool buyer_maker) {
         market.trades.push_back(PublicTrade{next_trade_id, price, qty, now_ms, buyer_maker});
+        if (!sinks.empty()) {
+            publish(
+                market.stream_prefix + "trade",
+                Json{
+                    {"e", "trade"},
+                    {"E", now_ms},
+                    {"s", market.spec.symbol},
+                    {"t", next_trade_id},
+                    {"p", dec(price)},
+                    {"q", dec(qty)},
+                    {"T", now_ms},
+                    {"m", buyer_maker},
+                    {"M", true}}
+                    .dump());
+        }
         if (market.trades.size() > 1000) {
             market.trades.pop_front();
         }
@@ -519,7 +657,7 @@ struct Exchange::Impl {
         } else {
             erase(market.asks);
         }
-        ++market.update_id;
+        touch(market, order.side == OrderSide::kBuy, order.price);
     }
 
     struct Match {
@@ -589,6 +727,8 @@ struct Exchange::Impl {
                 if (!maker.user) {
                     orders.erase(match.maker_id);
                 }
+            } else {
+                touch(market, maker.side == OrderSide::kBuy, match.price);
             }
         }
     }
@@ -1474,7 +1614,7 @@ struct Exchange::Impl {
                 } else {
                     market.asks[placed.price].push_back(placed.id);
                 }
-                ++market.update_id;
+                touch(market, placed.side == OrderSide::kBuy, placed.price);
             } else {
                 placed.status = "EXPIRED";
                 release_lock(placed);
@@ -1829,6 +1969,7 @@ struct Exchange::Impl {
         }
         out.headers.emplace_back("X-MBX-USED-WEIGHT-1M", std::to_string(used));
         out.delay_ms = config.faults.latency_ms;
+        flush(call.now_ms);
         return out;
     }
 
@@ -1886,6 +2027,12 @@ Result<std::unique_ptr<Exchange>> Exchange::create(
         impl->balances[spec.quote];
         Market market;
         market.cursor = std::min(config.start_bar, spec.bars.size() - 1);
+        std::string lower = spec.symbol;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+            return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        });
+        market.stream_prefix = lower + "@";
+        market.kline_stream = lower + "@kline_" + spec.interval.to_string();
         market.spec = std::move(spec);
         impl->markets.push_back(std::move(market));
     }
@@ -1893,6 +2040,7 @@ Result<std::unique_ptr<Exchange>> Exchange::create(
     for (std::size_t m = 0; m < impl->markets.size(); ++m) {
         impl->requote(m, impl->started_ms);
     }
+    impl->flush(impl->started_ms);
     return std::unique_ptr<Exchange>(new Exchange(std::move(impl)));
 }
 
@@ -1907,6 +2055,39 @@ HttpResponse Exchange::handle(const HttpRequest& request) {
                 .dump();
         return out;
     }
+}
+
+void Exchange::poll() {
+    const std::lock_guard lock(impl_->mu);
+    const auto now_ms = impl_->clock->now().unix_ms();
+    impl_->advance(now_ms);
+    impl_->flush(now_ms);
+}
+
+std::uint64_t Exchange::add_stream_sink(StreamSink sink) {
+    const std::lock_guard lock(impl_->mu);
+    const auto id = impl_->next_sink_id++;
+    impl_->sinks.emplace(id, std::move(sink));
+    return id;
+}
+
+void Exchange::remove_stream_sink(std::uint64_t id) {
+    const std::lock_guard lock(impl_->mu);
+    impl_->sinks.erase(id);
+}
+
+bool Exchange::has_stream(std::string_view name) const {
+    for (const auto& market : impl_->markets) {
+        if (!name.starts_with(market.stream_prefix)) {
+            continue;
+        }
+        const auto rest = name.substr(market.stream_prefix.size());
+        if (rest == "trade" || rest == "bookTicker" || rest == "depth" || rest == "depth@100ms" ||
+            name == market.kline_stream) {
+            return true;
+        }
+    }
+    return false;
 }
 
 std::size_t Exchange::orders_accepted() const {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ats/binance/http_client.hpp"
+#include "ats/binance/local_book.hpp"
 #include "ats/binance/signing.hpp"
 #include "ats/core/clock.hpp"
 #include "ats/core/error.hpp"
@@ -102,6 +103,9 @@ public:
         std::int64_t start_ms,
         std::int64_t end_ms,
         int limit);
+
+    /// GET /depth: a snapshot of up to `limit` (<= 5000) levels per side.
+    Result<DepthSnapshot> depth(const std::string& symbol, int limit);
 
     Result<OrderState> place_order(NewOrder order);
     /// kNotFound (-2013) when the exchange has no such order.

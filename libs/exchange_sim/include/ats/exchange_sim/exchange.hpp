@@ -65,15 +65,19 @@ struct ExchangeConfig {
     FaultConfig faults;
 };
 
-/// A Binance Spot compatible exchange (REST subset of docs/binance.md) over replayed real bars:
+/// A Binance Spot compatible exchange (REST subset and market streams of docs/binance.md) over
+/// replayed real bars:
 /// the replay cursor moves one bar per `bar_period_ms`; synthetic liquidity is quoted around the
 /// current bar's close, user orders match against it and each other by price-time priority, and
-/// resting user orders fill when a later bar trades through their price. Thread-safe (one mutex).
-class Exchange {
+/// resting user orders fill when a later bar trades through their price. Streams: `<s>@trade`,
+/// `<s>@kline_<file interval>`, `<s>@bookTicker`, `<s>@depth` and `<s>@depth@100ms` (diffs with
+/// Binance's U/u update ids, published after every request and every poll()). Thread-safe (one
+/// mutex).
+class Exchange final : public StreamSource {
 public:
     static Result<std::unique_ptr<Exchange>> create(
         ExchangeConfig config, std::vector<SymbolSpec> symbols, const Clock& clock);
-    ~Exchange();
+    ~Exchange() override;
     Exchange(const Exchange&) = delete;
     Exchange& operator=(const Exchange&) = delete;
 
@@ -83,6 +87,14 @@ public:
 
     /// Number of orders accepted so far (for tests: duplicates would show here).
     std::size_t orders_accepted() const;
+
+    /// Moves the replay to the clock's time and publishes pending stream events. Call it
+    /// periodically (the CLI does every 100 ms) so streams flow without REST traffic.
+    void poll();
+
+    std::uint64_t add_stream_sink(StreamSink sink) override;
+    void remove_stream_sink(std::uint64_t id) override;
+    bool has_stream(std::string_view name) const override;
 
 private:
     struct Impl;
