@@ -11,6 +11,7 @@
 
 #include "ats/binance/kline_download.hpp"
 #include "ats/core/clock.hpp"
+#include "ats/core/log.hpp"
 #include "ats/data/kline_csv.hpp"
 #include "ats/exchange_sim/exchange.hpp"
 #include "ats/exchange_sim/http_server.hpp"
@@ -241,6 +242,11 @@ TEST_F(RestClientTest, SignedOrderLifecycleAndBalances) {
     auto canceled = rest.cancel_order("BTCUSDT", "life-1");
     ASSERT_TRUE(canceled) << canceled.error().to_string();
     EXPECT_EQ(canceled->status, "CANCELED");
+    // The client registered its key and secret with the log redactor.
+    EXPECT_EQ(
+        log::redact(std::string("key ") + kKey + " secret " + kSecret).find(kSecret),
+        std::string::npos);
+    EXPECT_EQ(log::redact(std::string("key ") + kKey).find(kKey), std::string::npos);
     auto missing = rest.query_order("BTCUSDT", "never-sent");
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);

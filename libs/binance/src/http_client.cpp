@@ -126,9 +126,11 @@ struct HttpClient::Impl {
         run();
         if (ec) {
             // A keep-alive connection the server closed while idle fails before any byte of
-            // the reply: safe to reconnect and send again.
-            stale =
-                reused && (ec == http::error::end_of_stream || ec == asio::error::connection_reset);
+            // the reply: safe to reconnect and send a read again. A POST may have been executed
+            // before the connection dropped, so it is never resent here: place_order queries
+            // its fate first.
+            stale = reused && method != "POST" &&
+                    (ec == http::error::end_of_stream || ec == asio::error::connection_reset);
             return tl::unexpected(fail(ec, "read"));
         }
         HttpResult out;

@@ -352,9 +352,13 @@ Result<OrderState> RestClient::place_order(NewOrder order) {
         {"symbol", order.symbol},
         {"side", std::string(to_string(order.side))},
         {"type", order.type},
-        {"quantity", order.quantity.to_string()},
         {"newClientOrderId", order.client_order_id},
         {"newOrderRespType", "RESULT"}};
+    if (order.quote_order_qty) {
+        params.emplace_back("quoteOrderQty", order.quote_order_qty->to_string());
+    } else {
+        params.emplace_back("quantity", order.quantity.to_string());
+    }
     if (order.price) {
         params.emplace_back("price", order.price->to_string());
     }
@@ -443,6 +447,48 @@ Result<std::vector<AssetBalance>> RestClient::balances() {
         }
     } catch (const std::exception& e) {
         return make_error(ErrorCode::kParse, fmt::format("/account: {}", e.what()));
+    }
+    return out;
+}
+
+Result<std::vector<AccountTrade>> RestClient::my_trades(
+    const std::string& symbol, std::int64_t order_id) {
+    auto reply = impl_->send(
+        "GET",
+        "/myTrades",
+        {{"symbol", symbol}, {"orderId", std::to_string(order_id)}},
+        true,
+        5,
+        Retry::kSafe);
+    if (!reply) {
+        return tl::unexpected(reply.error());
+    }
+    std::vector<AccountTrade> out;
+    try {
+        const auto json = Json::parse(reply->body);
+        for (const auto& item : json) {
+            auto price = Price::parse(item.at("price").get<std::string>());
+            auto qty = Qty::parse(item.at("qty").get<std::string>());
+            auto quote = Money::parse(item.at("quoteQty").get<std::string>());
+            auto commission = Qty::parse(item.at("commission").get<std::string>());
+            if (!price || !qty || !quote || !commission) {
+                return make_error(ErrorCode::kParse, "/myTrades: bad decimal");
+            }
+            AccountTrade trade;
+            trade.id = item.at("id").get<std::int64_t>();
+            trade.order_id = item.at("orderId").get<std::int64_t>();
+            trade.price = *price;
+            trade.qty = *qty;
+            trade.quote_qty = *quote;
+            trade.commission = *commission;
+            trade.commission_asset = item.at("commissionAsset").get<std::string>();
+            trade.time_ms = item.at("time").get<std::int64_t>();
+            trade.buyer = item.at("isBuyer").get<bool>();
+            trade.maker = item.at("isMaker").get<bool>();
+            out.push_back(std::move(trade));
+        }
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::kParse, fmt::format("/myTrades: {}", e.what()));
     }
     return out;
 }

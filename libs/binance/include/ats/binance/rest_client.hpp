@@ -52,7 +52,9 @@ struct NewOrder {
     std::string symbol;
     Side side = Side::kBuy;
     std::string type = "LIMIT";  ///< LIMIT, MARKET, LIMIT_MAKER
-    Qty quantity;
+    Qty quantity;                ///< ignored when quote_order_qty is set
+    /// MARKET only: spend (BUY) or receive (SELL) this much quote asset.
+    std::optional<Money> quote_order_qty;
     std::optional<Price> price;         ///< LIMIT and LIMIT_MAKER
     std::string time_in_force = "GTC";  ///< LIMIT only
     std::string client_order_id;        ///< generated when empty; reused on every retry
@@ -67,6 +69,20 @@ struct OrderState {
     Qty orig_qty;
     Qty executed_qty;
     Money cumulative_quote;
+};
+
+/// One of our trades (GET /myTrades).
+struct AccountTrade {
+    std::int64_t id = 0;
+    std::int64_t order_id = 0;
+    Price price;
+    Qty qty;
+    Money quote_qty;
+    Qty commission;  ///< in commission_asset
+    std::string commission_asset;
+    std::int64_t time_ms = 0;
+    bool buyer = false;
+    bool maker = false;
 };
 
 /// Free and locked amount of one asset, 8 decimals (a Qty whatever the asset).
@@ -112,6 +128,8 @@ public:
     Result<OrderState> query_order(const std::string& symbol, const std::string& client_order_id);
     Result<OrderState> cancel_order(const std::string& symbol, const std::string& client_order_id);
     Result<std::vector<AssetBalance>> balances();
+    /// GET /myTrades for one order.
+    Result<std::vector<AccountTrade>> my_trades(const std::string& symbol, std::int64_t order_id);
 
     const RestStats& stats() const noexcept;
 
