@@ -271,6 +271,14 @@ TEST_F(ExchangeTest, MarketBuyTakesTheBookAndPaysCommissionInBase) {
     EXPECT_EQ(free_of("USDT"), dec8((Money::from_units(100'000) - *cost).raw()));
     auto trades = body(call("GET", "/api/v3/myTrades", "symbol=BTCUSDT"));
     ASSERT_EQ(trades.size(), filled["fills"].size());
+    auto aggregated = body(get("/api/v3/aggTrades?symbol=BTCUSDT"));
+    ASSERT_EQ(aggregated.size(), trades.size());
+    EXPECT_EQ(aggregated[0]["a"], trades[0]["id"]);
+    EXPECT_EQ(aggregated[0]["p"], trades[0]["price"]);
+    EXPECT_FALSE(aggregated[0]["m"].get<bool>());  // the buyer was the taker
+    const auto from = trades.back()["id"].get<std::int64_t>();
+    EXPECT_EQ(
+        body(get(fmt::format("/api/v3/aggTrades?symbol=BTCUSDT&fromId={}", from))).size(), 1U);
     EXPECT_TRUE(trades[0]["isBuyer"].get<bool>());
     EXPECT_FALSE(trades[0]["isMaker"].get<bool>());
 }

@@ -152,7 +152,10 @@ try {
   const trades = await ex.fetchMyTrades('BTC/USDT');
   assert.ok(trades.length >= 3);
   assert.ok(trades.some((t) => t.side === 'sell') && trades.some((t) => t.side === 'buy'));
-  ok('market sell, market buy with cost, fetchMyTrades');
+  const publicTrades = await ex.fetchTrades('BTC/USDT');  // GET /aggTrades
+  assert.equal(publicTrades.length, trades.length, 'every fill is a public trade');
+  assert.deepEqual(publicTrades.map((t) => t.price), trades.map((t) => t.price));
+  ok('market sell, market buy with cost, fetchMyTrades, fetchTrades');
 
   const ask = (await ex.fetchOrderBook('BTC/USDT', 5)).asks[0][0];
   await expectError(ex.createOrder('BTC/USDT', 'limit', 'buy', 0.001, ask, { postOnly: true }),

@@ -555,6 +555,22 @@ struct Exchange::Impl {
                     {"m", buyer_maker},
                     {"M", true}}
                     .dump());
+            // Every simulator trade is its own aggregate (one taker, one maker, one price).
+            publish(
+                market.stream_prefix + "aggTrade",
+                Json{
+                    {"e", "aggTrade"},
+                    {"E", now_ms},
+                    {"s", market.spec.symbol},
+                    {"a", next_trade_id},
+                    {"p", dec(price)},
+                    {"q", dec(qty)},
+                    {"f", next_trade_id},
+                    {"l", next_trade_id},
+                    {"T", now_ms},
+                    {"m", buyer_maker},
+                    {"M", true}}
+                    .dump());
         }
         if (market.trades.size() > 1000) {
             market.trades.pop_front();
@@ -1304,6 +1320,55 @@ struct Exchange::Impl {
             {"mins", 5}, {"price", dec(bar.close.raw())}, {"closeTime", bar.close_time.unix_ms()}};
     }
 
+    /// GET /aggTrades: each simulator trade is its own aggregate (a = f = l = trade id).
+    Reply agg_trades(const Call& call) {
+        std::size_t m = 0;
+        if (auto e = symbol_of(call, m)) {
+            return *e;
+        }
+        std::optional<std::int64_t> from_id;
+        std::optional<std::int64_t> start;
+        std::optional<std::int64_t> end;
+        std::optional<std::int64_t> limit;
+        for (auto [name, out] :
+             {std::pair{"fromId", &from_id},
+              std::pair{"startTime", &start},
+              std::pair{"endTime", &end},
+              std::pair{"limit", &limit}}) {
+            if (auto e = integer(call, name, *out)) {
+                return *e;
+            }
+        }
+        const auto n =
+            static_cast<std::size_t>(std::clamp<std::int64_t>(limit.value_or(500), 1, 1000));
+        const auto& trades = markets[m].trades;
+        std::vector<const PublicTrade*> picked;
+        for (const auto& t : trades) {
+            if ((from_id && t.id < *from_id) || (start && t.time_ms < *start) ||
+                (end && t.time_ms > *end)) {
+                continue;
+            }
+            picked.push_back(&t);
+        }
+        // fromId / startTime: the oldest from there; otherwise the newest `limit`.
+        const bool oldest_first = from_id.has_value() || start.has_value();
+        const auto first = oldest_first || picked.size() <= n ? 0 : picked.size() - n;
+        Json out = Json::array();
+        for (auto i = first; i < picked.size() && out.size() < n; ++i) {
+            const auto& t = *picked[i];
+            out.push_back(Json{
+                {"a", t.id},
+                {"p", dec(t.price)},
+                {"q", dec(t.qty)},
+                {"f", t.id},
+                {"l", t.id},
+                {"T", t.time_ms},
+                {"m", t.buyer_maker},
+                {"M", true}});
+        }
+        return out;
+    }
+
     Reply recent_trades(const Call& call) {
         std::size_t m = 0;
         if (auto e = symbol_of(call, m)) {
@@ -1850,6 +1915,7 @@ struct Exchange::Impl {
             {"GET", "/api/v3/uiKlines", 2, false, false, &Impl::klines},
             {"GET", "/api/v3/depth", 5, false, false, &Impl::depth},
             {"GET", "/api/v3/trades", 25, false, false, &Impl::recent_trades},
+            {"GET", "/api/v3/aggTrades", 4, false, false, &Impl::agg_trades},
             {"GET", "/api/v3/avgPrice", 2, false, false, &Impl::avg_price},
             {"GET", "/api/v3/ticker/24hr", 2, false, false, &Impl::ticker_24hr},
             {"GET", "/api/v3/ticker/price", 2, false, false, &Impl::ticker_price},
@@ -2082,8 +2148,8 @@ bool Exchange::has_stream(std::string_view name) const {
             continue;
         }
         const auto rest = name.substr(market.stream_prefix.size());
-        if (rest == "trade" || rest == "bookTicker" || rest == "depth" || rest == "depth@100ms" ||
-            name == market.kline_stream) {
+        if (rest == "trade" || rest == "aggTrade" || rest == "bookTicker" || rest == "depth" ||
+            rest == "depth@100ms" || name == market.kline_stream) {
             return true;
         }
     }
