@@ -46,6 +46,7 @@ protected:
         config.api_secret = kSecret;
         config.start_bar = 100;
         config.bar_period_ms = 1000;
+        config.faults = faults_;
         config.balances = {
             {"USDT", Money::from_units(1'000'000).raw()}, {"BTC", Qty::from_units(10).raw()}};
         auto exchange = exchange_sim::Exchange::create(config, {std::move(*spec)}, clock_);
@@ -120,6 +121,7 @@ protected:
         }
     }
 
+    exchange_sim::FaultConfig faults_;
     AtomicClock clock_{1'767'225'600'000};
     std::unique_ptr<exchange_sim::Exchange> exchange_;
     std::unique_ptr<exchange_sim::HttpServer> server_;
@@ -217,6 +219,56 @@ TEST_F(StreamTest, CombinedStreamCarriesTradesKlinesAndBookTicker) {
     EXPECT_TRUE(trade);
     EXPECT_TRUE(kline);
     EXPECT_TRUE(ticker);
+}
+
+class StreamFaultTest : public StreamTest {
+protected:
+    StreamFaultTest() {
+        faults_.stream_duplicate = 0.3;
+        faults_.stream_reorder = 0.3;
+        faults_.seed = 5;
+    }
+};
+
+TEST_F(StreamFaultTest, DuplicatedAndReorderedDiffsAreCountedAndRecovered) {
+    auto ws = WsClient::connect(base("ws") + "/ws/btcusdt@depth", Duration::from_seconds(5));
+    ASSERT_TRUE(ws) << ws.error().to_string();
+    ASSERT_TRUE(ws->send(R"({"method":"LIST_SUBSCRIPTIONS","id":1})"));
+    ASSERT_TRUE(ws->read(Duration::from_seconds(5)));
+    LocalOrderBook book;
+    auto snapshot = rest_->depth("BTCUSDT", 5000);
+    ASSERT_TRUE(snapshot);
+    ASSERT_TRUE(book.on_snapshot(*snapshot));
+    int resyncs = 0;
+    for (int round = 0; round < 16; ++round) {
+        clock_.advance(Duration::from_ms(1000));
+        NewOrder taker;
+        taker.symbol = "BTCUSDT";
+        taker.type = "MARKET";
+        taker.side = round % 2 == 0 ? Side::kBuy : Side::kSell;
+        taker.quantity = *Qty::parse("0.0051");
+        ASSERT_TRUE(rest_->place_order(taker));
+        NewOrder maker;  // a second book change, so a held diff can come after a newer one
+        maker.symbol = "BTCUSDT";
+        maker.quantity = *Qty::parse("0.002");
+        maker.price = snapshot->bids.front().first - Price::from_units(7 + round);
+        ASSERT_TRUE(rest_->place_order(maker));
+        exchange_->poll();  // releases a diff held back by the reorder fault
+        const auto truth = catch_up(*ws, book);
+        if (book.needs_snapshot()) {
+            ++resyncs;
+            auto fresh = rest_->depth("BTCUSDT", 5000);
+            ASSERT_TRUE(fresh);
+            ASSERT_TRUE(book.on_snapshot(*fresh));
+            expect_equal(book, *fresh);
+            continue;
+        }
+        ASSERT_EQ(book.update_id(), truth.last_update_id) << "round " << round;
+        expect_equal(book, truth);
+    }
+    EXPECT_GT(book.counters().stale, 0);       // duplicates and late diffs were ignored
+    EXPECT_GT(book.counters().gaps, 0);        // an early diff was seen as a gap...
+    EXPECT_EQ(resyncs, book.counters().gaps);  // ...and each one was resynced
 }
 
 }  // namespace

@@ -406,6 +406,10 @@ TEST(FaultConfigTest, ParsesAndRejects) {
     EXPECT_DOUBLE_EQ(faults->error_429, 0.1);
     EXPECT_EQ(faults->latency_ms, 30);
     EXPECT_EQ(faults->seed, 9U);
+    auto stream = parse_faults("ws-dup=0.25,ws-reorder=0.5");
+    ASSERT_TRUE(stream);
+    EXPECT_DOUBLE_EQ(stream->stream_duplicate, 0.25);
+    EXPECT_DOUBLE_EQ(stream->stream_reorder, 0.5);
     EXPECT_FALSE(parse_faults("5xx=2"));
     EXPECT_FALSE(parse_faults("bogus=1"));
     EXPECT_FALSE(make_symbol_spec("FOO"));

@@ -168,8 +168,9 @@ struct Market {
     std::set<std::int64_t> touched_bids;
     std::set<std::int64_t> touched_asks;
     std::pair<std::int64_t, std::int64_t> last_best{-1, -1};
-    std::string stream_prefix;  ///< "btcusdt@"
-    std::string kline_stream;   ///< "btcusdt@kline_1m"
+    std::string stream_prefix;              ///< "btcusdt@"
+    std::string kline_stream;               ///< "btcusdt@kline_1m"
+    std::optional<std::string> held_depth;  ///< a diff held back by the reorder fault
 };
 
 struct Balance {
@@ -246,15 +247,25 @@ Result<FaultConfig> parse_faults(const std::string& text) {
     for (const auto& [key, value] : items) {
         try {
             std::size_t used = 0;
-            if (key == "5xx" || key == "429" || key == "executed") {
+            if (key == "5xx" || key == "429" || key == "executed" || key == "ws-dup" ||
+                key == "ws-reorder") {
                 const double p = std::stod(value, &used);
                 if (used != value.size() || p < 0 || p > 1) {
                     return make_error(
                         ErrorCode::kInvalidArgument,
                         fmt::format("faults: {} must be a probability in [0,1]", key));
                 }
-                (key == "5xx" ? out.error_5xx
-                              : (key == "429" ? out.error_429 : out.executed_before_5xx)) = p;
+                double* target = &out.error_5xx;
+                if (key == "429") {
+                    target = &out.error_429;
+                } else if (key == "executed") {
+                    target = &out.executed_before_5xx;
+                } else if (key == "ws-dup") {
+                    target = &out.stream_duplicate;
+                } else if (key == "ws-reorder") {
+                    target = &out.stream_reorder;
+                }
+                *target = p;
             } else if (key == "latency") {
                 out.latency_ms = std::stoi(value, &used);
             } else if (key == "seed") {
@@ -305,6 +316,11 @@ struct Exchange::Impl {
         for (const auto& [id, sink] : sinks) {
             sink(stream, payload);
         }
+    }
+
+    void publish_depth(const Market& market, const std::string& payload) {
+        publish(market.stream_prefix + "depth", payload);
+        publish(market.stream_prefix + "depth@100ms", payload);
     }
 
     void publish_kline(const Market& market, std::int64_t now_ms) {
@@ -358,6 +374,10 @@ struct Exchange::Impl {
     void flush(std::int64_t now_ms) {
         for (auto& market : markets) {
             if (market.update_id == market.flushed_id) {
+                if (market.held_depth) {  // a reordered diff goes out at the latest now
+                    publish_depth(market, *market.held_depth);
+                    market.held_depth.reset();
+                }
                 continue;
             }
             if (!sinks.empty()) {
@@ -378,8 +398,18 @@ struct Exchange::Impl {
                     {"u", market.update_id},
                     {"b", bids},
                     {"a", asks}}.dump();
-                publish(market.stream_prefix + "depth", payload);
-                publish(market.stream_prefix + "depth@100ms", payload);
+                if (market.held_depth) {
+                    publish_depth(market, payload);  // out of order: newer first
+                    publish_depth(market, *market.held_depth);
+                    market.held_depth.reset();
+                } else if (roll(config.faults.stream_reorder)) {
+                    market.held_depth = payload;
+                } else {
+                    publish_depth(market, payload);
+                    if (roll(config.faults.stream_duplicate)) {
+                        publish_depth(market, payload);
+                    }
+                }
                 const auto [bid, bid_qty] = best(market.bids);
                 const auto [ask, ask_qty] = best(market.asks);
                 if (std::pair{bid, ask} != market.last_best) {

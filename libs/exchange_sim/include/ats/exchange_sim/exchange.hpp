@@ -42,10 +42,15 @@ struct FaultConfig {
     /// For POST/DELETE hit by a 5xx: probability that the request was executed before the 503
     /// (execution status unknown, as on Binance).
     double executed_before_5xx = 0.5;
+    /// Depth diff stream faults: probability that a diff is sent twice, and that a diff is held
+    /// back and sent after the next one (at the latest on the next poll), i.e. out of order.
+    double stream_duplicate = 0;
+    double stream_reorder = 0;
     std::uint64_t seed = 1;
 };
 
-/// Parses "5xx=0.1,429=0.05,latency=20,executed=0.5,seed=7" (any subset).
+/// Parses "5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,seed=7" (any
+/// subset).
 Result<FaultConfig> parse_faults(const std::string& text);
 
 struct ExchangeConfig {
