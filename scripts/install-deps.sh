@@ -33,10 +33,12 @@ else
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Front-end packages (Plotly.js for reports, playwright-core for browser tests), from the lock file.
+# Front-end packages (Plotly.js for reports, playwright-core for browser tests, ccxt for the
+# exchange simulator's interoperability test), from the lock file.
 # Node.js and npm come with the machine; they are never apt-installed (the packages conflict).
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [[ -f "$root/web/package-lock.json" && ! -f "$root/web/node_modules/plotly.js-dist-min/plotly.min.js" ]]; then
+if [[ -f "$root/web/package-lock.json" && ( ! -f "$root/web/node_modules/plotly.js-dist-min/plotly.min.js" ||
+      ! -f "$root/web/node_modules/ccxt/package.json" ) ]]; then
   if command -v npm >/dev/null 2>&1; then
     echo "install-deps: npm ci in web/"
     (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error)

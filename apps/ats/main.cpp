@@ -8,6 +8,8 @@
 #include "src/backtest_command.hpp"
 #include "src/data_commands.hpp"
 #include "src/evolve_command.hpp"
+#include "src/download_command.hpp"
+#include "src/exchange_sim_command.hpp"
 #include "src/exit_codes.hpp"
 #include "src/indicators_command.hpp"
 #include "src/ml_commands.hpp"
@@ -46,6 +48,20 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"strict", "skip", "repair"}));
     resample_cmd->add_flag(
         "--drop-incomplete", resample.drop_incomplete, "Leave out buckets missing source bars");
+
+    DataDownloadArgs download;
+    auto* download_cmd = data->add_subcommand(
+        "download", "Download Binance klines into a CSV (paginated, resumable, rate-limit aware)");
+    download_cmd->add_option("--asset", download.asset, "Symbol, e.g. BTCUSDT")->required();
+    download_cmd->add_option("--interval", download.interval, "Kline interval (default 1m)");
+    download_cmd->add_option("--from", download.from, "First open time (UTC date or time)")
+        ->required();
+    download_cmd->add_option("--to", download.to, "End, exclusive (UTC date or time)")->required();
+    download_cmd->add_option("--output,-o", download.output, "CSV file (appended to when resuming)")
+        ->required();
+    download_cmd->add_option(
+        "--base-url", download.base_url, "REST base URL, e.g. http://127.0.0.1:8900");
+    download_cmd->add_flag("--no-progress", download.no_progress, "No progress bar");
 
     IndicatorsArgs indicators;
     auto* indicators_cmd = app.add_subcommand(
@@ -257,6 +273,33 @@ int main(int argc, char** argv) {
     evolutions_list->add_option("--db", evolutions_db, "SQLite file (default ats.db)");
     evolutions_list->add_option("--limit", evolutions_limit, "How many (default 50)");
 
+    ExchangeSimArgs sim;
+    auto* sim_cmd = app.add_subcommand(
+        "exchange-sim",
+        "Serve a Binance Spot compatible REST API over replayed bars (docs/binance.md)");
+    sim_cmd->add_option("--port", sim.port, "TCP port (default 8900; 0 picks a free one)");
+    sim_cmd->add_option("--bind", sim.bind, "Address to bind (default 127.0.0.1)");
+    sim_cmd->add_option("--data", sim.data, "SYMBOL=FILE kline CSV to replay (repeatable)")
+        ->required();
+    sim_cmd->add_option(
+        "--api-key", sim.api_key, "API key clients must send (or $ATS_SIM_API_KEY)");
+    sim_cmd->add_option("--api-secret", sim.api_secret, "HMAC secret (or $ATS_SIM_API_SECRET)");
+    sim_cmd->add_option("--balance", sim.balance, "Start balances, e.g. USDT=10000,BTC=0");
+    sim_cmd->add_option(
+        "--faults",
+        sim.faults,
+        "e.g. 5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,seed=7");
+    sim_cmd->add_option(
+        "--bar-ms", sim.bar_ms, "Wall-clock ms per replayed bar (default 1000; 0 freezes)");
+    sim_cmd->add_option(
+        "--start-bar", sim.start_bar, "Bars already in the past at start (default 1000)");
+    sim_cmd->add_option(
+        "--weight-limit", sim.weight_limit, "REQUEST_WEIGHT per minute (default 6000)");
+    sim_cmd->add_option(
+        "--orders-per-10s", sim.orders_per_10s, "ORDERS per 10 seconds (default 100)");
+    sim_cmd->add_option("--fee-bps", sim.fee_bps, "Maker and taker commission (default 10)");
+    sim_cmd->add_option("--threads", sim.threads, "I/O threads (default 1)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -266,6 +309,9 @@ int main(int argc, char** argv) {
     try {
         if (inspect_cmd->parsed()) {
             return run_data_inspect(inspect);
+        }
+        if (download_cmd->parsed()) {
+            return run_data_download(download);
         }
         if (resample_cmd->parsed()) {
             return run_data_resample(resample);
@@ -293,6 +339,9 @@ int main(int argc, char** argv) {
         }
         if (predict_cmd->parsed()) {
             return run_predict(predict);
+        }
+        if (sim_cmd->parsed()) {
+            return run_exchange_sim(sim);
         }
         if (runs_list->parsed()) {
             return run_runs_list(runs_db, runs_limit);

@@ -11,6 +11,7 @@ enum ExitCode : int {
     kExitUsage = 2,     ///< bad command line
     kExitBadData = 3,   ///< input data failed validation
     kExitIo = 4,        ///< a file could not be read or written
+    kExitNetwork = 5,   ///< an exchange or network call failed (after its retries)
 };
 
 /// Exit code for an error returned by a library call.
@@ -25,6 +26,10 @@ inline int exit_code_for(const Error& error) {
         case ErrorCode::kInvalidArgument:
         case ErrorCode::kFailedPrecondition:
             return kExitUsage;
+        case ErrorCode::kUnavailable:
+        case ErrorCode::kTimeout:
+        case ErrorCode::kRejected:
+            return kExitNetwork;
         default:
             return kExitInternal;
     }

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+namespace ats::cli {
+
+struct DataDownloadArgs {
+    std::string asset;
+    std::string interval = "1m";
+    std::string from;
+    std::string to;
+    std::string output;
+    std::string base_url;
+    bool no_progress = false;
+};
+
+/// `ats data download`: pages Binance klines into a CSV (resumable, rate-limit aware).
+int run_data_download(const DataDownloadArgs& args);
+
+}  // namespace ats::cli

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ats/core/error.hpp"
+#include "ats/core/time.hpp"
+
+namespace ats::binance {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpResult {
+    int status = 0;
+    std::string body;
+    Headers headers;
+
+    /// The first header named `name` (case-insensitive), or "" when absent.
+    std::string header(std::string_view name) const;
+};
+
+/// Blocking HTTP/1.1 client over one keep-alive connection (Boost.Beast, kept out of this
+/// header). Supports `http://host[:port][/prefix]` base URLs; every step (resolve, connect,
+/// write, read) is bounded by `timeout`. Not thread-safe: one client per thread.
+class HttpClient {
+public:
+    /// kInvalidArgument for a URL it cannot use (https is not supported yet, see docs/binance.md).
+    static Result<HttpClient> create(const std::string& base_url, Duration timeout);
+
+    HttpClient(HttpClient&&) noexcept;
+    HttpClient& operator=(HttpClient&&) noexcept;
+    ~HttpClient();
+
+    /// Sends `method prefix+target` with `body` (form-encoded when not empty) and `headers`.
+    /// kTimeout when the deadline passes (the request may have been processed: the caller decides
+    /// whether that is safe to retry), kUnavailable when the connection fails.
+    Result<HttpResult> request(
+        std::string_view method,
+        std::string_view target,
+        std::string_view body,
+        const Headers& headers);
+
+private:
+    struct Impl;
+    explicit HttpClient(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ats::binance

@@ -1,0 +1,142 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ats/binance/http_client.hpp"
+#include "ats/binance/local_book.hpp"
+#include "ats/binance/signing.hpp"
+#include "ats/core/clock.hpp"
+#include "ats/core/error.hpp"
+#include "ats/core/fixed_point.hpp"
+#include "ats/core/side.hpp"
+#include "ats/core/time.hpp"
+#include "ats/model/bar.hpp"
+
+namespace ats::binance {
+
+struct RestConfig {
+    std::string base_url;  ///< e.g. "http://127.0.0.1:8900"; paths /api/v3/... are appended
+    std::string api_key;   ///< needed for signed calls only; never logged
+    std::string api_secret;
+    Duration timeout = Duration::from_seconds(10);
+    std::int64_t recv_window_ms = 5000;
+    int max_attempts = 8;  ///< per call, across 429/418/5xx/timeouts
+    int weight_limit_per_minute = 6000;
+    /// Before a request that would take the used weight (X-MBX-USED-WEIGHT-1M) above this
+    /// fraction of the limit, wait for the next minute.
+    double weight_headroom = 0.9;
+    /// A 418 ban or a Retry-After longer than this is an error instead of a wait.
+    Duration max_wait = Duration::from_seconds(120);
+};
+
+/// What the client did, for logs, the progress line and tests.
+struct RestStats {
+    std::int64_t requests = 0;
+    std::int64_t rate_limited = 0;   ///< 429 replies
+    std::int64_t banned = 0;         ///< 418 replies
+    std::int64_t server_errors = 0;  ///< 5xx replies
+    std::int64_t timeouts = 0;       ///< transport timeouts and failures
+    std::int64_t retries = 0;
+    std::int64_t weight_pauses = 0;  ///< waits for the next minute to stay under the weight limit
+    std::int64_t unknown_order_status = 0;  ///< order sends whose fate had to be queried
+    std::int64_t order_resends = 0;         ///< resends after the query proved the order absent
+    int used_weight = 0;                    ///< last X-MBX-USED-WEIGHT-1M seen
+};
+
+struct NewOrder {
+    std::string symbol;
+    Side side = Side::kBuy;
+    std::string type = "LIMIT";  ///< LIMIT, MARKET, LIMIT_MAKER
+    Qty quantity;                ///< ignored when quote_order_qty is set
+    /// MARKET only: spend (BUY) or receive (SELL) this much quote asset.
+    std::optional<Money> quote_order_qty;
+    std::optional<Price> price;         ///< LIMIT and LIMIT_MAKER
+    std::string time_in_force = "GTC";  ///< LIMIT only
+    std::string client_order_id;        ///< generated when empty; reused on every retry
+};
+
+struct OrderState {
+    std::string symbol;
+    std::int64_t order_id = 0;
+    std::string client_order_id;
+    std::string status;  ///< NEW, PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED, REJECTED
+    Price price;
+    Qty orig_qty;
+    Qty executed_qty;
+    Money cumulative_quote;
+};
+
+/// One of our trades (GET /myTrades).
+struct AccountTrade {
+    std::int64_t id = 0;
+    std::int64_t order_id = 0;
+    Price price;
+    Qty qty;
+    Money quote_qty;
+    Qty commission;  ///< in commission_asset
+    std::string commission_asset;
+    std::int64_t time_ms = 0;
+    bool buyer = false;
+    bool maker = false;
+};
+
+/// Free and locked amount of one asset, 8 decimals (a Qty whatever the asset).
+struct AssetBalance {
+    std::string asset;
+    Qty free;
+    Qty locked;
+};
+
+/// Binance Spot REST client: public market data and signed order/account calls, rate-limit aware
+/// (weight headers, 429 Retry-After, 418), with a server time offset and recvWindow. Order
+/// placement is idempotent: after a timeout or 5xx it queries the order by its client order id
+/// before any resend, so an order is never sent twice. Not thread-safe.
+class RestClient {
+public:
+    /// Waits for a duration; tests inject a fake. Default: std::this_thread::sleep_for.
+    using Sleeper = std::function<void(Duration)>;
+
+    static Result<RestClient> create(RestConfig config, const Clock& clock, Sleeper sleeper = {});
+
+    RestClient(RestClient&&) noexcept;
+    RestClient& operator=(RestClient&&) noexcept;
+    ~RestClient();
+
+    Result<std::int64_t> server_time_ms();
+    /// Measures the offset server - local from GET /time (midpoint of the round trip).
+    Status sync_time();
+    std::int64_t time_offset_ms() const noexcept;
+
+    /// GET /klines: bars with open time in [start_ms, end_ms], at most `limit` (<= 1000).
+    Result<std::vector<model::Bar>> klines(
+        const std::string& symbol,
+        const std::string& interval,
+        std::int64_t start_ms,
+        std::int64_t end_ms,
+        int limit);
+
+    /// GET /depth: a snapshot of up to `limit` (<= 5000) levels per side.
+    Result<DepthSnapshot> depth(const std::string& symbol, int limit);
+
+    Result<OrderState> place_order(NewOrder order);
+    /// kNotFound (-2013) when the exchange has no such order.
+    Result<OrderState> query_order(const std::string& symbol, const std::string& client_order_id);
+    Result<OrderState> cancel_order(const std::string& symbol, const std::string& client_order_id);
+    Result<std::vector<AssetBalance>> balances();
+    /// GET /myTrades for one order.
+    Result<std::vector<AccountTrade>> my_trades(const std::string& symbol, std::int64_t order_id);
+
+    const RestStats& stats() const noexcept;
+
+private:
+    struct Impl;
+    explicit RestClient(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ats::binance

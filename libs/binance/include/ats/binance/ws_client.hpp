@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ats/core/error.hpp"
+#include "ats/core/time.hpp"
+
+namespace ats::binance {
+
+/// Blocking WebSocket client (Boost.Beast, kept out of this header) for `ws://host:port/path`
+/// market streams. Answers the server's pings automatically. Not thread-safe.
+class WsClient {
+public:
+    /// Connects and performs the handshake within `timeout`. kInvalidArgument for a URL that is
+    /// not ws://, kUnavailable / kTimeout when the server cannot be reached.
+    static Result<WsClient> connect(const std::string& url, Duration timeout);
+
+    WsClient(WsClient&&) noexcept;
+    WsClient& operator=(WsClient&&) noexcept;
+    ~WsClient();
+
+    Status send(std::string_view text);
+
+    /// The next text message. kTimeout when none arrives within `timeout` (the connection is then
+    /// closed: reconnect), kUnavailable when the server closed it.
+    Result<std::string> read(Duration timeout);
+
+    void close();
+
+private:
+    struct Impl;
+    explicit WsClient(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ats::binance

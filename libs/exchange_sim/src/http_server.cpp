@@ -1,0 +1,360 @@
+#include "ats/exchange_sim/http_server.hpp"
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>  // Boost 1.74's asio needs it first with GCC 12
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace ats::exchange_sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace websocket = beast::websocket;
+
+namespace {
+
+/// One WebSocket client of the market streams. Stream events arrive on whatever thread publishes
+/// them (under the source's lock) and are posted onto this session's strand.
+class WsSession : public std::enable_shared_from_this<WsSession> {
+public:
+    WsSession(beast::tcp_stream stream, StreamSource& source)
+        : ws_(std::move(stream)), source_(source) {}
+
+    void start(http::request<http::string_body> request) {
+        const std::string target(request.target());
+        const auto question = target.find('?');
+        const std::string path = target.substr(0, question);
+        auto add_list = [this](std::string_view list) {
+            std::size_t pos = 0;
+            while (pos <= list.size()) {
+                auto slash = list.find('/', pos);
+                if (slash == std::string_view::npos) {
+                    slash = list.size();
+                }
+                const auto name = std::string(list.substr(pos, slash - pos));
+                if (source_.has_stream(name)) {
+                    subscriptions_.insert(name);
+                }
+                pos = slash + 1;
+            }
+        };
+        if (path == "/stream" && question != std::string::npos) {
+            combined_ = true;
+            const auto query = std::string_view(target).substr(question + 1);
+            if (query.starts_with("streams=")) {
+                add_list(query.substr(8));
+            }
+        } else if (path.starts_with("/ws/")) {
+            add_list(std::string_view(path).substr(4));
+        }
+        beast::get_lowest_layer(ws_).expires_never();
+        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
+            if (ec) {
+                return;
+            }
+            std::weak_ptr<WsSession> weak = self;
+            self->sink_id_ = self->source_.add_stream_sink(
+                [weak](const std::string& stream, const std::string& payload) {
+                    if (auto session = weak.lock()) {
+                        session->deliver(stream, payload);
+                    }
+                });
+            self->read();
+        });
+    }
+
+private:
+    void deliver(const std::string& stream, const std::string& payload) {
+        {
+            const std::lock_guard lock(mu_);
+            if (subscriptions_.count(stream) == 0) {
+                return;
+            }
+        }
+        auto message =
+            combined_ ? fmt::format(R"({{"stream":"{}","data":{}}})", stream, payload) : payload;
+        asio::post(
+            ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
+                self->enqueue(std::move(m));
+            });
+    }
+
+    void enqueue(std::string message) {
+        queue_.push_back(std::move(message));
+        if (queue_.size() == 1) {
+            write();
+        }
+    }
+
+    void write() {
+        ws_.text(true);
+        ws_.async_write(
+            asio::buffer(queue_.front()),
+            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec) {
+                    self->close();
+                    return;
+                }
+                self->queue_.pop_front();
+                if (!self->queue_.empty()) {
+                    self->write();
+                }
+            });
+    }
+
+    void read() {
+        ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) {
+                self->close();
+                return;
+            }
+            const auto text = beast::buffers_to_string(self->buffer_.data());
+            self->buffer_.consume(self->buffer_.size());
+            self->enqueue(self->control(text));
+            self->read();
+        });
+    }
+
+    /// Answers a control message; malformed ones get Binance's {"code":2,...} error.
+    std::string control(const std::string& text) {
+        using Json = nlohmann::json;
+        try {
+            const auto request = Json::parse(text);
+            const auto method = request.at("method").get<std::string>();
+            const auto id = request.contains("id") ? request.at("id") : Json();
+            if (method == "SUBSCRIBE" || method == "UNSUBSCRIBE") {
+                const std::lock_guard lock(mu_);
+                for (const auto& name : request.at("params")) {
+                    const auto stream = name.get<std::string>();
+                    if (!source_.has_stream(stream)) {
+                        return Json{
+                            {"code", 2},
+                            {"msg", "Invalid request: unknown stream " + stream},
+                            {"id", id}}
+                            .dump();
+                    }
+                    if (method == "SUBSCRIBE") {
+                        subscriptions_.insert(stream);
+                    } else {
+                        subscriptions_.erase(stream);
+                    }
+                }
+                return Json{{"result", nullptr}, {"id", id}}.dump();
+            }
+            if (method == "LIST_SUBSCRIPTIONS") {
+                const std::lock_guard lock(mu_);
+                return Json{{"result", subscriptions_}, {"id", id}}.dump();
+            }
+            return Json{
+                {"code", 2}, {"msg", "Invalid request: unknown method " + method}, {"id", id}}
+                .dump();
+        } catch (const std::exception& e) {
+            return Json{{"code", 2}, {"msg", std::string("Invalid request: ") + e.what()}}.dump();
+        }
+    }
+
+    void close() {
+        if (sink_id_ != 0) {
+            source_.remove_stream_sink(sink_id_);
+            sink_id_ = 0;
+        }
+    }
+
+    websocket::stream<beast::tcp_stream> ws_;
+    StreamSource& source_;
+    beast::flat_buffer buffer_;
+    std::deque<std::string> queue_;  // strand only
+    std::mutex mu_;
+    std::set<std::string> subscriptions_;  // Guarded by mu_
+    bool combined_ = false;
+    std::uint64_t sink_id_ = 0;  // strand only
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, const HttpServer::Handler& handler, StreamSource* streams)
+        : stream_(std::move(socket)),
+          timer_(stream_.get_executor()),
+          handler_(handler),
+          streams_(streams) {}
+
+    void start() { read(); }
+
+private:
+    void read() {
+        request_ = {};
+        stream_.expires_after(std::chrono::seconds(60));
+        http::async_read(
+            stream_,
+            buffer_,
+            request_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (ec) {
+            beast::error_code ignored;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            return;
+        }
+        if (streams_ != nullptr && websocket::is_upgrade(request_)) {
+            std::make_shared<WsSession>(std::move(stream_), *streams_)->start(std::move(request_));
+            return;
+        }
+        HttpRequest in;
+        in.method = std::string(request_.method_string());
+        in.target = std::string(request_.target());
+        in.body = request_.body();
+        if (auto it = request_.find("X-MBX-APIKEY"); it != request_.end()) {
+            in.api_key = std::string(it->value());
+        }
+        beast::error_code endpoint_ec;
+        const auto remote = stream_.socket().remote_endpoint(endpoint_ec);
+        in.client = endpoint_ec ? "unknown" : remote.address().to_string();
+        HttpResponse out = handler_(in);
+        response_ = {};
+        response_.version(request_.version());
+        response_.result(static_cast<unsigned>(out.status));
+        response_.set(http::field::server, "ats-exchange-sim");
+        response_.set(http::field::content_type, "application/json;charset=UTF-8");
+        for (const auto& [name, value] : out.headers) {
+            response_.set(name, value);
+        }
+        response_.body() = std::move(out.body);
+        response_.keep_alive(request_.keep_alive());
+        response_.prepare_payload();
+        if (out.delay_ms > 0) {
+            timer_.expires_after(std::chrono::milliseconds(out.delay_ms));
+            timer_.async_wait([self = shared_from_this()](beast::error_code) { self->write(); });
+        } else {
+            write();
+        }
+    }
+
+    void write() {
+        http::async_write(
+            stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec || !self->response_.keep_alive()) {
+                    beast::error_code ignored;
+                    self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                    return;
+                }
+                self->read();
+            });
+    }
+
+    beast::tcp_stream stream_;
+    asio::steady_timer timer_;
+    beast::flat_buffer buffer_;
+    http::request<http::string_body> request_;
+    http::response<http::string_body> response_;
+    const HttpServer::Handler& handler_;
+    StreamSource* streams_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+    asio::io_context io;
+    tcp::acceptor acceptor{io};
+    Handler handler;
+    StreamSource* streams = nullptr;
+    std::vector<std::thread> threads;
+    std::uint16_t port = 0;
+    bool stopped = false;
+
+    void accept() {
+        acceptor.async_accept(
+            asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+                if (ec) {
+                    return;  // closed by stop()
+                }
+                std::make_shared<Session>(std::move(socket), handler, streams)->start();
+                accept();
+            });
+    }
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+    stop();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(
+    const std::string& address,
+    std::uint16_t port,
+    Handler handler,
+    int threads,
+    StreamSource* streams) {
+    auto impl = std::make_unique<Impl>();
+    impl->handler = std::move(handler);
+    impl->streams = streams;
+    beast::error_code ec;
+    const auto ip = asio::ip::make_address(address, ec);
+    if (ec) {
+        return make_error(
+            ErrorCode::kInvalidArgument, fmt::format("bad bind address '{}'", address));
+    }
+    const tcp::endpoint endpoint(ip, port);
+    impl->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) {
+        impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        impl->acceptor.bind(endpoint, ec);
+    }
+    if (!ec) {
+        impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        return make_error(
+            ErrorCode::kUnavailable,
+            fmt::format("cannot listen on {}:{}: {}", address, port, ec.message()));
+    }
+    impl->port = impl->acceptor.local_endpoint().port();
+    impl->accept();
+    for (int i = 0; i < std::max(1, threads); ++i) {
+        impl->threads.emplace_back([io = &impl->io] { io->run(); });
+    }
+    return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+std::uint16_t HttpServer::port() const noexcept {
+    return impl_->port;
+}
+
+void HttpServer::stop() {
+    if (impl_ == nullptr || impl_->stopped) {
+        return;
+    }
+    impl_->stopped = true;
+    asio::post(impl_->io, [impl = impl_.get()] {
+        beast::error_code ignored;
+        impl->acceptor.close(ignored);
+    });
+    impl_->io.stop();
+    for (auto& t : impl_->threads) {
+        t.join();
+    }
+}
+
+}  // namespace ats::exchange_sim
