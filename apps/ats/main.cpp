@@ -7,8 +7,8 @@
 
 #include "src/backtest_command.hpp"
 #include "src/data_commands.hpp"
-#include "src/evolve_command.hpp"
 #include "src/download_command.hpp"
+#include "src/evolve_command.hpp"
 #include "src/exchange_sim_command.hpp"
 #include "src/exit_codes.hpp"
 #include "src/indicators_command.hpp"
