@@ -65,6 +65,19 @@ void BM_EvaluateRuleGenome_OneYear1h(benchmark::State& state) {
 }
 BENCHMARK(BM_EvaluateRuleGenome_OneYear1h)->Unit(benchmark::kMicrosecond)->MinTime(3.0);
 
+// The floor: a genome whose entry never holds (no orders), so only the per-bar engine work.
+void BM_EvaluateNeverTradingGenome_OneYear1h(benchmark::State& state) {
+    const auto& obj = objective();
+    evolve::StrategyGenome g;
+    g.entry = *strategy::parse_rule("rsi(14) < 0");
+    for (auto _ : state) {
+        auto e = obj.evaluate(g);
+        benchmark::DoNotOptimize(e);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_EvaluateNeverTradingGenome_OneYear1h)->Unit(benchmark::kMicrosecond);
+
 void BM_IslandSearch_OneYear1h(benchmark::State& state) {
     const auto& obj = objective();
     evolve::SearchConfig c;
