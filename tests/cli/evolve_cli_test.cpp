@@ -163,6 +163,8 @@ TEST(EvolveCli, SearchesAreRecordedInSqlite) {
 TEST(EvolveCli, BadArgumentsAreUsageErrors) {
     EXPECT_EQ(shell(std::string(ATS_CLI_PATH) + " evolve --algorithm annealing").code, 2);
     EXPECT_EQ(shell(std::string(ATS_CLI_PATH) + " evolve --population 2").code, 2);
+    EXPECT_EQ(
+        shell(std::string(ATS_CLI_PATH) + " evolve --data /nonexistent/x.csv --no-db").code, 4);
     const Outcome r =
         shell(std::string(ATS_CLI_PATH) + evolve_args(temp_dir("bad"), "--holdout 1.5"));
     EXPECT_EQ(r.code, 2) << r.out;

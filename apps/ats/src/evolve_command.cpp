@@ -592,14 +592,19 @@ int run_evolve(const EvolveArgs& args) {
     config.migrants = args.migrants;
     config.seed = args.seed;
     config.threads = args.threads;
+    int code = kExitOk;
     if (args.mode == "strategy") {
-        return run_strategy_mode(
-            args, config, mpi.get(), std::move(loaded->series), *file, *symbol);
+        code =
+            run_strategy_mode(args, config, mpi.get(), std::move(loaded->series), *file, *symbol);
+    } else if (args.mode == "hyperparams") {
+        code = run_hyper_mode(args, config, mpi.get(), std::move(loaded->series), *file, *symbol);
+    } else {
+        code = fail(fmt::format("--mode '{}': use strategy or hyperparams", args.mode), kExitUsage);
     }
-    if (args.mode == "hyperparams") {
-        return run_hyper_mode(args, config, mpi.get(), std::move(loaded->series), *file, *symbol);
+    if (code != kExitOk && mpi != nullptr) {
+        mpi->abort(code);  // the other ranks may be waiting for this one in a collective
     }
-    return fail(fmt::format("--mode '{}': use strategy or hyperparams", args.mode), kExitUsage);
+    return code;
 }
 
 int run_evolutions_list(const std::string& db_path, std::size_t limit) {

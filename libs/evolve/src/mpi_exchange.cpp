@@ -35,6 +35,11 @@ void MpiExchange::barrier() {
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
+void MpiExchange::abort(int code) {
+    MPI_Abort(MPI_COMM_WORLD, code);
+    std::exit(code);  // MPI_Abort does not return; this keeps [[noreturn]] honest
+}
+
 std::vector<std::vector<double>> MpiExchange::all_gather(const std::vector<double>& mine) {
     const int count = static_cast<int>(mine.size());
     std::vector<int> counts(static_cast<std::size_t>(size_), 0);

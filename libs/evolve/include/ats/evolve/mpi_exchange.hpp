@@ -23,6 +23,9 @@ public:
     std::vector<std::vector<double>> all_gather(const std::vector<double>& mine) override;
     /// Waits for every rank.
     void barrier();
+    /// Ends every rank of the job with `code` (a failed rank must not leave the others waiting
+    /// in a collective).
+    [[noreturn]] void abort(int code);
 
 private:
     MpiExchange();
