@@ -51,29 +51,35 @@ set -e
 test ! -e "$work/refused.db"  # nothing was started
 chmod 600 "$work/keys"
 
-"$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --api-key "$key" --api-secret "$secret" \
-  --balance USDT=10000,BTC=0 --bar-ms 100 --start-bar 1000 >"$work/sim.out" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do
-  grep -q 'listening on' "$work/sim.out" && break
-  sleep 0.05
-done
-port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/sim.out" | grep -o '[0-9]*$')
-url="http://127.0.0.1:$port"
-# Keys from the 0600 file (no environment), no real-money flag needed for 127.0.0.1.
-env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
-  --exchange "$url" --keys "$work/keys" --strategy sma_cross --param fast=2 --param slow=3 \
-  --state "$work/live.db" --max-bars 40 | tee "$work/live.out"
-grep -q '^bars          40$' "$work/live.out"
-! grep -q -- "$secret" "$work/live.out"
-! grep -a -q -- "$secret" "$work/live.db"
-grep '^fill ' "$work/live.out" >"$work/engine_fills.txt" || true
-test -s "$work/engine_fills.txt"  # the strategy traded
+start_sim() {  # start_sim [FAULTS]: a fresh simulator (fresh balances) on a free port
+  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+  "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --api-key "$key" --api-secret "$secret" \
+    --balance USDT=10000,BTC=0 --bar-ms 100 --start-bar 1000 ${1:+--faults "$1"} >"$work/sim.out" 2>&1 &
+  sim_pid=$!
+  for _ in $(seq 100); do
+    grep -q 'listening on' "$work/sim.out" && break
+    sleep 0.05
+  done
+  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/sim.out" | grep -o '[0-9]*$')
+  url="http://127.0.0.1:$port"
+}
 
-query="symbol=BTCUSDT&timestamp=$(date +%s%3N)"
-sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
-curl -sf -H "X-MBX-APIKEY: $key" "$url/api/v3/myTrades?$query&signature=$sig" >"$work/trades.json"
-python3 - "$work/engine_fills.txt" "$work/trades.json" <<'PY'
+run_live() {  # run_live NAME BARS: trade, then compare the engine's fills with the simulator's
+  local name=$1 bars=$2
+  # Keys from the 0600 file (no environment), no real-money flag needed for 127.0.0.1.
+  env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
+    --exchange "$url" --keys "$work/keys" --strategy sma_cross --param fast=2 --param slow=3 \
+    --state "$work/$name.db" --max-bars "$bars" --read-timeout 5 | tee "$work/$name.out"
+  grep -q "^bars          $bars\$" "$work/$name.out"
+  ! grep -q -- "$secret" "$work/$name.out"
+  ! grep -a -q -- "$secret" "$work/$name.db"
+  grep '^fill ' "$work/$name.out" >"$work/engine_fills.txt" || true
+  test -s "$work/engine_fills.txt"  # the strategy traded
+  local query sig
+  query="symbol=BTCUSDT&timestamp=$(date +%s%3N)"
+  sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
+  curl -sf -H "X-MBX-APIKEY: $key" "$url/api/v3/myTrades?$query&signature=$sig" >"$work/trades.json"
+  python3 - "$work/engine_fills.txt" "$work/trades.json" <<'PY'
 import json, sys
 from decimal import Decimal
 engine = []
@@ -86,6 +92,34 @@ if engine != sim:
     sys.exit(f"engine fills {engine} != simulator trades {sim}")
 print(f"{len(sim)} fills equal the simulator's trades")
 PY
+  # Every bar exactly once and in order: the feed only moves forward, so BARS bars spanning
+  # BARS-1 minutes are consecutive.
+  python3 - "$work/$name.out" "$bars" <<'PY'
+import re, sys
+from datetime import datetime
+text = open(sys.argv[1]).read()
+m = re.search(r"^bars BTCUSDT  (\d+) \((\S+) to (\S+)\)$", text, re.M)
+n, first, last = int(m[1]), datetime.fromisoformat(m[2].rstrip("Z")), datetime.fromisoformat(m[3].rstrip("Z"))
+if n != int(sys.argv[2]) or (last - first).total_seconds() != 60 * (n - 1):
+    sys.exit(f"bars not consecutive: {n} from {first} to {last}")
+PY
+}
+
+start_sim
+run_live live 40
+grep -q ' 0 reconnects, 0 gaps' "$work/live.out"
+
+# Connections cut every 0.5 s (about 5 bars): the feed reconnects, backfills the bars it missed
+# over REST, and the engine still sees every bar exactly once, in order.
+start_sim ws-drop=0.5
+run_live drops 50
+grep -Eq ' [2-9][0-9]* reconnects' "$work/drops.out"
+grep -q ' 0 missing, 0 duplicates' "$work/drops.out"
+if grep '^gap ' "$work/drops.out" | grep -v '(backfilled)'; then
+  echo "a gap was not backfilled"
+  exit 1
+fi
+
 # A second run is refused (the account now holds BTC and the state file a journal: adopting
 # positions and resuming are not implemented yet), and the state file is not overwritten.
 set +e

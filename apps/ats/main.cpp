@@ -310,7 +310,7 @@ int main(int argc, char** argv) {
     sim_cmd->add_option(
         "--faults",
         sim.faults,
-        "e.g. 5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,seed=7");
+        "e.g. 5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,ws-drop=2,seed=7");
     sim_cmd->add_option(
         "--bar-ms", sim.bar_ms, "Wall-clock ms per replayed bar (default 1000; 0 freezes)");
     sim_cmd->add_option(
