@@ -198,10 +198,7 @@ int run_live_command(const LiveArgs& args) {
         setup->config_text);
     auto result = runtime::run_live(config, instruments);
     if (!result) {
-        const int code = result.error().code == ErrorCode::kUnavailable
-                             ? kExitIo
-                             : exit_code_for(result.error());
-        return fail(result.error().message, code);
+        return fail(result.error().message, exit_code_for(result.error()));
     }
     const auto& r = *result;
     fmt::print(
