@@ -46,6 +46,23 @@ std::vector<std::string> split(const std::string& text) {
     return out;
 }
 
+/// Critical alerts (kill switch, ...) and the session's own warnings (order poll failures) go to
+/// stderr; rejected signals and fills are in the journal and the summary.
+class StderrNotifier final : public model::Notifier {
+public:
+    void notify(const model::AlertLogged& alert) override {
+        const auto text = alert.message.view();
+        if (alert.level == model::AlertLevel::kCritical || text.rfind("live: ", 0) == 0) {
+            std::fprintf(
+                stderr,
+                "ats: %s %s: %s\n",
+                alert.ts_event.to_iso8601().c_str(),
+                std::string(model::to_string(alert.level)).c_str(),
+                alert.message.str().c_str());
+        }
+    }
+};
+
 struct Keys {
     std::string key;
     std::string secret;
@@ -190,6 +207,8 @@ int run_live_command(const LiveArgs& args) {
     config.state_path = args.state;
     config.max_bars = args.max_bars;
     config.stop = &g_live_stop;
+    StderrNotifier notifier;
+    config.notifier = &notifier;
     config.session_text = fmt::format(
         "[live]\nassets = \"{}\"\nexchange = \"{}\"\ninterval = \"{}\"\n{}",
         fmt::join(assets, ","),
