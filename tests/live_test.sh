@@ -53,7 +53,9 @@ chmod 600 "$work/keys"
 
 start_sim() {  # start_sim [FAULTS]: a fresh simulator (fresh balances) on a free port
   [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-  "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --api-key "$key" --api-secret "$secret" \
+  # ETHUSDT replays the same file: a second symbol on the combined stream.
+  "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --data "ETHUSDT=$data" \
+    --api-key "$key" --api-secret "$secret" \
     --balance USDT=10000,BTC=0 --bar-ms 100 --start-bar 1000 ${1:+--faults "$1"} >"$work/sim.out" 2>&1 &
   sim_pid=$!
   for _ in $(seq 100); do
@@ -64,10 +66,10 @@ start_sim() {  # start_sim [FAULTS]: a fresh simulator (fresh balances) on a fre
   url="http://127.0.0.1:$port"
 }
 
-run_live() {  # run_live NAME BARS: trade, then compare the engine's fills with the simulator's
-  local name=$1 bars=$2
+run_live() {  # run_live NAME BARS ASSETS: trade, then compare the engine's fills with the simulator's
+  local name=$1 bars=$2 assets=$3
   # Keys from the 0600 file (no environment), no real-money flag needed for 127.0.0.1.
-  env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
+  env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets "$assets" \
     --exchange "$url" --keys "$work/keys" --strategy sma_cross --param fast=2 --param slow=3 \
     --state "$work/$name.db" --max-bars "$bars" --read-timeout 5 | tee "$work/$name.out"
   grep -q "^bars          $bars\$" "$work/$name.out"
@@ -75,11 +77,15 @@ run_live() {  # run_live NAME BARS: trade, then compare the engine's fills with 
   ! grep -a -q -- "$secret" "$work/$name.db"
   grep '^fill ' "$work/$name.out" >"$work/engine_fills.txt" || true
   test -s "$work/engine_fills.txt"  # the strategy traded
-  local query sig
-  query="symbol=BTCUSDT&timestamp=$(date +%s%3N)"
-  sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
-  curl -sf -H "X-MBX-APIKEY: $key" "$url/api/v3/myTrades?$query&signature=$sig" >"$work/trades.json"
-  python3 - "$work/engine_fills.txt" "$work/trades.json" <<'PY'
+  local query sig symbol
+  : >"$work/trades.jsonl"
+  for symbol in ${assets//,/ }; do
+    query="symbol=$symbol&timestamp=$(date +%s%3N)"
+    sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
+    curl -sf -H "X-MBX-APIKEY: $key" "$url/api/v3/myTrades?$query&signature=$sig" >>"$work/trades.jsonl"
+    echo >>"$work/trades.jsonl"
+  done
+  python3 - "$work/engine_fills.txt" "$work/trades.jsonl" <<'PY'
 import json, sys
 from decimal import Decimal
 engine = []
@@ -87,32 +93,41 @@ for line in open(sys.argv[1]):
     f = line.split()  # fill ID SYMBOL SIDE QTY @ PRICE fee FEE
     engine.append((f[2], f[3], Decimal(f[4]), Decimal(f[6])))
 sim = [(t["symbol"], "BUY" if t["isBuyer"] else "SELL", Decimal(t["qty"]), Decimal(t["price"]))
-       for t in json.load(open(sys.argv[2]))]
-if engine != sim:
+       for line in open(sys.argv[2]) if line.strip() for t in json.loads(line)]
+# Per symbol in time order (the engine interleaves symbols, /myTrades is per symbol).
+key = lambda f: f[0]
+if sorted(engine, key=key) != sorted(sim, key=key):
     sys.exit(f"engine fills {engine} != simulator trades {sim}")
 print(f"{len(sim)} fills equal the simulator's trades")
 PY
-  # Every bar exactly once and in order: the feed only moves forward, so BARS bars spanning
-  # BARS-1 minutes are consecutive.
-  python3 - "$work/$name.out" "$bars" <<'PY'
+  # Every bar exactly once and in order: the feed only moves forward per symbol, so N bars
+  # spanning N-1 minutes are consecutive.
+  python3 - "$work/$name.out" "$bars" "$assets" <<'PY'
 import re, sys
 from datetime import datetime
 text = open(sys.argv[1]).read()
-m = re.search(r"^bars BTCUSDT  (\d+) \((\S+) to (\S+)\)$", text, re.M)
-n, first, last = int(m[1]), datetime.fromisoformat(m[2].rstrip("Z")), datetime.fromisoformat(m[3].rstrip("Z"))
-if n != int(sys.argv[2]) or (last - first).total_seconds() != 60 * (n - 1):
-    sys.exit(f"bars not consecutive: {n} from {first} to {last}")
+total = 0
+for symbol in sys.argv[3].split(","):
+    m = re.search(rf"^bars {symbol}  (\d+) \((\S+) to (\S+)\)$", text, re.M)
+    n = int(m[1])
+    first, last = (datetime.fromisoformat(x.rstrip("Z")) for x in (m[2], m[3]))
+    if n < 2 or (last - first).total_seconds() != 60 * (n - 1):
+        sys.exit(f"{symbol}: bars not consecutive: {n} from {first} to {last}")
+    total += n
+if total != int(sys.argv[2]):
+    sys.exit(f"{total} bars, expected {sys.argv[2]}")
 PY
 }
 
 start_sim
-run_live live 40
+run_live live 40 BTCUSDT
 grep -q ' 0 reconnects, 0 gaps' "$work/live.out"
 
-# Connections cut every 0.5 s (about 5 bars): the feed reconnects, backfills the bars it missed
-# over REST, and the engine still sees every bar exactly once, in order.
+# Two symbols on one combined stream, the connection cut every 0.5 s (about 5 bars): the feed
+# reconnects, backfills the bars it missed over REST, and the engine still sees every bar exactly
+# once, in order.
 start_sim ws-drop=0.5
-run_live drops 50
+run_live drops 60 BTCUSDT,ETHUSDT
 grep -Eq ' [2-9][0-9]* reconnects' "$work/drops.out"
 grep -q ' 0 missing, 0 duplicates' "$work/drops.out"
 if grep '^gap ' "$work/drops.out" | grep -v '(backfilled)'; then
