@@ -135,10 +135,21 @@ if grep '^gap ' "$work/drops.out" | grep -v '(backfilled)'; then
   exit 1
 fi
 
-# A second run is refused (the account now holds BTC and the state file a journal: adopting
-# positions and resuming are not implemented yet), and the state file is not overwritten.
+# SIGTERM stops a run without --max-bars cleanly (exit 0, summary printed).
+start_sim
+env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
+  --exchange "$url" --keys "$work/keys" --state "$work/term.db" >"$work/term.out" 2>&1 &
+live_pid=$!
+sleep 1.5
+kill -TERM "$live_pid"
+wait "$live_pid"
+grep -Eq '^bars          [1-9]' "$work/term.out"
+grep -q '^stopped after' "$work/term.out"
+
+# A second run on the same state file is refused (its journal is not empty, or the account holds
+# BTC: resuming and adopting positions are not implemented yet).
 set +e
-"$ats" live --assets BTCUSDT --exchange "$url" --keys "$work/keys" --state "$work/live.db" \
+"$ats" live --assets BTCUSDT --exchange "$url" --keys "$work/keys" --state "$work/term.db" \
   --max-bars 1 >"$work/again.out" 2>&1
 rc=$?
 set -e

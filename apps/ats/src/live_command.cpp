@@ -240,9 +240,10 @@ int run_live_command(const LiveArgs& args) {
         }
     }
     fmt::print(
-        "feed          {} messages, {} connects, {} reconnects, {} gaps, {} backfilled, {} "
-        "missing, {} duplicates, {} bad\n",
+        "feed          {} messages ({:.1f}/s), {} connects, {} reconnects, {} gaps, {} "
+        "backfilled, {} missing, {} duplicates, {} bad\n",
         r.feed.messages,
+        r.seconds > 0 ? static_cast<double>(r.feed.messages) / r.seconds : 0.0,
         r.feed.connects,
         r.feed.reconnects,
         r.feed.gaps,
