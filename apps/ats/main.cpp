@@ -12,6 +12,7 @@
 #include "src/exchange_sim_command.hpp"
 #include "src/exit_codes.hpp"
 #include "src/indicators_command.hpp"
+#include "src/live_command.hpp"
 #include "src/ml_commands.hpp"
 #include "src/paper_command.hpp"
 #include "src/run_store.hpp"
@@ -129,6 +130,27 @@ int main(int argc, char** argv) {
     backtest_cmd->add_flag("--no-progress", bt.no_progress, "No progress bar");
 
     TrainArgs train;
+    LiveArgs live;
+    auto* live_cmd = app.add_subcommand(
+        "live", "Live trading on a Binance-compatible exchange (today: a local simulator)");
+    live_cmd->add_option("--assets,-a", live.assets, "Symbols, e.g. BTCUSDT,ETHUSDT")->required();
+    live_cmd->add_option("--exchange", live.exchange, "binance, testnet or http://127.0.0.1:PORT")
+        ->required();
+    live_cmd->add_option("--strategy,-s", live.strategy, "Strategy name (default sma_cross)");
+    live_cmd->add_option("--param,-p", live.params, "Strategy parameter name=value (repeatable)");
+    live_cmd->add_option("--config,-c", live.config, "TOML config file (same format as backtest)");
+    live_cmd->add_option("--state", live.state, "SQLite state file (default live.db)");
+    live_cmd->add_option(
+        "--interval", live.interval, "Kline interval of the bar feed (default 1m)");
+    live_cmd->add_option(
+        "--keys", live.keys, "File with api_key=... and api_secret=... (mode 0600)");
+    live_cmd->add_option("--max-bars", live.max_bars, "Stop after N closed bars (0: never)");
+    live_cmd->add_option(
+        "--read-timeout", live.read_timeout_s, "Seconds without a message before reconnecting");
+    live_cmd->add_flag(
+        "--i-understand-this-trades-real-money",
+        live.real_money,
+        "Required for any target but testnet and 127.0.0.1/localhost");
     PaperArgs paper;
     auto* paper_cmd = app.add_subcommand(
         "paper", "Paper trading on a replayed feed with crash-safe state (resumes after a crash)");
@@ -288,7 +310,7 @@ int main(int argc, char** argv) {
     sim_cmd->add_option(
         "--faults",
         sim.faults,
-        "e.g. 5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,seed=7");
+        "e.g. 5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,ws-drop=2,seed=7");
     sim_cmd->add_option(
         "--bar-ms", sim.bar_ms, "Wall-clock ms per replayed bar (default 1000; 0 freezes)");
     sim_cmd->add_option(
@@ -321,6 +343,9 @@ int main(int argc, char** argv) {
         }
         if (backtest_cmd->parsed()) {
             return run_backtest_command(bt);
+        }
+        if (live_cmd->parsed()) {
+            return run_live_command(live);
         }
         if (paper_cmd->parsed()) {
             return run_paper_command(paper);

@@ -410,6 +410,10 @@ TEST(FaultConfigTest, ParsesAndRejects) {
     ASSERT_TRUE(stream);
     EXPECT_DOUBLE_EQ(stream->stream_duplicate, 0.25);
     EXPECT_DOUBLE_EQ(stream->stream_reorder, 0.5);
+    auto drop = parse_faults("ws-drop=2.5");
+    ASSERT_TRUE(drop);
+    EXPECT_EQ(drop->stream_drop_ms, 2500);
+    EXPECT_FALSE(parse_faults("ws-drop=0"));
     EXPECT_FALSE(parse_faults("5xx=2"));
     EXPECT_FALSE(parse_faults("bogus=1"));
     EXPECT_FALSE(make_symbol_spec("FOO"));

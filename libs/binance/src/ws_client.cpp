@@ -23,6 +23,9 @@ struct WsClient::Impl {
     std::optional<websocket::stream<beast::tcp_stream>> ws;
     beast::flat_buffer buffer;
     std::string where;
+    bool reading = false;  ///< an async_read started by poll() is pending
+    bool read_done = false;
+    beast::error_code read_ec;
 
     void run() {
         io.restart();
@@ -120,6 +123,33 @@ Result<std::string> WsClient::read(Duration timeout) {
     auto text = beast::buffers_to_string(impl_->buffer.data());
     impl_->buffer.consume(impl_->buffer.size());
     return text;
+}
+
+Result<std::optional<std::string>> WsClient::poll(Duration wait) {
+    if (!impl_->ws) {
+        return make_error(ErrorCode::kUnavailable, "websocket closed");
+    }
+    if (!impl_->reading) {
+        impl_->reading = true;
+        impl_->read_done = false;
+        Impl* impl = impl_.get();
+        impl_->ws->async_read(impl_->buffer, [impl](beast::error_code e, std::size_t) {
+            impl->read_ec = e;
+            impl->read_done = true;
+        });
+    }
+    impl_->io.restart();
+    impl_->io.run_for(std::chrono::nanoseconds(wait.ns()));
+    if (!impl_->read_done) {
+        return std::optional<std::string>{};
+    }
+    impl_->reading = false;
+    if (impl_->read_ec) {
+        return tl::unexpected(impl_->fail(impl_->read_ec, "read"));
+    }
+    auto text = beast::buffers_to_string(impl_->buffer.data());
+    impl_->buffer.consume(impl_->buffer.size());
+    return std::optional<std::string>(std::move(text));
 }
 
 void WsClient::close() {

@@ -266,6 +266,13 @@ Result<FaultConfig> parse_faults(const std::string& text) {
                     target = &out.stream_reorder;
                 }
                 *target = p;
+            } else if (key == "ws-drop") {
+                const double seconds = std::stod(value, &used);
+                if (!(seconds > 0)) {
+                    return make_error(
+                        ErrorCode::kInvalidArgument, "faults: ws-drop must be seconds > 0");
+                }
+                out.stream_drop_ms = static_cast<std::int64_t>(seconds * 1000);
             } else if (key == "latency") {
                 out.latency_ms = std::stoi(value, &used);
             } else if (key == "seed") {
@@ -2170,6 +2177,10 @@ std::uint64_t Exchange::add_stream_sink(StreamSink sink) {
 void Exchange::remove_stream_sink(std::uint64_t id) {
     const std::lock_guard lock(impl_->mu);
     impl_->sinks.erase(id);
+}
+
+std::int64_t Exchange::stream_drop_ms() const {
+    return impl_->config.faults.stream_drop_ms;
 }
 
 bool Exchange::has_stream(std::string_view name) const {

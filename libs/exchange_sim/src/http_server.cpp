@@ -35,7 +35,7 @@ namespace {
 class WsSession : public std::enable_shared_from_this<WsSession> {
 public:
     WsSession(beast::tcp_stream stream, StreamSource& source)
-        : ws_(std::move(stream)), source_(source) {}
+        : ws_(std::move(stream)), source_(source), drop_timer_(ws_.get_executor()) {}
 
     void start(http::request<http::string_body> request) {
         const std::string target(request.target());
@@ -78,6 +78,17 @@ public:
                     }
                 });
             self->read();
+            if (const auto ms = self->source_.stream_drop_ms(); ms > 0) {
+                // Fault: the connection is cut (TCP close, no close frame) after `ms`.
+                self->drop_timer_.expires_after(std::chrono::milliseconds(ms));
+                self->drop_timer_.async_wait([self](beast::error_code e) {
+                    if (e) {
+                        return;
+                    }
+                    self->close();
+                    beast::get_lowest_layer(self->ws_).close();
+                });
+            }
         });
     }
 
@@ -130,6 +141,17 @@ private:
             self->buffer_.consume(self->buffer_.size());
             self->enqueue(self->control(text));
             self->read();
+            if (const auto ms = self->source_.stream_drop_ms(); ms > 0) {
+                // Fault: the connection is cut (TCP close, no close frame) after `ms`.
+                self->drop_timer_.expires_after(std::chrono::milliseconds(ms));
+                self->drop_timer_.async_wait([self](beast::error_code e) {
+                    if (e) {
+                        return;
+                    }
+                    self->close();
+                    beast::get_lowest_layer(self->ws_).close();
+                });
+            }
         });
     }
 
@@ -180,6 +202,7 @@ private:
 
     websocket::stream<beast::tcp_stream> ws_;
     StreamSource& source_;
+    asio::steady_timer drop_timer_;
     beast::flat_buffer buffer_;
     std::deque<std::string> queue_;  // strand only
     std::mutex mu_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,11 @@ public:
     /// The next text message. kTimeout when none arrives within `timeout` (the connection is then
     /// closed: reconnect), kUnavailable when the server closed it.
     Result<std::string> read(Duration timeout);
+
+    /// Waits up to `wait` for the next text message without closing the connection when none
+    /// comes (nullopt): the read stays pending for the next call. kUnavailable when the server
+    /// closed the connection. Do not mix with read() on one connection.
+    Result<std::optional<std::string>> poll(Duration wait);
 
     void close();
 

@@ -46,11 +46,13 @@ struct FaultConfig {
     /// back and sent after the next one (at the latest on the next poll), i.e. out of order.
     double stream_duplicate = 0;
     double stream_reorder = 0;
+    /// Close every WebSocket connection this many milliseconds after it opened (0: never).
+    std::int64_t stream_drop_ms = 0;
     std::uint64_t seed = 1;
 };
 
-/// Parses "5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,seed=7" (any
-/// subset).
+/// Parses "5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,ws-drop=2,seed=7"
+/// (any subset; ws-drop in seconds, fractions allowed).
 Result<FaultConfig> parse_faults(const std::string& text);
 
 struct ExchangeConfig {
@@ -100,6 +102,7 @@ public:
     std::uint64_t add_stream_sink(StreamSink sink) override;
     void remove_stream_sink(std::uint64_t id) override;
     bool has_stream(std::string_view name) const override;
+    std::int64_t stream_drop_ms() const override;
 
 private:
     struct Impl;

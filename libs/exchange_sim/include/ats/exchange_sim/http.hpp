@@ -39,6 +39,9 @@ public:
     virtual void remove_stream_sink(std::uint64_t id) = 0;
     /// Whether `name` is a stream this source publishes.
     virtual bool has_stream(std::string_view name) const = 0;
+    /// Fault injection: close every WebSocket connection this many milliseconds after it was
+    /// opened (0: never).
+    virtual std::int64_t stream_drop_ms() const { return 0; }
 };
 
 }  // namespace ats::exchange_sim

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ats::cli {
+
+/// Command-line flags of `ats live`; see docs/binance.md.
+struct LiveArgs {
+    std::vector<std::string> assets;  ///< "BTCUSDT,ETHUSDT" or repeated
+    std::string exchange;             ///< binance | testnet | http://127.0.0.1:PORT
+    std::optional<std::string> strategy;
+    std::vector<std::string> params;
+    std::optional<std::string> config;
+    std::string state = "live.db";
+    std::string interval = "1m";
+    std::optional<std::string> keys;  ///< 0600 file with api_key=... and api_secret=...
+    std::size_t max_bars = 0;
+    double read_timeout_s = 30;
+    bool real_money = false;  ///< --i-understand-this-trades-real-money
+};
+
+int run_live_command(const LiveArgs& args);
+
+}  // namespace ats::cli

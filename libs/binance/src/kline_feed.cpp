@@ -1,0 +1,222 @@
+#include "ats/binance/kline_feed.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace ats::binance {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return s;
+}
+
+template <class T>
+std::optional<T> decimal(const nlohmann::json& k, const char* key) {
+    const auto it = k.find(key);
+    if (it == k.end() || !it->is_string()) {
+        return std::nullopt;
+    }
+    auto v = T::parse(it->get<std::string>());
+    return v ? std::optional<T>(*v) : std::nullopt;
+}
+
+}  // namespace
+
+KlineFeed::KlineFeed(KlineFeedConfig config, RestClient& rest)
+    : config_(std::move(config)),
+      rest_(rest),
+      backoff_(config_.backoff_initial),
+      rng_(config_.seed) {
+    std::vector<std::string> streams;
+    for (const auto& s : config_.symbols) {
+        streams.push_back(lower(s.to_string()) + "@kline_" + config_.interval);
+        last_open_[s] = std::nullopt;
+    }
+    url_ = fmt::format("{}/stream?streams={}", config_.ws_base, fmt::join(streams, "/"));
+    if (auto d = parse_duration(config_.interval)) {
+        interval_ = *d;
+    }
+    for (const auto& s : config_.symbols) {
+        ledgers_.emplace(s, model::GapLedger(interval_));
+    }
+}
+
+const model::GapLedger& KlineFeed::gaps(const Symbol& symbol) const {
+    static const model::GapLedger empty;
+    const auto it = ledgers_.find(symbol);
+    return it == ledgers_.end() ? empty : it->second;
+}
+
+void KlineFeed::sleep_backoff(const std::atomic<bool>* stop) {
+    // Full jitter in [backoff/2, backoff], then double up to the maximum.
+    std::uniform_int_distribution<std::int64_t> pick(backoff_.ns() / 2, backoff_.ns());
+    const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(pick(rng_));
+    while (std::chrono::steady_clock::now() < until && (stop == nullptr || !stop->load())) {
+        std::this_thread::sleep_until(
+            std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)));
+    }
+    backoff_ = std::min(config_.backoff_max, backoff_ * 2);
+}
+
+Result<std::optional<ClosedBar>> KlineFeed::next(const std::atomic<bool>* stop) {
+    if (interval_.ns() <= 0) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("kline feed: interval '{}' is not supported", config_.interval));
+    }
+    if (config_.ws_base.rfind("ws://", 0) != 0) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format(
+                "kline feed: '{}' is not a ws:// URL (wss:// needs TLS, not implemented yet)",
+                config_.ws_base));
+    }
+    while (queue_.empty()) {
+        if (stop != nullptr && stop->load()) {
+            return std::optional<ClosedBar>{};
+        }
+        if (!ws_) {
+            auto ws = WsClient::connect(url_, config_.connect_timeout);
+            if (!ws) {
+                sleep_backoff(stop);
+                continue;
+            }
+            ws_.emplace(std::move(*ws));
+            ++stats_.connects;
+        }
+        // Short waits so a stop request is honoured promptly; the read stays pending between
+        // them, so the connection is only replaced after read_timeout of silence.
+        Duration silent;
+        bool lost = false;
+        while (queue_.empty() && !lost && (stop == nullptr || !stop->load())) {
+            const Duration wait = Duration::from_ms(100);
+            auto msg = ws_->poll(wait);
+            if (!msg) {
+                lost = true;
+            } else if (!*msg) {
+                silent = silent + wait;
+                lost = silent.ns() >= config_.read_timeout.ns();
+            } else {
+                silent = Duration{};
+                ++stats_.messages;
+                backoff_ = config_.backoff_initial;
+                on_message(**msg);
+            }
+        }
+        if (lost) {
+            ws_.reset();
+            ++stats_.reconnects;
+            sleep_backoff(stop);
+        }
+    }
+    ClosedBar out = std::move(queue_.front());
+    queue_.pop_front();
+    ++stats_.bars;
+    return std::optional<ClosedBar>(std::move(out));
+}
+
+void KlineFeed::on_message(const std::string& text) {
+    auto json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+        ++stats_.bad_messages;
+        return;
+    }
+    const auto data = json.find("data");
+    const nlohmann::json& event = data != json.end() ? *data : json;
+    const auto k = event.find("k");
+    if (!event.is_object() || event.value("e", "") != "kline" || k == event.end() ||
+        !k->is_object()) {
+        ++stats_.bad_messages;
+        return;
+    }
+    if (!k->value("x", false)) {
+        return;  // an update of a bar still open
+    }
+    auto symbol = Symbol::parse(k->value("s", ""));
+    const auto open = decimal<Price>(*k, "o");
+    const auto high = decimal<Price>(*k, "h");
+    const auto low = decimal<Price>(*k, "l");
+    const auto close = decimal<Price>(*k, "c");
+    const auto volume = decimal<Qty>(*k, "v");
+    if (!symbol || !last_open_.contains(*symbol) || !open || !high || !low || !close || !volume ||
+        !k->contains("t") || !k->contains("T") || !(*k)["t"].is_number_integer() ||
+        !(*k)["T"].is_number_integer()) {
+        ++stats_.bad_messages;
+        return;
+    }
+    model::Bar bar;
+    bar.open_time = Timestamp::from_unix_ms((*k)["t"].get<std::int64_t>());
+    bar.close_time = Timestamp::from_unix_ms((*k)["T"].get<std::int64_t>());
+    bar.open = *open;
+    bar.high = *high;
+    bar.low = *low;
+    bar.close = *close;
+    bar.volume = *volume;
+    bar.quote_volume = decimal<Money>(*k, "q");
+    if (k->contains("n") && (*k)["n"].is_number_integer()) {
+        bar.trade_count = (*k)["n"].get<std::int64_t>();
+    }
+    bar.taker_buy_base_volume = decimal<Qty>(*k, "V");
+    bar.taker_buy_quote_volume = decimal<Money>(*k, "Q");
+    on_closed(*symbol, bar);
+}
+
+void KlineFeed::on_closed(const Symbol& symbol, const model::Bar& bar) {
+    auto& last = last_open_[symbol];
+    if (last && bar.open_time <= *last) {
+        ++stats_.duplicates;
+        return;
+    }
+    if (last && bar.open_time > *last + interval_) {
+        const Timestamp first = *last + interval_;
+        const std::int64_t missing = (bar.open_time - first).ns() / interval_.ns();
+        auto& ledger = ledgers_[symbol];
+        ledger.record(first, missing);
+        ++stats_.gaps;
+        std::int64_t got = 0;
+        Timestamp expect = first;
+        // Pages of at most 1000 bars; only bars that continue the sequence are taken.
+        while (expect < bar.open_time) {
+            auto page = rest_.klines(
+                symbol.to_string(),
+                config_.interval,
+                expect.unix_ms(),
+                (bar.open_time - interval_).unix_ms(),
+                1000);
+            if (!page || page->empty()) {
+                break;
+            }
+            bool progressed = false;
+            for (const auto& b : *page) {
+                if (b.open_time != expect) {
+                    continue;
+                }
+                queue_.push_back(ClosedBar{symbol, b, true});
+                expect = expect + interval_;
+                ++got;
+                progressed = true;
+            }
+            if (!progressed) {
+                break;
+            }
+        }
+        stats_.backfilled += static_cast<std::uint64_t>(got);
+        if (got == missing) {
+            ledger.set_state(ledger.gaps().size() - 1, model::GapState::kBackfilled);
+        } else {
+            stats_.missing += static_cast<std::uint64_t>(missing - got);
+        }
+    }
+    last = bar.open_time;
+    queue_.push_back(ClosedBar{symbol, bar, false});
+}
+
+}  // namespace ats::binance

@@ -1,0 +1,196 @@
+#include "ats/runtime/live_session.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "ats/binance/binance_venue.hpp"
+#include "ats/binance/kline_feed.hpp"
+#include "ats/binance/rest_client.hpp"
+#include "ats/core/clock.hpp"
+
+#include "journal.hpp"
+
+namespace ats::runtime {
+
+Result<LiveResult> run_live(
+    const LiveConfig& config, const std::vector<model::Instrument>& assets) {
+    const auto started = std::chrono::steady_clock::now();
+    if (assets.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "live: no assets");
+    }
+    for (const auto& a : assets) {
+        if (auto s = a.validate(); !s) {
+            return tl::unexpected(s.error());
+        }
+    }
+    auto strategy = strategy::make_strategy(config.strategy, config.params, config.sources);
+    if (!strategy) {
+        return tl::unexpected(strategy.error());
+    }
+    RealClock wall;
+    binance::RestConfig rc;
+    rc.base_url = config.rest_url;
+    rc.api_key = config.api_key;
+    rc.api_secret = config.api_secret;
+    auto rest = binance::RestClient::create(rc, wall);
+    if (!rest) {
+        return tl::unexpected(rest.error());
+    }
+    if (auto s = rest->sync_time(); !s) {
+        return tl::unexpected(s.error());
+    }
+    auto balances = rest->balances();
+    if (!balances) {
+        return tl::unexpected(balances.error());
+    }
+    const std::string quote = assets.front().quote_asset;
+    engine::EngineConfig engine_config = config.engine;
+    engine_config.initial_cash = Money{};
+    for (const auto& b : *balances) {
+        if (b.asset == quote) {
+            engine_config.initial_cash = Money::from_raw(b.free.raw());
+        }
+        for (const auto& a : assets) {
+            if (b.asset == a.base_asset && !(b.free + b.locked).is_zero()) {
+                return make_error(
+                    ErrorCode::kFailedPrecondition,
+                    fmt::format(
+                        "live: the account holds {} {}; adopting existing positions is not "
+                        "implemented yet (start from an account without the traded base assets)",
+                        (b.free + b.locked),
+                        b.asset));
+            }
+        }
+    }
+
+    store::StateStoreOptions store_options = config.store;
+    store_options.exclusive = true;
+    auto opened = store::SqliteStateStore::open(config.state_path, store_options);
+    if (!opened) {
+        return tl::unexpected(opened.error());
+    }
+    store::SqliteStateStore& db = **opened;
+    if (db.journal_size() > 0) {
+        return make_error(
+            ErrorCode::kFailedPrecondition,
+            fmt::format(
+                "state file {} already holds a journal: resuming a live session is not "
+                "implemented yet; use a new --state file",
+                config.state_path));
+    }
+    for (const auto& s :
+         {db.put_state("session", config.session_text), db.put_state("starts", "1"), db.commit()}) {
+        if (!s) {
+            return make_error(
+                ErrorCode::kIo, fmt::format("{}; trading not started", s.error().message));
+        }
+    }
+
+    SimulatedClock clock(Timestamp::from_unix_ns(0));
+    engine::TradingEngine engine(engine_config, clock, **strategy);
+    binance::BinanceVenue venue(*rest, engine.sink(), clock);
+    detail::CrashHook crash;
+    detail::Journaler journal(db, crash);
+    detail::DurableVenue durable(db, venue, journal, crash);
+    engine.set_venue(&durable);
+    detail::LiveNotifier notifier(config.notifier, journal);
+    engine.set_notifier(&notifier);
+    journal.set_fill_listener(
+        [&](const model::OrderFilled& f) { notifier.on_fill(f, clock.now()); });
+    engine.bus().set_observer(&journal);
+    LiveResult result;
+    for (const auto& a : assets) {
+        engine.add_instrument(a);
+        result.symbols.push_back(LiveSymbolBars{a.symbol, {}, {}});
+    }
+
+    binance::KlineFeedConfig fc;
+    fc.ws_base = config.ws_url;
+    for (const auto& a : assets) {
+        fc.symbols.push_back(a.symbol);
+    }
+    fc.interval = config.interval;
+    fc.read_timeout = config.read_timeout;
+    fc.seed = static_cast<std::uint64_t>(wall.now().unix_ns());
+    binance::KlineFeed feed(fc, *rest);
+
+    while (!journal.failure() && (config.max_bars == 0 || result.bars < config.max_bars)) {
+        auto next = feed.next(config.stop);
+        if (!next) {
+            return tl::unexpected(next.error());
+        }
+        if (!*next) {
+            break;  // stop requested
+        }
+        const binance::ClosedBar& closed = **next;
+        const model::Bar& bar = closed.bar;
+        clock.advance_to(std::max(clock.now(), bar.open_time));
+        engine.process_pending();
+        // The REST fallback for resting orders (no user data stream yet).
+        if (auto s = venue.poll(); !s && config.notifier != nullptr) {
+            const Timestamp now = clock.now();
+            config.notifier->notify(model::AlertLogged{
+                now,
+                now,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format("live: order poll failed: {}", s.error().message))});
+        }
+        engine.process_pending();
+        clock.advance_to(std::max(clock.now(), bar.close_time));
+        engine.on_bar_closed(closed.symbol, bar);
+        engine.process_pending();
+        ++result.bars;
+        for (auto& s : result.symbols) {
+            if (s.symbol == closed.symbol) {
+                s.open_times.push_back(bar.open_time);
+            }
+        }
+        Status s = db.set_balance(quote, engine.portfolio().cash());
+        if (s) {
+            s = db.commit();
+        }
+        if (!s) {
+            journal.fail(s.error());
+        }
+    }
+    (void)venue.poll();
+    engine.process_pending();
+    if (auto s = db.commit(); !s && !journal.failure()) {
+        journal.fail(s.error());
+    }
+    if (const auto& failure = journal.failure()) {
+        return make_error(
+            failure->code,
+            fmt::format("{}; live trading halted after {} bars", failure->message, result.bars));
+    }
+    for (auto& s : result.symbols) {
+        s.gaps = feed.gaps(s.symbol);
+    }
+    const auto& st = feed.stats();
+    result.feed = LiveFeedSummary{
+        st.messages,
+        st.connects,
+        st.reconnects,
+        st.gaps,
+        st.backfilled,
+        st.missing,
+        st.duplicates,
+        st.bad_messages};
+    const auto& pf = engine.portfolio();
+    result.orders_sent = durable.sent();
+    result.events = engine.bus().dispatched();
+    result.rest_requests = static_cast<std::uint64_t>(rest->stats().requests);
+    result.fills.assign(engine.fills().begin(), engine.fills().end());
+    result.initial_cash = engine_config.initial_cash;
+    result.cash = pf.cash();
+    result.equity = pf.equity();
+    result.fees = pf.fees();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+}
+
+}  // namespace ats::runtime
