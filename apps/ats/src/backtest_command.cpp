@@ -14,6 +14,7 @@
 #include "ats/backtest/outputs.hpp"
 #include "ats/data/kline_csv.hpp"
 
+#include "cli_common.hpp"
 #include "exit_codes.hpp"
 #include "run_store.hpp"
 #include "trading_setup.hpp"
@@ -51,10 +52,6 @@ struct Settings {
     risk::RiskLimits risk;
     std::string db = "ats.db";
 };
-
-std::string source_dir_plotly() {
-    return std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
-}
 
 // Reads a number that TOML may write as an integer or a float.
 std::optional<double> number_of(const toml::node& node) {
@@ -467,17 +464,8 @@ int run_backtest_command(const BacktestArgs& args) {
     if (!args.assets.empty()) {
         s.assets.clear();
         for (const auto& a : args.assets) {
-            std::size_t start = 0;
-            while (start <= a.size()) {
-                const auto comma = a.find(',', start);
-                const std::string part = a.substr(start, comma - start);
-                if (!part.empty()) {
-                    s.assets.push_back(part);
-                }
-                if (comma == std::string::npos) {
-                    break;
-                }
-                start = comma + 1;
+            for (auto& part : split_list(a)) {
+                s.assets.push_back(std::move(part));
             }
         }
     }
@@ -644,8 +632,7 @@ int run_backtest_command(const BacktestArgs& args) {
     }
     std::string plotly = args.plotly.value_or("");
     if (plotly.empty()) {
-        const char* env = std::getenv("ATS_PLOTLY_JS");
-        plotly = env != nullptr ? env : source_dir_plotly();
+        plotly = plotly_js_path();
     }
     const std::string report_path = dir + "/report.html";
     const auto html = backtest::write_report_html(*result, assets, info, plotly, report_path);

@@ -21,6 +21,7 @@
 #include "ats/store/run_store.hpp"
 
 #include "backtest_command.hpp"
+#include "cli_common.hpp"
 #include "evolve_report.hpp"
 #include "exit_codes.hpp"
 
@@ -74,13 +75,6 @@ public:
 private:
     bool tty_;
 };
-
-std::string plotly_path() {
-    const char* env = std::getenv("ATS_PLOTLY_JS");
-    return env != nullptr
-               ? std::string(env)
-               : std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
-}
 
 nlohmann::json metrics_brief(const backtest::Metrics& m) {
     return {
@@ -164,7 +158,7 @@ int finish(
         return fail(s.error().message, kExitIo);
     }
     const std::string report_path = (fs::path(args.output) / "report.html").string();
-    if (auto s = write_evolve_report(report_path, plotly_path(), report); !s) {
+    if (auto s = write_evolve_report(report_path, plotly_js_path(), report); !s) {
         std::fprintf(stderr, "ats: report not written: %s\n", s.error().message.c_str());
     }
 

@@ -12,6 +12,7 @@
 #include "ats/backtest/backtest.hpp"
 #include "ats/runtime/live_session.hpp"
 
+#include "cli_common.hpp"
 #include "exit_codes.hpp"
 #include "trading_setup.hpp"
 
@@ -27,23 +28,6 @@ extern "C" void on_live_stop_signal(int /*signal*/) {
 int fail(const std::string& message, int code) {
     std::fprintf(stderr, "ats: %s\n", message.c_str());
     return code;
-}
-
-std::vector<std::string> split(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const auto comma = text.find(',', start);
-        std::string part = text.substr(start, comma - start);
-        if (!part.empty()) {
-            out.push_back(std::move(part));
-        }
-        if (comma == std::string::npos) {
-            break;
-        }
-        start = comma + 1;
-    }
-    return out;
 }
 
 /// Critical alerts (kill switch, ...) and the session's own warnings (order poll failures) go to
@@ -140,7 +124,7 @@ int run_live_command(const LiveArgs& args) {
     (void)std::signal(SIGTERM, on_live_stop_signal);
     std::vector<std::string> assets;
     for (const auto& a : args.assets) {
-        for (auto& part : split(a)) {
+        for (auto& part : split_list(a)) {
             assets.push_back(std::move(part));
         }
     }

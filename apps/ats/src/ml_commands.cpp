@@ -23,6 +23,7 @@
 #include "ats/ml/walk_forward.hpp"
 #include "ats/store/run_store.hpp"
 
+#include "cli_common.hpp"
 #include "exit_codes.hpp"
 #include "ml_report.hpp"
 
@@ -288,11 +289,7 @@ int run_train(const TrainArgs& args) {
         }
     }
 
-    const char* plotly_env = std::getenv("ATS_PLOTLY_JS");
-    const std::string plotly =
-        plotly_env != nullptr
-            ? std::string(plotly_env)
-            : std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
+    const std::string plotly = plotly_js_path();
     const std::string report = path_in(args.output, "report.html");
     const auto html = write_ml_report(
         report,

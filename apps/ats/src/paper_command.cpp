@@ -11,6 +11,7 @@
 #include "ats/notify/telegram_notifier.hpp"
 #include "ats/runtime/paper_session.hpp"
 
+#include "cli_common.hpp"
 #include "exit_codes.hpp"
 #include "trading_setup.hpp"
 
@@ -26,23 +27,6 @@ extern "C" void on_stop_signal(int /*signal*/) {
 int fail(const std::string& message, int code) {
     std::fprintf(stderr, "ats: %s\n", message.c_str());
     return code;
-}
-
-std::vector<std::string> split(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const auto comma = text.find(',', start);
-        std::string part = text.substr(start, comma - start);
-        if (!part.empty()) {
-            out.push_back(std::move(part));
-        }
-        if (comma == std::string::npos) {
-            break;
-        }
-        start = comma + 1;
-    }
-    return out;
 }
 
 /// Prints critical and info alerts (recovery findings, job failures, summaries) to stderr;
@@ -86,7 +70,7 @@ int run_paper_command(const PaperArgs& args) {
     (void)std::signal(SIGTERM, on_stop_signal);
     std::vector<std::string> assets;
     for (const auto& a : args.assets) {
-        for (auto& part : split(a)) {
+        for (auto& part : split_list(a)) {
             assets.push_back(std::move(part));
         }
     }
@@ -99,7 +83,7 @@ int run_paper_command(const PaperArgs& args) {
             fmt::format("--feed '{}': only replay:FILE[,FILE] feeds exist so far", args.feed),
             kExitUsage);
     }
-    const auto files = split(args.feed.substr(prefix.size()));
+    const auto files = split_list(args.feed.substr(prefix.size()));
     if (files.size() != assets.size()) {
         return fail(
             fmt::format(

@@ -1,0 +1,31 @@
+#include "cli_common.hpp"
+
+#include <cstdlib>
+
+namespace ats::cli {
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = text.find(',', start);
+        std::string part = text.substr(start, comma - start);
+        if (!part.empty()) {
+            out.push_back(std::move(part));
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string plotly_js_path() {
+    const char* env = std::getenv("ATS_PLOTLY_JS");
+    return env != nullptr
+               ? std::string(env)
+               : std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
+}
+
+}  // namespace ats::cli
