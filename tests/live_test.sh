@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Integration test: `ats live` against `ats exchange-sim` on 127.0.0.1 (free port, 100 ms bars).
 # The engine's fills must equal the simulator's own trades (GET /myTrades, signed here with
-# openssl); the safety flag, TLS and key-file refusals must hold; the secret must never appear in
+# openssl) and its cash and positions the account's balances; the safety flag, TLS and key-file refusals must hold; the secret must never appear in
 # the output or the state file.
 set -euo pipefail
 ats=$1
@@ -10,7 +10,7 @@ work=$(mktemp -d)
 sim_pid=""
 cleanup() {
   [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null || true
-  rm -rf "$work"
+  [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"
 }
 trap cleanup EXIT
 key=live-test-key-0123456789
@@ -77,6 +77,21 @@ run_live() {  # run_live NAME BARS ASSETS: trade, then compare the engine's fill
   ! grep -a -q -- "$secret" "$work/$name.db"
   grep '^fill ' "$work/$name.out" >"$work/engine_fills.txt" || true
   test -s "$work/engine_fills.txt"  # the strategy traded
+  # Entries and exits both went through: Binance takes a buy's fee in BTC, so an exit that ignored
+  # it (or the lot step) would be refused with -2010 / -1013.
+  grep -q '^fill .* SELL ' "$work/engine_fills.txt"
+  python3 - "$work/$name.db" <<'PY'
+import sqlite3, sys
+# Orders the engine's own validation stops (e.g. no cash left for a second symbol) never reach
+# the exchange; none may be refused by it.
+rejected = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT body FROM journal WHERE type = 'OrderRejected' AND body LIKE '%HTTP%'").fetchall()
+if rejected:
+    sys.exit(f"orders rejected by the exchange: {rejected}")
+PY
+  # The engine's cash and positions equal the exchange account's balances exactly.
+  [[ $(grep -c '^reconcile .* ok$' "$work/$name.out") -eq $((1 + $(tr -cd , <<<"$assets" | wc -c) + 1)) ]]
+  ! grep -q 'MISMATCH' "$work/$name.out"
   local query sig symbol
   : >"$work/trades.jsonl"
   for symbol in ${assets//,/ }; do
@@ -90,7 +105,7 @@ import json, sys
 from decimal import Decimal
 engine = []
 for line in open(sys.argv[1]):
-    f = line.split()  # fill ID SYMBOL SIDE QTY @ PRICE fee FEE
+    f = line.split()  # fill ID SYMBOL SIDE QTY @ PRICE fee FEE [+ BASE_FEE base]
     engine.append((f[2], f[3], Decimal(f[4]), Decimal(f[6])))
 sim = [(t["symbol"], "BUY" if t["isBuyer"] else "SELL", Decimal(t["qty"]), Decimal(t["price"]))
        for line in open(sys.argv[2]) if line.strip() for t in json.loads(line)]

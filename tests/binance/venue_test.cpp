@@ -128,9 +128,9 @@ TEST_F(VenueTest, MarketOrderFillsAndIsIdempotent) {
         total += f.fill.qty;
         EXPECT_EQ(f.fill.order_id, buy.id());
         EXPECT_FALSE(f.fill.maker);
-        // 10 bps of the quote value, charged in BTC and converted back at the trade price.
-        const auto value = notional(f.fill.price, f.fill.qty, Round::kHalfEven);
-        EXPECT_NEAR(f.fill.fee.to_double(), value->to_double() * 0.001, 1e-6);
+        // 10 bps charged in the BTC received: a base-asset fee, nothing in quote.
+        EXPECT_EQ(f.fill.fee, Money{});
+        EXPECT_NEAR(f.fill.base_fee.to_double(), f.fill.qty.to_double() * 0.001, 1e-8);
     }
     EXPECT_EQ(total, *Qty::parse("0.01"));
     EXPECT_EQ(venue_->working_orders(), 0U);

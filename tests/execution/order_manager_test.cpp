@@ -102,6 +102,30 @@ TEST(OrderManagerTest, RejectsWithTheFilterName) {
     EXPECT_TRUE(f.venue.submitted.empty());
 }
 
+TEST(OrderManagerTest, QuoteBudgetBelowMinNotionalIsNotSent) {
+    Fixture f;
+    model::OrderRequest buy{
+        sym("BTCUSDT"),
+        Side::kBuy,
+        model::OrderType::kMarket,
+        Qty{},
+        std::nullopt,
+        std::nullopt,
+        false,
+        0};
+    auto tiny = approved(buy);
+    tiny.quote_budget = money("4.99");  // min notional 5: the exchange would refuse it
+    EXPECT_FALSE(f.om.place(tiny));
+    auto rejected = f.sink.of<model::OrderRejected>();
+    ASSERT_EQ(rejected.size(), 1U);
+    EXPECT_NE(rejected[0].reason.view().find("below min_notional"), std::string_view::npos);
+    EXPECT_TRUE(f.venue.submitted.empty());
+    auto enough = approved(buy);
+    enough.quote_budget = money("5");
+    EXPECT_TRUE(f.om.place(enough));
+    EXPECT_EQ(f.venue.submitted.size(), 1U);
+}
+
 TEST(OrderManagerTest, RetriesTransientErrorsWithBackoffAndSameId) {
     Fixture f;
     f.venue.script = {

@@ -53,6 +53,39 @@ TEST(PortfolioTest, LongRoundTripIsExact) {
     EXPECT_EQ(t.entry_time, Timestamp::from_unix_seconds(3600));
 }
 
+TEST(PortfolioTest, BaseAssetFeeKeepsThePositionEqualToTheCoinsReceived) {
+    // Binance takes a buy's commission from the coins: 0.1 BTC bought, 0.0001 BTC fee.
+    Portfolio pf(money("10000"));
+    auto buy = fill("BTCUSDT", Side::kBuy, "0.1", "50000.37", "0", 1);
+    buy.base_fee = qty("0.0001");
+    ASSERT_TRUE(pf.apply_fill(buy));
+    // Cash pays the gross quantity; the position is what the account holds.
+    EXPECT_EQ(pf.cash(), money("10000") - money("5000.037"));
+    EXPECT_EQ(pf.position_qty(sym("BTCUSDT")), qty("0.0999"));
+    EXPECT_EQ(pf.fees(), money("5.000037"));  // 0.0001 BTC at the fill price
+    EXPECT_EQ(pf.position(sym("BTCUSDT"))->average_entry(), px("50000.37"));
+    // Selling everything held closes the position exactly (the fee on the sell is in quote).
+    ASSERT_TRUE(pf.apply_fill(fill("BTCUSDT", Side::kSell, "0.0999", "51000", "5.0949", 2)));
+    EXPECT_EQ(pf.position_qty(sym("BTCUSDT")), Qty{});
+    EXPECT_EQ(pf.cash(), money("10000") - money("5000.037") + money("5094.9") - money("5.0949"));
+    EXPECT_EQ(pf.equity(), pf.cash());
+    ASSERT_EQ(pf.closed_trades().size(), 1U);
+    EXPECT_EQ(pf.closed_trades()[0].qty, qty("0.0999"));
+    EXPECT_EQ(pf.closed_trades()[0].fees, money("5.000037") + money("5.0949"));
+    // A base fee on a sell (paid from the coins left) takes more of the position.
+    ASSERT_TRUE(pf.apply_fill(fill("BTCUSDT", Side::kBuy, "1", "100", "0", 3)));
+    auto sell = fill("BTCUSDT", Side::kSell, "0.5", "110", "0", 4);
+    sell.base_fee = qty("0.01");
+    ASSERT_TRUE(pf.apply_fill(sell));
+    EXPECT_EQ(pf.position_qty(sym("BTCUSDT")), qty("0.49"));
+    // A fee as large as the fill is refused, nothing booked.
+    const Money before = pf.cash();
+    auto bad = fill("BTCUSDT", Side::kBuy, "0.01", "100", "0", 5);
+    bad.base_fee = qty("0.01");
+    EXPECT_FALSE(pf.apply_fill(bad));
+    EXPECT_EQ(pf.cash(), before);
+}
+
 TEST(PortfolioTest, ScalingInPartialExitAndFlipToShort) {
     Portfolio pf(money("100000"));
     ASSERT_TRUE(pf.apply_fill(fill("ETHUSDT", Side::kBuy, "1", "2000", "0")));

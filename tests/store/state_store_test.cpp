@@ -156,7 +156,8 @@ TEST_F(StateStoreTest, EventsMaintainOrdersFillsAndPositions) {
     auto orders = store->orders();
     ASSERT_TRUE(orders);
     EXPECT_EQ(orders->front().status, "partially_filled");
-    const model::Fill rest{id, sym, Side::kBuy, qty("0.6"), px("101"), money("0.06"), false, t};
+    const model::Fill rest{
+        id, sym, Side::kBuy, qty("0.6"), px("101"), money("0.06"), false, t, qty("0.0006")};
     ASSERT_TRUE(store->append(model::OrderFilled{t, t, rest}));
     ASSERT_TRUE(store->append(model::PositionUpdated{t, t, sym, qty("1"), px("100.6"), Money{}}));
     ASSERT_TRUE(store->set_balance("USDT", money("9899.3")));
@@ -176,6 +177,8 @@ TEST_F(StateStoreTest, EventsMaintainOrdersFillsAndPositions) {
     ASSERT_EQ(fills->size(), 2U);
     EXPECT_EQ((*fills)[1].price, px("101"));
     EXPECT_EQ((*fills)[1].fee, money("0.06"));
+    EXPECT_EQ((*fills)[0].base_fee, Qty{});
+    EXPECT_EQ((*fills)[1].base_fee, qty("0.0006"));
     EXPECT_EQ(*store->balance("USDT"), money("9899.3"));
     EXPECT_EQ(**store->get_state("risk"), R"({"halted":false})");
     EXPECT_FALSE(*store->get_state("nothing"));
@@ -306,20 +309,42 @@ TEST_F(StateStoreTest, OldSchemaIsMigratedKeepingData) {
         ASSERT_TRUE(store->append(bar_event(0)));
         ASSERT_TRUE(store->commit());
     }
-    // Turn the file back into schema 1 (before the scheduler's job_runs table).
+    // Turn the file back into schema 1 (before the scheduler's job_runs table and the fills'
+    // base_fee column).
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
-        sqlite3_exec(db, "DROP TABLE job_runs; PRAGMA user_version=1", nullptr, nullptr, nullptr),
+        sqlite3_exec(
+            db,
+            "DROP TABLE job_runs; ALTER TABLE fills DROP COLUMN base_fee; PRAGMA user_version=1",
+            nullptr,
+            nullptr,
+            nullptr),
         SQLITE_OK);
     sqlite3_close(db);
     auto store = open();
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), 2);
+    EXPECT_EQ(store->schema_version(), SqliteStateStore::kSchemaVersion);
     EXPECT_EQ(store->journal_size(), 1U);
     model::JobRun run{"retrain", Timestamp{}, Timestamp{}, Timestamp{}, true, ""};
     EXPECT_TRUE(store->record_job_run(run));
     EXPECT_EQ(store->job_runs("retrain", 5)->size(), 1U);
+    const Timestamp t = Timestamp::from_unix_ns(7);
+    const auto id = *ClientOrderId::parse("paper-9");
+    ASSERT_TRUE(store->record_order_intent(order("paper-9", "1"), std::nullopt));
+    const model::Fill f{
+        id,
+        *Symbol::parse("BTCUSDT"),
+        Side::kBuy,
+        qty("1"),
+        px("10"),
+        Money{},
+        false,
+        t,
+        qty("0.001")};
+    ASSERT_TRUE(store->append(model::OrderFilled{t, t, f}));
+    ASSERT_TRUE(store->commit());
+    EXPECT_EQ(store->fills()->back().base_fee, qty("0.001"));
 }
 
 TEST_F(StateStoreTest, ExclusiveSessionKeepsOtherProcessesOut) {

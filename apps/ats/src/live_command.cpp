@@ -239,13 +239,22 @@ int run_live_command(const LiveArgs& args) {
     fmt::print("fills         {}, fees {}\n", r.fills.size(), r.fees);
     for (const auto& f : r.fills) {
         fmt::print(
-            "fill {} {} {} {} @ {} fee {}\n",
+            "fill {} {} {} {} @ {} fee {}{}\n",
             f.order_id.str(),
             f.symbol,
             to_string(f.side),
             f.qty,
             f.price,
-            f.fee);
+            f.fee,
+            f.base_fee.is_zero() ? std::string() : fmt::format(" + {} base", f.base_fee));
+    }
+    for (const auto& rec : r.reconciliation) {
+        fmt::print(
+            "reconcile {:<6} engine {} account {} {}\n",
+            rec.asset,
+            rec.engine,
+            rec.account,
+            rec.matches() ? "ok" : "MISMATCH");
     }
     fmt::print("cash          {} (from {})\n", r.cash, r.initial_cash);
     fmt::print("equity        {}\n", r.equity);

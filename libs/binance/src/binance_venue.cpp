@@ -106,6 +106,23 @@ Status BinanceVenue::poll() {
     return first_error;
 }
 
+BinanceVenue::Commission BinanceVenue::split_commission(
+    const Symbol& symbol, const std::string& asset, Qty amount) {
+    Commission out;
+    if (amount.is_zero() || asset.empty()) {
+        return out;
+    }
+    const std::string_view name = symbol.view();
+    if (name.size() > asset.size() && name.ends_with(asset)) {
+        out.quote = Money::from_raw(amount.raw());  // both carry 8 decimals
+    } else if (name.size() > asset.size() && name.starts_with(asset)) {
+        out.base = amount;
+    } else {
+        other_fees_[asset] += amount;  // e.g. BNB: not part of the traded pair's books
+    }
+    return out;
+}
+
 Result<bool> BinanceVenue::sync(Working& working, const OrderState& state) {
     const auto now = clock_.now();
     if (!state.executed_qty.is_zero()) {
@@ -117,21 +134,20 @@ Result<bool> BinanceVenue::sync(Working& working, const OrderState& state) {
             if (!working.trades_seen.insert(trade.id).second) {
                 continue;
             }
-            // Binance charges the commission in the asset received: base for a buy.
-            Money fee = Money::from_raw(trade.commission.raw());
-            if (trade.buyer) {
-                auto converted = notional(trade.price, trade.commission, Round::kHalfEven);
-                fee = converted ? *converted : Money{};
-            }
+            // Binance charges the commission in the asset received (base for a buy, quote for a
+            // sell) unless the account pays fees in a third asset such as BNB.
+            const auto fee =
+                split_commission(working.symbol, trade.commission_asset, trade.commission);
             model::Fill fill{
                 working.id,
                 working.symbol,
                 working.side,
                 trade.qty,
                 trade.price,
-                fee,
+                fee.quote,
                 trade.maker,
-                Timestamp::from_unix_ms(trade.time_ms)};
+                Timestamp::from_unix_ms(trade.time_ms),
+                fee.base};
             sink_.emit(model::OrderFilled{fill.ts, now, fill});
         }
     }

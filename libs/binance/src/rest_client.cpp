@@ -429,6 +429,78 @@ Result<OrderState> RestClient::cancel_order(
     return parse_order(reply->body);
 }
 
+Result<model::Instrument> RestClient::instrument(const std::string& symbol) {
+    auto reply = impl_->send("GET", "/exchangeInfo", {{"symbol", symbol}}, false, 20, Retry::kSafe);
+    if (!reply) {
+        if (reply.error().message.find("-1121") != std::string::npos) {
+            return make_error(
+                ErrorCode::kNotFound, fmt::format("exchangeInfo: {} is not listed", symbol));
+        }
+        return tl::unexpected(reply.error());
+    }
+    const auto bad = [&](std::string_view what) {
+        return make_error(ErrorCode::kParse, fmt::format("exchangeInfo {}: {}", symbol, what));
+    };
+    try {
+        const auto json = Json::parse(reply->body);
+        for (const auto& item : json.at("symbols")) {
+            if (item.at("symbol").get<std::string>() != symbol) {
+                continue;
+            }
+            auto name = Symbol::parse(symbol);
+            if (!name) {
+                return tl::unexpected(name.error());
+            }
+            model::Instrument out{*name, {}, {}, Price{}, Qty{}, Qty{}, std::nullopt, Money{}};
+            out.base_asset = item.at("baseAsset").get<std::string>();
+            out.quote_asset = item.at("quoteAsset").get<std::string>();
+            bool price_filter = false;
+            bool lot_size = false;
+            for (const auto& f : item.at("filters")) {
+                const auto type = f.at("filterType").get<std::string>();
+                const auto decimal = [&](const char* key) -> Result<Qty> {
+                    return Qty::parse(f.at(key).get<std::string>());
+                };
+                if (type == "PRICE_FILTER") {
+                    auto tick = Price::parse(f.at("tickSize").get<std::string>());
+                    if (!tick) {
+                        return bad("bad tickSize");
+                    }
+                    out.tick_size = *tick;
+                    price_filter = true;
+                } else if (type == "LOT_SIZE") {
+                    auto step = decimal("stepSize");
+                    auto min = decimal("minQty");
+                    auto max = decimal("maxQty");
+                    if (!step || !min || !max) {
+                        return bad("bad LOT_SIZE");
+                    }
+                    out.step_size = *step;
+                    out.min_qty = *min;
+                    out.max_qty = *max;
+                    lot_size = true;
+                } else if (type == "MIN_NOTIONAL" || type == "NOTIONAL") {
+                    auto min = Money::parse(f.at("minNotional").get<std::string>());
+                    if (!min) {
+                        return bad("bad minNotional");
+                    }
+                    out.min_notional = std::max(out.min_notional, *min);
+                }
+            }
+            if (!price_filter || !lot_size) {
+                return bad("PRICE_FILTER or LOT_SIZE missing");
+            }
+            if (auto s = out.validate(); !s) {
+                return tl::unexpected(s.error());
+            }
+            return out;
+        }
+    } catch (const std::exception& e) {
+        return bad(e.what());
+    }
+    return make_error(ErrorCode::kNotFound, fmt::format("exchangeInfo: {} is not listed", symbol));
+}
+
 Result<std::vector<AssetBalance>> RestClient::balances() {
     auto reply = impl_->send("GET", "/account", {}, true, 20, Retry::kSafe);
     if (!reply) {

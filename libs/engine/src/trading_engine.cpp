@@ -48,6 +48,25 @@ Price TradingEngine::last_close(const Symbol& symbol) const {
     return it == last_bars_.end() ? Price{} : it->close;
 }
 
+Qty TradingEngine::tradable_position(const Symbol& symbol) const {
+    const Qty pos = portfolio_.position_qty(symbol);
+    const model::Instrument* inst = orders_.instrument(symbol);
+    if (pos.is_zero() || inst == nullptr) {
+        return pos;
+    }
+    const Qty held = inst->round_qty(pos.abs(), Round::kTowardZero);
+    if (held.is_zero() || held < inst->min_qty) {
+        return Qty{};
+    }
+    if (const Price close = last_close(symbol); close.is_positive()) {
+        const auto value = notional(close, held, Round::kHalfEven);
+        if (value && *value < inst->min_notional) {
+            return Qty{};
+        }
+    }
+    return pos.is_negative() ? -held : held;
+}
+
 TradingEngine::Protective& TradingEngine::protective(const Symbol& symbol) {
     for (auto& p : protective_) {
         if (p.symbol == symbol) {
@@ -82,7 +101,7 @@ void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
             flatten_all(risk_.halt_reason());
         }
     }
-    const Qty pos = portfolio_.position_qty(symbol);
+    const Qty pos = tradable_position(symbol);
     if (!pos.is_zero()) {
         const Side side = pos.is_positive() ? Side::kBuy : Side::kSell;
         const model::Instrument* inst = orders_.instrument(symbol);
@@ -204,7 +223,7 @@ void TradingEngine::dispatch(const model::Event& event) {
 
 void TradingEngine::on_signal(const model::SignalGenerated& s) {
     const Timestamp now = clock_.now();
-    const Qty pos = portfolio_.position_qty(s.symbol);
+    const Qty pos = tradable_position(s.symbol);
     Direction want = s.direction;
     if (want == Direction::kShort && !config_.allow_short) {
         want = Direction::kFlat;
@@ -296,17 +315,17 @@ void TradingEngine::on_fill(const model::OrderFilled& f) {
     const Timestamp now = clock_.now();
     const auto& fill = f.fill;
     orders_.on_fill(fill);
-    const Qty before = portfolio_.position_qty(fill.symbol);
+    const Qty before = tradable_position(fill.symbol);
     if (auto s = portfolio_.apply_fill(fill); !s) {
         bus_.emit(model::AlertLogged{
             now, now, model::AlertLevel::kCritical, model::Text(s.error().message)});
         return;
     }
     fills_.push_back(fill);
-    const Qty after = portfolio_.position_qty(fill.symbol);
     const execution::Position* p = portfolio_.position(fill.symbol);
     bus_.emit(model::PositionUpdated{
-        fill.ts, now, fill.symbol, after, p->average_entry(), p->realized_pnl});
+        fill.ts, now, fill.symbol, p->qty, p->average_entry(), p->realized_pnl});
+    const Qty after = tradable_position(fill.symbol);
     strategy_.on_fill(fill, *this);
     const bool closed = after.is_zero() && !before.is_zero();
     const bool flipped =
@@ -330,7 +349,7 @@ void TradingEngine::place_protective(const Symbol& symbol, Side side, Price entr
         return;
     }
     const Timestamp now = clock_.now();
-    const Qty qty = portfolio_.position_qty(symbol).abs();
+    const Qty qty = tradable_position(symbol).abs();
     const std::uint32_t group = levels.stop && levels.target ? next_oco_group_++ : 0;
     protective(symbol).group = group;
     const auto place =
@@ -374,7 +393,7 @@ void TradingEngine::cancel_protective(const Symbol& symbol) {
 }
 
 void TradingEngine::request_exit(const Symbol& symbol, std::string_view reason) {
-    const Qty pos = portfolio_.position_qty(symbol);
+    const Qty pos = tradable_position(symbol);
     if (pos.is_zero()) {
         return;
     }

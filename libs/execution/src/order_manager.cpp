@@ -93,6 +93,13 @@ std::optional<ClientOrderId> OrderManager::place(const model::OrderApproved& app
         }
     } else if (request.type != model::OrderType::kMarket || request.side != Side::kBuy) {
         problem = fmt::format("{}: a quote budget is only for market buys", request.symbol);
+    } else if (*approved.quote_budget < inst->min_notional) {
+        // The exchange would refuse it (MIN_NOTIONAL / NOTIONAL): do not send it.
+        problem = fmt::format(
+            "{}: quote budget {} is below min_notional {}",
+            request.symbol,
+            *approved.quote_budget,
+            inst->min_notional);
     }
     // Keep memory bounded in long runs: forget finished orders once there are many.
     if (orders_.size() >= kMaxRememberedOrders) {

@@ -116,11 +116,39 @@ void Portfolio::mark(const Symbol& symbol, Price price) {
 }
 
 Status Portfolio::apply_fill(const model::Fill& fill) {
-    if (!fill.qty.is_positive() || !fill.price.is_positive() || fill.fee.is_negative()) {
+    if (!fill.qty.is_positive() || !fill.price.is_positive() || fill.fee.is_negative() ||
+        fill.base_fee.is_negative()) {
         return make_error(
             ErrorCode::kInvalidArgument,
             fmt::format(
-                "fill for {}: qty, price must be positive and fee non-negative", fill.symbol));
+                "fill for {}: qty, price must be positive and fees non-negative", fill.symbol));
+    }
+    if (!fill.base_fee.is_zero()) {
+        // A commission taken from the base asset: the account's position moves by the net
+        // quantity while the quote flow stays price x gross qty. Book it as a fill of the net
+        // quantity whose quote fee is exactly the rest of the cash flow, so cash, fees and the
+        // position all equal what the exchange's balances show.
+        const Qty net =
+            fill.side == Side::kBuy ? fill.qty - fill.base_fee : fill.qty + fill.base_fee;
+        if (!net.is_positive()) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "fill for {}: base-asset fee {} is not below the quantity {}",
+                    fill.symbol,
+                    fill.base_fee,
+                    fill.qty));
+        }
+        auto gross = notional(fill.price, fill.qty, Round::kHalfEven);
+        auto net_value = notional(fill.price, net, Round::kHalfEven);
+        if (!gross || !net_value) {
+            return tl::unexpected(gross ? net_value.error() : gross.error());
+        }
+        model::Fill booked = fill;
+        booked.qty = net;
+        booked.base_fee = Qty{};
+        booked.fee = fill.fee + (*gross - *net_value).abs();
+        return apply_fill(booked);
     }
     auto full = notional(fill.price, fill.qty, Round::kHalfEven);
     if (!full) {

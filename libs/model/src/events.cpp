@@ -183,14 +183,16 @@ std::string to_json_line(const Event& event) {
                 const auto& f = e.fill;
                 return head(e.ts_event, e.ts_init) +
                        fmt::format(
-                           R"(,"order_id":"{}","symbol":"{}","side":"{}","qty":"{}","price":"{}","fee":"{}","maker":{}}})",
+                           R"(,"order_id":"{}","symbol":"{}","side":"{}","qty":"{}","price":"{}","fee":"{}","maker":{}{}}})",
                            f.order_id.str(),
                            f.symbol,
                            to_string(f.side),
                            f.qty,
                            f.price,
                            f.fee,
-                           f.maker);
+                           f.maker,
+                           f.base_fee.is_zero() ? std::string()
+                                                : fmt::format(R"(,"base_fee":"{}")", f.base_fee));
             },
             [&](const PositionUpdated& e) {
                 return head(e.ts_event, e.ts_init) +

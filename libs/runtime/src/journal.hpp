@@ -180,12 +180,13 @@ public:
             now,
             model::AlertLevel::kInfo,
             model::Text(fmt::format(
-                "filled {} {} {} @ {} (fee {}, order {})",
+                "filled {} {} {} @ {} (fee {}{}, order {})",
                 to_string(x.side),
                 x.qty,
                 x.symbol,
                 x.price,
                 x.fee,
+                x.base_fee.is_zero() ? std::string() : fmt::format(" + {} base", x.base_fee),
                 x.order_id.str()))});
     }
 

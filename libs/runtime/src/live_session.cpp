@@ -15,6 +15,37 @@
 
 namespace ats::runtime {
 
+namespace {
+
+std::vector<LiveReconciliation> reconcile(
+    binance::RestClient& rest,
+    const execution::Portfolio& portfolio,
+    const std::string& quote,
+    const std::vector<model::Instrument>& assets) {
+    std::vector<LiveReconciliation> out;
+    auto balances = rest.balances();
+    if (!balances) {
+        return out;
+    }
+    auto held = [&](const std::string& asset) {
+        for (const auto& b : *balances) {
+            if (b.asset == asset) {
+                return b.free + b.locked;
+            }
+        }
+        return Qty{};
+    };
+    out.push_back({quote, Qty::from_raw(portfolio.cash().raw()), held(quote)});
+    for (const auto& a : assets) {
+        const auto* position = portfolio.position(a.symbol);
+        out.push_back(
+            {a.base_asset, position != nullptr ? position->qty : Qty{}, held(a.base_asset)});
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<LiveResult> run_live(
     const LiveConfig& config, const std::vector<model::Instrument>& assets) {
     const auto started = std::chrono::steady_clock::now();
@@ -42,18 +73,28 @@ Result<LiveResult> run_live(
     if (auto s = rest->sync_time(); !s) {
         return tl::unexpected(s.error());
     }
+    // The exchange's own filters (tick, step, minimums), so every order the engine sizes passes
+    // them: an exit of the whole position rounds down to the lot step, leaving only dust.
+    std::vector<model::Instrument> listed;
+    for (const auto& a : assets) {
+        auto info = rest->instrument(std::string(a.symbol.view()));
+        if (!info) {
+            return tl::unexpected(info.error());
+        }
+        listed.push_back(*info);
+    }
     auto balances = rest->balances();
     if (!balances) {
         return tl::unexpected(balances.error());
     }
-    const std::string quote = assets.front().quote_asset;
+    const std::string quote = listed.front().quote_asset;
     engine::EngineConfig engine_config = config.engine;
     engine_config.initial_cash = Money{};
     for (const auto& b : *balances) {
         if (b.asset == quote) {
             engine_config.initial_cash = Money::from_raw(b.free.raw());
         }
-        for (const auto& a : assets) {
+        for (const auto& a : listed) {
             if (b.asset == a.base_asset && !(b.free + b.locked).is_zero()) {
                 return make_error(
                     ErrorCode::kFailedPrecondition,
@@ -102,14 +143,14 @@ Result<LiveResult> run_live(
         [&](const model::OrderFilled& f) { notifier.on_fill(f, clock.now()); });
     engine.bus().set_observer(&journal);
     LiveResult result;
-    for (const auto& a : assets) {
+    for (const auto& a : listed) {
         engine.add_instrument(a);
         result.symbols.push_back(LiveSymbolBars{a.symbol, {}, {}});
     }
 
     binance::KlineFeedConfig fc;
     fc.ws_base = config.ws_url;
-    for (const auto& a : assets) {
+    for (const auto& a : listed) {
         fc.symbols.push_back(a.symbol);
     }
     fc.interval = config.interval;
@@ -188,6 +229,18 @@ Result<LiveResult> run_live(
     result.cash = pf.cash();
     result.equity = pf.equity();
     result.fees = pf.fees();
+    result.reconciliation = reconcile(*rest, engine.portfolio(), quote, listed);
+    for (const auto& r : result.reconciliation) {
+        if (!r.matches() && config.notifier != nullptr) {
+            const Timestamp now = clock.now();
+            config.notifier->notify(model::AlertLogged{
+                now,
+                now,
+                model::AlertLevel::kCritical,
+                model::Text(fmt::format(
+                    "live: {} differs: engine {} vs account {}", r.asset, r.engine, r.account))});
+        }
+    }
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;

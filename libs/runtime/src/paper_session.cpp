@@ -257,7 +257,8 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
                               stored_fills->begin(),
                               [](const model::Fill& a, const model::Fill& b) {
                                   return a.order_id == b.order_id && a.qty == b.qty &&
-                                         a.price == b.price && a.fee == b.fee && a.ts == b.ts;
+                                         a.price == b.price && a.fee == b.fee && a.ts == b.ts &&
+                                         a.base_fee == b.base_fee;
                               });
         if (!same) {
             journal.fail(Error{

@@ -96,6 +96,9 @@ CREATE TABLE job_runs (
 );
 CREATE INDEX job_runs_by_job ON job_runs(job, id);
 )SQL",
+    R"SQL(
+ALTER TABLE fills ADD COLUMN base_fee INTEGER NOT NULL DEFAULT 0;
+)SQL",
 };
 
 class Statement {
@@ -396,8 +399,8 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(
     impl->order_status = Statement(db, "UPDATE orders SET status=? WHERE id=?");
     impl->insert_fill = Statement(
         db,
-        "INSERT INTO fills(seq, order_id, symbol, side, qty, price, fee, maker, ts_ns) "
-        "VALUES(?,?,?,?,?,?,?,?,?)");
+        "INSERT INTO fills(seq, order_id, symbol, side, qty, price, fee, maker, ts_ns, base_fee) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?)");
     impl->fill_order = Statement(
         db,
         "UPDATE orders SET filled_qty=filled_qty+?1, status=CASE WHEN qty>0 AND "
@@ -487,6 +490,7 @@ Status SqliteStateStore::append(const model::Event& event) {
         m.insert_fill.bind(7, f.fee.raw());
         m.insert_fill.bind(8, std::int64_t{f.maker ? 1 : 0});
         m.insert_fill.bind(9, f.ts.unix_ns());
+        m.insert_fill.bind(10, f.base_fee.raw());
         result = m.run(m.insert_fill, "record fill");
         if (result) {
             m.fill_order.bind(1, f.qty.raw());
@@ -753,7 +757,8 @@ Result<std::vector<model::StoredOrder>> SqliteStateStore::orders() {
 Result<std::vector<model::Fill>> SqliteStateStore::fills() {
     Statement s(
         impl_->db,
-        "SELECT order_id, symbol, side, qty, price, fee, maker, ts_ns FROM fills ORDER BY seq");
+        "SELECT order_id, symbol, side, qty, price, fee, maker, ts_ns, base_fee FROM fills "
+        "ORDER BY seq");
     if (!s.ok()) {
         return impl_->error("read fills");
     }
@@ -776,7 +781,8 @@ Result<std::vector<model::Fill>> SqliteStateStore::fills() {
             Price::from_raw(s.integer(4)),
             Money::from_raw(s.integer(5)),
             s.integer(6) != 0,
-            Timestamp::from_unix_ns(s.integer(7))});
+            Timestamp::from_unix_ns(s.integer(7)),
+            Qty::from_raw(s.integer(8))});
     }
     if (rc != SQLITE_DONE) {
         return impl_->error("read fills");

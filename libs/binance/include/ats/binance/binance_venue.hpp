@@ -16,8 +16,10 @@ namespace ats::binance {
 /// `ats exchange-sim`). submit() places the order idempotently (same client order id on every
 /// retry, queried before any resend) and emits fills it already has; poll() drives the state of
 /// working orders by REST (GET /order, then /myTrades for exact fills), the fallback for when no
-/// user data stream runs. Fills carry the fee in the quote asset: a commission charged in the base
-/// asset is converted at the trade price. Not thread-safe: call from the engine thread.
+/// user data stream runs. A commission in the quote asset is the fill's `fee`; one charged in the
+/// base asset (Binance's buys) is the fill's `base_fee`, so the booked position equals the coins
+/// the account received; one in a third asset (BNB) is summed in other_fees(). Not thread-safe:
+/// call from the engine thread.
 ///
 /// Order types: MARKET (quantity, or quoteOrderQty for a quote budget) and LIMIT GTC; stop and
 /// take-profit orders are refused with kRejected (the risk layer keeps them client-side).
@@ -34,6 +36,9 @@ public:
 
     std::size_t working_orders() const noexcept { return working_.size(); }
 
+    /// Commissions paid in assets other than the pair's base and quote (e.g. BNB), by asset.
+    const std::map<std::string, Qty>& other_fees() const noexcept { return other_fees_; }
+
 private:
     struct Working {
         ClientOrderId id;
@@ -43,6 +48,12 @@ private:
         std::set<std::int64_t> trades_seen;
     };
 
+    struct Commission {
+        Money quote;
+        Qty base;
+    };
+    Commission split_commission(const Symbol& symbol, const std::string& asset, Qty amount);
+
     /// Emits fills not seen yet, then the terminal event; true when the order is done.
     Result<bool> sync(Working& working, const OrderState& state);
 
@@ -51,6 +62,7 @@ private:
     const Clock& clock_;
     std::map<std::string, Working> working_;  ///< by client order id
     std::set<std::string> done_;              ///< finished client order ids (idempotent submit)
+    std::map<std::string, Qty> other_fees_;
 };
 
 }  // namespace ats::binance

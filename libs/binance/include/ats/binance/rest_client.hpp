@@ -16,6 +16,7 @@
 #include "ats/core/side.hpp"
 #include "ats/core/time.hpp"
 #include "ats/model/bar.hpp"
+#include "ats/model/instrument.hpp"
 
 namespace ats::binance {
 
@@ -119,6 +120,11 @@ public:
         std::int64_t start_ms,
         std::int64_t end_ms,
         int limit);
+
+    /// GET /exchangeInfo for one symbol: base and quote assets and the PRICE_FILTER, LOT_SIZE and
+    /// NOTIONAL / MIN_NOTIONAL filters. kNotFound for a symbol the exchange does not list,
+    /// kParse for a reply without the filters an order needs.
+    Result<model::Instrument> instrument(const std::string& symbol);
 
     /// GET /depth: a snapshot of up to `limit` (<= 5000) levels per side.
     Result<DepthSnapshot> depth(const std::string& symbol, int limit);

@@ -102,6 +102,11 @@ private:
     void forget_protective(const Symbol& symbol, const ClientOrderId& id);
     Protective& protective(const Symbol& symbol);
     Price last_close(const Symbol& symbol) const;
+    /// The position the engine can trade: rounded toward zero to the lot step, and zero when the
+    /// rest is dust the exchange would refuse (below min_qty or, at the last close, below
+    /// min_notional), as a base-asset fee leaves after a full exit. Entries, exits and protective
+    /// orders are decided on this quantity; the portfolio still values the dust.
+    Qty tradable_position(const Symbol& symbol) const;
     bool entry_working(const Symbol& symbol) const;
     void flatten_all(std::string_view reason);
 

@@ -108,6 +108,10 @@ struct Fill {
     Money fee;  ///< in the quote asset
     bool maker = false;
     Timestamp ts;
+    /// Commission taken from the base asset instead (Binance charges a buy's commission in the coin
+    /// received): the position changes by qty - base_fee on a buy, qty + base_fee on a sell, while
+    /// the quote cash flow stays price x qty. Zero for quote-asset fees.
+    Qty base_fee{};
 };
 
 }  // namespace ats::model

@@ -52,6 +52,15 @@ struct LiveSymbolBars {
     model::GapLedger gaps;
 };
 
+/// The engine's books against the account at the end of a run, for one asset: the quote
+/// asset's cash, or a base asset's position (free + locked on the exchange).
+struct LiveReconciliation {
+    std::string asset;
+    Qty engine;
+    Qty account;
+    bool matches() const noexcept { return engine == account; }
+};
+
 struct LiveResult {
     std::uint64_t bars = 0;
     std::uint64_t orders_sent = 0;
@@ -64,6 +73,9 @@ struct LiveResult {
     Money cash;
     Money equity;
     Money fees;
+    /// Quote cash and every traded base asset, engine vs exchange balances after the last poll
+    /// (empty when the balances could not be read; a mismatch also raises a critical alert).
+    std::vector<LiveReconciliation> reconciliation;
     double seconds = 0;
 };
 

@@ -38,7 +38,7 @@ struct StateStoreOptions {
 /// raw int64 (scale 10^8). Not thread-safe.
 class SqliteStateStore final : public model::StateStore, public model::JobHistory {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     static Result<std::unique_ptr<SqliteStateStore>> open(
         const std::string& path, StateStoreOptions options = {});
