@@ -137,6 +137,8 @@ PY
 start_sim
 run_live live 40 BTCUSDT
 grep -q ' 0 reconnects, 0 gaps' "$work/live.out"
+# Order state came from the user data stream (WebSocket API), not REST polling.
+grep -Eq '^user stream   1 connects, 0 drops, [0-9]+ events, [1-9][0-9]* fills from the stream, 0 over REST, 0 REST polls$' "$work/live.out"
 
 # Two symbols on one combined stream, the connection cut every 0.5 s (about 5 bars): the feed
 # reconnects, backfills the bars it missed over REST, and the engine still sees every bar exactly
@@ -145,6 +147,8 @@ start_sim ws-drop=0.5
 run_live drops 60 BTCUSDT,ETHUSDT
 grep -Eq ' [2-9][0-9]* reconnects' "$work/drops.out"
 grep -q ' 0 missing, 0 duplicates' "$work/drops.out"
+# The user data stream is cut too: REST polling covers the outages, the stream comes back.
+grep -Eq '^user stream   [2-9][0-9]* connects, [1-9][0-9]* drops, .* [1-9][0-9]* REST polls$' "$work/drops.out"
 if grep '^gap ' "$work/drops.out" | grep -v '(backfilled)'; then
   echo "a gap was not backfilled"
   exit 1

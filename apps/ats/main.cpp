@@ -148,6 +148,10 @@ int main(int argc, char** argv) {
     live_cmd->add_option(
         "--read-timeout", live.read_timeout_s, "Seconds without a message before reconnecting");
     live_cmd->add_flag(
+        "--no-user-stream",
+        live.no_user_stream,
+        "Drive orders by REST polling only (default: the user data stream, REST as fallback)");
+    live_cmd->add_flag(
         "--i-understand-this-trades-real-money",
         live.real_money,
         "Required for any target but testnet and 127.0.0.1/localhost");

@@ -1,6 +1,8 @@
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -8,6 +10,7 @@
 
 #include "ats/binance/binance_venue.hpp"
 #include "ats/binance/rest_client.hpp"
+#include "ats/binance/user_stream.hpp"
 #include "ats/core/clock.hpp"
 #include "ats/data/kline_csv.hpp"
 #include "ats/exchange_sim/exchange.hpp"
@@ -72,7 +75,11 @@ protected:
         exchange_ = std::move(*exchange);
         auto* sim = exchange_.get();
         auto server = exchange_sim::HttpServer::start(
-            "127.0.0.1", 0, [sim](const exchange_sim::HttpRequest& r) { return sim->handle(r); });
+            "127.0.0.1",
+            0,
+            [sim](const exchange_sim::HttpRequest& r) { return sim->handle(r); },
+            1,
+            sim);
         ASSERT_TRUE(server);
         server_ = std::move(*server);
         RestConfig rc;
@@ -89,6 +96,15 @@ protected:
         if (server_) {
             server_->stop();
         }
+    }
+
+    UserStreamConfig stream_config(const char* secret = kSecret) const {
+        UserStreamConfig c;
+        c.url = "ws://127.0.0.1:" + std::to_string(server_->port()) + "/ws-api/v3";
+        c.api_key = kKey;
+        c.api_secret = secret;
+        c.timeout = Duration::from_seconds(2);
+        return c;
     }
 
     model::Order order(
@@ -199,6 +215,127 @@ TEST_F(VenueTest, CancelEmitsCanceledAndRefusalsAreRejections) {
         .oco_group = 0};
     auto stop_order = model::Order(*ClientOrderId::parse("venue-stop-1"), stop, clock_.now());
     EXPECT_EQ(venue_->submit(stop_order, std::nullopt).error().code, ErrorCode::kRejected);
+}
+
+TEST(UserStreamParse, EventsRepliesAndBadMessages) {
+    const auto report = parse_user_event(
+        R"({"subscriptionId":0,"event":{"e":"executionReport","E":1,"s":"BTCUSDT","c":"ats-7",)"
+        R"("S":"BUY","o":"MARKET","x":"TRADE","X":"FILLED","i":42,"l":"0.01000000",)"
+        R"("z":"0.01000000","L":"96000.50","n":"0.00001000","N":"BTC","T":5,"t":9,"m":false,)"
+        R"("C":"","future_field":{"x":1}}})");
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_TRUE(*report);
+    const auto& r = std::get<ExecutionReport>(**report);
+    EXPECT_EQ(r.order_client_id(), "ats-7");
+    EXPECT_EQ(r.exec_type, "TRADE");
+    EXPECT_EQ(r.status, "FILLED");
+    EXPECT_EQ(r.order_id, 42);
+    EXPECT_EQ(r.trade_id, 9);
+    EXPECT_EQ(r.last_qty, *Qty::parse("0.01"));
+    EXPECT_EQ(r.last_price, *Price::parse("96000.5"));
+    EXPECT_EQ(r.commission, *Qty::parse("0.00001"));
+    EXPECT_EQ(r.commission_asset, "BTC");
+    // A cancel names the canceled order in C.
+    const auto cancel = parse_user_event(
+        R"({"e":"executionReport","s":"BTCUSDT","c":"cxl-1","C":"ats-8","S":"SELL","x":"CANCELED",)"
+        R"("X":"CANCELED","i":43,"l":"0","z":"0","L":"0","n":"0","N":null})");
+    ASSERT_TRUE(cancel && *cancel);
+    EXPECT_EQ(std::get<ExecutionReport>(**cancel).order_client_id(), "ats-8");
+    const auto account = parse_user_event(
+        R"({"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":3,"u":3,)"
+        R"("B":[{"a":"BTC","f":"0.5","l":"0.25"}]}})");
+    ASSERT_TRUE(account && *account);
+    const auto& balances = std::get<AccountUpdate>(**account).balances;
+    ASSERT_EQ(balances.size(), 1U);
+    EXPECT_EQ(balances[0].free + balances[0].locked, *Qty::parse("0.75"));
+    // Replies and other event types are not events; broken ones are errors, never a crash.
+    EXPECT_FALSE(*parse_user_event(R"({"id":"x","status":200,"result":{}})"));
+    EXPECT_FALSE(*parse_user_event(R"({"e":"balanceUpdate","a":"BTC","d":"1"})"));
+    EXPECT_EQ(parse_user_event("{not json").error().code, ErrorCode::kParse);
+    EXPECT_EQ(parse_user_event("[1,2]").error().code, ErrorCode::kParse);
+    EXPECT_EQ(
+        parse_user_event(R"({"e":"executionReport","s":"BTCUSDT"})").error().code,
+        ErrorCode::kParse);
+    EXPECT_EQ(
+        parse_user_event(R"({"e":"executionReport","s":"BTCUSDT","c":"a","S":"BUY","x":"TRADE",)"
+                         R"("X":"FILLED","i":1,"l":"abc","z":"0","L":"0","n":"0"})")
+            .error()
+            .code,
+        ErrorCode::kParse);
+}
+
+TEST_F(VenueTest, UserStreamRefusesABadSignatureOrKey) {
+    auto bad_secret = UserStream::connect(stream_config("not-the-secret"), clock_, 0);
+    ASSERT_FALSE(bad_secret);
+    EXPECT_EQ(bad_secret.error().code, ErrorCode::kRejected);
+    EXPECT_NE(bad_secret.error().message.find("-1022"), std::string::npos);
+    EXPECT_EQ(bad_secret.error().message.find("not-the-secret"), std::string::npos);
+    auto config = stream_config();
+    config.api_key = "someone-else";
+    auto bad_key = UserStream::connect(config, clock_, 0);
+    ASSERT_FALSE(bad_key);
+    EXPECT_NE(bad_key.error().message.find("-2015"), std::string::npos);
+    auto stale = UserStream::connect(stream_config(), clock_, -60'000);  // a minute behind
+    ASSERT_FALSE(stale);
+    EXPECT_NE(stale.error().message.find("-1021"), std::string::npos);
+    EXPECT_TRUE(UserStream::connect(stream_config(), clock_, 0));
+}
+
+TEST_F(VenueTest, UserStreamDrivesFillsWithoutRestPolling) {
+    ASSERT_TRUE(venue_->enable_user_stream(stream_config(), clock_));
+    const auto requests_before = rest_->stats().requests;
+    const auto buy = order("venue-us-1", Side::kBuy, model::OrderType::kMarket, "0.01");
+    ASSERT_TRUE(venue_->submit(buy, std::nullopt));
+    // The fills came from the execution reports: one REST request (the order), no /myTrades.
+    EXPECT_EQ(rest_->stats().requests, requests_before + 1);
+    const auto fills = sink_.all<model::OrderFilled>();
+    ASSERT_FALSE(fills.empty());
+    EXPECT_EQ(venue_->stats().stream_fills, fills.size());
+    EXPECT_EQ(venue_->stats().rest_fills, 0U);
+    EXPECT_EQ(venue_->working_orders(), 0U);
+    // The same fills as the exchange's own trade list, fee in BTC.
+    auto state = rest_->query_order("BTCUSDT", "venue-us-1");
+    ASSERT_TRUE(state);
+    auto trades = rest_->my_trades("BTCUSDT", state->order_id);
+    ASSERT_TRUE(trades);
+    ASSERT_EQ(trades->size(), fills.size());
+    for (std::size_t i = 0; i < fills.size(); ++i) {
+        EXPECT_EQ(fills[i].fill.qty, (*trades)[i].qty);
+        EXPECT_EQ(fills[i].fill.price, (*trades)[i].price);
+        EXPECT_EQ(fills[i].fill.base_fee, (*trades)[i].commission);
+    }
+    // A resting order filled later, when a bar trades through it, arrives on the stream.
+    Price lowest = bars_[101].low;
+    for (std::size_t i = 101; i < 160; ++i) {
+        lowest = std::min(lowest, bars_[i].low);
+    }
+    const auto limit = lowest + Price::from_raw(1'000'000);
+    const auto rest_buy = order("venue-us-2", Side::kBuy, model::OrderType::kLimit, "0.001", limit);
+    ASSERT_TRUE(venue_->submit(rest_buy, std::nullopt));
+    EXPECT_EQ(venue_->working_orders(), 1U);
+    clock_.advance(Duration::from_seconds(60));
+    exchange_->poll();
+    for (int i = 0; i < 200 && venue_->working_orders() > 0; ++i) {
+        ASSERT_TRUE(venue_->poll());
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(venue_->working_orders(), 0U);
+    const auto after = sink_.all<model::OrderFilled>();
+    ASSERT_EQ(after.size(), fills.size() + 1);
+    EXPECT_EQ(after.back().fill.price, limit);
+    EXPECT_TRUE(after.back().fill.maker);
+    EXPECT_EQ(venue_->stats().rest_polls, 0U);
+    EXPECT_EQ(venue_->stats().rest_fills, 0U);
+    // The account update that came with it.
+    EXPECT_GT(venue_->stream_balances().at("BTC"), Qty{});
+    // A cancel: one OrderCanceled, although both the REST reply and the stream report it.
+    const auto far =
+        order("venue-us-3", Side::kBuy, model::OrderType::kLimit, "0.001", *Price::parse("10000"));
+    ASSERT_TRUE(venue_->submit(far, std::nullopt));
+    ASSERT_TRUE(venue_->cancel(far.id()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(venue_->poll());
+    EXPECT_EQ(sink_.all<model::OrderCanceled>().size(), 1U);
 }
 
 }  // namespace

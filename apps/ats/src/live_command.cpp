@@ -188,6 +188,7 @@ int run_live_command(const LiveArgs& args) {
     config.api_secret = keys->secret;
     config.interval = args.interval;
     config.read_timeout = Duration::from_ms(static_cast<std::int64_t>(args.read_timeout_s * 1000));
+    config.user_stream = !args.no_user_stream;
     config.state_path = args.state;
     config.max_bars = args.max_bars;
     config.stop = &g_live_stop;
@@ -236,6 +237,23 @@ int run_live_command(const LiveArgs& args) {
         r.feed.duplicates,
         r.feed.bad_messages);
     fmt::print("orders        {} sent ({} REST requests)\n", r.orders_sent, r.rest_requests);
+    const auto& flow = r.order_flow;
+    if (flow.user_stream) {
+        fmt::print(
+            "user stream   {} connects, {} drops, {} events, {} fills from the stream, {} over "
+            "REST, {} REST polls\n",
+            flow.stream_connects,
+            flow.stream_drops,
+            flow.stream_events,
+            flow.stream_fills,
+            flow.rest_fills,
+            flow.rest_polls);
+    } else {
+        fmt::print(
+            "user stream   off: {} fills over REST, {} REST polls\n",
+            flow.rest_fills,
+            flow.rest_polls);
+    }
     fmt::print("fills         {}, fees {}\n", r.fills.size(), r.fees);
     for (const auto& f : r.fills) {
         fmt::print(

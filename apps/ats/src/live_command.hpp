@@ -18,7 +18,8 @@ struct LiveArgs {
     std::optional<std::string> keys;  ///< 0600 file with api_key=... and api_secret=...
     std::size_t max_bars = 0;
     double read_timeout_s = 30;
-    bool real_money = false;  ///< --i-understand-this-trades-real-money
+    bool real_money = false;      ///< --i-understand-this-trades-real-money
+    bool no_user_stream = false;  ///< --no-user-stream: REST polling only
 };
 
 int run_live_command(const LiveArgs& args);

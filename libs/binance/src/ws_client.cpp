@@ -139,7 +139,11 @@ Result<std::optional<std::string>> WsClient::poll(Duration wait) {
         });
     }
     impl_->io.restart();
-    impl_->io.run_for(std::chrono::nanoseconds(wait.ns()));
+    if (wait.ns() > 0) {
+        impl_->io.run_for(std::chrono::nanoseconds(wait.ns()));
+    } else {
+        impl_->io.poll();  // no wait: whatever the socket already holds
+    }
     if (!impl_->read_done) {
         return std::optional<std::string>{};
     }
@@ -154,6 +158,16 @@ Result<std::optional<std::string>> WsClient::poll(Duration wait) {
 
 void WsClient::close() {
     if (!impl_->ws) {
+        return;
+    }
+    if (impl_->reading) {
+        // A poll() read is still pending: a close handshake would wait behind it. Drop the
+        // connection instead and let the read finish as aborted.
+        beast::error_code ignored;
+        beast::get_lowest_layer(*impl_->ws).socket().close(ignored);
+        impl_->run();
+        impl_->reading = false;
+        impl_->ws.reset();
         return;
     }
     beast::error_code ec;

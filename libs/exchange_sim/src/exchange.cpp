@@ -35,6 +35,8 @@ constexpr std::int64_t kMsPerDay = 86'400'000;
 constexpr std::int64_t kBanMs = 120'000;
 constexpr int kHitsBeforeBan = 10;
 constexpr std::int64_t kMaxRecvWindowMs = 60'000;
+/// Internal stream name of the account's user data stream (not subscribable by name).
+const std::string kUserStream = "@user";
 
 /// Binance pads decimals to 8 places: "0.01634790".
 std::string dec(std::int64_t raw) {
@@ -306,6 +308,7 @@ struct Exchange::Impl {
     std::int64_t next_order_id = 1;
     std::int64_t next_synthetic_id = -1;
     std::int64_t next_trade_id = 1;
+    std::int64_t next_execution_id = 1;
     std::int64_t started_ms = 0;
     std::int64_t order_window_10s = -1;
     int orders_in_10s = 0;
@@ -323,6 +326,65 @@ struct Exchange::Impl {
         for (const auto& [id, sink] : sinks) {
             sink(stream, payload);
         }
+    }
+
+    /// The user data stream (one account): an executionReport for a user order's change, then
+    /// outboundAccountPosition with the pair's balances. `fill` is the trade for x=TRADE.
+    void report(
+        const SimOrder& order,
+        std::string_view exec_type,
+        std::int64_t now_ms,
+        const FillOut* fill = nullptr,
+        bool maker = false) {
+        if (!order.user || sinks.empty()) {
+            return;
+        }
+        const auto& spec = markets[order.symbol].spec;
+        Json event{
+            {"e", "executionReport"},
+            {"E", now_ms},
+            {"s", spec.symbol},
+            {"c", order.client_id},
+            {"S", side_name(order.side)},
+            {"o", kind_name(order.kind)},
+            {"f", tif_name(order.tif)},
+            {"q", dec(order.orig_qty)},
+            {"p", dec(order.price)},
+            {"P", dec(0)},
+            {"F", dec(0)},
+            {"g", -1},
+            {"C", exec_type == "CANCELED" ? order.client_id : std::string()},
+            {"x", exec_type},
+            {"X", order.status},
+            {"r", "NONE"},
+            {"i", order.id},
+            {"l", dec(fill != nullptr ? fill->qty : 0)},
+            {"z", dec(order.executed)},
+            {"L", dec(fill != nullptr ? fill->price : 0)},
+            {"n", dec(fill != nullptr ? fill->commission : 0)},
+            {"N", fill != nullptr ? Json(fill->commission_asset) : Json()},
+            {"T", now_ms},
+            {"t", fill != nullptr ? fill->trade_id : -1},
+            {"I", next_execution_id++},
+            {"w", order.open()},
+            {"m", maker},
+            {"M", false},
+            {"O", order.time_ms},
+            {"Z", dec(order.cum_quote)},
+            {"Y", dec(fill != nullptr ? quote_of(fill->price, fill->qty, Round::kDown) : 0)},
+            {"Q", dec(order.orig_quote_qty)},
+            {"W", order.time_ms},
+            {"V", "NONE"}};
+        publish(kUserStream, event.dump());
+        Json assets = Json::array();
+        for (const auto* asset : {&spec.base, &spec.quote}) {
+            const Balance& b = balance(*asset);
+            assets.push_back(Json{{"a", *asset}, {"f", dec(b.free)}, {"l", dec(b.locked)}});
+        }
+        publish(
+            kUserStream,
+            Json{{"e", "outboundAccountPosition"}, {"E", now_ms}, {"u", now_ms}, {"B", assets}}
+                .dump());
     }
 
     void publish_depth(const Market& market, const std::string& payload) {
@@ -677,6 +739,7 @@ struct Exchange::Impl {
             now_ms,
             order.side == OrderSide::kBuy,
             maker});
+        report(order, "TRADE", now_ms, &fill, maker);
         if (fills != nullptr) {
             fills->push_back(std::move(fill));
         }
@@ -1704,6 +1767,7 @@ struct Exchange::Impl {
         SimOrder& placed = it->second;
         std::vector<FillOut> fills;
         const bool fok_short = placed.tif == Tif::kFok && plan_qty < placed.orig_qty;
+        report(placed, "NEW", call.now_ms);
         if (!fok_short) {
             execute(market, placed, matches, call.now_ms, fills);
         }
@@ -1720,9 +1784,11 @@ struct Exchange::Impl {
             } else {
                 placed.status = "EXPIRED";
                 release_lock(placed);
+                report(placed, "EXPIRED", call.now_ms);
             }
         } else if (placed.orig_qty == 0) {
             placed.status = "EXPIRED";
+            report(placed, "EXPIRED", call.now_ms);
         }
         if (resp_type == "ACK") {
             return Json{
@@ -1801,6 +1867,7 @@ struct Exchange::Impl {
         release_lock(order);
         order.status = "CANCELED";
         order.update_ms = now_ms;
+        report(order, "CANCELED", now_ms);
         Json out = result_json(order, now_ms);
         out["origClientOrderId"] = order.client_id;
         return out;
@@ -2195,6 +2262,85 @@ bool Exchange::has_stream(std::string_view name) const {
         }
     }
     return false;
+}
+
+std::string Exchange::ws_api(const std::string& request, std::string& user_stream) {
+    Json id;
+    const auto error = [&](int status, int code, std::string_view msg) {
+        return Json{{"id", id}, {"status", status}, {"error", {{"code", code}, {"msg", msg}}}}
+            .dump();
+    };
+    const auto ok = [&](Json result) {
+        return Json{{"id", id}, {"status", 200}, {"result", std::move(result)}}.dump();
+    };
+    Json json;
+    try {
+        json = Json::parse(request);
+        id = json.value("id", Json());
+    } catch (const std::exception&) {
+        return error(400, -1102, "Malformed request: not JSON.");
+    }
+    if (!json.is_object() || !json.contains("method") || !json["method"].is_string()) {
+        return error(400, -1102, "Mandatory parameter 'method' was not sent.");
+    }
+    const auto method = json["method"].get<std::string>();
+    const Json params = json.value("params", Json::object());
+    const auto now_ms = impl_->clock->now().unix_ms();
+    if (method == "ping") {
+        return ok(Json::object());
+    }
+    if (method == "time") {
+        return ok(Json{{"serverTime", now_ms}});
+    }
+    if (method == "userDataStream.unsubscribe") {
+        user_stream.clear();
+        return ok(Json::object());
+    }
+    if (method != "userDataStream.subscribe.signature") {
+        return error(400, -1100, fmt::format("Unknown method '{}'.", method));
+    }
+    if (!params.is_object()) {
+        return error(400, -1102, "Mandatory parameter 'params' was not sent.");
+    }
+    for (const char* name : {"apiKey", "timestamp", "signature"}) {
+        if (!params.contains(name)) {
+            return error(
+                400,
+                -1102,
+                fmt::format(
+                    "Mandatory parameter '{}' was not sent, was empty/null, or malformed.", name));
+        }
+    }
+    // Signature payload: every param but the signature, sorted by name, as k=v&k=v.
+    std::string payload;
+    for (const auto& [key, value] : params.items()) {  // nlohmann objects iterate sorted
+        if (key == "signature") {
+            continue;
+        }
+        payload += (payload.empty() ? "" : "&") + key + "=" +
+                   (value.is_string() ? value.get<std::string>() : value.dump());
+    }
+    const auto& config = impl_->config;
+    if (!params["apiKey"].is_string() || params["apiKey"].get<std::string>() != config.api_key) {
+        return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
+    }
+    if (!params["signature"].is_string() ||
+        !binance::signature_equals(
+            binance::hmac_sha256_hex(config.api_secret, payload),
+            params["signature"].get<std::string>())) {
+        return error(400, -1022, "Signature for this request is not valid.");
+    }
+    const auto& ts = params["timestamp"];
+    const std::int64_t timestamp = ts.is_number_integer() ? ts.get<std::int64_t>() : -1;
+    const std::int64_t window =
+        params.contains("recvWindow") && params["recvWindow"].is_number_integer()
+            ? params["recvWindow"].get<std::int64_t>()
+            : 5000;
+    if (timestamp < 0 || timestamp >= now_ms + 1000 || now_ms - timestamp > window) {
+        return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
+    }
+    user_stream = kUserStream;
+    return ok(Json{{"subscriptionId", 0}});
 }
 
 std::size_t Exchange::orders_accepted() const {

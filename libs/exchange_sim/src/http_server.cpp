@@ -63,6 +63,8 @@ public:
             }
         } else if (path.starts_with("/ws/")) {
             add_list(std::string_view(path).substr(4));
+        } else if (path == "/ws-api/v3") {
+            api_ = true;  // WebSocket API requests (the user data stream), not stream control
         }
         beast::get_lowest_layer(ws_).expires_never();
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -94,14 +96,17 @@ public:
 
 private:
     void deliver(const std::string& stream, const std::string& payload) {
+        bool user = false;
         {
             const std::lock_guard lock(mu_);
-            if (subscriptions_.count(stream) == 0) {
+            user = !user_stream_.empty() && stream == user_stream_;
+            if (!user && subscriptions_.count(stream) == 0) {
                 return;
             }
         }
-        auto message =
-            combined_ ? fmt::format(R"({{"stream":"{}","data":{}}})", stream, payload) : payload;
+        auto message = user        ? fmt::format(R"({{"subscriptionId":0,"event":{}}})", payload)
+                       : combined_ ? fmt::format(R"({{"stream":"{}","data":{}}})", stream, payload)
+                                   : payload;
         asio::post(
             ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
                 self->enqueue(std::move(m));
@@ -139,7 +144,7 @@ private:
             }
             const auto text = beast::buffers_to_string(self->buffer_.data());
             self->buffer_.consume(self->buffer_.size());
-            self->enqueue(self->control(text));
+            self->enqueue(self->api_ ? self->api(text) : self->control(text));
             self->read();
             if (const auto ms = self->source_.stream_drop_ms(); ms > 0) {
                 // Fault: the connection is cut (TCP close, no close frame) after `ms`.
@@ -153,6 +158,20 @@ private:
                 });
             }
         });
+    }
+
+    /// Answers a WebSocket API request; a user data stream subscription starts forwarding the
+    /// account's events on this connection.
+    std::string api(const std::string& text) {
+        std::string stream;
+        {
+            const std::lock_guard lock(mu_);
+            stream = user_stream_;
+        }
+        auto reply = source_.ws_api(text, stream);
+        const std::lock_guard lock(mu_);
+        user_stream_ = stream;
+        return reply;
     }
 
     /// Answers a control message; malformed ones get Binance's {"code":2,...} error.
@@ -208,6 +227,8 @@ private:
     std::mutex mu_;
     std::set<std::string> subscriptions_;  // Guarded by mu_
     bool combined_ = false;
+    bool api_ = false;           // a /ws-api/v3 connection
+    std::string user_stream_;    // Guarded by mu_: the subscribed user data stream, if any
     std::uint64_t sink_id_ = 0;  // strand only
 };
 

@@ -133,6 +133,23 @@ Result<LiveResult> run_live(
     SimulatedClock clock(Timestamp::from_unix_ns(0));
     engine::TradingEngine engine(engine_config, clock, **strategy);
     binance::BinanceVenue venue(*rest, engine.sink(), clock);
+    if (config.user_stream) {
+        binance::UserStreamConfig uc;
+        uc.url = config.ws_api_url.empty() ? config.ws_url + "/ws-api/v3" : config.ws_api_url;
+        uc.api_key = config.api_key;
+        uc.api_secret = config.api_secret;
+        if (auto s = venue.enable_user_stream(uc, wall); !s && config.notifier != nullptr) {
+            // Not fatal: REST polling drives the orders and the stream is retried.
+            const Timestamp now = wall.now();
+            config.notifier->notify(model::AlertLogged{
+                now,
+                now,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format(
+                    "live: user data stream unavailable ({}); polling orders over REST",
+                    s.error().message))});
+        }
+    }
     detail::CrashHook crash;
     detail::Journaler journal(db, crash);
     detail::DurableVenue durable(db, venue, journal, crash);
@@ -170,7 +187,7 @@ Result<LiveResult> run_live(
         const model::Bar& bar = closed.bar;
         clock.advance_to(std::max(clock.now(), bar.open_time));
         engine.process_pending();
-        // The REST fallback for resting orders (no user data stream yet).
+        // Execution reports from the user data stream (REST polling while it is down).
         if (auto s = venue.poll(); !s && config.notifier != nullptr) {
             const Timestamp now = clock.now();
             config.notifier->notify(model::AlertLogged{
@@ -220,6 +237,15 @@ Result<LiveResult> run_live(
         st.missing,
         st.duplicates,
         st.bad_messages};
+    const auto& vs = venue.stats();
+    result.order_flow = LiveOrderFlow{
+        config.user_stream,
+        vs.stream_connects,
+        vs.stream_drops,
+        vs.stream_events,
+        vs.stream_fills,
+        vs.rest_fills,
+        vs.rest_polls};
     const auto& pf = engine.portfolio();
     result.orders_sent = durable.sent();
     result.events = engine.bus().dispatched();

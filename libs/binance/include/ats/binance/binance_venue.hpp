@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ats/binance/rest_client.hpp"
+#include "ats/binance/user_stream.hpp"
 #include "ats/core/clock.hpp"
 #include "ats/model/ports.hpp"
 
@@ -30,9 +31,32 @@ public:
     Status submit(const model::Order& order, std::optional<Money> quote_budget) override;
     Status cancel(const ClientOrderId& id) override;
 
-    /// Queries every working order and emits new fills, cancels and expiries. Returns the first
-    /// transport error (the orders stay working and are polled again).
+    /// Drives order state from the account's user data stream (WebSocket API) from now on:
+    /// connects at once (its error is returned and the venue stays on REST polling). Then
+    /// submit() takes an order's fills from the stream's execution reports (waiting up to the
+    /// stream's timeout, else reading them over REST), and poll() applies the reports that came
+    /// in, reconnects with exponential backoff when the stream drops and polls over REST while it
+    /// is down (and once after it is back, for what was missed). `wall` signs the subscription.
+    Status enable_user_stream(UserStreamConfig config, const Clock& wall);
+
+    /// Applies pending user-stream events (when enabled and up), else queries every working
+    /// order over REST and emits new fills, cancels and expiries. Returns the first transport
+    /// error (the orders stay working and are polled again).
     Status poll();
+
+    struct Stats {
+        std::uint64_t stream_connects = 0;
+        std::uint64_t stream_drops = 0;
+        std::uint64_t stream_events = 0;    ///< execution reports and balance updates applied
+        std::uint64_t stream_fills = 0;     ///< fills taken from execution reports
+        std::uint64_t rest_fills = 0;       ///< fills read over REST (/myTrades)
+        std::uint64_t rest_polls = 0;       ///< REST polls of the working orders
+        std::uint64_t stream_timeouts = 0;  ///< submits whose reports did not come in time
+    };
+    const Stats& stats() const noexcept { return stats_; }
+    bool user_stream_up() const noexcept { return stream_.has_value(); }
+    /// The last balances the user stream reported, by asset (free + locked).
+    const std::map<std::string, Qty>& stream_balances() const noexcept { return balances_; }
 
     std::size_t working_orders() const noexcept { return working_.size(); }
 
@@ -46,8 +70,19 @@ private:
         Side side = Side::kBuy;
         std::int64_t venue_id = 0;
         std::set<std::int64_t> trades_seen;
+        Qty reported;  ///< sum of the fills emitted
     };
 
+    /// One trade of an order, from /myTrades or an execution report.
+    struct Fillish {
+        std::int64_t trade_id = 0;
+        Qty qty;
+        Price price;
+        Qty commission;
+        std::string commission_asset;
+        bool maker = false;
+        std::int64_t time_ms = 0;
+    };
     struct Commission {
         Money quote;
         Qty base;
@@ -56,6 +91,17 @@ private:
 
     /// Emits fills not seen yet, then the terminal event; true when the order is done.
     Result<bool> sync(Working& working, const OrderState& state);
+    /// Emits the terminal event for `status`; true when the status is terminal.
+    bool finish(Working& working, const std::string& status);
+    void emit_fill(Working& working, const Fillish& fill);
+    Status poll_rest();
+    Status connect_stream();
+    /// Reads stream events for up to `wait` (then whatever is already there); false when the
+    /// stream dropped.
+    bool drain(Duration wait);
+    void apply(const UserEvent& event);
+    /// After submit: waits for the stream to report what `state` says happened.
+    void await_reports(const std::string& id, const OrderState& state);
 
     RestClient& client_;
     model::EventSink& sink_;
@@ -63,6 +109,13 @@ private:
     std::map<std::string, Working> working_;  ///< by client order id
     std::set<std::string> done_;              ///< finished client order ids (idempotent submit)
     std::map<std::string, Qty> other_fees_;
+    std::optional<UserStreamConfig> stream_config_;
+    const Clock* wall_ = nullptr;
+    std::optional<UserStream> stream_;
+    Timestamp next_connect_;
+    Duration backoff_ = Duration::from_ms(100);
+    std::map<std::string, Qty> balances_;
+    Stats stats_;
 };
 
 }  // namespace ats::binance

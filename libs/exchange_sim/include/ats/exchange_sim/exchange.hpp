@@ -103,6 +103,10 @@ public:
     void remove_stream_sink(std::uint64_t id) override;
     bool has_stream(std::string_view name) const override;
     std::int64_t stream_drop_ms() const override;
+    /// userDataStream.subscribe.signature (apiKey, timestamp, signature over the sorted params),
+    /// userDataStream.unsubscribe, ping and time. The user stream carries executionReport and
+    /// outboundAccountPosition events for every change of a user order.
+    std::string ws_api(const std::string& request, std::string& user_stream) override;
 
 private:
     struct Impl;

@@ -42,6 +42,14 @@ public:
     /// Fault injection: close every WebSocket connection this many milliseconds after it was
     /// opened (0: never).
     virtual std::int64_t stream_drop_ms() const { return 0; }
+    /// The WebSocket API (`/ws-api/v3`): answers one request (JSON text). When the request
+    /// subscribed the user data stream, sets `user_stream` to the stream name carrying the
+    /// account's events (published to the sinks like market streams); unsubscribing clears it.
+    virtual std::string ws_api(const std::string& request, std::string& user_stream) {
+        (void)request;
+        user_stream.clear();
+        return R"({"status":400,"error":{"code":-1000,"msg":"no WebSocket API here"}})";
+    }
 };
 
 }  // namespace ats::exchange_sim

@@ -22,8 +22,13 @@ struct LiveConfig {
     engine::EngineConfig engine;  ///< initial_cash is replaced by the account's quote balance
     std::string rest_url;         ///< "http://127.0.0.1:8900" (https needs TLS: not yet)
     std::string ws_url;           ///< "ws://127.0.0.1:8900"
-    std::string api_key;          ///< never logged
-    std::string api_secret;       ///< never logged
+    /// The WebSocket API for the user data stream; empty: ws_url + "/ws-api/v3".
+    std::string ws_api_url;
+    /// Drive orders from the user data stream (REST polling stays the fallback); false: REST
+    /// polling only.
+    bool user_stream = true;
+    std::string api_key;     ///< never logged
+    std::string api_secret;  ///< never logged
     std::string interval = "1m";
     /// The stream is replaced after this long without a message.
     Duration read_timeout = Duration::from_seconds(30);
@@ -61,6 +66,17 @@ struct LiveReconciliation {
     bool matches() const noexcept { return engine == account; }
 };
 
+/// How order state reached the engine.
+struct LiveOrderFlow {
+    bool user_stream = false;  ///< the stream was enabled (it may have dropped since)
+    std::uint64_t stream_connects = 0;
+    std::uint64_t stream_drops = 0;
+    std::uint64_t stream_events = 0;
+    std::uint64_t stream_fills = 0;
+    std::uint64_t rest_fills = 0;
+    std::uint64_t rest_polls = 0;
+};
+
 struct LiveResult {
     std::uint64_t bars = 0;
     std::uint64_t orders_sent = 0;
@@ -69,6 +85,7 @@ struct LiveResult {
     std::vector<model::Fill> fills;
     std::vector<LiveSymbolBars> symbols;
     LiveFeedSummary feed;
+    LiveOrderFlow order_flow;
     Money initial_cash;
     Money cash;
     Money equity;
