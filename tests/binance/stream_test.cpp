@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "ats/binance/kline_event.hpp"
 #include "ats/binance/local_book.hpp"
 #include "ats/binance/rest_client.hpp"
 #include "ats/binance/ws_client.hpp"
@@ -269,6 +270,47 @@ TEST_F(StreamFaultTest, DuplicatedAndReorderedDiffsAreCountedAndRecovered) {
     EXPECT_GT(book.counters().stale, 0);       // duplicates and late diffs were ignored
     EXPECT_GT(book.counters().gaps, 0);        // an early diff was seen as a gap...
     EXPECT_EQ(resyncs, book.counters().gaps);  // ...and each one was resynced
+}
+
+TEST(KlineEventParse, WrappedRawUnknownFieldsAndBadMessages) {
+    KlineEvent e;
+    const std::string k =
+        R"({"t":1733011200000,"T":1733011259999,"s":"BTCUSDT","i":"1m","f":1,"L":2,)"
+        R"("o":"96000.01","c":"96010.50","h":"96020.00","l":"95990.00","v":"12.34567","n":321,)"
+        R"("x":true,"q":"1185000.5","V":"6.1","Q":"585000.25","B":"0","new_field":[1,{"a":2}]})";
+    ASSERT_TRUE(parse_kline_event(
+        R"({"stream":"btcusdt@kline_1m","data":{"e":"kline","E":1,"s":"BTCUSDT","k":)" + k + "}}",
+        e));
+    EXPECT_EQ(e.symbol, "BTCUSDT");
+    EXPECT_EQ(e.interval, "1m");
+    EXPECT_TRUE(e.closed);
+    EXPECT_EQ(e.bar.open_time, Timestamp::from_unix_ms(1733011200000));
+    EXPECT_EQ(e.bar.close_time, Timestamp::from_unix_ms(1733011259999));
+    EXPECT_EQ(e.bar.open, *Price::parse("96000.01"));
+    EXPECT_EQ(e.bar.high, *Price::parse("96020"));
+    EXPECT_EQ(e.bar.low, *Price::parse("95990"));
+    EXPECT_EQ(e.bar.close, *Price::parse("96010.5"));
+    EXPECT_EQ(e.bar.volume, *Qty::parse("12.34567"));
+    EXPECT_EQ(e.bar.trade_count, 321);
+    EXPECT_EQ(e.bar.taker_buy_quote_volume, *Money::parse("585000.25"));
+    // Raw (single stream) form, an open bar.
+    std::string open_bar = k;
+    open_bar.replace(open_bar.find(R"("x":true)"), 8, R"("x":false)");
+    ASSERT_TRUE(parse_kline_event(R"({"e":"kline","E":1,"s":"BTCUSDT","k":)" + open_bar + "}", e));
+    EXPECT_FALSE(e.closed);
+    // Broken input: a clear kParse, never a crash.
+    for (const std::string& bad :
+         {std::string("{not json"),
+          std::string("[]"),
+          std::string(R"({"e":"trade","s":"BTCUSDT","p":"1"})"),
+          std::string(R"({"e":"kline","k":{"t":1,"T":2,"s":"BTCUSDT","o":"1","h":"1"}})"),
+          std::string(R"({"e":"kline","k":{"t":1,"T":2,"s":"BTCUSDT","o":"x","h":"1","l":"1",)"
+                      R"("c":"1","v":"1"}})"),
+          std::string(R"({"e":"kline","k":"oops"})")}) {
+        const auto s = parse_kline_event(bad, e);
+        ASSERT_FALSE(s) << bad;
+        EXPECT_EQ(s.error().code, ErrorCode::kParse) << bad;
+    }
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+
+#include "ats/core/log.hpp"
 
 namespace ats::binance {
 namespace {
@@ -16,16 +17,6 @@ std::string lower(std::string s) {
         return static_cast<char>(std::tolower(c));
     });
     return s;
-}
-
-template <class T>
-std::optional<T> decimal(const nlohmann::json& k, const char* key) {
-    const auto it = k.find(key);
-    if (it == k.end() || !it->is_string()) {
-        return std::nullopt;
-    }
-    auto v = T::parse(it->get<std::string>());
-    return v ? std::optional<T>(*v) : std::nullopt;
 }
 
 }  // namespace
@@ -124,49 +115,20 @@ Result<std::optional<ClosedBar>> KlineFeed::next(const std::atomic<bool>* stop) 
 }
 
 void KlineFeed::on_message(const std::string& text) {
-    auto json = nlohmann::json::parse(text, nullptr, false);
-    if (json.is_discarded() || !json.is_object()) {
+    if (auto s = parse_kline_event(text, event_); !s) {
         ++stats_.bad_messages;
+        log::debug("kline feed: skipped a bad message: {}", s.error().message);
         return;
     }
-    const auto data = json.find("data");
-    const nlohmann::json& event = data != json.end() ? *data : json;
-    const auto k = event.find("k");
-    if (!event.is_object() || event.value("e", "") != "kline" || k == event.end() ||
-        !k->is_object()) {
-        ++stats_.bad_messages;
-        return;
-    }
-    if (!k->value("x", false)) {
+    if (!event_.closed) {
         return;  // an update of a bar still open
     }
-    auto symbol = Symbol::parse(k->value("s", ""));
-    const auto open = decimal<Price>(*k, "o");
-    const auto high = decimal<Price>(*k, "h");
-    const auto low = decimal<Price>(*k, "l");
-    const auto close = decimal<Price>(*k, "c");
-    const auto volume = decimal<Qty>(*k, "v");
-    if (!symbol || !last_open_.contains(*symbol) || !open || !high || !low || !close || !volume ||
-        !k->contains("t") || !k->contains("T") || !(*k)["t"].is_number_integer() ||
-        !(*k)["T"].is_number_integer()) {
+    auto symbol = Symbol::parse(event_.symbol);
+    if (!symbol || !last_open_.contains(*symbol)) {
         ++stats_.bad_messages;
         return;
     }
-    model::Bar bar;
-    bar.open_time = Timestamp::from_unix_ms((*k)["t"].get<std::int64_t>());
-    bar.close_time = Timestamp::from_unix_ms((*k)["T"].get<std::int64_t>());
-    bar.open = *open;
-    bar.high = *high;
-    bar.low = *low;
-    bar.close = *close;
-    bar.volume = *volume;
-    bar.quote_volume = decimal<Money>(*k, "q");
-    if (k->contains("n") && (*k)["n"].is_number_integer()) {
-        bar.trade_count = (*k)["n"].get<std::int64_t>();
-    }
-    bar.taker_buy_base_volume = decimal<Qty>(*k, "V");
-    bar.taker_buy_quote_volume = decimal<Money>(*k, "Q");
-    on_closed(*symbol, bar);
+    on_closed(*symbol, event_.bar);
 }
 
 void KlineFeed::on_closed(const Symbol& symbol, const model::Bar& bar) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ats/binance/kline_event.hpp"
 #include "ats/binance/rest_client.hpp"
 #include "ats/binance/ws_client.hpp"
 #include "ats/core/error.hpp"
@@ -78,6 +79,7 @@ private:
 
     KlineFeedConfig config_;
     RestClient& rest_;
+    KlineEvent event_;  ///< parse buffer, reused
     Duration interval_;
     std::string url_;
     std::optional<WsClient> ws_;
