@@ -11,14 +11,8 @@
 
 namespace ats::binance {
 
-BinanceVenue::BinanceVenue(RestClient& client, model::EventSink& sink, const Clock& clock)
-    : client_(client), sink_(sink), clock_(clock) {}
-
-Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quote_budget) {
+Result<NewOrder> to_new_order(const model::Order& order, std::optional<Money> quote_budget) {
     const auto& id = order.id().str();
-    if (working_.count(id) != 0 || done_.count(id) != 0) {
-        return make_error(ErrorCode::kAlreadyExists, fmt::format("order {} already placed", id));
-    }
     const auto& request = order.request();
     NewOrder out;
     out.symbol = std::string(request.symbol.view());
@@ -44,7 +38,23 @@ Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quot
                     id,
                     model::to_string(request.type)));
     }
-    auto placed = client_.place_order(out);
+    return out;
+}
+
+BinanceVenue::BinanceVenue(RestClient& client, model::EventSink& sink, const Clock& clock)
+    : client_(client), sink_(sink), clock_(clock) {}
+
+Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quote_budget) {
+    const auto& id = order.id().str();
+    if (working_.count(id) != 0 || done_.count(id) != 0) {
+        return make_error(ErrorCode::kAlreadyExists, fmt::format("order {} already placed", id));
+    }
+    auto out = to_new_order(order, quote_budget);
+    if (!out) {
+        return tl::unexpected(out.error());
+    }
+    const auto& request = order.request();
+    auto placed = client_.place_order(*out);
     if (!placed) {
         auto error = placed.error();
         if (error.code != ErrorCode::kUnavailable && error.code != ErrorCode::kTimeout) {

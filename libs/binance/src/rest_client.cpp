@@ -131,18 +131,16 @@ struct RestClient::Impl {
                 ++stats.retries;
             }
             respect_weight(weight);
-            Params all = params;
             Headers headers;
-            std::string query;
+            std::string target;
             if (signed_request) {
-                all.emplace_back("timestamp", std::to_string(server_now_ms()));
-                all.emplace_back("recvWindow", std::to_string(config.recv_window_ms));
-                query = sign_query(config.api_secret, encode_params(all));
+                target = signed_target(
+                    path, params, config.api_secret, server_now_ms(), config.recv_window_ms);
                 headers.emplace_back("X-MBX-APIKEY", config.api_key);
             } else {
-                query = encode_params(all);
+                const auto query = encode_params(params);
+                target = "/api/v3" + path + (query.empty() ? "" : "?" + query);
             }
-            const auto target = "/api/v3" + path + (query.empty() ? "" : "?" + query);
             ++stats.requests;
             auto reply = http.request(method, target, "", headers);
             if (!reply) {
@@ -344,10 +342,7 @@ Result<DepthSnapshot> RestClient::depth(const std::string& symbol, int limit) {
     return out;
 }
 
-Result<OrderState> RestClient::place_order(NewOrder order) {
-    if (order.client_order_id.empty()) {
-        order.client_order_id = fmt::format("ats-{:016x}", impl_->rng());
-    }
+Params new_order_params(const NewOrder& order) {
     Params params = {
         {"symbol", order.symbol},
         {"side", std::string(to_string(order.side))},
@@ -365,6 +360,29 @@ Result<OrderState> RestClient::place_order(NewOrder order) {
     if (order.type == "LIMIT") {
         params.emplace_back("timeInForce", order.time_in_force);
     }
+    return params;
+}
+
+std::string signed_target(
+    std::string_view path,
+    Params params,
+    std::string_view secret,
+    std::int64_t timestamp_ms,
+    std::int64_t recv_window_ms) {
+    params.emplace_back("timestamp", std::to_string(timestamp_ms));
+    params.emplace_back("recvWindow", std::to_string(recv_window_ms));
+    std::string target = "/api/v3";
+    target += path;
+    target += '?';
+    target += sign_query(secret, encode_params(params));
+    return target;
+}
+
+Result<OrderState> RestClient::place_order(NewOrder order) {
+    if (order.client_order_id.empty()) {
+        order.client_order_id = fmt::format("ats-{:016x}", impl_->rng());
+    }
+    const Params params = new_order_params(order);
     for (int attempt = 0; attempt < impl_->config.max_attempts; ++attempt) {
         auto reply = impl_->send("POST", "/order", params, true, 1, Retry::kOrderSend);
         if (reply) {

@@ -13,6 +13,10 @@
 
 namespace ats::binance {
 
+/// The Binance order for an engine order: MARKET (quantity, or quoteOrderQty for a quote
+/// budget) or LIMIT GTC, with the order's own client order id. kRejected for other types.
+Result<NewOrder> to_new_order(const model::Order& order, std::optional<Money> quote_budget);
+
 /// The execution port on a Binance Spot REST account (the real one, the Spot testnet or
 /// `ats exchange-sim`). submit() places the order idempotently (same client order id on every
 /// retry, queried before any resend) and emits fills it already has; poll() drives the state of

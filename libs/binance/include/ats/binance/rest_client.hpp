@@ -61,6 +61,18 @@ struct NewOrder {
     std::string client_order_id;        ///< generated when empty; reused on every retry
 };
 
+/// The parameters of POST /api/v3/order for `order` (client order id included), in send order.
+Params new_order_params(const NewOrder& order);
+
+/// The request target of a signed call: "/api/v3<path>?<params>&timestamp=..&recvWindow=..
+/// &signature=<HMAC-SHA256 hex>", exactly as RestClient sends it (with the X-MBX-APIKEY header).
+std::string signed_target(
+    std::string_view path,
+    Params params,
+    std::string_view secret,
+    std::int64_t timestamp_ms,
+    std::int64_t recv_window_ms);
+
 struct OrderState {
     std::string symbol;
     std::int64_t order_id = 0;
