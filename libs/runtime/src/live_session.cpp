@@ -33,6 +33,7 @@ Result<LiveResult> run_live(
     RealClock wall;
     binance::RestConfig rc;
     rc.base_url = config.rest_url;
+    rc.tls.ca_file = config.ca_file;
     rc.api_key = config.api_key;
     rc.api_secret = config.api_secret;
     auto rest = binance::RestClient::create(rc, wall);
@@ -109,6 +110,7 @@ Result<LiveResult> run_live(
 
     binance::KlineFeedConfig fc;
     fc.ws_base = config.ws_url;
+    fc.tls.ca_file = config.ca_file;
     for (const auto& a : assets) {
         fc.symbols.push_back(a.symbol);
     }

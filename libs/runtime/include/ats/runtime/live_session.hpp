@@ -20,8 +20,9 @@ struct LiveConfig {
     strategy::Params params;
     strategy::StrategySources sources;
     engine::EngineConfig engine;  ///< initial_cash is replaced by the account's quote balance
-    std::string rest_url;         ///< "http://127.0.0.1:8900" (https needs TLS: not yet)
-    std::string ws_url;           ///< "ws://127.0.0.1:8900"
+    std::string rest_url;         ///< "https://api.binance.com", "http://127.0.0.1:8900"
+    std::string ws_url;           ///< "wss://stream.binance.com:9443", "ws://127.0.0.1:8900"
+    std::string ca_file;          ///< https/wss: extra trusted CA certificates (PEM)
     std::string api_key;          ///< never logged
     std::string api_secret;       ///< never logged
     std::string interval = "1m";
