@@ -11,7 +11,7 @@ packages=(
   clang-format chromium python3-xgboost python3-numpy
   libpagmo-dev libtbb-dev libboost-dev libboost-serialization-dev
   libopenmpi-dev openmpi-bin
-  libssl-dev libsimdjson-dev libhiredis-dev redis-server
+  libssl-dev openssl libsimdjson-dev libhiredis-dev redis-server
 )
 
 missing=()

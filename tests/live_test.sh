@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Integration test: `ats live` against `ats exchange-sim` on 127.0.0.1 (free port, 100 ms bars).
 # The engine's fills must equal the simulator's own trades (GET /myTrades, signed here with
-# openssl) and its cash and positions the account's balances; the safety flag, TLS and key-file refusals must hold; the secret must never appear in
-# the output or the state file.
+# openssl) and its cash and positions the account's balances; the safety flag and key-file
+# refusals must hold; the secret must never appear in the output or the state file. Then over
+# https/wss with a self-signed certificate made by openssl: trusted with --ca-file it trades,
+# untrusted it is refused. Nothing contacts the internet.
 set -euo pipefail
 ats=$1
 root=$2
@@ -37,8 +39,8 @@ expect_refusal() {  # expect_refusal PATTERN ARGS...: exit 2 and PATTERN on stde
 }
 expect_refusal 'i-understand-this-trades-real-money' --exchange binance
 expect_refusal 'i-understand-this-trades-real-money' --exchange http://10.1.2.3:8900
-expect_refusal 'TLS is not implemented' --exchange binance --i-understand-this-trades-real-money
-expect_refusal 'TLS is not implemented' --exchange testnet
+expect_refusal 'i-understand-this-trades-real-money' --exchange https://10.1.2.3:8900
+expect_refusal 'use binance, testnet or' --exchange ftp://127.0.0.1:1
 printf 'api_key=%s\napi_secret=%s\n' "$key" "$secret" >"$work/keys"
 chmod 644 "$work/keys"
 expect_refusal 'chmod 600' --exchange http://127.0.0.1:1 --keys "$work/keys"
@@ -48,30 +50,39 @@ env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSD
 rc=$?
 set -e
 [[ $rc -eq 2 ]] && grep -q 'no API keys' "$work/nokeys.out"
+# The testnet needs no real-money flag: it gets as far as the keys (and contacts nobody).
+set +e
+env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
+  --exchange testnet --state "$work/nokeys.db" >"$work/testnet.out" 2>&1
+rc=$?
+set -e
+[[ $rc -eq 2 ]] && grep -q 'no API keys' "$work/testnet.out"
 test ! -e "$work/refused.db"  # nothing was started
 chmod 600 "$work/keys"
 
+sim_tls=()   # --tls-cert/--tls-key for the simulator
+live_tls=()  # --ca-file for ats live
+curl_tls=()  # --cacert for curl
 start_sim() {  # start_sim [FAULTS]: a fresh simulator (fresh balances) on a free port
   [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
   # ETHUSDT replays the same file: a second symbol on the combined stream.
   "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --data "ETHUSDT=$data" \
-    --api-key "$key" --api-secret "$secret" \
+    --api-key "$key" --api-secret "$secret" "${sim_tls[@]}" \
     --balance USDT=10000,BTC=0 --bar-ms 100 --start-bar 1000 ${1:+--faults "$1"} >"$work/sim.out" 2>&1 &
   sim_pid=$!
   for _ in $(seq 100); do
     grep -q 'listening on' "$work/sim.out" && break
     sleep 0.05
   done
-  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/sim.out" | grep -o '[0-9]*$')
-  url="http://127.0.0.1:$port"
+  url=$(grep -o 'listening on https*://127.0.0.1:[0-9]*' "$work/sim.out" | sed 's/^listening on //')
 }
 
 run_live() {  # run_live NAME BARS ASSETS: trade, then compare the engine's fills with the simulator's
   local name=$1 bars=$2 assets=$3
   # Keys from the 0600 file (no environment), no real-money flag needed for 127.0.0.1.
   env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets "$assets" \
-    --exchange "$url" --keys "$work/keys" --strategy sma_cross --param fast=2 --param slow=3 \
-    --state "$work/$name.db" --max-bars "$bars" --read-timeout 5 | tee "$work/$name.out"
+    --exchange "$url" "${live_tls[@]}" --keys "$work/keys" --strategy sma_cross --param fast=2 \
+    --param slow=3 --state "$work/$name.db" --max-bars "$bars" --read-timeout 5 | tee "$work/$name.out"
   grep -q "^bars          $bars\$" "$work/$name.out"
   ! grep -q -- "$secret" "$work/$name.out"
   ! grep -a -q -- "$secret" "$work/$name.db"
@@ -97,7 +108,7 @@ PY
   for symbol in ${assets//,/ }; do
     query="symbol=$symbol&timestamp=$(date +%s%3N)"
     sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
-    curl -sf -H "X-MBX-APIKEY: $key" "$url/api/v3/myTrades?$query&signature=$sig" >>"$work/trades.jsonl"
+    curl -sf "${curl_tls[@]}" -H "X-MBX-APIKEY: $key" "$url/api/v3/myTrades?$query&signature=$sig" >>"$work/trades.jsonl"
     echo >>"$work/trades.jsonl"
   done
   python3 - "$work/engine_fills.txt" "$work/trades.jsonl" <<'PY'
@@ -173,4 +184,31 @@ set +e
 rc=$?
 set -e
 [[ $rc -ne 0 ]] && grep -q "not implemented yet" "$work/again.out"
+
+# TLS: the simulator serves https:// and wss:// with a self-signed certificate for 127.0.0.1.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=ats-sim \
+  -addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
+  -keyout "$work/sim.key" -out "$work/sim.pem" 2>/dev/null
+sim_tls=(--tls-cert "$work/sim.pem" --tls-key "$work/sim.key")
+start_sim
+[[ $url == https://127.0.0.1:* ]]
+# Without --ca-file the certificate is not trusted: a clear network error, nothing traded.
+set +e
+"$ats" live --assets BTCUSDT --exchange "$url" --keys "$work/keys" --state "$work/untrusted.db" \
+  --max-bars 1 >"$work/untrusted.out" 2>&1
+rc=$?
+set -e
+if [[ $rc -ne 5 ]] || ! grep -q 'certificate verify failed' "$work/untrusted.out"; then
+  echo "expected exit 5 and 'certificate verify failed' without --ca-file; got $rc:"
+  cat "$work/untrusted.out"
+  exit 1
+fi
+live_tls=(--ca-file "$work/sim.pem")
+curl_tls=(--cacert "$work/sim.pem")
+run_live tls 20 BTCUSDT
+grep -q ' 0 reconnects, 0 gaps' "$work/tls.out"
+# ats data download over https with the same CA file.
+"$ats" data download --asset BTCUSDT --from 2024-12-02 --to "2024-12-02 01:00" \
+  --output "$work/tls.csv" --base-url "$url" --ca-file "$work/sim.pem" --no-progress >"$work/dl.out"
+test "$(wc -l <"$work/tls.csv")" -eq 60
 echo "live: ok"

@@ -61,7 +61,9 @@ int main(int argc, char** argv) {
     download_cmd->add_option("--output,-o", download.output, "CSV file (appended to when resuming)")
         ->required();
     download_cmd->add_option(
-        "--base-url", download.base_url, "REST base URL, e.g. http://127.0.0.1:8900");
+        "--base-url", download.base_url, "REST base URL, e.g. https://api.binance.com");
+    download_cmd->add_option(
+        "--ca-file", download.ca_file, "Extra trusted CA certificates (PEM) for https");
     download_cmd->add_flag("--no-progress", download.no_progress, "No progress bar");
 
     IndicatorsArgs indicators;
@@ -132,10 +134,16 @@ int main(int argc, char** argv) {
     TrainArgs train;
     LiveArgs live;
     auto* live_cmd = app.add_subcommand(
-        "live", "Live trading on a Binance-compatible exchange (today: a local simulator)");
+        "live", "Live trading on Binance, the Spot testnet or a local simulator");
     live_cmd->add_option("--assets,-a", live.assets, "Symbols, e.g. BTCUSDT,ETHUSDT")->required();
-    live_cmd->add_option("--exchange", live.exchange, "binance, testnet or http://127.0.0.1:PORT")
+    live_cmd
+        ->add_option(
+            "--exchange",
+            live.exchange,
+            "binance, testnet, or a local http(s)://127.0.0.1:PORT (e.g. ats exchange-sim)")
         ->required();
+    live_cmd->add_option(
+        "--ca-file", live.ca_file, "Extra trusted CA certificates (PEM) for https/wss");
     live_cmd->add_option("--strategy,-s", live.strategy, "Strategy name (default sma_cross)");
     live_cmd->add_option("--param,-p", live.params, "Strategy parameter name=value (repeatable)");
     live_cmd->add_option("--config,-c", live.config, "TOML config file (same format as backtest)");
@@ -325,6 +333,11 @@ int main(int argc, char** argv) {
         "--orders-per-10s", sim.orders_per_10s, "ORDERS per 10 seconds (default 100)");
     sim_cmd->add_option("--fee-bps", sim.fee_bps, "Maker and taker commission (default 10)");
     sim_cmd->add_option("--threads", sim.threads, "I/O threads (default 1)");
+    sim_cmd->add_option(
+        "--tls-cert",
+        sim.tls_cert,
+        "PEM certificate chain: serve https:// and wss:// (with --tls-key)");
+    sim_cmd->add_option("--tls-key", sim.tls_key, "PEM private key of --tls-cert");
 
     try {
         app.parse(argc, argv);

@@ -298,7 +298,10 @@ TEST_F(RestClientTest, UnknownOrderStatusIsQueriedSoNoOrderIsSentTwice) {
 }
 
 TEST(HttpClientTest, RejectsUrlsItCannotServe) {
-    EXPECT_FALSE(HttpClient::create("https://api.binance.com", Duration::from_seconds(1)));
+    EXPECT_FALSE(HttpClient::create("ftp://api.binance.com", Duration::from_seconds(1)));
+    EXPECT_FALSE(HttpClient::create("https://", Duration::from_seconds(1)));
+    // https connects lazily: creating the client contacts nobody.
+    EXPECT_TRUE(HttpClient::create("https://api.binance.com", Duration::from_seconds(1)));
     EXPECT_FALSE(HttpClient::create("http://", Duration::from_seconds(1)));
     EXPECT_TRUE(HttpClient::create("http://127.0.0.1:1/x/", Duration::from_seconds(1)));
 }

@@ -24,12 +24,13 @@ int run_data_download(const DataDownloadArgs& args) {
     if (args.base_url.empty()) {
         std::fprintf(
             stderr,
-            "ats data download: --base-url is required (e.g. http://127.0.0.1:8900 for `ats "
-            "exchange-sim`; TLS to api.binance.com is not built yet)\n");
+            "ats data download: --base-url is required (e.g. https://api.binance.com, or "
+            "http://127.0.0.1:8900 for `ats exchange-sim`)\n");
         return kExitUsage;
     }
     binance::RestConfig config;
     config.base_url = args.base_url;
+    config.tls.ca_file = args.ca_file;
     const RealClock clock;
     auto client = binance::RestClient::create(config, clock);
     if (!client) {

@@ -11,6 +11,7 @@ struct DataDownloadArgs {
     std::string to;
     std::string output;
     std::string base_url;
+    std::string ca_file;  ///< extra trusted CA certificates for an https:// base URL
     bool no_progress = false;
 };
 

@@ -132,20 +132,29 @@ int run_exchange_sim(const ExchangeSimArgs& args) {
         std::fprintf(stderr, "ats exchange-sim: %s\n", exchange.error().message.c_str());
         return kExitUsage;
     }
+    if (args.tls_cert.empty() != args.tls_key.empty()) {
+        std::fprintf(stderr, "ats exchange-sim: --tls-cert and --tls-key go together\n");
+        return kExitUsage;
+    }
     auto* venue = exchange->get();
     auto server = exchange_sim::HttpServer::start(
         args.bind,
         args.port,
         [venue](const exchange_sim::HttpRequest& request) { return venue->handle(request); },
         args.threads,
-        venue);
+        venue,
+        exchange_sim::ServerTls{args.tls_cert, args.tls_key});
     if (!server) {
         std::fprintf(stderr, "ats exchange-sim: %s\n", server.error().message.c_str());
-        return kExitIo;
+        return server.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitIo;
     }
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    std::printf("exchange-sim listening on http://%s:%u\n", args.bind.c_str(), (*server)->port());
+    std::printf(
+        "exchange-sim listening on %s://%s:%u\n",
+        args.tls_cert.empty() ? "http" : "https",
+        args.bind.c_str(),
+        (*server)->port());
     std::fflush(stdout);
     while (!g_stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

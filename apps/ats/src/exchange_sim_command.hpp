@@ -20,10 +20,13 @@ struct ExchangeSimArgs {
     int orders_per_10s = 100;
     int fee_bps = 10;
     int threads = 1;
+    std::string tls_cert;  ///< with tls_key: serve https:// and wss://
+    std::string tls_key;
 };
 
 /// `ats exchange-sim`: serves the Binance Spot REST subset (docs/binance.md) on bind:port until
-/// SIGINT/SIGTERM. Prints "exchange-sim listening on http://ADDR:PORT" once ready.
+/// SIGINT/SIGTERM. Prints "exchange-sim listening on http://ADDR:PORT" (https:// with TLS) once
+/// ready.
 int run_exchange_sim(const ExchangeSimArgs& args);
 
 }  // namespace ats::cli

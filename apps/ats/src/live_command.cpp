@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -106,15 +108,48 @@ Result<Keys> load_keys(const std::optional<std::string>& file) {
     return keys;
 }
 
-bool is_local_http(const std::string& url) {
-    for (const char* prefix : {"http://127.0.0.1", "http://localhost"}) {
-        const std::string p = prefix;
-        if (url.rfind(p, 0) == 0 &&
-            (url.size() == p.size() || url[p.size()] == ':' || url[p.size()] == '/')) {
-            return true;
+bool is_local_url(const std::string& url) {
+    for (const char* scheme : {"http://", "https://"}) {
+        for (const char* host : {"127.0.0.1", "localhost"}) {
+            const std::string p = std::string(scheme) + host;
+            if (url.rfind(p, 0) == 0 &&
+                (url.size() == p.size() || url[p.size()] == ':' || url[p.size()] == '/')) {
+                return true;
+            }
         }
     }
     return false;
+}
+
+struct Endpoints {
+    std::string rest;
+    std::string ws;
+};
+
+/// Where `--exchange` trades. The named venues are Binance's Spot endpoints (api.binance.com
+/// and stream.binance.com:9443 from ../shared/specs/binance-spot.md §1 and §10; the spec keeps
+/// the Spot testnet's URLs out of library code, so they live only in this CLI table, from the
+/// testnet's own site). A URL is used as given for REST and its stream URL is the same
+/// authority with ws:// or wss://.
+std::optional<Endpoints> endpoints_for(const std::string& target) {
+    if (target == "binance") {
+        return Endpoints{"https://api.binance.com", "wss://stream.binance.com:9443"};
+    }
+    if (target == "testnet") {
+        return Endpoints{"https://testnet.binance.vision", "wss://stream.testnet.binance.vision"};
+    }
+    std::string base = target;
+    while (!base.empty() && base.back() == '/') {
+        base.pop_back();
+    }
+    for (const auto& [http, ws] :
+         {std::pair<std::string, std::string>{"http://", "ws://"},
+          std::pair<std::string, std::string>{"https://", "wss://"}}) {
+        if (base.rfind(http, 0) == 0 && base.size() > http.size()) {
+            return Endpoints{base, ws + base.substr(http.size())};
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -134,26 +169,19 @@ int run_live_command(const LiveArgs& args) {
     // Safety first: real money needs the explicit flag, whatever else is wrong.
     const std::string& target = args.exchange;
     const bool testnet = target == "testnet";
-    const bool local = is_local_http(target);
-    if (target != "binance" && !testnet && target.rfind("http://", 0) != 0) {
+    const bool local = is_local_url(target);
+    const auto endpoints = endpoints_for(target);
+    if (!endpoints) {
         return fail(
-            fmt::format("--exchange '{}': use binance, testnet or http://127.0.0.1:PORT", target),
+            fmt::format(
+                "--exchange '{}': use binance, testnet or http(s)://127.0.0.1:PORT", target),
             kExitUsage);
     }
     if (!testnet && !local && !args.real_money) {
         return fail(
             fmt::format(
                 "--exchange {} trades real money: add --i-understand-this-trades-real-money "
-                "(not needed for testnet or http://127.0.0.1)",
-                target),
-            kExitUsage);
-    }
-    if (target == "binance" || testnet) {
-        return fail(
-            fmt::format(
-                "--exchange {}: needs HTTPS/WSS, and TLS is not implemented in libs/binance yet "
-                "(HttpClient and WsClient speak plain http:// and ws:// only); use a local "
-                "simulator (ats exchange-sim) for now",
+                "(not needed for testnet or http(s)://127.0.0.1)",
                 target),
             kExitUsage);
     }
@@ -178,12 +206,11 @@ int run_live_command(const LiveArgs& args) {
     config.params = setup->params;
     config.engine = setup->engine;
     config.engine.order_id_prefix = "live";
-    std::string base = target;
-    while (!base.empty() && base.back() == '/') {
-        base.pop_back();
+    config.rest_url = endpoints->rest;
+    config.ws_url = endpoints->ws;
+    if (args.ca_file) {
+        config.ca_file = *args.ca_file;
     }
-    config.rest_url = base;
-    config.ws_url = "ws://" + base.substr(std::string("http://").size());
     config.api_key = keys->key;
     config.api_secret = keys->secret;
     config.interval = args.interval;

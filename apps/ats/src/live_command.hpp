@@ -8,8 +8,9 @@ namespace ats::cli {
 
 /// Command-line flags of `ats live`; see docs/binance.md.
 struct LiveArgs {
-    std::vector<std::string> assets;  ///< "BTCUSDT,ETHUSDT" or repeated
-    std::string exchange;             ///< binance | testnet | http://127.0.0.1:PORT
+    std::vector<std::string> assets;     ///< "BTCUSDT,ETHUSDT" or repeated
+    std::string exchange;                ///< binance | testnet | http(s)://127.0.0.1:PORT
+    std::optional<std::string> ca_file;  ///< extra trusted CA certificates (PEM) for https/wss
     std::optional<std::string> strategy;
     std::vector<std::string> params;
     std::optional<std::string> config;

@@ -8,9 +8,13 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
+
+#include "tls_client.hpp"
 
 namespace ats::binance {
 
@@ -43,15 +47,36 @@ std::string HttpResult::header(std::string_view name) const {
 
 struct HttpClient::Impl {
     asio::io_context io;
-    std::optional<beast::tcp_stream> stream;
+    std::unique_ptr<asio::ssl::context> tls;  ///< https only; outlives `secure`
+    std::optional<beast::tcp_stream> plain;   ///< http: the connection, when open
+    std::optional<detail::TlsStream> secure;  ///< https: the connection, when open
     beast::flat_buffer buffer;
     std::string host;
     std::string port;
     std::string prefix;
     std::chrono::nanoseconds timeout{};
 
+    bool connected() const { return plain.has_value() || secure.has_value(); }
+
+    beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+    void drop() {
+        plain.reset();
+        secure.reset();
+    }
+
+    /// Calls `f` with the open connection, plain or TLS.
+    template <class F>
+    void with_stream(F&& f) {
+        if (secure) {
+            f(*secure);
+        } else {
+            f(*plain);
+        }
+    }
+
     Error fail(const beast::error_code& ec, std::string_view step) {
-        stream.reset();
+        drop();
         const bool timed_out = ec == beast::error::timeout;
         return Error{
             timed_out ? ErrorCode::kTimeout : ErrorCode::kUnavailable,
@@ -71,13 +96,32 @@ struct HttpClient::Impl {
         if (ec) {
             return fail(ec, "resolve");
         }
-        stream.emplace(io);
-        stream->expires_after(timeout);
-        stream->async_connect(
+        if (tls) {
+            secure.emplace(io, *tls);
+            if (auto s = detail::prepare_client_stream(*secure, host); !s) {
+                drop();
+                return s.error();
+            }
+        } else {
+            plain.emplace(io);
+        }
+        lowest().expires_after(timeout);
+        lowest().async_connect(
             endpoints, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
         run();
         if (ec) {
             return fail(ec, "connect");
+        }
+        if (secure) {
+            lowest().expires_after(timeout);
+            secure->async_handshake(
+                asio::ssl::stream_base::client, [&ec](beast::error_code e) { ec = e; });
+            run();
+            if (ec) {
+                auto error = detail::handshake_error(ec, *secure, host, port);
+                drop();
+                return error;
+            }
         }
         buffer.clear();
         return std::nullopt;
@@ -90,7 +134,7 @@ struct HttpClient::Impl {
         const Headers& headers,
         bool& stale) {
         stale = false;
-        const bool reused = stream.has_value();
+        const bool reused = connected();
         if (!reused) {
             if (auto e = connect()) {
                 return tl::unexpected(*e);
@@ -112,25 +156,31 @@ struct HttpClient::Impl {
         }
         request.prepare_payload();
         beast::error_code ec;
-        stream->expires_after(timeout);
-        http::async_write(*stream, request, [&ec](beast::error_code e, std::size_t) { ec = e; });
+        lowest().expires_after(timeout);
+        with_stream([&](auto& stream) {
+            http::async_write(stream, request, [&ec](beast::error_code e, std::size_t) { ec = e; });
+        });
         run();
         if (ec) {
             stale = reused && ec != beast::error::timeout;
             return tl::unexpected(fail(ec, "write"));
         }
         http::response<http::string_body> response;
-        stream->expires_after(timeout);
-        http::async_read(
-            *stream, buffer, response, [&ec](beast::error_code e, std::size_t) { ec = e; });
+        lowest().expires_after(timeout);
+        with_stream([&](auto& stream) {
+            http::async_read(
+                stream, buffer, response, [&ec](beast::error_code e, std::size_t) { ec = e; });
+        });
         run();
         if (ec) {
             // A keep-alive connection the server closed while idle fails before any byte of
             // the reply: safe to reconnect and send a read again. A POST may have been executed
             // before the connection dropped, so it is never resent here: place_order queries
             // its fate first.
+            // Over TLS a server that closes without close_notify gives stream_truncated.
             stale = reused && method != "POST" &&
-                    (ec == http::error::end_of_stream || ec == asio::error::connection_reset);
+                    (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+                     ec == asio::ssl::error::stream_truncated);
             return tl::unexpected(fail(ec, "read"));
         }
         HttpResult out;
@@ -141,8 +191,8 @@ struct HttpClient::Impl {
         }
         if (!response.keep_alive()) {
             beast::error_code ignored;
-            stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-            stream.reset();
+            lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+            drop();
         }
         return out;
     }
@@ -153,32 +203,26 @@ HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 HttpClient::~HttpClient() = default;
 
-Result<HttpClient> HttpClient::create(const std::string& base_url, Duration timeout) {
-    constexpr std::string_view kHttp = "http://";
-    if (!std::string_view(base_url).starts_with(kHttp)) {
+Result<HttpClient> HttpClient::create(
+    const std::string& base_url, Duration timeout, const TlsOptions& tls) {
+    auto endpoint = detail::parse_endpoint(base_url, "http", "https");
+    if (!endpoint) {
         return make_error(
-            ErrorCode::kInvalidArgument,
-            fmt::format(
-                "base URL '{}': only http:// is supported (TLS is not built yet; see "
-                "docs/binance.md)",
-                base_url));
+            ErrorCode::kInvalidArgument, fmt::format("base URL: {}", endpoint.error().message));
     }
     auto impl = std::make_unique<Impl>();
-    auto rest = std::string_view(base_url).substr(kHttp.size());
-    const auto slash = rest.find('/');
-    auto authority = rest.substr(0, slash);
-    if (slash != std::string_view::npos) {
-        impl->prefix = std::string(rest.substr(slash));
-        while (!impl->prefix.empty() && impl->prefix.back() == '/') {
-            impl->prefix.pop_back();
+    if (endpoint->tls) {
+        auto context = detail::make_client_context(tls);
+        if (!context) {
+            return tl::unexpected(context.error());
         }
+        impl->tls = std::move(*context);
     }
-    const auto colon = authority.rfind(':');
-    impl->host = std::string(authority.substr(0, colon));
-    impl->port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
-    if (impl->host.empty() || impl->port.empty()) {
-        return make_error(
-            ErrorCode::kInvalidArgument, fmt::format("base URL '{}': no host", base_url));
+    impl->host = endpoint->host;
+    impl->port = endpoint->port;
+    impl->prefix = endpoint->path;
+    while (!impl->prefix.empty() && impl->prefix.back() == '/') {
+        impl->prefix.pop_back();
     }
     impl->timeout = std::chrono::nanoseconds(timeout.ns());
     return HttpClient(std::move(impl));

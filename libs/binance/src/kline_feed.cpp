@@ -63,19 +63,17 @@ Result<std::optional<ClosedBar>> KlineFeed::next(const std::atomic<bool>* stop) 
             ErrorCode::kInvalidArgument,
             fmt::format("kline feed: interval '{}' is not supported", config_.interval));
     }
-    if (config_.ws_base.rfind("ws://", 0) != 0) {
+    if (config_.ws_base.rfind("ws://", 0) != 0 && config_.ws_base.rfind("wss://", 0) != 0) {
         return make_error(
             ErrorCode::kInvalidArgument,
-            fmt::format(
-                "kline feed: '{}' is not a ws:// URL (wss:// needs TLS, not implemented yet)",
-                config_.ws_base));
+            fmt::format("kline feed: '{}' is not a ws:// or wss:// URL", config_.ws_base));
     }
     while (queue_.empty()) {
         if (stop != nullptr && stop->load()) {
             return std::optional<ClosedBar>{};
         }
         if (!ws_) {
-            auto ws = WsClient::connect(url_, config_.connect_timeout);
+            auto ws = WsClient::connect(url_, config_.connect_timeout, config_.tls);
             if (!ws) {
                 sleep_backoff(stop);
                 continue;

@@ -229,7 +229,7 @@ RestClient& RestClient::operator=(RestClient&&) noexcept = default;
 RestClient::~RestClient() = default;
 
 Result<RestClient> RestClient::create(RestConfig config, const Clock& clock, Sleeper sleeper) {
-    auto http = HttpClient::create(config.base_url, config.timeout);
+    auto http = HttpClient::create(config.base_url, config.timeout, config.tls);
     if (!http) {
         return tl::unexpected(http.error());
     }

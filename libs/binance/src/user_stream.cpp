@@ -103,7 +103,7 @@ Result<std::optional<UserEvent>> parse_user_event(std::string_view message) {
 
 Result<UserStream> UserStream::connect(
     const UserStreamConfig& config, const Clock& clock, std::int64_t time_offset_ms) {
-    auto ws = WsClient::connect(config.url, config.timeout);
+    auto ws = WsClient::connect(config.url, config.timeout, config.tls);
     if (!ws) {
         return tl::unexpected(ws.error());
     }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -11,11 +12,14 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -30,11 +34,35 @@ namespace websocket = beast::websocket;
 
 namespace {
 
+/// The transports a session runs on: plain TCP, or TLS over TCP (`--tls-cert`/`--tls-key`).
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+/// Ends an HTTP connection after a reply or an error: a TCP half-close, preceded over TLS by
+/// the close_notify alert (best effort, bounded by a short deadline).
+template <class Self>
+void shutdown_connection(PlainStream& stream, const std::shared_ptr<Self>& /*keep_alive*/) {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+template <class Self>
+void shutdown_connection(TlsStream& stream, const std::shared_ptr<Self>& keep_alive) {
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+    stream.async_shutdown([&stream, keep_alive](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+}
+
 /// One WebSocket client of the market streams. Stream events arrive on whatever thread publishes
 /// them (under the source's lock) and are posted onto this session's strand.
-class WsSession : public std::enable_shared_from_this<WsSession> {
+template <class Stream>
+class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
+    using std::enable_shared_from_this<WsSession<Stream>>::shared_from_this;
+
 public:
-    WsSession(beast::tcp_stream stream, StreamSource& source)
+    WsSession(Stream stream, StreamSource& source)
         : ws_(std::move(stream)), source_(source), drop_timer_(ws_.get_executor()) {}
 
     void start(http::request<http::string_body> request) {
@@ -219,7 +247,7 @@ private:
         }
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     StreamSource& source_;
     asio::steady_timer drop_timer_;
     beast::flat_buffer buffer_;
@@ -232,20 +260,36 @@ private:
     std::uint64_t sink_id_ = 0;  // strand only
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+/// One HTTP connection (keep-alive), plain or TLS; hands WebSocket upgrades to a WsSession on
+/// the same transport.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+    using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
 public:
-    Session(tcp::socket socket, const HttpServer::Handler& handler, StreamSource* streams)
-        : stream_(std::move(socket)),
+    Session(Stream stream, const HttpServer::Handler& handler, StreamSource* streams)
+        : stream_(std::move(stream)),
           timer_(stream_.get_executor()),
           handler_(handler),
           streams_(streams) {}
 
     void start() { read(); }
 
+    /// TLS: the server side of the handshake first, bounded by the idle timeout.
+    void handshake() {
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
+        stream_.async_handshake(
+            asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+                if (!ec) {
+                    self->read();
+                }
+            });
+    }
+
 private:
     void read() {
         request_ = {};
-        stream_.expires_after(std::chrono::seconds(60));
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
         http::async_read(
             stream_,
             buffer_,
@@ -255,12 +299,12 @@ private:
 
     void on_read(beast::error_code ec) {
         if (ec) {
-            beast::error_code ignored;
-            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            shutdown_connection(stream_, shared_from_this());
             return;
         }
         if (streams_ != nullptr && websocket::is_upgrade(request_)) {
-            std::make_shared<WsSession>(std::move(stream_), *streams_)->start(std::move(request_));
+            std::make_shared<WsSession<Stream>>(std::move(stream_), *streams_)
+                ->start(std::move(request_));
             return;
         }
         HttpRequest in;
@@ -271,7 +315,7 @@ private:
             in.api_key = std::string(it->value());
         }
         beast::error_code endpoint_ec;
-        const auto remote = stream_.socket().remote_endpoint(endpoint_ec);
+        const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(endpoint_ec);
         in.client = endpoint_ec ? "unknown" : remote.address().to_string();
         HttpResponse out = handler_(in);
         response_ = {};
@@ -297,15 +341,14 @@ private:
         http::async_write(
             stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
                 if (ec || !self->response_.keep_alive()) {
-                    beast::error_code ignored;
-                    self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                    shutdown_connection(self->stream_, self);
                     return;
                 }
                 self->read();
             });
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     asio::steady_timer timer_;
     beast::flat_buffer buffer_;
     http::request<http::string_body> request_;
@@ -317,6 +360,7 @@ private:
 }  // namespace
 
 struct HttpServer::Impl {
+    std::unique_ptr<asio::ssl::context> tls;  ///< set: every connection is TLS; outlives `io`
     asio::io_context io;
     tcp::acceptor acceptor{io};
     Handler handler;
@@ -331,7 +375,15 @@ struct HttpServer::Impl {
                 if (ec) {
                     return;  // closed by stop()
                 }
-                std::make_shared<Session>(std::move(socket), handler, streams)->start();
+                if (tls) {
+                    std::make_shared<Session<TlsStream>>(
+                        TlsStream(PlainStream(std::move(socket)), *tls), handler, streams)
+                        ->handshake();
+                } else {
+                    std::make_shared<Session<PlainStream>>(
+                        PlainStream(std::move(socket)), handler, streams)
+                        ->start();
+                }
                 accept();
             });
     }
@@ -348,11 +400,56 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(
     std::uint16_t port,
     Handler handler,
     int threads,
-    StreamSource* streams) {
+    StreamSource* streams,
+    const ServerTls& tls) {
     auto impl = std::make_unique<Impl>();
     impl->handler = std::move(handler);
     impl->streams = streams;
     beast::error_code ec;
+    if (!tls.cert_file.empty() || !tls.key_file.empty()) {
+        if (tls.cert_file.empty() || tls.key_file.empty()) {
+            return make_error(
+                ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key file");
+        }
+        impl->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        impl->tls->set_options(
+            asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                asio::ssl::context::no_tlsv1_1,
+            ec);
+        for (const auto* file : {&tls.cert_file, &tls.key_file}) {
+            if (!std::ifstream(*file)) {
+                return make_error(
+                    ErrorCode::kInvalidArgument, fmt::format("TLS: '{}' cannot be read", *file));
+            }
+        }
+        if (!ec) {
+            impl->tls->use_certificate_chain_file(tls.cert_file, ec);
+            if (ec) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format(
+                        "TLS: '{}' is not a PEM certificate chain ({})",
+                        tls.cert_file,
+                        ec.message()));
+            }
+        }
+        if (!ec) {
+            impl->tls->use_private_key_file(tls.key_file, asio::ssl::context::pem, ec);
+            if (ec) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format(
+                        "TLS: '{}' is not the unencrypted PEM key of '{}' ({})",
+                        tls.key_file,
+                        tls.cert_file,
+                        ec.message()));
+            }
+        }
+        if (ec) {
+            return make_error(ErrorCode::kInvalidArgument, fmt::format("TLS: {}", ec.message()));
+        }
+    }
     const auto ip = asio::ip::make_address(address, ec);
     if (ec) {
         return make_error(

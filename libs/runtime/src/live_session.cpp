@@ -64,6 +64,7 @@ Result<LiveResult> run_live(
     RealClock wall;
     binance::RestConfig rc;
     rc.base_url = config.rest_url;
+    rc.tls.ca_file = config.ca_file;
     rc.api_key = config.api_key;
     rc.api_secret = config.api_secret;
     auto rest = binance::RestClient::create(rc, wall);
@@ -138,6 +139,7 @@ Result<LiveResult> run_live(
         uc.url = config.ws_api_url.empty() ? config.ws_url + "/ws-api/v3" : config.ws_api_url;
         uc.api_key = config.api_key;
         uc.api_secret = config.api_secret;
+        uc.tls.ca_file = config.ca_file;
         if (auto s = venue.enable_user_stream(uc, wall); !s && config.notifier != nullptr) {
             // Not fatal: REST polling drives the orders and the stream is retried.
             const Timestamp now = wall.now();
@@ -167,6 +169,7 @@ Result<LiveResult> run_live(
 
     binance::KlineFeedConfig fc;
     fc.ws_base = config.ws_url;
+    fc.tls.ca_file = config.ca_file;
     for (const auto& a : listed) {
         fc.symbols.push_back(a.symbol);
     }

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "ats/binance/tls.hpp"
 #include "ats/core/error.hpp"
 #include "ats/core/time.hpp"
 
@@ -22,13 +23,16 @@ struct HttpResult {
     std::string header(std::string_view name) const;
 };
 
-/// Blocking HTTP/1.1 client over one keep-alive connection (Boost.Beast, kept out of this
-/// header). Supports `http://host[:port][/prefix]` base URLs; every step (resolve, connect,
+/// Blocking HTTP/1.1 client over one keep-alive connection (Boost.Beast and OpenSSL, kept out of
+/// this header). Supports `http://host[:port][/prefix]` and `https://host[:port][/prefix]` base
+/// URLs; https verifies the server (see TlsOptions). Every step (resolve, connect, TLS handshake,
 /// write, read) is bounded by `timeout`. Not thread-safe: one client per thread.
 class HttpClient {
 public:
-    /// kInvalidArgument for a URL it cannot use (https is not supported yet, see docs/binance.md).
-    static Result<HttpClient> create(const std::string& base_url, Duration timeout);
+    /// kInvalidArgument for a URL it cannot use or a CA file it cannot load. Connects lazily: a
+    /// refused certificate is a kUnavailable error of the first request, naming the reason.
+    static Result<HttpClient> create(
+        const std::string& base_url, Duration timeout, const TlsOptions& tls = {});
 
     HttpClient(HttpClient&&) noexcept;
     HttpClient& operator=(HttpClient&&) noexcept;

@@ -12,6 +12,7 @@
 
 #include "ats/binance/kline_event.hpp"
 #include "ats/binance/rest_client.hpp"
+#include "ats/binance/tls.hpp"
 #include "ats/binance/ws_client.hpp"
 #include "ats/core/error.hpp"
 #include "ats/core/symbol.hpp"
@@ -22,7 +23,10 @@
 namespace ats::binance {
 
 struct KlineFeedConfig {
-    std::string ws_base;  ///< "ws://127.0.0.1:8900"; the combined stream path is appended
+    /// "wss://stream.binance.com:9443" or "ws://127.0.0.1:8900"; the combined stream path is
+    /// appended
+    std::string ws_base;
+    TlsOptions tls;  ///< wss only: extra trusted CA file
     std::vector<Symbol> symbols;
     std::string interval = "1m";
     /// No message for this long: the connection is treated as dead and replaced.

@@ -10,6 +10,7 @@
 #include "ats/binance/http_client.hpp"
 #include "ats/binance/local_book.hpp"
 #include "ats/binance/signing.hpp"
+#include "ats/binance/tls.hpp"
 #include "ats/core/clock.hpp"
 #include "ats/core/error.hpp"
 #include "ats/core/fixed_point.hpp"
@@ -21,8 +22,10 @@
 namespace ats::binance {
 
 struct RestConfig {
-    std::string base_url;  ///< e.g. "http://127.0.0.1:8900"; paths /api/v3/... are appended
-    std::string api_key;   ///< needed for signed calls only; never logged
+    /// e.g. "https://api.binance.com" or "http://127.0.0.1:8900"; paths /api/v3/... are appended
+    std::string base_url;
+    TlsOptions tls;       ///< https only: extra trusted CA file
+    std::string api_key;  ///< needed for signed calls only; never logged
     std::string api_secret;
     Duration timeout = Duration::from_seconds(10);
     std::int64_t recv_window_ms = 5000;

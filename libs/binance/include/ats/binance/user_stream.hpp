@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ats/binance/rest_client.hpp"
+#include "ats/binance/tls.hpp"
 #include "ats/binance/ws_client.hpp"
 #include "ats/core/clock.hpp"
 #include "ats/core/error.hpp"
@@ -60,6 +61,7 @@ struct UserStreamConfig {
     std::string api_secret;                        ///< signs the subscription; never logged
     Duration timeout = Duration::from_seconds(5);  ///< connect and subscription reply
     std::int64_t recv_window_ms = 5000;
+    TlsOptions tls;  ///< for wss://
 };
 
 struct UserStreamStats {

@@ -5,18 +5,23 @@
 #include <string>
 #include <string_view>
 
+#include "ats/binance/tls.hpp"
 #include "ats/core/error.hpp"
 #include "ats/core/time.hpp"
 
 namespace ats::binance {
 
-/// Blocking WebSocket client (Boost.Beast, kept out of this header) for `ws://host:port/path`
-/// market streams. Answers the server's pings automatically. Not thread-safe.
+/// Blocking WebSocket client (Boost.Beast and OpenSSL, kept out of this header) for
+/// `ws://host[:port]/path` and `wss://host[:port]/path` market streams; wss verifies the server
+/// (see TlsOptions). Answers the server's pings automatically. Not thread-safe.
 class WsClient {
 public:
-    /// Connects and performs the handshake within `timeout`. kInvalidArgument for a URL that is
-    /// not ws://, kUnavailable / kTimeout when the server cannot be reached.
-    static Result<WsClient> connect(const std::string& url, Duration timeout);
+    /// Connects and performs the (TLS and WebSocket) handshakes, each within `timeout`.
+    /// kInvalidArgument for a URL that is not ws:// or wss:// or a CA file that cannot be loaded,
+    /// kUnavailable / kTimeout when the server cannot be reached or its certificate is refused
+    /// (the message names the reason, e.g. "certificate verify failed (hostname mismatch)").
+    static Result<WsClient> connect(
+        const std::string& url, Duration timeout, const TlsOptions& tls = {});
 
     WsClient(WsClient&&) noexcept;
     WsClient& operator=(WsClient&&) noexcept;

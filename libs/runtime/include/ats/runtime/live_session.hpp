@@ -20,13 +20,14 @@ struct LiveConfig {
     strategy::Params params;
     strategy::StrategySources sources;
     engine::EngineConfig engine;  ///< initial_cash is replaced by the account's quote balance
-    std::string rest_url;         ///< "http://127.0.0.1:8900" (https needs TLS: not yet)
-    std::string ws_url;           ///< "ws://127.0.0.1:8900"
+    std::string rest_url;         ///< "https://api.binance.com", "http://127.0.0.1:8900"
+    std::string ws_url;           ///< "wss://stream.binance.com:9443", "ws://127.0.0.1:8900"
     /// The WebSocket API for the user data stream; empty: ws_url + "/ws-api/v3".
     std::string ws_api_url;
     /// Drive orders from the user data stream (REST polling stays the fallback); false: REST
     /// polling only.
     bool user_stream = true;
+    std::string ca_file;     ///< https/wss: extra trusted CA certificates (PEM)
     std::string api_key;     ///< never logged
     std::string api_secret;  ///< never logged
     std::string interval = "1m";
