@@ -165,6 +165,23 @@ if grep '^gap ' "$work/drops.out" | grep -v '(backfilled)'; then
   exit 1
 fi
 
+# ats paper on the live feed: the simulator's klines and filters, no keys, orders filled by the
+# paper venue; the exchange sees no order, and the engine's books equal the paper venue's.
+start_sim
+env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" paper --assets BTCUSDT \
+  --feed "live:$url" --strategy sma_cross --param fast=2 --param slow=3 \
+  --state "$work/paper.db" --max-bars 30 | tee "$work/paper.out"
+grep -q '^paper (live feed) ' "$work/paper.out"
+grep -q '^bars          30$' "$work/paper.out"
+grep -q '^fill paper-1 BTCUSDT BUY ' "$work/paper.out"
+[[ $(grep -c '^reconcile .* ok$' "$work/paper.out") -eq 2 ]]
+query="timestamp=$(date +%s%3N)"
+sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
+curl -sf -H "X-MBX-APIKEY: $key" "$url/api/v3/allOrders?symbol=BTCUSDT&$query&signature=$(
+  printf '%s' "symbol=BTCUSDT&$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')" \
+  >"$work/orders.json"
+[[ $(cat "$work/orders.json") == "[]" ]]
+
 # SIGTERM stops a run without --max-bars cleanly (exit 0, summary printed).
 start_sim
 env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \

@@ -167,8 +167,17 @@ int main(int argc, char** argv) {
     auto* paper_cmd = app.add_subcommand(
         "paper", "Paper trading on a replayed feed with crash-safe state (resumes after a crash)");
     paper_cmd->add_option("--assets,-a", paper.assets, "Symbols, e.g. BTCUSDT,ETHUSDT")->required();
-    paper_cmd->add_option("--feed", paper.feed, "replay:FILE[,FILE], one kline CSV per asset")
+    paper_cmd
+        ->add_option(
+            "--feed",
+            paper.feed,
+            "replay:FILE[,FILE] (one kline CSV per asset) or live:binance|testnet|URL (the "
+            "exchange's kline stream, orders filled by the paper venue)")
         ->required();
+    paper_cmd->add_option("--max-bars", paper.max_bars, "live feed: stop after N closed bars");
+    paper_cmd->add_option("--interval", paper.interval, "live feed: kline interval (default 1m)");
+    paper_cmd->add_option(
+        "--ca-file", paper.ca_file, "live feed over https/wss: extra trusted CA certificates");
     paper_cmd->add_option(
         "--speed", paper.speed, "Replay pace: 60x (a minute of bars per second) or max");
     paper_cmd->add_option("--strategy,-s", paper.strategy, "Strategy name (default sma_cross)");

@@ -177,7 +177,7 @@ int run_live_command(const LiveArgs& args) {
                 "--exchange '{}': use binance, testnet or http(s)://127.0.0.1:PORT", target),
             kExitUsage);
     }
-    if (!testnet && !local && !args.real_money) {
+    if (!args.paper && !testnet && !local && !args.real_money) {
         return fail(
             fmt::format(
                 "--exchange {} trades real money: add --i-understand-this-trades-real-money "
@@ -185,7 +185,7 @@ int run_live_command(const LiveArgs& args) {
                 target),
             kExitUsage);
     }
-    auto keys = load_keys(args.keys);
+    auto keys = args.paper ? Result<Keys>(Keys{}) : load_keys(args.keys);
     if (!keys) {
         return fail(keys.error().message, kExitUsage);
     }
@@ -205,7 +205,10 @@ int run_live_command(const LiveArgs& args) {
     config.strategy = setup->strategy;
     config.params = setup->params;
     config.engine = setup->engine;
-    config.engine.order_id_prefix = "live";
+    config.engine.order_id_prefix = args.paper ? "paper" : "live";
+    config.paper = args.paper;
+    config.paper_venue = setup->venue;
+    config.paper_slippage = setup->slippage;
     config.rest_url = endpoints->rest;
     config.ws_url = endpoints->ws;
     if (args.ca_file) {
@@ -222,7 +225,8 @@ int run_live_command(const LiveArgs& args) {
     StderrNotifier notifier;
     config.notifier = &notifier;
     config.session_text = fmt::format(
-        "[live]\nassets = \"{}\"\nexchange = \"{}\"\ninterval = \"{}\"\n{}",
+        "[{}]\nassets = \"{}\"\nexchange = \"{}\"\ninterval = \"{}\"\n{}",
+        args.paper ? "paper-live" : "live",
         fmt::join(assets, ","),
         target,
         args.interval,
@@ -233,7 +237,12 @@ int run_live_command(const LiveArgs& args) {
     }
     const auto& r = *result;
     fmt::print(
-        "live {} : {} on {} at {}\n", args.state, setup->strategy, fmt::join(assets, ","), target);
+        "{} {} : {} on {} at {}\n",
+        args.paper ? "paper (live feed)" : "live",
+        args.state,
+        setup->strategy,
+        fmt::join(assets, ","),
+        target);
     fmt::print("bars          {}\n", r.bars);
     for (const auto& s : r.symbols) {
         fmt::print(
@@ -265,7 +274,10 @@ int run_live_command(const LiveArgs& args) {
         r.feed.bad_messages);
     fmt::print("orders        {} sent ({} REST requests)\n", r.orders_sent, r.rest_requests);
     const auto& flow = r.order_flow;
-    if (flow.user_stream) {
+    if (args.paper) {
+        fmt::print(
+            "paper venue   orders filled from the live bars (nothing sent to the exchange)\n");
+    } else if (flow.user_stream) {
         fmt::print(
             "user stream   {} connects, {} drops, {} events, {} fills from the stream, {} over "
             "REST, {} REST polls\n",

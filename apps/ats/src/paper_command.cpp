@@ -13,6 +13,7 @@
 
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
+#include "live_command.hpp"
 #include "trading_setup.hpp"
 
 namespace ats::cli {
@@ -77,10 +78,28 @@ int run_paper_command(const PaperArgs& args) {
     if (assets.empty()) {
         return fail("--assets: give at least one symbol", kExitUsage);
     }
+    if (args.feed.rfind("live:", 0) == 0) {
+        // The exchange's live klines and filters, orders filled by the paper venue: the live
+        // session's code with a paper venue instead of the account.
+        LiveArgs live;
+        live.assets = assets;
+        live.exchange = args.feed.substr(5);
+        live.ca_file = args.ca_file;
+        live.strategy = args.strategy;
+        live.params = args.params;
+        live.config = args.config;
+        live.state = args.state;
+        live.interval = args.interval;
+        live.max_bars = args.max_bars;
+        live.paper = true;
+        return run_live_command(live);
+    }
     const std::string prefix = "replay:";
     if (args.feed.rfind(prefix, 0) != 0) {
         return fail(
-            fmt::format("--feed '{}': only replay:FILE[,FILE] feeds exist so far", args.feed),
+            fmt::format(
+                "--feed '{}': use replay:FILE[,FILE] or live:binance|testnet|http(s)://HOST:PORT",
+                args.feed),
             kExitUsage);
     }
     const auto files = split_list(args.feed.substr(prefix.size()));

@@ -9,8 +9,13 @@ namespace ats::cli {
 /// Command-line flags of `ats paper`; see docs/paper.md.
 struct PaperArgs {
     std::vector<std::string> assets;  ///< "BTCUSDT,ETHUSDT" or repeated
-    std::string feed;                 ///< "replay:FILE[,FILE]", one file per asset
-    std::string speed = "max";        ///< "60x" or "max"
+    /// "replay:FILE[,FILE]" (one file per asset) or "live:TARGET" (the exchange's kline
+    /// stream: binance, testnet or http(s)://127.0.0.1:PORT)
+    std::string feed;
+    std::optional<std::string> ca_file;  ///< live feeds over https/wss: extra trusted CAs
+    std::size_t max_bars = 0;            ///< live feeds: stop after N closed bars (0: never)
+    std::string interval = "1m";         ///< live feeds: kline interval
+    std::string speed = "max";           ///< "60x" or "max"
     std::optional<std::string> strategy;
     std::vector<std::string> params;
     std::optional<std::string> config;

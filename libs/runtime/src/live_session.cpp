@@ -84,14 +84,18 @@ Result<LiveResult> run_live(
         }
         listed.push_back(*info);
     }
-    auto balances = rest->balances();
-    if (!balances) {
-        return tl::unexpected(balances.error());
-    }
     const std::string quote = listed.front().quote_asset;
     engine::EngineConfig engine_config = config.engine;
-    engine_config.initial_cash = Money{};
-    for (const auto& b : *balances) {
+    std::vector<binance::AssetBalance> account;
+    if (!config.paper) {
+        auto balances = rest->balances();
+        if (!balances) {
+            return tl::unexpected(balances.error());
+        }
+        account = std::move(*balances);
+        engine_config.initial_cash = Money{};
+    }
+    for (const auto& b : account) {
         if (b.asset == quote) {
             engine_config.initial_cash = Money::from_raw(b.free.raw());
         }
@@ -134,7 +138,21 @@ Result<LiveResult> run_live(
     SimulatedClock clock(Timestamp::from_unix_ns(0));
     engine::TradingEngine engine(engine_config, clock, **strategy);
     binance::BinanceVenue venue(*rest, engine.sink(), clock);
-    if (config.user_stream) {
+    std::optional<sim::BarVenue> paper;
+    if (config.paper) {
+        auto slippage = sim::make_slippage(config.paper_slippage);
+        if (!slippage) {
+            return tl::unexpected(slippage.error());
+        }
+        sim::BarVenueConfig vc = config.paper_venue;
+        vc.quote_balance = engine_config.initial_cash;
+        vc.allow_short = engine_config.allow_short;
+        paper.emplace(clock, engine.sink(), vc, std::move(*slippage));
+        for (const auto& a : listed) {
+            paper->add_instrument(a);
+        }
+    }
+    if (config.user_stream && !config.paper) {
         binance::UserStreamConfig uc;
         uc.url = config.ws_api_url.empty() ? config.ws_url + "/ws-api/v3" : config.ws_api_url;
         uc.api_key = config.api_key;
@@ -154,7 +172,12 @@ Result<LiveResult> run_live(
     }
     detail::CrashHook crash;
     detail::Journaler journal(db, crash);
-    detail::DurableVenue durable(db, venue, journal, crash);
+    detail::DurableVenue durable(
+        db,
+        paper ? static_cast<model::ExecutionVenue&>(*paper)
+              : static_cast<model::ExecutionVenue&>(venue),
+        journal,
+        crash);
     engine.set_venue(&durable);
     detail::LiveNotifier notifier(config.notifier, journal);
     engine.set_notifier(&notifier);
@@ -190,19 +213,31 @@ Result<LiveResult> run_live(
         const model::Bar& bar = closed.bar;
         clock.advance_to(std::max(clock.now(), bar.open_time));
         engine.process_pending();
-        // Execution reports from the user data stream (REST polling while it is down).
-        if (auto s = venue.poll(); !s && config.notifier != nullptr) {
-            const Timestamp now = clock.now();
-            config.notifier->notify(model::AlertLogged{
-                now,
-                now,
-                model::AlertLevel::kWarning,
-                model::Text(fmt::format("live: order poll failed: {}", s.error().message))});
+        if (paper) {
+            // The paper venue fills working orders from this bar, as in `ats paper`.
+            paper->on_bar(closed.symbol, bar);
+            engine.process_pending();
+            paper->on_bar_after_fills(closed.symbol, bar);
+            engine.process_pending();
+            clock.advance_to(std::max(clock.now(), bar.close_time));
+            engine.on_bar_closed(closed.symbol, bar);
+            paper->on_bar_close(closed.symbol, bar);
+            engine.process_pending();
+        } else {
+            // Execution reports from the user data stream (REST polling while it is down).
+            if (auto s = venue.poll(); !s && config.notifier != nullptr) {
+                const Timestamp now = clock.now();
+                config.notifier->notify(model::AlertLogged{
+                    now,
+                    now,
+                    model::AlertLevel::kWarning,
+                    model::Text(fmt::format("live: order poll failed: {}", s.error().message))});
+            }
+            engine.process_pending();
+            clock.advance_to(std::max(clock.now(), bar.close_time));
+            engine.on_bar_closed(closed.symbol, bar);
+            engine.process_pending();
         }
-        engine.process_pending();
-        clock.advance_to(std::max(clock.now(), bar.close_time));
-        engine.on_bar_closed(closed.symbol, bar);
-        engine.process_pending();
         ++result.bars;
         for (auto& s : result.symbols) {
             if (s.symbol == closed.symbol) {
@@ -217,7 +252,9 @@ Result<LiveResult> run_live(
             journal.fail(s.error());
         }
     }
-    (void)venue.poll();
+    if (!paper) {
+        (void)venue.poll();
+    }
     engine.process_pending();
     if (auto s = db.commit(); !s && !journal.failure()) {
         journal.fail(s.error());
@@ -258,7 +295,18 @@ Result<LiveResult> run_live(
     result.cash = pf.cash();
     result.equity = pf.equity();
     result.fees = pf.fees();
-    result.reconciliation = reconcile(*rest, engine.portfolio(), quote, listed);
+    if (paper) {
+        result.reconciliation.push_back(
+            {quote,
+             Qty::from_raw(pf.cash().raw()),
+             Qty::from_raw(paper->quote_balance().value_or(Money{}).raw())});
+        for (const auto& a : listed) {
+            result.reconciliation.push_back(
+                {a.base_asset, pf.position_qty(a.symbol), paper->net_position(a.symbol)});
+        }
+    } else {
+        result.reconciliation = reconcile(*rest, engine.portfolio(), quote, listed);
+    }
     for (const auto& r : result.reconciliation) {
         if (!r.matches() && config.notifier != nullptr) {
             const Timestamp now = clock.now();

@@ -10,6 +10,7 @@
 #include "ats/model/gap_ledger.hpp"
 #include "ats/model/instrument.hpp"
 #include "ats/model/ports.hpp"
+#include "ats/sim/bar_venue.hpp"
 #include "ats/store/sqlite_state_store.hpp"
 #include "ats/strategy/strategy.hpp"
 
@@ -27,7 +28,12 @@ struct LiveConfig {
     /// Drive orders from the user data stream (REST polling stays the fallback); false: REST
     /// polling only.
     bool user_stream = true;
-    std::string ca_file;     ///< https/wss: extra trusted CA certificates (PEM)
+    std::string ca_file;  ///< https/wss: extra trusted CA certificates (PEM)
+    /// Paper trading on the live feed: the exchange's klines and filters, but orders fill in a
+    /// sim::BarVenue (no keys, no account); starting cash is engine.initial_cash.
+    bool paper = false;
+    sim::BarVenueConfig paper_venue;  ///< fees, fill model (quote_balance is set from the cash)
+    std::string paper_slippage = "none";
     std::string api_key;     ///< never logged
     std::string api_secret;  ///< never logged
     std::string interval = "1m";
@@ -92,7 +98,8 @@ struct LiveResult {
     Money equity;
     Money fees;
     /// Quote cash and every traded base asset, engine vs exchange balances after the last poll
-    /// (empty when the balances could not be read; a mismatch also raises a critical alert).
+    /// (paper: vs the paper venue's books; empty when the balances could not be read; a mismatch
+    /// also raises a critical alert).
     std::vector<LiveReconciliation> reconciliation;
     double seconds = 0;
 };
