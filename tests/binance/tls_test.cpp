@@ -279,6 +279,46 @@ TEST_F(TlsTest, KlineFeedOverWssDeliversClosedBars) {
     EXPECT_EQ(feed.stats().reconnects, 0U);
 }
 
+TEST_F(TlsTest, KlineFeedRotatesOldConnectionsWithoutLosingBars) {
+    auto secure = rest(url("https", "127.0.0.1", *tls_), trusted());
+    KlineFeedConfig fc;
+    fc.ws_base = url("wss", "127.0.0.1", *tls_);
+    fc.tls = trusted();
+    fc.symbols = {*Symbol::parse("BTCUSDT")};
+    fc.read_timeout = Duration::from_seconds(5);
+    fc.max_connection_age = Duration::from_ms(250);  // Binance's 24 h, compressed
+    KlineFeed feed(fc, secure);
+    std::atomic<bool> stop{false};
+    std::atomic<bool> done{false};
+    std::thread replay([&] {
+        for (int i = 0; i < 400 && !done.load(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(40));
+            clock_.advance(Duration::from_ms(1000));
+            exchange_->poll();
+        }
+        stop.store(true);
+    });
+    std::vector<Timestamp> opens;
+    for (int i = 0; i < 25; ++i) {
+        auto bar = feed.next(&stop);
+        if (!bar || !bar->has_value()) {
+            break;
+        }
+        opens.push_back((*bar)->bar.open_time);
+    }
+    done.store(true);
+    replay.join();
+    ASSERT_EQ(opens.size(), 25U);
+    for (std::size_t i = 1; i < opens.size(); ++i) {
+        EXPECT_EQ(opens[i] - opens[i - 1], Duration::from_ms(60'000))
+            << i;  // none lost or repeated
+    }
+    EXPECT_GE(feed.stats().rotations, 2U);
+    EXPECT_EQ(feed.stats().connects, feed.stats().rotations + 1);
+    EXPECT_EQ(feed.stats().reconnects, 0U);
+    EXPECT_EQ(feed.stats().missing, 0U);
+}
+
 TEST_F(TlsTest, UntrustedCertificateIsRefused) {
     // The system trust store alone does not know the simulator's self-signed certificate.
     auto client = HttpClient::create(url("https", "127.0.0.1", *tls_), Duration::from_seconds(5));

@@ -262,7 +262,7 @@ int run_live_command(const LiveArgs& args) {
     }
     fmt::print(
         "feed          {} messages ({:.1f}/s), {} connects, {} reconnects, {} gaps, {} "
-        "backfilled, {} missing, {} duplicates, {} bad\n",
+        "backfilled, {} missing, {} duplicates, {} bad, {} rotations\n",
         r.feed.messages,
         r.seconds > 0 ? static_cast<double>(r.feed.messages) / r.seconds : 0.0,
         r.feed.connects,
@@ -271,7 +271,8 @@ int run_live_command(const LiveArgs& args) {
         r.feed.backfilled,
         r.feed.missing,
         r.feed.duplicates,
-        r.feed.bad_messages);
+        r.feed.bad_messages,
+        r.feed.rotations);
     fmt::print("orders        {} sent ({} REST requests)\n", r.orders_sent, r.rest_requests);
     const auto& flow = r.order_flow;
     if (args.paper) {

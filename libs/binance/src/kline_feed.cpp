@@ -79,6 +79,7 @@ Result<std::optional<ClosedBar>> KlineFeed::next(const std::atomic<bool>* stop) 
                 continue;
             }
             ws_.emplace(std::move(*ws));
+            connected_at_ = std::chrono::steady_clock::now();
             ++stats_.connects;
         }
         // Short waits so a stop request is honoured promptly; the read stays pending between
@@ -86,6 +87,7 @@ Result<std::optional<ClosedBar>> KlineFeed::next(const std::atomic<bool>* stop) 
         Duration silent;
         bool lost = false;
         while (queue_.empty() && !lost && (stop == nullptr || !stop->load())) {
+            rotate_if_old();
             const Duration wait = Duration::from_ms(100);
             auto msg = ws_->poll(wait);
             if (!msg) {
@@ -110,6 +112,24 @@ Result<std::optional<ClosedBar>> KlineFeed::next(const std::atomic<bool>* stop) 
     queue_.pop_front();
     ++stats_.bars;
     return std::optional<ClosedBar>(std::move(out));
+}
+
+void KlineFeed::rotate_if_old() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - connected_at_ < std::chrono::nanoseconds(config_.max_connection_age.ns())) {
+        return;
+    }
+    auto fresh = WsClient::connect(url_, config_.connect_timeout, config_.tls);
+    if (!fresh) {
+        // Keep the old connection; try again after a short while.
+        connected_at_ += std::chrono::nanoseconds(config_.backoff_max.ns());
+        return;
+    }
+    ws_->close();
+    ws_.emplace(std::move(*fresh));
+    connected_at_ = now;
+    ++stats_.connects;
+    ++stats_.rotations;
 }
 
 void KlineFeed::on_message(const std::string& text) {

@@ -276,7 +276,8 @@ Result<LiveResult> run_live(
         st.backfilled,
         st.missing,
         st.duplicates,
-        st.bad_messages};
+        st.bad_messages,
+        st.rotations};
     const auto& vs = venue.stats();
     result.order_flow = LiveOrderFlow{
         config.user_stream,

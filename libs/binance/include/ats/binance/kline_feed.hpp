@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -32,6 +33,10 @@ struct KlineFeedConfig {
     /// No message for this long: the connection is treated as dead and replaced.
     Duration read_timeout = Duration::from_seconds(30);
     Duration connect_timeout = Duration::from_seconds(5);
+    /// Binance closes a stream connection after 24 hours; the feed replaces it before that, make
+    /// before break (the new connection is up before the old one closes; a bar that falls in
+    /// between is backfilled, a duplicate dropped).
+    Duration max_connection_age = Duration::from_hours(23);
     Duration backoff_initial = Duration::from_ms(100);
     Duration backoff_max = Duration::from_seconds(10);
     std::uint64_t seed = 1;  ///< jitter
@@ -43,6 +48,7 @@ struct KlineFeedStats {
     std::uint64_t bars = 0;          ///< closed bars delivered (live and backfilled)
     std::uint64_t connects = 0;      ///< successful connections (the first one included)
     std::uint64_t reconnects = 0;    ///< connections lost (read error, timeout, close)
+    std::uint64_t rotations = 0;     ///< connections replaced for age (max_connection_age)
     std::uint64_t gaps = 0;          ///< runs of missing bars detected
     std::uint64_t backfilled = 0;    ///< bars fetched over REST to close gaps
     std::uint64_t missing = 0;       ///< bars neither streamed nor backfilled
@@ -80,6 +86,7 @@ private:
     void on_message(const std::string& text);
     void on_closed(const Symbol& symbol, const model::Bar& bar);
     void sleep_backoff(const std::atomic<bool>* stop);
+    void rotate_if_old();
 
     KlineFeedConfig config_;
     RestClient& rest_;
@@ -87,6 +94,7 @@ private:
     Duration interval_;
     std::string url_;
     std::optional<WsClient> ws_;
+    std::chrono::steady_clock::time_point connected_at_;
     Duration backoff_;
     std::mt19937_64 rng_;
     std::deque<ClosedBar> queue_;

@@ -56,6 +56,7 @@ struct LiveFeedSummary {
     std::uint64_t missing = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t bad_messages = 0;
+    std::uint64_t rotations = 0;  ///< connections replaced before Binance's 24 h limit
 };
 
 struct LiveSymbolBars {
