@@ -76,6 +76,10 @@ TEST(LocalOrderBookTest, FollowsBinanceProcedureAcrossSnapshotAndDiffs) {
     EXPECT_EQ(book.bids().size(), 1U);
     book.on_update(update(R"({"e":"depthUpdate","U":105,"u":106,"b":[],"a":[]})"));
     EXPECT_EQ(book.counters().gaps, 1);
+    ASSERT_EQ(book.gaps().size(), 1U);  // the ledger names the missed ids: 104
+    EXPECT_EQ(book.gaps()[0].missing_from, 104);
+    EXPECT_EQ(book.gaps()[0].missing_to, 104);
+    EXPECT_EQ(book.gaps()[0].resynced_at, 0);
     EXPECT_TRUE(book.needs_snapshot());
     EXPECT_TRUE(book.bids().empty());
     // A snapshot older than the buffered diff is refused; a fresh one resyncs.
@@ -84,6 +88,7 @@ TEST(LocalOrderBookTest, FollowsBinanceProcedureAcrossSnapshotAndDiffs) {
     ASSERT_TRUE(book.on_snapshot(snapshot(R"({"lastUpdateId":106,"bids":[["8","1"]],"asks":[]})")));
     EXPECT_EQ(book.update_id(), 106);
     EXPECT_EQ(book.bids().begin()->first, *Price::parse("8"));
+    EXPECT_EQ(book.gaps()[0].resynced_at, 106);  // recovered by that snapshot
 }
 
 }  // namespace

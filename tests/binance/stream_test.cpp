@@ -270,6 +270,12 @@ TEST_F(StreamFaultTest, DuplicatedAndReorderedDiffsAreCountedAndRecovered) {
     EXPECT_GT(book.counters().stale, 0);       // duplicates and late diffs were ignored
     EXPECT_GT(book.counters().gaps, 0);        // an early diff was seen as a gap...
     EXPECT_EQ(resyncs, book.counters().gaps);  // ...and each one was resynced
+    // ...and recorded in the book's gap ledger with the snapshot that recovered it.
+    ASSERT_EQ(static_cast<std::int64_t>(book.gaps().size()), book.counters().gaps);
+    for (const auto& gap : book.gaps()) {
+        EXPECT_LE(gap.missing_from, gap.missing_to);
+        EXPECT_GT(gap.resynced_at, gap.missing_to);
+    }
 }
 
 TEST(KlineEventParse, WrappedRawUnknownFieldsAndBadMessages) {

@@ -180,6 +180,10 @@ void LocalOrderBook::apply(const DepthUpdate& update) {
     if (update.first_id > update_id_ + 1) {
         // Missed diffs: this book no longer matches the exchange. Start over from a snapshot.
         ++counters_.gaps;
+        if (gaps_.size() >= 1000) {
+            gaps_.erase(gaps_.begin());
+        }
+        gaps_.push_back(Gap{update.event_ms, update_id_ + 1, update.first_id - 1, 0});
         state_ = State::kBuffering;
         bids_.clear();
         asks_.clear();
@@ -221,6 +225,9 @@ Status LocalOrderBook::on_snapshot(const DepthSnapshot& snapshot) {
     update_id_ = snapshot.last_update_id;
     state_ = State::kSynced;
     ++counters_.snapshots;
+    if (!gaps_.empty() && gaps_.back().resynced_at == 0) {
+        gaps_.back().resynced_at = snapshot.last_update_id;
+    }
     auto pending = std::move(buffer_);
     buffer_.clear();
     for (const auto& update : pending) {

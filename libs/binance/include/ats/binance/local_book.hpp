@@ -58,6 +58,15 @@ public:
         std::int64_t level_updates = 0;  ///< price levels set or removed
     };
 
+    /// One run of missed diffs: the book was discarded at it and rebuilt from a snapshot.
+    struct Gap {
+        std::int64_t event_ms = 0;      ///< E of the diff that revealed it
+        std::int64_t missing_from = 0;  ///< first update id that never arrived (book id + 1)
+        std::int64_t missing_to = 0;    ///< last one (U - 1)
+        std::int64_t resynced_at = 0;   ///< lastUpdateId of the snapshot that replaced the book
+                                        ///< (0: not resynced yet, the book is not usable)
+    };
+
     /// A diff from the stream: buffered while not synced, applied once synced.
     void on_update(DepthUpdate update);
 
@@ -72,6 +81,9 @@ public:
     const std::map<Price, Qty, std::greater<>>& bids() const noexcept { return bids_; }
     const std::map<Price, Qty>& asks() const noexcept { return asks_; }
     const Counters& counters() const noexcept { return counters_; }
+    /// The gap ledger of this book: every run of missed diffs and the snapshot that recovered
+    /// it (the last 1,000 kept).
+    const std::vector<Gap>& gaps() const noexcept { return gaps_; }
 
     /// Applies one diff's levels without the id checks (the hot loop; benchmarked).
     void apply_levels(const DepthUpdate& update);
@@ -85,6 +97,7 @@ private:
     std::map<Price, Qty> asks_;
     std::vector<DepthUpdate> buffer_;
     Counters counters_;
+    std::vector<Gap> gaps_;
 };
 
 }  // namespace ats::binance
