@@ -243,6 +243,7 @@ int run_live_command(const LiveArgs& args) {
         setup->strategy,
         fmt::join(assets, ","),
         target);
+    fmt::print("warm-up       {} closed bars over REST\n", r.warmup_bars);
     fmt::print("bars          {}\n", r.bars);
     for (const auto& s : r.symbols) {
         fmt::print(

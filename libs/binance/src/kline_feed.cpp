@@ -40,6 +40,12 @@ KlineFeed::KlineFeed(KlineFeedConfig config, RestClient& rest)
     }
 }
 
+void KlineFeed::resume_after(const Symbol& symbol, Timestamp open_time) {
+    if (auto it = last_open_.find(symbol); it != last_open_.end()) {
+        it->second = open_time;
+    }
+}
+
 const model::GapLedger& KlineFeed::gaps(const Symbol& symbol) const {
     static const model::GapLedger empty;
     const auto it = ledgers_.find(symbol);

@@ -274,12 +274,14 @@ Result<std::vector<model::Bar>> RestClient::klines(
     std::int64_t start_ms,
     std::int64_t end_ms,
     int limit) {
-    const Params params = {
-        {"symbol", symbol},
-        {"interval", interval},
-        {"startTime", std::to_string(start_ms)},
-        {"endTime", std::to_string(end_ms)},
-        {"limit", std::to_string(limit)}};
+    Params params = {{"symbol", symbol}, {"interval", interval}};
+    if (start_ms >= 0) {
+        params.emplace_back("startTime", std::to_string(start_ms));
+    }
+    if (end_ms >= 0) {
+        params.emplace_back("endTime", std::to_string(end_ms));
+    }
+    params.emplace_back("limit", std::to_string(limit));
     auto reply = impl_->send("GET", "/klines", params, false, 2, Retry::kSafe);
     if (!reply) {
         return tl::unexpected(reply.error());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 
 #include <fmt/format.h>
@@ -21,7 +22,9 @@ std::vector<LiveReconciliation> reconcile(
     binance::RestClient& rest,
     const execution::Portfolio& portfolio,
     const std::string& quote,
-    const std::vector<model::Instrument>& assets) {
+    const std::vector<model::Instrument>& assets,
+    const std::map<std::string, Qty>& held_at_start,
+    Money initial_cash) {
     std::vector<LiveReconciliation> out;
     auto balances = rest.balances();
     if (!balances) {
@@ -35,11 +38,19 @@ std::vector<LiveReconciliation> reconcile(
         }
         return Qty{};
     };
-    out.push_back({quote, Qty::from_raw(portfolio.cash().raw()), held(quote)});
+    const auto before = [&](const std::string& asset) {
+        const auto it = held_at_start.find(asset);
+        return it == held_at_start.end() ? Qty{} : it->second;
+    };
+    // The engine's cash started as the free quote balance: what was locked then is not its own.
+    const Qty quote_not_owned = before(quote) - Qty::from_raw(initial_cash.raw());
+    out.push_back({quote, Qty::from_raw(portfolio.cash().raw()), held(quote) - quote_not_owned});
     for (const auto& a : assets) {
         const auto* position = portfolio.position(a.symbol);
         out.push_back(
-            {a.base_asset, position != nullptr ? position->qty : Qty{}, held(a.base_asset)});
+            {a.base_asset,
+             position != nullptr ? position->qty : Qty{},
+             held(a.base_asset) - before(a.base_asset)});
     }
     return out;
 }
@@ -85,6 +96,24 @@ Result<LiveResult> run_live(
         listed.push_back(*info);
     }
     const std::string quote = listed.front().quote_asset;
+    // Warm-up history (public data): the latest closed bars, so the strategy can trade on the
+    // first live bar; the still-open bar (close time in the future) is dropped.
+    auto server_now = rest->server_time_ms();
+    if (!server_now) {
+        return tl::unexpected(server_now.error());
+    }
+    const auto warmup =
+        static_cast<int>(std::min<std::size_t>((*strategy)->warmup_bars() + 1, 1000));
+    std::vector<std::vector<model::Bar>> history;
+    for (const auto& a : listed) {
+        auto bars = rest->klines(std::string(a.symbol.view()), config.interval, -1, -1, warmup);
+        if (!bars) {
+            return tl::unexpected(bars.error());
+        }
+        std::erase_if(
+            *bars, [&](const model::Bar& b) { return b.close_time.unix_ms() >= *server_now; });
+        history.push_back(std::move(*bars));
+    }
     engine::EngineConfig engine_config = config.engine;
     std::vector<binance::AssetBalance> account;
     if (!config.paper) {
@@ -95,12 +124,26 @@ Result<LiveResult> run_live(
         account = std::move(*balances);
         engine_config.initial_cash = Money{};
     }
+    // What the account holds before this session: reconciliation compares the session's own
+    // changes. Dust a previous session left (below the lot step, min qty or min notional) is
+    // fine; a tradable position is not adopted.
+    std::map<std::string, Qty> held_at_start;
     for (const auto& b : account) {
+        held_at_start[b.asset] = b.free + b.locked;
         if (b.asset == quote) {
             engine_config.initial_cash = Money::from_raw(b.free.raw());
         }
-        for (const auto& a : listed) {
-            if (b.asset == a.base_asset && !(b.free + b.locked).is_zero()) {
+        for (std::size_t i = 0; i < listed.size(); ++i) {
+            const auto& a = listed[i];
+            if (b.asset != a.base_asset) {
+                continue;
+            }
+            const Qty tradable = a.round_qty(b.free + b.locked, Round::kTowardZero);
+            const Price last = history[i].empty() ? Price{} : history[i].back().close;
+            const auto value = notional(last, tradable, Round::kHalfEven);
+            const bool dust = tradable.is_zero() || tradable < a.min_qty ||
+                              (value && last.is_positive() && *value < a.min_notional);
+            if (!dust) {
                 return make_error(
                     ErrorCode::kFailedPrecondition,
                     fmt::format(
@@ -200,6 +243,22 @@ Result<LiveResult> run_live(
     fc.read_timeout = config.read_timeout;
     fc.seed = static_cast<std::uint64_t>(wall.now().unix_ns());
     binance::KlineFeed feed(fc, *rest);
+
+    // Warm the strategy's indicators on the history, trading off; the stream continues after it
+    // (anything in between is backfilled and ledgered by the feed).
+    engine.set_trading_enabled(false);
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        for (const auto& bar : history[i]) {
+            clock.advance_to(std::max(clock.now(), bar.close_time));
+            engine.on_bar_closed(listed[i].symbol, bar);
+            engine.process_pending();
+            ++result.warmup_bars;
+        }
+        if (!history[i].empty()) {
+            feed.resume_after(listed[i].symbol, history[i].back().open_time);
+        }
+    }
+    engine.set_trading_enabled(true);
 
     while (!journal.failure() && (config.max_bars == 0 || result.bars < config.max_bars)) {
         auto next = feed.next(config.stop);
@@ -306,7 +365,8 @@ Result<LiveResult> run_live(
                 {a.base_asset, pf.position_qty(a.symbol), paper->net_position(a.symbol)});
         }
     } else {
-        result.reconciliation = reconcile(*rest, engine.portfolio(), quote, listed);
+        result.reconciliation = reconcile(
+            *rest, engine.portfolio(), quote, listed, held_at_start, engine_config.initial_cash);
     }
     for (const auto& r : result.reconciliation) {
         if (!r.matches() && config.notifier != nullptr) {

@@ -79,6 +79,9 @@ public:
     Result<std::optional<ClosedBar>> next(const std::atomic<bool>* stop);
 
     const KlineFeedStats& stats() const noexcept { return stats_; }
+    /// Continue after a bar already known (e.g. the last REST warm-up bar): the stream's next
+    /// bar must be its successor, else the bars in between are backfilled (and ledgered).
+    void resume_after(const Symbol& symbol, Timestamp open_time);
     /// The gaps seen on this symbol's stream (with what was backfilled).
     const model::GapLedger& gaps(const Symbol& symbol) const;
 

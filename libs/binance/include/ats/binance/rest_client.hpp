@@ -128,7 +128,9 @@ public:
     Status sync_time();
     std::int64_t time_offset_ms() const noexcept;
 
-    /// GET /klines: bars with open time in [start_ms, end_ms], at most `limit` (<= 1000).
+    /// GET /klines: bars with open time in [start_ms, end_ms], at most `limit` (<= 1000). A
+    /// negative bound is not sent: (-1, -1) gives the latest `limit` bars, the last one possibly
+    /// still open (close time in the future).
     Result<std::vector<model::Bar>> klines(
         const std::string& symbol,
         const std::string& interval,

@@ -86,6 +86,7 @@ struct LiveOrderFlow {
 };
 
 struct LiveResult {
+    std::uint64_t warmup_bars = 0;  ///< closed bars read over REST to warm the strategy up
     std::uint64_t bars = 0;
     std::uint64_t orders_sent = 0;
     std::uint64_t events = 0;
@@ -98,9 +99,10 @@ struct LiveResult {
     Money cash;
     Money equity;
     Money fees;
-    /// Quote cash and every traded base asset, engine vs exchange balances after the last poll
-    /// (paper: vs the paper venue's books; empty when the balances could not be read; a mismatch
-    /// also raises a critical alert).
+    /// Quote cash and every traded base asset, engine vs exchange balances after the last poll;
+    /// the account side less what it held at the start that the session does not own (dust,
+    /// locked funds) (paper: vs the paper venue's books; empty when the balances could not be read;
+    /// a mismatch also raises a critical alert).
     std::vector<LiveReconciliation> reconciliation;
     double seconds = 0;
 };
