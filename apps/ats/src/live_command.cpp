@@ -243,6 +243,13 @@ int run_live_command(const LiveArgs& args) {
         setup->strategy,
         fmt::join(assets, ","),
         target);
+    if (r.starts > 1) {
+        fmt::print(
+            "resumed       start {}: {} fills restored from the journal, {} open orders settled\n",
+            r.starts,
+            r.restored_fills,
+            r.settled_orders);
+    }
     fmt::print("warm-up       {} closed bars over REST\n", r.warmup_bars);
     fmt::print("bars          {}\n", r.bars);
     for (const auto& s : r.symbols) {

@@ -247,8 +247,7 @@ Status BinanceVenue::poll_rest() {
     return first_error;
 }
 
-BinanceVenue::Commission BinanceVenue::split_commission(
-    const Symbol& symbol, const std::string& asset, Qty amount) {
+Commission split_commission(const Symbol& symbol, const std::string& asset, Qty amount) {
     Commission out;
     if (amount.is_zero() || asset.empty()) {
         return out;
@@ -259,7 +258,7 @@ BinanceVenue::Commission BinanceVenue::split_commission(
     } else if (name.size() > asset.size() && name.starts_with(asset)) {
         out.base = amount;
     } else {
-        other_fees_[asset] += amount;  // e.g. BNB: not part of the traded pair's books
+        out.other = amount;
     }
     return out;
 }
@@ -296,6 +295,9 @@ void BinanceVenue::emit_fill(Working& working, const Fillish& trade) {
     // Binance charges the commission in the asset received (base for a buy, quote for a sell)
     // unless the account pays fees in a third asset such as BNB.
     const auto fee = split_commission(working.symbol, trade.commission_asset, trade.commission);
+    if (!fee.other.is_zero()) {
+        other_fees_[trade.commission_asset] += fee.other;  // e.g. BNB: not the pair's books
+    }
     const model::Fill fill{
         working.id,
         working.symbol,

@@ -311,6 +311,14 @@ void TradingEngine::on_risk_check(const model::RiskCheck& c) {
     bus_.emit(model::OrderApproved{now, now, c.request, c.quote_budget, c.purpose, c.reason});
 }
 
+Status TradingEngine::restore_fill(const model::Fill& fill) {
+    if (auto s = portfolio_.apply_fill(fill); !s) {
+        return s;
+    }
+    fills_.push_back(fill);
+    return ok_status();
+}
+
 void TradingEngine::on_fill(const model::OrderFilled& f) {
     const Timestamp now = clock_.now();
     const auto& fill = f.fill;

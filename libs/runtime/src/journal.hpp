@@ -64,6 +64,9 @@ public:
     }
 
     bool replaying() const noexcept { return seq_ < stored_; }
+    /// Appends after the stored journal without replaying it (a live session's restart rebuilds
+    /// its books from the stored fills, not by replaying the feed).
+    void continue_after_stored() noexcept { seq_ = stored_; }
     void set_fill_listener(std::function<void(const model::OrderFilled&)> listener) {
         fill_listener_ = std::move(listener);
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <optional>
 
@@ -53,6 +54,145 @@ std::vector<LiveReconciliation> reconcile(
              held(a.base_asset) - before(a.base_asset)});
     }
     return out;
+}
+
+struct ResumeState {
+    std::uint64_t starts = 0;
+    Money initial_cash;
+    std::map<std::string, Qty> held_at_start;
+};
+
+Result<ResumeState> read_resume_state(store::SqliteStateStore& db, const LiveConfig& config) {
+    const auto refuse = [&](std::string why) {
+        return make_error(
+            ErrorCode::kFailedPrecondition,
+            fmt::format("state file {}: {}; use a new --state file", config.state_path, why));
+    };
+    auto session = db.get_state("session");
+    auto starts = db.get_state("starts");
+    auto cash = db.get_state("initial_cash");
+    auto held = db.get_state("held_at_start");
+    if (!session || !starts || !cash || !held) {
+        return refuse("its session state cannot be read");
+    }
+    if (!*session || **session != config.session_text) {
+        return refuse(
+            "it belongs to another session (assets, exchange, strategy or config differ)");
+    }
+    if (!*starts || !*cash || !*held) {
+        return refuse("it has no resume data (written by an older ats)");
+    }
+    ResumeState out;
+    out.starts = std::strtoull((*starts)->c_str(), nullptr, 10) + 1;
+    auto money = Money::parse(**cash);
+    if (!money || out.starts < 2) {
+        return refuse("bad resume data");
+    }
+    out.initial_cash = *money;
+    std::string_view text = **held;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        const auto item = text.substr(0, comma);
+        const auto eq = item.find('=');
+        auto qty = eq == std::string_view::npos ? Result<Qty>(tl::unexpected(Error{}))
+                                                : Qty::parse(item.substr(eq + 1));
+        if (!qty) {
+            return refuse("bad resume data");
+        }
+        out.held_at_start[std::string(item.substr(0, eq))] = *qty;
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    }
+    return out;
+}
+
+/// Orders the journal has as sent but not finished: cancels those still open on the exchange,
+/// records the fills they got that the journal does not have yet (the first N trades of an order
+/// are its N recorded fills), and marks them finished. Returns how many were settled.
+Result<std::uint64_t> settle_open_orders(
+    store::SqliteStateStore& db, binance::RestClient& rest, const Clock& wall) {
+    auto orders = db.orders();
+    auto fills = db.fills();
+    if (!orders || !fills) {
+        return tl::unexpected(!orders ? orders.error() : fills.error());
+    }
+    std::uint64_t settled = 0;
+    for (const auto& o : *orders) {
+        if (o.status != "sent" && o.status != "placed" && o.status != "accepted" &&
+            o.status != "partially_filled") {
+            continue;
+        }
+        const std::string symbol(o.request.symbol.view());
+        const Timestamp now = wall.now();
+        auto state = rest.query_order(symbol, o.id.str());
+        if (!state && state.error().code == ErrorCode::kNotFound) {
+            // The intent was written but the request never reached the exchange.
+            if (auto s = db.append(model::OrderCanceled{
+                    now,
+                    now,
+                    o.id,
+                    o.request.symbol,
+                    model::Text("not on the exchange at restart")});
+                !s) {
+                return tl::unexpected(s.error());
+            }
+            ++settled;
+            continue;
+        }
+        if (!state) {
+            return tl::unexpected(state.error());
+        }
+        if (state->status == "NEW" || state->status == "PARTIALLY_FILLED") {
+            auto canceled = rest.cancel_order(symbol, o.id.str());
+            if (!canceled) {
+                return tl::unexpected(canceled.error());
+            }
+            state = std::move(canceled);
+        }
+        std::size_t recorded = 0;
+        for (const auto& f : *fills) {
+            recorded += f.order_id == o.id ? 1U : 0U;
+        }
+        if (!state->executed_qty.is_zero()) {
+            auto trades = rest.my_trades(symbol, state->order_id);
+            if (!trades) {
+                return tl::unexpected(trades.error());
+            }
+            for (std::size_t i = recorded; i < trades->size(); ++i) {
+                const auto& t = (*trades)[i];
+                const auto fee =
+                    binance::split_commission(o.request.symbol, t.commission_asset, t.commission);
+                const model::Fill fill{
+                    o.id,
+                    o.request.symbol,
+                    o.request.side,
+                    t.qty,
+                    t.price,
+                    fee.quote,
+                    t.maker,
+                    Timestamp::from_unix_ms(t.time_ms),
+                    fee.base};
+                if (auto s = db.append(model::OrderFilled{fill.ts, now, fill}); !s) {
+                    return tl::unexpected(s.error());
+                }
+            }
+        }
+        if (state->status != "FILLED") {
+            if (auto s = db.append(model::OrderCanceled{
+                    now,
+                    now,
+                    o.id,
+                    o.request.symbol,
+                    model::Text(fmt::format("settled at restart: {}", state->status))});
+                !s) {
+                return tl::unexpected(s.error());
+            }
+        }
+        ++settled;
+    }
+    if (auto s = db.commit(); !s) {
+        return tl::unexpected(s.error());
+    }
+    return settled;
 }
 
 }  // namespace
@@ -115,46 +255,6 @@ Result<LiveResult> run_live(
         history.push_back(std::move(*bars));
     }
     engine::EngineConfig engine_config = config.engine;
-    std::vector<binance::AssetBalance> account;
-    if (!config.paper) {
-        auto balances = rest->balances();
-        if (!balances) {
-            return tl::unexpected(balances.error());
-        }
-        account = std::move(*balances);
-        engine_config.initial_cash = Money{};
-    }
-    // What the account holds before this session: reconciliation compares the session's own
-    // changes. Dust a previous session left (below the lot step, min qty or min notional) is
-    // fine; a tradable position is not adopted.
-    std::map<std::string, Qty> held_at_start;
-    for (const auto& b : account) {
-        held_at_start[b.asset] = b.free + b.locked;
-        if (b.asset == quote) {
-            engine_config.initial_cash = Money::from_raw(b.free.raw());
-        }
-        for (std::size_t i = 0; i < listed.size(); ++i) {
-            const auto& a = listed[i];
-            if (b.asset != a.base_asset) {
-                continue;
-            }
-            const Qty tradable = a.round_qty(b.free + b.locked, Round::kTowardZero);
-            const Price last = history[i].empty() ? Price{} : history[i].back().close;
-            const auto value = notional(last, tradable, Round::kHalfEven);
-            const bool dust = tradable.is_zero() || tradable < a.min_qty ||
-                              (value && last.is_positive() && *value < a.min_notional);
-            if (!dust) {
-                return make_error(
-                    ErrorCode::kFailedPrecondition,
-                    fmt::format(
-                        "live: the account holds {} {}; adopting existing positions is not "
-                        "implemented yet (start from an account without the traded base assets)",
-                        (b.free + b.locked),
-                        b.asset));
-            }
-        }
-    }
-
     store::StateStoreOptions store_options = config.store;
     store_options.exclusive = true;
     auto opened = store::SqliteStateStore::open(config.state_path, store_options);
@@ -162,16 +262,79 @@ Result<LiveResult> run_live(
         return tl::unexpected(opened.error());
     }
     store::SqliteStateStore& db = **opened;
-    if (db.journal_size() > 0) {
-        return make_error(
-            ErrorCode::kFailedPrecondition,
-            fmt::format(
-                "state file {} already holds a journal: resuming a live session is not "
-                "implemented yet; use a new --state file",
-                config.state_path));
+    const bool resuming = db.journal_size() > 0;
+    std::uint64_t starts = 1;
+    // What the account held when the session first started: reconciliation compares the
+    // session's own changes with it.
+    std::map<std::string, Qty> held_at_start;
+    if (resuming) {
+        if (config.paper) {
+            return make_error(
+                ErrorCode::kFailedPrecondition,
+                fmt::format(
+                    "state file {} already holds a journal: resuming paper trading on a live feed "
+                    "is not implemented; use a new --state file",
+                    config.state_path));
+        }
+        auto resume = read_resume_state(db, config);
+        if (!resume) {
+            return tl::unexpected(resume.error());
+        }
+        starts = resume->starts;
+        engine_config.initial_cash = resume->initial_cash;
+        held_at_start = std::move(resume->held_at_start);
+        // Fresh client order ids for this start: no collision with the earlier runs' orders.
+        engine_config.order_id_prefix += std::to_string(starts);
+    } else {
+        std::vector<binance::AssetBalance> account;
+        if (!config.paper) {
+            auto balances = rest->balances();
+            if (!balances) {
+                return tl::unexpected(balances.error());
+            }
+            account = std::move(*balances);
+            engine_config.initial_cash = Money{};
+        }
+        // Dust a previous session left (below the lot step, min qty or min notional) is fine; a
+        // tradable position is not adopted.
+        for (const auto& b : account) {
+            held_at_start[b.asset] = b.free + b.locked;
+            if (b.asset == quote) {
+                engine_config.initial_cash = Money::from_raw(b.free.raw());
+            }
+            for (std::size_t i = 0; i < listed.size(); ++i) {
+                const auto& a = listed[i];
+                if (b.asset != a.base_asset) {
+                    continue;
+                }
+                const Qty tradable = a.round_qty(b.free + b.locked, Round::kTowardZero);
+                const Price last = history[i].empty() ? Price{} : history[i].back().close;
+                const auto value = notional(last, tradable, Round::kHalfEven);
+                const bool dust = tradable.is_zero() || tradable < a.min_qty ||
+                                  (value && last.is_positive() && *value < a.min_notional);
+                if (!dust) {
+                    return make_error(
+                        ErrorCode::kFailedPrecondition,
+                        fmt::format(
+                            "live: the account holds {} {}; adopting existing positions is not "
+                            "implemented yet (start from an account without the traded base "
+                            "assets, or resume the session that bought them with its --state)",
+                            (b.free + b.locked),
+                            b.asset));
+                }
+            }
+        }
+    }
+    std::string held_text;
+    for (const auto& [asset, qty] : held_at_start) {
+        held_text += fmt::format("{}{}={}", held_text.empty() ? "" : ",", asset, qty);
     }
     for (const auto& s :
-         {db.put_state("session", config.session_text), db.put_state("starts", "1"), db.commit()}) {
+         {db.put_state("session", config.session_text),
+          db.put_state("starts", std::to_string(starts)),
+          db.put_state("initial_cash", engine_config.initial_cash.to_string()),
+          db.put_state("held_at_start", held_text),
+          db.commit()}) {
         if (!s) {
             return make_error(
                 ErrorCode::kIo, fmt::format("{}; trading not started", s.error().message));
@@ -213,8 +376,51 @@ Result<LiveResult> run_live(
                     s.error().message))});
         }
     }
+    LiveResult result;
+    if (resuming) {
+        // Orders the last run left open are settled on the exchange (canceled if still open,
+        // their fills read), then every recorded fill rebuilds the books; the account must agree
+        // with them before anything trades.
+        auto settled = settle_open_orders(db, *rest, wall);
+        if (!settled) {
+            return tl::unexpected(settled.error());
+        }
+        result.settled_orders = *settled;
+        auto fills = db.fills();
+        if (!fills) {
+            return tl::unexpected(fills.error());
+        }
+        for (const auto& f : *fills) {
+            if (auto s = engine.restore_fill(f); !s) {
+                return make_error(
+                    ErrorCode::kFailedPrecondition,
+                    fmt::format("state file {}: {}", config.state_path, s.error().message));
+            }
+        }
+        result.restored_fills = fills->size();
+        result.starts = starts;
+        for (const auto& r : reconcile(
+                 *rest,
+                 engine.portfolio(),
+                 quote,
+                 listed,
+                 held_at_start,
+                 engine_config.initial_cash)) {
+            if (!r.matches()) {
+                return make_error(
+                    ErrorCode::kFailedPrecondition,
+                    fmt::format(
+                        "resume: the account's {} ({} since the session started) differs from "
+                        "the journal's {}; settle it by hand or start a new session",
+                        r.asset,
+                        r.account,
+                        r.engine));
+            }
+        }
+    }
     detail::CrashHook crash;
     detail::Journaler journal(db, crash);
+    journal.continue_after_stored();
     detail::DurableVenue durable(
         db,
         paper ? static_cast<model::ExecutionVenue&>(*paper)
@@ -227,7 +433,6 @@ Result<LiveResult> run_live(
     journal.set_fill_listener(
         [&](const model::OrderFilled& f) { notifier.on_fill(f, clock.now()); });
     engine.bus().set_observer(&journal);
-    LiveResult result;
     for (const auto& a : listed) {
         engine.add_instrument(a);
         result.symbols.push_back(LiveSymbolBars{a.symbol, {}, {}});

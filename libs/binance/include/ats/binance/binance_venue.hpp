@@ -13,6 +13,15 @@
 
 namespace ats::binance {
 
+/// A commission by where it was charged: the pair's quote asset (a fill's `fee`), its base asset
+/// (a fill's `base_fee`, Binance's buys), or another asset such as BNB (`other`).
+struct Commission {
+    Money quote;
+    Qty base;
+    Qty other;
+};
+Commission split_commission(const Symbol& symbol, const std::string& asset, Qty amount);
+
 /// The Binance order for an engine order: MARKET (quantity, or quoteOrderQty for a quote
 /// budget) or LIMIT GTC, with the order's own client order id. kRejected for other types.
 Result<NewOrder> to_new_order(const model::Order& order, std::optional<Money> quote_budget);
@@ -87,11 +96,6 @@ private:
         bool maker = false;
         std::int64_t time_ms = 0;
     };
-    struct Commission {
-        Money quote;
-        Qty base;
-    };
-    Commission split_commission(const Symbol& symbol, const std::string& asset, Qty amount);
 
     /// Emits fills not seen yet, then the terminal event; true when the order is done.
     Result<bool> sync(Working& working, const OrderState& state);

@@ -55,6 +55,9 @@ public:
     void on_bar_closed(const Symbol& symbol, const model::Bar& bar);
     /// Trading on/off: while off (warm-up), bars update indicators but signals are ignored.
     void set_trading_enabled(bool enabled) { trading_enabled_ = enabled; }
+    /// Books a fill an earlier run of this session recorded (a restart): portfolio and fill list
+    /// only; no events, orders or protective orders. kInvalidArgument for a nonsense fill.
+    Status restore_fill(const model::Fill& fill);
     /// Emergency stop: cancels every order, closes every position, halts entries.
     void emergency_stop(const std::string& reason);
 

@@ -86,7 +86,10 @@ struct LiveOrderFlow {
 };
 
 struct LiveResult {
-    std::uint64_t warmup_bars = 0;  ///< closed bars read over REST to warm the strategy up
+    std::uint64_t starts = 1;          ///< runs of this session, this one included
+    std::uint64_t restored_fills = 0;  ///< fills of earlier runs that rebuilt the books
+    std::uint64_t settled_orders = 0;  ///< orders earlier runs left open, settled at this start
+    std::uint64_t warmup_bars = 0;     ///< closed bars read over REST to warm the strategy up
     std::uint64_t bars = 0;
     std::uint64_t orders_sent = 0;
     std::uint64_t events = 0;
