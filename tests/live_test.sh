@@ -165,6 +165,43 @@ if grep '^gap ' "$work/drops.out" | grep -v '(backfilled)'; then
   exit 1
 fi
 
+# Protective stops and targets (ATR based) are kept client-side and go out as market orders when
+# a closed bar trades through them; both legs of a pair never fill.
+start_sim
+cat >"$work/stops.toml" <<'TOML'
+[strategy]
+name = "sma_cross"
+[strategy.params]
+fast = 2
+slow = 3
+[risk]
+stop_loss_atr = 0.3
+take_profit_atr = 0.3
+TOML
+env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
+  --exchange "$url" --keys "$work/keys" --config "$work/stops.toml" --state "$work/stops.db" \
+  --max-bars 40 | tee "$work/stops.out"
+[[ $(grep -c '^reconcile .* ok$' "$work/stops.out") -eq 2 ]]
+python3 - "$work/stops.db" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = [json.loads(b) for (b,) in db.execute("SELECT body FROM journal ORDER BY seq")]
+protective = {}
+placed = {}
+for e in rows:
+    if e["event"] == "OrderPlaced":
+        placed[e["order_id"]] = e["request"]["type"]
+filled = {e["order_id"] for e in rows if e["event"] == "OrderFilled"}
+rejected = [e for e in rows if e["event"] == "OrderRejected"]
+stops = [i for i, t in placed.items() if t in ("stop_market", "take_profit")]
+fired = [i for i in stops if i in filled]
+if rejected:
+    sys.exit(f"rejected: {rejected}")
+if not fired:
+    sys.exit(f"no protective order fired among {len(stops)}: {placed}")
+print(f"{len(stops)} protective orders placed, {len(fired)} fired as market orders")
+PY
+
 # ats paper on the live feed: the simulator's klines and filters, no keys, orders filled by the
 # paper venue; the exchange sees no order, and the engine's books equal the paper venue's.
 start_sim

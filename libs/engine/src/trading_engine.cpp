@@ -319,6 +319,18 @@ Status TradingEngine::restore_fill(const model::Fill& fill) {
     return ok_status();
 }
 
+void TradingEngine::protect_open_positions() {
+    for (const auto& p : portfolio_.positions()) {
+        const Qty qty = tradable_position(p.symbol);
+        if (qty.is_zero()) {
+            continue;
+        }
+        cancel_protective(p.symbol);
+        place_protective(p.symbol, qty.is_positive() ? Side::kBuy : Side::kSell, p.average_entry());
+    }
+    process_pending();
+}
+
 void TradingEngine::on_fill(const model::OrderFilled& f) {
     const Timestamp now = clock_.now();
     const auto& fill = f.fill;

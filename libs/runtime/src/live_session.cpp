@@ -13,6 +13,7 @@
 #include "ats/binance/rest_client.hpp"
 #include "ats/core/clock.hpp"
 
+#include "client_stops.hpp"
 #include "journal.hpp"
 
 namespace ats::runtime {
@@ -242,8 +243,13 @@ Result<LiveResult> run_live(
     if (!server_now) {
         return tl::unexpected(server_now.error());
     }
-    const auto warmup =
-        static_cast<int>(std::min<std::size_t>((*strategy)->warmup_bars() + 1, 1000));
+    // Enough for the strategy and for the risk layer's ATR (stops are sized from it).
+    const auto warmup = static_cast<int>(std::min<std::size_t>(
+        std::max<std::size_t>(
+            (*strategy)->warmup_bars(),
+            static_cast<std::size_t>(std::max(config.engine.risk.atr_period, 1)) * 3) +
+            1,
+        1000));
     std::vector<std::vector<model::Bar>> history;
     for (const auto& a : listed) {
         auto bars = rest->klines(std::string(a.symbol.view()), config.interval, -1, -1, warmup);
@@ -421,10 +427,12 @@ Result<LiveResult> run_live(
     detail::CrashHook crash;
     detail::Journaler journal(db, crash);
     journal.continue_after_stored();
+    // Binance gets no trigger orders from this venue: stops and targets are kept client-side.
+    detail::ClientStops stops(venue, engine.sink());
     detail::DurableVenue durable(
         db,
         paper ? static_cast<model::ExecutionVenue&>(*paper)
-              : static_cast<model::ExecutionVenue&>(venue),
+              : static_cast<model::ExecutionVenue&>(stops),
         journal,
         crash);
     engine.set_venue(&durable);
@@ -464,6 +472,9 @@ Result<LiveResult> run_live(
         }
     }
     engine.set_trading_enabled(true);
+    if (resuming) {
+        engine.protect_open_positions();  // the stops of a restored position, sized on fresh ATR
+    }
 
     while (!journal.failure() && (config.max_bars == 0 || result.bars < config.max_bars)) {
         auto next = feed.next(config.stop);
@@ -499,6 +510,10 @@ Result<LiveResult> run_live(
             }
             engine.process_pending();
             clock.advance_to(std::max(clock.now(), bar.close_time));
+            // Stops and targets the closed bar traded through go out as market orders first.
+            if (stops.on_bar(closed.symbol, bar, clock.now()) > 0) {
+                engine.process_pending();
+            }
             engine.on_bar_closed(closed.symbol, bar);
             engine.process_pending();
         }

@@ -58,6 +58,9 @@ public:
     /// Books a fill an earlier run of this session recorded (a restart): portfolio and fill list
     /// only; no events, orders or protective orders. kInvalidArgument for a nonsense fill.
     Status restore_fill(const model::Fill& fill);
+    /// Places the risk layer's protective stop/target for every open position (after fills were
+    /// restored and the indicators warmed up).
+    void protect_open_positions();
     /// Emergency stop: cancels every order, closes every position, halts entries.
     void emergency_stop(const std::string& reason);
 
