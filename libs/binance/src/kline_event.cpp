@@ -5,6 +5,8 @@
 
 #include "ats/core/fixed_point.hpp"
 
+#include "stream_json.hpp"
+
 namespace ats::binance {
 namespace {
 
@@ -12,11 +14,6 @@ namespace od = simdjson::ondemand;
 
 Status fail(std::string_view what) {
     return make_error(ErrorCode::kParse, fmt::format("kline: {}", what));
-}
-
-od::parser& parser() {
-    thread_local od::parser instance;
-    return instance;
 }
 
 bool fixed(od::value value, std::int64_t& raw) {
@@ -39,23 +36,11 @@ bool fixed(od::value value, std::int64_t& raw) {
 }  // namespace
 
 Status parse_kline_event(std::string_view json, KlineEvent& out) {
-    simdjson::padded_string padded(json);
+    simdjson::padded_string padded;
     od::document doc;
-    if (parser().iterate(padded).get(doc)) {
-        return fail("malformed JSON");
-    }
-    od::object object;
-    if (doc.get_object().get(object)) {
-        return fail("not an object");
-    }
     od::object event;
-    od::value data;
-    if (!object.find_field_unordered("data").get(data)) {
-        if (data.get_object().get(event)) {
-            return fail("data is not an object");
-        }
-    } else if (doc.rewind(), doc.get_object().get(event)) {
-        return fail("not an object");
+    if (const char* problem = stream_json::open_stream_event(json, padded, doc, event)) {
+        return fail(problem);
     }
     bool is_kline = false;
     bool have_k = false;

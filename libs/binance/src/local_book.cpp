@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "stream_json.hpp"
+
 namespace ats::binance {
 
 namespace {
@@ -46,35 +48,14 @@ Status parse_levels(od::array array, std::vector<Level>& out) {
     return ok_status();
 }
 
-// One parser per thread: simdjson parsers reuse their buffers.
-od::parser& parser() {
-    thread_local od::parser instance;
-    return instance;
-}
-
 }  // namespace
 
 Status parse_depth_update(std::string_view json, DepthUpdate& out) {
-    simdjson::padded_string padded(json);
+    simdjson::padded_string padded;
     od::document doc;
-    if (parser().iterate(padded).get(doc)) {
-        return fail("malformed JSON");
-    }
-    od::object object;
-    if (doc.get_object().get(object)) {
-        return fail("not an object");
-    }
-    // Combined streams wrap the event: {"stream":..., "data":{...}}.
     od::object event;
-    od::value data;
-    if (!object.find_field_unordered("data").get(data)) {
-        if (data.get_object().get(event)) {
-            return fail("data is not an object");
-        }
-    } else {
-        if (doc.rewind(), doc.get_object().get(event)) {
-            return fail("not an object");
-        }
+    if (const char* problem = stream_json::open_stream_event(json, padded, doc, event)) {
+        return fail(problem);
     }
     bool have_first = false;
     bool have_final = false;
@@ -122,7 +103,7 @@ Status parse_depth_update(std::string_view json, DepthUpdate& out) {
 Status parse_depth_snapshot(std::string_view json, DepthSnapshot& out) {
     simdjson::padded_string padded(json);
     od::document doc;
-    if (parser().iterate(padded).get(doc)) {
+    if (stream_json::stream_parser().iterate(padded).get(doc)) {
         return fail("malformed snapshot JSON");
     }
     od::object object;
