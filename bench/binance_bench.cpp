@@ -11,7 +11,9 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include "ats/binance/kline_event.hpp"
 #include "ats/binance/local_book.hpp"
+#include "ats/binance/market_events.hpp"
 
 namespace {
 
@@ -66,6 +68,89 @@ void BM_DepthUpdate_Parse(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_DepthUpdate_Parse);
+
+// The other market streams, as the simulator and Binance send them (combined-stream wrapped).
+std::vector<std::string> make_stream_messages(int kind) {
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<int> cents(0, 99'999);
+    std::vector<std::string> out;
+    for (int i = 0; i < 4096; ++i) {
+        const int c = cents(rng);
+        if (kind == 0) {
+            out.push_back(fmt::format(
+                R"({{"stream":"btcusdt@trade","data":{{"e":"trade","E":1733011200{:03},"s":"BTCUSDT",)"
+                R"("t":{},"p":"96{:03}.{:02}","q":"0.{:05}","T":1733011200{:03},"m":{},"M":true}}}})",
+                i % 1000,
+                4'000'000 + i,
+                c / 100,
+                c % 100,
+                c % 100'000,
+                i % 1000,
+                c % 2 == 0 ? "true" : "false"));
+        } else if (kind == 1) {
+            out.push_back(fmt::format(
+                R"({{"stream":"btcusdt@bookTicker","data":{{"u":{},"s":"BTCUSDT","b":"96{:03}.{:02}",)"
+                R"("B":"1.{:05}","a":"96{:03}.{:02}","A":"0.{:05}"}}}})",
+                400'000'000 + i,
+                c / 100,
+                c % 100,
+                c % 100'000,
+                c / 100,
+                (c % 100) + 1,
+                (c * 3) % 100'000));
+        } else {
+            out.push_back(fmt::format(
+                R"({{"stream":"btcusdt@kline_1m","data":{{"e":"kline","E":1,"s":"BTCUSDT","k":{{)"
+                R"("t":{},"T":{},"s":"BTCUSDT","i":"1m","f":1,"L":2,"o":"96{:03}.{:02}",)"
+                R"("c":"96{:03}.{:02}","h":"96999.99","l":"96000.00","v":"12.{:05}","n":321,)"
+                R"("x":true,"q":"1185000.5","V":"6.1","Q":"585000.25","B":"0"}}}}}})",
+                1733011200000 + 60'000 * i,
+                1733011259999 + 60'000 * i,
+                c / 100,
+                c % 100,
+                (c / 7) % 1000,
+                c % 100,
+                c % 100'000));
+        }
+    }
+    return out;
+}
+
+void BM_Trade_Parse(benchmark::State& state) {
+    const auto messages = make_stream_messages(0);
+    ats::binance::TradeEvent event;
+    std::size_t i = 0;
+    for ([[maybe_unused]] auto _ : state) {
+        auto parsed = ats::binance::parse_trade_event(messages[i++ % messages.size()], event);
+        benchmark::DoNotOptimize(parsed);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Trade_Parse);
+
+void BM_BookTicker_Parse(benchmark::State& state) {
+    const auto messages = make_stream_messages(1);
+    ats::binance::BookTickerEvent event;
+    std::size_t i = 0;
+    for ([[maybe_unused]] auto _ : state) {
+        auto parsed = ats::binance::parse_book_ticker(messages[i++ % messages.size()], event);
+        benchmark::DoNotOptimize(parsed);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BookTicker_Parse);
+
+void BM_Kline_Parse(benchmark::State& state) {
+    const auto messages = make_stream_messages(2);
+    ats::binance::KlineEvent event;
+    std::size_t i = 0;
+    for ([[maybe_unused]] auto _ : state) {
+        auto parsed = ats::binance::parse_kline_event(messages[i++ % messages.size()], event);
+        benchmark::DoNotOptimize(parsed);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Kline_Parse);
 
 void BM_LocalBook_ApplyLevels(benchmark::State& state) {
     const auto messages = make_messages(4096, 10);

@@ -7,6 +7,7 @@
 
 #include "ats/binance/kline_event.hpp"
 #include "ats/binance/local_book.hpp"
+#include "ats/binance/market_events.hpp"
 #include "ats/binance/rest_client.hpp"
 #include "ats/binance/ws_client.hpp"
 #include "ats/core/clock.hpp"
@@ -202,19 +203,32 @@ TEST_F(StreamTest, CombinedStreamCarriesTradesKlinesAndBookTicker) {
         const auto json = nlohmann::json::parse(*message);
         const auto stream = json["stream"].get<std::string>();
         const auto& data = json["data"];
+        // The typed simdjson parsers read the wrapped messages exactly as the JSON says.
         if (stream == "btcusdt@trade") {
             trade = true;
-            EXPECT_EQ(data["e"], "trade");
-            EXPECT_EQ(data["s"], "BTCUSDT");
+            TradeEvent t;
+            ASSERT_TRUE(parse_trade_event(*message, t));
+            EXPECT_FALSE(t.aggregate);
+            EXPECT_EQ(t.symbol, "BTCUSDT");
+            EXPECT_EQ(t.id, data["t"].get<std::int64_t>());
+            EXPECT_EQ(t.price, *Price::parse(data["p"].get<std::string>()));
+            EXPECT_EQ(t.qty, *Qty::parse(data["q"].get<std::string>()));
+            EXPECT_EQ(t.trade_ms, data["T"].get<std::int64_t>());
         } else if (stream == "btcusdt@kline_1m") {
             kline = true;
-            EXPECT_EQ(data["k"]["i"], "1m");
-            EXPECT_TRUE(data["k"]["x"].get<bool>());
+            KlineEvent k;
+            ASSERT_TRUE(parse_kline_event(*message, k));
+            EXPECT_EQ(k.interval, "1m");
+            EXPECT_TRUE(k.closed);
+            EXPECT_EQ(k.bar.close, *Price::parse(data["k"]["c"].get<std::string>()));
         } else if (stream == "btcusdt@bookTicker") {
             ticker = true;
-            EXPECT_LT(
-                *Price::parse(data["b"].get<std::string>()),
-                *Price::parse(data["a"].get<std::string>()));
+            BookTickerEvent b;
+            ASSERT_TRUE(parse_book_ticker(*message, b));
+            EXPECT_EQ(b.symbol, "BTCUSDT");
+            EXPECT_EQ(b.bid, *Price::parse(data["b"].get<std::string>()));
+            EXPECT_EQ(b.ask_qty, *Qty::parse(data["A"].get<std::string>()));
+            EXPECT_LT(b.bid, b.ask);
         }
     }
     EXPECT_TRUE(trade);
@@ -276,6 +290,44 @@ TEST_F(StreamFaultTest, DuplicatedAndReorderedDiffsAreCountedAndRecovered) {
         EXPECT_LE(gap.missing_from, gap.missing_to);
         EXPECT_GT(gap.resynced_at, gap.missing_to);
     }
+}
+
+TEST(MarketEventParse, TradesAggTradesBookTickersAndBadMessages) {
+    TradeEvent t;
+    ASSERT_TRUE(parse_trade_event(
+        R"({"e":"aggTrade","E":1,"s":"ETHUSDT","a":77,"p":"3000.5","q":"1.25","f":100,"l":104,)"
+        R"("T":5,"m":true,"M":true,"x_new":{}})",
+        t));
+    EXPECT_TRUE(t.aggregate);
+    EXPECT_EQ(t.id, 77);
+    EXPECT_EQ(t.first_id, 100);
+    EXPECT_EQ(t.last_id, 104);
+    EXPECT_EQ(t.price, *Price::parse("3000.5"));
+    EXPECT_EQ(t.qty, *Qty::parse("1.25"));
+    EXPECT_TRUE(t.buyer_maker);
+    ASSERT_TRUE(parse_trade_event(
+        R"({"e":"trade","E":1,"s":"BTCUSDT","t":9,"p":"1","q":"2","T":3,"m":false})", t));
+    EXPECT_EQ(t.first_id, 9);  // a single trade is its own range
+    BookTickerEvent b;
+    ASSERT_TRUE(parse_book_ticker(
+        R"({"stream":"bnbusdt@bookTicker","data":{"u":400900217,"s":"BNBUSDT","b":"25.35190000",)"
+        R"("B":"31.21000000","a":"25.36520000","A":"40.66000000"}})",
+        b));
+    EXPECT_EQ(b.update_id, 400900217);
+    EXPECT_EQ(b.ask, *Price::parse("25.3652"));
+    EXPECT_EQ(b.bid_qty, *Qty::parse("31.21"));
+    for (const std::string& bad :
+         {std::string("{"),
+          std::string(R"({"e":"kline","s":"BTCUSDT"})"),
+          std::string(R"({"e":"trade","s":"BTCUSDT","t":1,"p":"x","q":"1","T":1})"),
+          std::string(R"({"e":"trade","s":"BTCUSDT","t":1,"p":"1","q":"1"})")}) {
+        const auto s = parse_trade_event(bad, t);
+        ASSERT_FALSE(s) << bad;
+        EXPECT_EQ(s.error().code, ErrorCode::kParse);
+    }
+    EXPECT_FALSE(parse_book_ticker(R"({"u":1,"s":"X","b":"1","B":"1","a":"2"})", b));
+    EXPECT_FALSE(
+        parse_book_ticker(R"({"e":"trade","u":1,"s":"X","b":"1","B":"1","a":"2","A":"1"})", b));
 }
 
 TEST(KlineEventParse, WrappedRawUnknownFieldsAndBadMessages) {
