@@ -259,6 +259,34 @@ wait "$live_pid" 2>/dev/null || true
 cat "$work/kill2.out"
 grep -q '^resumed       start 2: ' "$work/kill2.out"
 [[ $(grep -c '^reconcile .* ok$' "$work/kill2.out") -eq 2 ]]
+# Killed with an order intent on disk whose request never left: the restart finds no such order
+# on the exchange, marks it, and trades on (ATS_TEST_CRASH_AT_INTENT kills right after the
+# second intent is committed).
+set +e
+ATS_TEST_CRASH_AT_INTENT=2 "$ats" live --assets BTCUSDT --exchange "$url" --keys "$work/keys" \
+  --state "$work/intent.db" --strategy sma_cross --param fast=2 --param slow=3 \
+  >"$work/intent.out" 2>&1
+rc=$?
+set -e
+[[ $rc -eq 137 ]] || { echo "expected SIGKILL, got $rc"; cat "$work/intent.out"; exit 1; }
+"$ats" live --assets BTCUSDT --exchange "$url" --keys "$work/keys" --state "$work/intent.db" \
+  --max-bars 5 --strategy sma_cross --param fast=2 --param slow=3 >"$work/intent2.out" 2>&1 || {
+  cat "$work/intent2.out"
+  exit 1
+}
+cat "$work/intent2.out"
+grep -q '^resumed       start 2: 1 fills restored from the journal, 1 open orders settled$' \
+  "$work/intent2.out"
+[[ $(grep -c '^reconcile .* ok$' "$work/intent2.out") -eq 2 ]]
+python3 - "$work/intent.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+reason = [b for (b,) in db.execute(
+    "SELECT body FROM journal WHERE type = 'OrderCanceled' AND body LIKE '%not on the exchange%'")]
+if len(reason) != 1:
+    sys.exit(f"expected the unsent intent marked once, got {reason}")
+PY
+
 # Another session's state file is refused.
 set +e
 "$ats" live --assets BTCUSDT --exchange "$url" --keys "$work/keys" --state "$work/kill.db" \

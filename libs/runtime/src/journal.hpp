@@ -24,15 +24,25 @@ public:
         if (const char* env = std::getenv("ATS_TEST_CRASH_AFTER")) {
             remaining_ = std::strtoll(env, nullptr, 10);
         }
+        if (const char* env = std::getenv("ATS_TEST_CRASH_AT_INTENT")) {
+            intents_left_ = std::strtoll(env, nullptr, 10);
+        }
     }
     void point() {
         if (remaining_ > 0 && --remaining_ == 0) {
             std::raise(SIGKILL);
         }
     }
+    /// After an order intent is on disk, before its request leaves: the N-th one dies here.
+    void intent_point() {
+        if (intents_left_ > 0 && --intents_left_ == 0) {
+            std::raise(SIGKILL);
+        }
+    }
 
 private:
     long long remaining_ = 0;
+    long long intents_left_ = 0;
 };
 
 /// Journals every event; while the journal already holds an event at this sequence (a restart),
@@ -145,6 +155,7 @@ public:
         } else {
             ++sent_;
             crash_.point();
+            crash_.intent_point();
         }
         return venue_.submit(order, quote_budget);
     }

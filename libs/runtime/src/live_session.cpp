@@ -59,6 +59,7 @@ std::vector<LiveReconciliation> reconcile(
 
 struct ResumeState {
     std::uint64_t starts = 0;
+    std::string order_tag;
     Money initial_cash;
     std::map<std::string, Qty> held_at_start;
 };
@@ -73,14 +74,15 @@ Result<ResumeState> read_resume_state(store::SqliteStateStore& db, const LiveCon
     auto starts = db.get_state("starts");
     auto cash = db.get_state("initial_cash");
     auto held = db.get_state("held_at_start");
-    if (!session || !starts || !cash || !held) {
+    auto tag = db.get_state("order_tag");
+    if (!session || !starts || !cash || !held || !tag) {
         return refuse("its session state cannot be read");
     }
     if (!*session || **session != config.session_text) {
         return refuse(
             "it belongs to another session (assets, exchange, strategy or config differ)");
     }
-    if (!*starts || !*cash || !*held) {
+    if (!*starts || !*cash || !*held || !*tag || (*tag)->empty()) {
         return refuse("it has no resume data (written by an older ats)");
     }
     ResumeState out;
@@ -90,6 +92,7 @@ Result<ResumeState> read_resume_state(store::SqliteStateStore& db, const LiveCon
         return refuse("bad resume data");
     }
     out.initial_cash = *money;
+    out.order_tag = **tag;
     std::string_view text = **held;
     while (!text.empty()) {
         const auto comma = text.find(',');
@@ -273,6 +276,7 @@ Result<LiveResult> run_live(
     // What the account held when the session first started: reconciliation compares the
     // session's own changes with it.
     std::map<std::string, Qty> held_at_start;
+    std::string order_tag;
     if (resuming) {
         if (config.paper) {
             return make_error(
@@ -289,9 +293,16 @@ Result<LiveResult> run_live(
         starts = resume->starts;
         engine_config.initial_cash = resume->initial_cash;
         held_at_start = std::move(resume->held_at_start);
-        // Fresh client order ids for this start: no collision with the earlier runs' orders.
-        engine_config.order_id_prefix += std::to_string(starts);
+        order_tag = resume->order_tag;
     } else {
+        // A tag of this session in every client order id: Binance keeps client ids unique only
+        // among open orders, so another session's "live-1" must never be taken for ours (the
+        // query-before-resend and the restart's settling look orders up by client id).
+        std::int64_t ms = wall.now().unix_ms();
+        do {
+            order_tag.insert(order_tag.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[ms % 36]);
+            ms /= 36;
+        } while (ms > 0);
         std::vector<binance::AssetBalance> account;
         if (!config.paper) {
             auto balances = rest->balances();
@@ -335,11 +346,16 @@ Result<LiveResult> run_live(
     for (const auto& [asset, qty] : held_at_start) {
         held_text += fmt::format("{}{}={}", held_text.empty() ? "" : ",", asset, qty);
     }
+    if (!config.paper) {
+        // live_<tag>_<start>-<n>: unique per session and per start (36 chars at most).
+        engine_config.order_id_prefix += fmt::format("_{}_{}", order_tag, starts);
+    }
     for (const auto& s :
          {db.put_state("session", config.session_text),
           db.put_state("starts", std::to_string(starts)),
           db.put_state("initial_cash", engine_config.initial_cash.to_string()),
           db.put_state("held_at_start", held_text),
+          db.put_state("order_tag", order_tag),
           db.commit()}) {
         if (!s) {
             return make_error(
