@@ -24,11 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int fail(const std::string& message, int code) {
-    std::fprintf(stderr, "ats: %s\n", message.c_str());
-    return code;
-}
-
 /// Everything a backtest needs, after defaults, the config file and flags are merged.
 struct Settings {
     std::vector<std::string> assets{"BTCUSDT"};

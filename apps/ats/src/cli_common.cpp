@@ -1,8 +1,30 @@
 #include "cli_common.hpp"
 
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 
 namespace ats::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+extern "C" void on_stop_signal(int /*signal*/) {
+    g_stop.store(true);
+}
+
+}  // namespace
+
+int fail(const std::string& message, int code) {
+    std::fprintf(stderr, "ats: %s\n", message.c_str());
+    return code;
+}
+
+const std::atomic<bool>& stop_on_signals() {
+    (void)std::signal(SIGINT, on_stop_signal);
+    (void)std::signal(SIGTERM, on_stop_signal);
+    return g_stop;
+}
 
 std::vector<std::string> split_list(const std::string& text) {
     std::vector<std::string> out;

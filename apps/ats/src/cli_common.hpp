@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -10,5 +11,12 @@ std::vector<std::string> split_list(const std::string& text);
 
 /// Plotly.js inlined into reports: $ATS_PLOTLY_JS, else web/node_modules of the source tree.
 std::string plotly_js_path();
+
+/// Prints "ats: <message>" on stderr and returns `code` (the command's exit code).
+int fail(const std::string& message, int code);
+
+/// Installs SIGINT/SIGTERM handlers (once) that set the returned flag: long-running commands
+/// poll it and stop cleanly.
+const std::atomic<bool>& stop_on_signals();
 
 }  // namespace ats::cli

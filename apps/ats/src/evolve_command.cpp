@@ -30,11 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int fail(const std::string& message, int code) {
-    std::fprintf(stderr, "ats: %s\n", message.c_str());
-    return code;
-}
-
 std::string duration_text(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) {
         return "?";

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -16,17 +15,12 @@
 #include "ats/exchange_sim/exchange.hpp"
 #include "ats/exchange_sim/http_server.hpp"
 
+#include "src/cli_common.hpp"
 #include "src/exit_codes.hpp"
 
 namespace ats::cli {
 
 namespace {
-
-std::atomic<bool> g_stop{false};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
-
-extern "C" void on_signal(int /*signal*/) {
-    g_stop.store(true);
-}
 
 std::string env_or(const std::string& value, const char* name) {
     if (!value.empty()) {
@@ -148,15 +142,14 @@ int run_exchange_sim(const ExchangeSimArgs& args) {
         std::fprintf(stderr, "ats exchange-sim: %s\n", server.error().message.c_str());
         return server.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitIo;
     }
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    const std::atomic<bool>& stop = stop_on_signals();
     std::printf(
         "exchange-sim listening on %s://%s:%u\n",
         args.tls_cert.empty() ? "http" : "https",
         args.bind.c_str(),
         (*server)->port());
     std::fflush(stdout);
-    while (!g_stop.load()) {
+    while (!stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         venue->poll();  // replay and stream events flow without REST traffic
     }

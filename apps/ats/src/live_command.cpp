@@ -1,7 +1,6 @@
 #include "live_command.hpp"
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -20,17 +19,6 @@
 
 namespace ats::cli {
 namespace {
-
-std::atomic<bool> g_live_stop{false};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
-
-extern "C" void on_live_stop_signal(int /*signal*/) {
-    g_live_stop.store(true);
-}
-
-int fail(const std::string& message, int code) {
-    std::fprintf(stderr, "ats: %s\n", message.c_str());
-    return code;
-}
 
 /// Critical alerts (kill switch, ...) and the session's own warnings (order poll failures) go to
 /// stderr; rejected signals and fills are in the journal and the summary.
@@ -155,8 +143,7 @@ std::optional<Endpoints> endpoints_for(const std::string& target) {
 }  // namespace
 
 int run_live_command(const LiveArgs& args) {
-    (void)std::signal(SIGINT, on_live_stop_signal);
-    (void)std::signal(SIGTERM, on_live_stop_signal);
+    const std::atomic<bool>& stop = stop_on_signals();
     std::vector<std::string> assets;
     for (const auto& a : args.assets) {
         for (auto& part : split_list(a)) {
@@ -221,7 +208,7 @@ int run_live_command(const LiveArgs& args) {
     config.user_stream = !args.no_user_stream;
     config.state_path = args.state;
     config.max_bars = args.max_bars;
-    config.stop = &g_live_stop;
+    config.stop = &stop;
     StderrNotifier notifier;
     config.notifier = &notifier;
     config.session_text = fmt::format(

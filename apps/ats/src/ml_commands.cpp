@@ -30,13 +30,8 @@
 namespace ats::cli {
 namespace {
 
-int fail(const std::string& message, int code) {
-    std::fprintf(stderr, "ats: %s\n", message.c_str());
-    return code;
-}
-
 int fail(const Error& error) {
-    return fail(error.message, exit_code_for(error));
+    return cli::fail(error.message, exit_code_for(error));
 }
 
 nlohmann::json metrics_json(const ml::Metrics& m) {

@@ -1,7 +1,6 @@
 #include "paper_command.hpp"
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -18,17 +17,6 @@
 
 namespace ats::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
-
-extern "C" void on_stop_signal(int /*signal*/) {
-    g_stop.store(true);
-}
-
-int fail(const std::string& message, int code) {
-    std::fprintf(stderr, "ats: %s\n", message.c_str());
-    return code;
-}
 
 /// Prints critical and info alerts (recovery findings, job failures, summaries) to stderr;
 /// warnings such as rejected signals are in the journal.
@@ -67,8 +55,7 @@ private:
 
 int run_paper_command(const PaperArgs& args) {
     // First thing, so a stop request during start-up is a clean stop too.
-    (void)std::signal(SIGINT, on_stop_signal);
-    (void)std::signal(SIGTERM, on_stop_signal);
+    const std::atomic<bool>& stop = stop_on_signals();
     std::vector<std::string> assets;
     for (const auto& a : args.assets) {
         for (auto& part : split_list(a)) {
@@ -213,7 +200,7 @@ int run_paper_command(const PaperArgs& args) {
                 return ok_status();
             }});
     }
-    config.stop = &g_stop;
+    config.stop = &stop;
     auto result = runtime::run_paper(config, paper_assets);
     if (telegram) {
         if (!result) {
