@@ -189,6 +189,32 @@ TEST(EngineTest, OrdersBeyondTheCashAreRejectedNotLeveraged) {
     EXPECT_TRUE(insufficient);
 }
 
+// Review finding: one venue rejection (insufficient balance at the fill) left the order
+// "accepted" for ever, and every later entry of the symbol was dropped without a word.
+TEST(EngineTest, AVenueRejectionDoesNotSilenceTheSymbol) {
+    const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
+    auto config = base_config("sma_cross", {{"fast", 10}, {"slow", 30}});
+    config.from = *Timestamp::parse_iso8601("2022-01-01");
+    config.engine.sizing = *execution::Sizing::parse("vol_target:0.01");
+    auto r = run_backtest(config, assets);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_GE(r->order_rejections, 1U);
+    const Timestamp first_rejection = [&] {
+        for (const auto& a : r->alerts) {
+            if (a.message.view().find("rejected by venue") != std::string_view::npos) {
+                return a.ts_event;
+            }
+        }
+        return Timestamp::from_unix_ns(INT64_MAX);
+    }();
+    std::size_t fills_after = 0;
+    for (const auto& f : r->fills) {
+        fills_after += f.time > first_rejection ? 1U : 0U;
+    }
+    EXPECT_GT(fills_after, 100U) << "trading stopped at the first rejection";
+    EXPECT_GT(r->trades.size(), 100U);
+}
+
 TEST(EngineTest, EmptyRangeIsAnError) {
     const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
     auto config = base_config("sma_cross", {});

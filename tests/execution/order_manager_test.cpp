@@ -185,8 +185,18 @@ TEST(OrderManagerTest, FillsDriveTheStateMachine) {
     Fixture f;
     auto id = *f.om.place(approved(limit_buy("0.1", "50000")));
     const auto fill = [&](const char* q) {
-        f.om.on_fill(model::Fill{
-            id, sym("BTCUSDT"), Side::kBuy, qty(q), px("50000"), money("1"), true, f.clock.now()});
+        f.om.on_fill(model::OrderFilled{
+            f.clock.now(),
+            f.clock.now(),
+            model::Fill{
+                id,
+                sym("BTCUSDT"),
+                Side::kBuy,
+                qty(q),
+                px("50000"),
+                money("1"),
+                true,
+                f.clock.now()}});
     };
     fill("0.04");
     EXPECT_EQ(f.om.order(id)->status(), model::OrderStatus::kPartiallyFilled);
@@ -198,6 +208,113 @@ TEST(OrderManagerTest, FillsDriveTheStateMachine) {
     const auto alerts = f.sink.of<model::AlertLogged>();
     ASSERT_FALSE(alerts.empty());
     EXPECT_EQ(alerts.back().level, model::AlertLevel::kCritical);
+}
+
+model::OrderRequest market_buy(const char* q) {
+    return model::OrderRequest{
+        sym("BTCUSDT"),
+        Side::kBuy,
+        model::OrderType::kMarket,
+        qty(q),
+        std::nullopt,
+        std::nullopt,
+        false,
+        0};
+}
+
+model::OrderFilled filled(const ClientOrderId& id, const char* q, bool complete) {
+    return model::OrderFilled{
+        Timestamp{},
+        Timestamp{},
+        model::Fill{id, sym("BTCUSDT"), Side::kBuy, qty(q), px("50000"), money("1"), false, {}},
+        complete};
+}
+
+// The stop-11 review's bug: a venue that refuses an accepted order (insufficient balance at the
+// fill) left it "accepted" forever, and every later entry for the symbol was dropped.
+TEST(OrderManagerTest, VenueRejectionOfAnAcceptedOrderEndsIt) {
+    Fixture f;
+    const auto id = *f.om.place(approved(market_buy("0.1")));
+    ASSERT_EQ(f.om.order(id)->status(), model::OrderStatus::kAccepted);
+    EXPECT_TRUE(f.om.entry_working(sym("BTCUSDT")));
+    f.om.on_rejected(model::OrderRejected{
+        Timestamp{}, Timestamp{}, id, sym("BTCUSDT"), model::Text("insufficient balance")});
+    EXPECT_EQ(f.om.order(id)->status(), model::OrderStatus::kRejected);
+    EXPECT_FALSE(f.om.entry_working(sym("BTCUSDT")));
+    EXPECT_EQ(f.om.open_order_count(), 0U);
+    EXPECT_EQ(f.om.rejected(), 1U);
+    // A partly filled order may be rejected or canceled too.
+    const auto id2 = *f.om.place(approved(market_buy("0.1")));
+    f.om.on_fill(filled(id2, "0.05", false));
+    ASSERT_EQ(f.om.order(id2)->status(), model::OrderStatus::kPartiallyFilled);
+    f.om.on_rejected(model::OrderRejected{
+        Timestamp{}, Timestamp{}, id2, sym("BTCUSDT"), model::Text("min notional")});
+    EXPECT_EQ(f.om.order(id2)->status(), model::OrderStatus::kRejected);
+    EXPECT_EQ(f.om.rejected(), 2U);
+    // Reported twice: counted once, and the second report is only an alert.
+    f.om.on_rejected(
+        model::OrderRejected{Timestamp{}, Timestamp{}, id2, sym("BTCUSDT"), model::Text("again")});
+    EXPECT_EQ(f.om.rejected(), 2U);
+}
+
+TEST(OrderManagerTest, RefusedHereCountsOnceWhenTheEventComesBack) {
+    Fixture f;
+    f.venue.script = {make_error(ErrorCode::kRejected, "insufficient balance")};
+    const auto id = f.om.place(approved(limit_buy("0.1", "50000")));
+    ASSERT_TRUE(id);  // it was sent; the venue refused it
+    EXPECT_EQ(f.om.order(*id)->status(), model::OrderStatus::kRejected);
+    EXPECT_EQ(f.om.rejected(), 1U);
+    const auto rejected = f.sink.of<model::OrderRejected>();
+    ASSERT_EQ(rejected.size(), 1U);
+    f.om.on_rejected(rejected.front());  // the engine hands the event back
+    EXPECT_EQ(f.om.rejected(), 1U);
+}
+
+// An all-in order's quantity is the venue's: fills accumulate until the venue says it finished.
+TEST(OrderManagerTest, QuoteBudgetOrderWorksUntilTheVenueCompletesIt) {
+    Fixture f;
+    auto a = approved(market_buy("0"));
+    a.quote_budget = money("1000");
+    const auto id = *f.om.place(a);
+    f.om.on_fill(filled(id, "0.005", false));
+    EXPECT_EQ(f.om.order(id)->status(), model::OrderStatus::kPartiallyFilled);
+    EXPECT_TRUE(f.om.entry_working(sym("BTCUSDT")));
+    f.om.on_fill(filled(id, "0.007", false));
+    EXPECT_EQ(f.om.order(id)->status(), model::OrderStatus::kPartiallyFilled);
+    f.om.on_fill(filled(id, "0.0069", true));
+    EXPECT_EQ(f.om.order(id)->status(), model::OrderStatus::kFilled);
+    EXPECT_EQ(f.om.order(id)->filled_qty(), qty("0.0189"));
+    EXPECT_FALSE(f.om.entry_working(sym("BTCUSDT")));
+    EXPECT_TRUE(f.sink.of<model::AlertLogged>().empty());
+}
+
+TEST(OrderManagerTest, PendingExitQuantityCountsWorkingMarketExits) {
+    Fixture f;
+    auto exit = approved(model::OrderRequest{
+        sym("BTCUSDT"),
+        Side::kSell,
+        model::OrderType::kMarket,
+        qty("0.3"),
+        std::nullopt,
+        std::nullopt,
+        true,
+        0});
+    exit.purpose = model::OrderPurpose::kExit;
+    ASSERT_TRUE(f.om.place(exit));
+    auto stop = exit;
+    stop.request.type = model::OrderType::kStopMarket;
+    stop.request.trigger_price = px("40000");
+    ASSERT_TRUE(f.om.place(stop));
+    EXPECT_EQ(f.om.pending_exit_qty(sym("BTCUSDT")), -qty("0.3"));
+    EXPECT_FALSE(f.om.entry_working(sym("BTCUSDT")));
+}
+
+TEST(OrderStateTest, VenueMayRejectOrCancelAWorkingOrder) {
+    using S = model::OrderStatus;
+    EXPECT_TRUE(model::is_legal_transition(S::kAccepted, S::kRejected));
+    EXPECT_TRUE(model::is_legal_transition(S::kPartiallyFilled, S::kRejected));
+    EXPECT_TRUE(model::is_legal_transition(S::kPartiallyFilled, S::kCanceled));
+    EXPECT_FALSE(model::is_legal_transition(S::kRejected, S::kCanceled));
 }
 
 TEST(OrderStateTest, IllegalTransitionsAreCaught) {

@@ -677,10 +677,12 @@ int run_backtest_command(const BacktestArgs& args) {
         m.fees,
         m.exposure_pct);
     fmt::print(
-        "engine        {} events, {} signals, {} rejected, {:.3f} s ({:.2f} M bars/s)\n",
+        "engine        {} events, {} signals ({} refused by sizing or risk), {} orders rejected, "
+        "{:.3f} s ({:.2f} M bars/s)\n",
         result->events,
         result->signals,
         result->rejections,
+        result->order_rejections,
         seconds,
         seconds > 0 ? static_cast<double>(result->bars) / seconds / 1e6 : 0.0);
     if (!result->alerts.empty()) {

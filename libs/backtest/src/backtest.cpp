@@ -200,6 +200,7 @@ Result<BacktestResult> run_backtest(
     result.events = engine.bus().dispatched();
     result.signals = engine.signals();
     result.rejections = engine.rejections();
+    result.order_rejections = engine.order_rejections();
     result.alerts = engine.alerts();
     const Duration interval = assets.front().series.interval();
     result.metrics = compute_metrics(

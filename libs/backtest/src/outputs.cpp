@@ -95,6 +95,7 @@ std::string metrics_json(const BacktestResult& result, const RunInfo& info) {
     j["years"] = m.years;
     j["signals"] = result.signals;
     j["rejections"] = result.rejections;
+    j["order_rejections"] = result.order_rejections;
     j["events"] = result.events;
     nlohmann::ordered_json open = nlohmann::ordered_json::array();
     for (const auto& p : result.open_positions) {
@@ -324,6 +325,9 @@ Status write_report_html(
         {"Fees", fmt::format("{:.2f}", m.fees)},
         {"Turnover", fmt::format("{:.2f}x", m.turnover)},
         {"Bars", fmt::format("{} ({:.2f} years)", m.bars, m.years)},
+        {"Signals",
+         fmt::format("{} ({} refused by sizing or risk)", result.signals, result.rejections)},
+        {"Orders rejected", fmt::format("{}", result.order_rejections)},
     };
     for (const auto& [name, value] : rows) {
         metrics_rows += fmt::format("<tr><th>{}</th><td>{}</td></tr>", name, html_escape(value));

@@ -165,7 +165,8 @@ void BinanceVenue::apply(const UserEvent& event) {
                 r.commission,
                 r.commission_asset,
                 r.maker,
-                r.transact_ms});
+                r.transact_ms},
+            r.status == "FILLED");
         ++stats_.stream_fills;
     }
     if (r.status == "FILLED" && w.reported < r.cumulative_qty) {
@@ -273,6 +274,9 @@ Result<bool> BinanceVenue::sync(Working& working, const OrderState& state) {
             if (working.trades_seen.count(trade.id) != 0) {
                 continue;
             }
+            // The trade that brings a finished order to its executed quantity is its last.
+            const bool last =
+                state.status == "FILLED" && working.reported + trade.qty >= state.executed_qty;
             emit_fill(
                 working,
                 Fillish{
@@ -282,14 +286,15 @@ Result<bool> BinanceVenue::sync(Working& working, const OrderState& state) {
                     trade.commission,
                     trade.commission_asset,
                     trade.maker,
-                    trade.time_ms});
+                    trade.time_ms},
+                last);
             ++stats_.rest_fills;
         }
     }
     return finish(working, state.status);
 }
 
-void BinanceVenue::emit_fill(Working& working, const Fillish& trade) {
+void BinanceVenue::emit_fill(Working& working, const Fillish& trade, bool order_complete) {
     working.trades_seen.insert(trade.trade_id);
     working.reported += trade.qty;
     // Binance charges the commission in the asset received (base for a buy, quote for a sell)
@@ -308,7 +313,7 @@ void BinanceVenue::emit_fill(Working& working, const Fillish& trade) {
         trade.maker,
         Timestamp::from_unix_ms(trade.time_ms),
         fee.base};
-    sink_.emit(model::OrderFilled{fill.ts, clock_.now(), fill});
+    sink_.emit(model::OrderFilled{fill.ts, clock_.now(), fill, order_complete});
 }
 
 bool BinanceVenue::finish(Working& working, const std::string& status) {

@@ -77,13 +77,6 @@ TradingEngine::Protective& TradingEngine::protective(const Symbol& symbol) {
     return protective_.back();
 }
 
-bool TradingEngine::entry_working(const Symbol& symbol) const {
-    return std::any_of(entry_orders_.begin(), entry_orders_.end(), [&](const ClientOrderId& id) {
-        const model::Order* o = orders_.order(id);
-        return o != nullptr && o->request().symbol == symbol && !model::is_terminal(o->status());
-    });
-}
-
 void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
     const Timestamp now = clock_.now();
     auto it = std::find_if(
@@ -163,13 +156,7 @@ void TradingEngine::dispatch(const model::Event& event) {
             if (!id) {
                 break;
             }
-            if (a.purpose == OrderPurpose::kEntry) {
-                std::erase_if(entry_orders_, [&](const ClientOrderId& x) {
-                    const model::Order* o = orders_.order(x);
-                    return o == nullptr || model::is_terminal(o->status());
-                });
-                entry_orders_.push_back(*id);
-            } else if (a.purpose == OrderPurpose::kStopLoss) {
+            if (a.purpose == OrderPurpose::kStopLoss) {
                 protective(a.request.symbol).stop = *id;
             } else if (a.purpose == OrderPurpose::kTakeProfit) {
                 protective(a.request.symbol).target = *id;
@@ -235,7 +222,7 @@ void TradingEngine::on_signal(const model::SignalGenerated& s) {
     }
     const bool entry = (want == Direction::kLong && !pos.is_positive()) ||
                        (want == Direction::kShort && !pos.is_negative());
-    if (!entry || entry_working(s.symbol)) {
+    if (!entry || orders_.entry_working(s.symbol)) {
         return;
     }
     const Side side = want == Direction::kLong ? Side::kBuy : Side::kSell;
@@ -334,7 +321,7 @@ void TradingEngine::protect_open_positions() {
 void TradingEngine::on_fill(const model::OrderFilled& f) {
     const Timestamp now = clock_.now();
     const auto& fill = f.fill;
-    orders_.on_fill(fill);
+    orders_.on_fill(f);
     const Qty before = tradable_position(fill.symbol);
     if (auto s = portfolio_.apply_fill(fill); !s) {
         bus_.emit(model::AlertLogged{

@@ -10,6 +10,13 @@ using model::OrderStatus;
 
 namespace {
 constexpr std::size_t kMaxRememberedOrders = 4096;
+
+// The order manager asks only for moves the table allows for what it saw; a refusal is a bug in
+// the manager or a venue that broke the protocol, and trading on with a drifted order state
+// would silence its symbol (a rejected entry left "accepted" blocks every later entry).
+void must(const Status& s) {
+    ATS_CHECK(s.has_value(), "order state: {}", s ? std::string() : s.error().message);
+}
 }  // namespace
 
 OrderManager::OrderManager(
@@ -53,6 +60,26 @@ std::size_t OrderManager::open_order_count(const Symbol& symbol) const {
 
 std::size_t OrderManager::open_order_count() const {
     return working_.size();
+}
+
+bool OrderManager::entry_working(const Symbol& symbol) const {
+    return std::any_of(working_.begin(), working_.end(), [&](const ClientOrderId& id) {
+        const auto& r = orders_.at(id).request();
+        return r.symbol == symbol && !r.reduce_only;
+    });
+}
+
+Qty OrderManager::pending_exit_qty(const Symbol& symbol) const {
+    Qty out;
+    for (const auto& id : working_) {
+        const model::Order& o = orders_.at(id);
+        const auto& r = o.request();
+        // Protective stops and targets wait for a price; only exits that are on their way count.
+        if (r.symbol == symbol && r.reduce_only && r.type == model::OrderType::kMarket) {
+            out += o.remaining_qty() * sign(r.side);
+        }
+    }
+    return out;
 }
 
 std::optional<ClientOrderId> OrderManager::place(const model::OrderApproved& approved) {
@@ -106,7 +133,8 @@ std::optional<ClientOrderId> OrderManager::place(const model::OrderApproved& app
         std::erase_if(
             orders_, [](const auto& kv) { return model::is_terminal(kv.second.status()); });
     }
-    auto [it, inserted] = orders_.emplace(*id, model::Order(*id, request, now));
+    auto [it, inserted] =
+        orders_.emplace(*id, model::Order(*id, request, now, approved.quote_budget));
     model::Order& order = it->second;
     if (!problem.empty()) {
         reject(order, problem);
@@ -125,13 +153,13 @@ void OrderManager::submit(model::Order& order, std::optional<Money> quote_budget
     }
     order.count_attempt();
     if (order.status() == OrderStatus::kNew) {
-        (void)order.transition(OrderStatus::kSubmitted, now);
+        must(order.transition(OrderStatus::kSubmitted, now));
         sink_.emit(model::OrderPlaced{now, now, order.id(), order.request()});
     }
     const Status sent = venue_->submit(order, quote_budget);
     if (sent || sent.error().code == ErrorCode::kAlreadyExists) {
         if (order.status() == OrderStatus::kSubmitted) {
-            (void)order.transition(OrderStatus::kAccepted, now);
+            must(order.transition(OrderStatus::kAccepted, now));
         }
         return;
     }
@@ -162,7 +190,8 @@ void OrderManager::submit(model::Order& order, std::optional<Money> quote_budget
 
 void OrderManager::reject(model::Order& order, std::string_view reason) {
     const Timestamp now = clock_.now();
-    (void)order.transition(OrderStatus::kRejected, now);
+    must(order.transition(OrderStatus::kRejected, now));
+    ++rejected_;
     working_.erase(std::remove(working_.begin(), working_.end(), order.id()), working_.end());
     const model::Text text(fmt::format("order {} rejected: {}", order.id().str(), reason));
     sink_.emit(model::OrderRejected{now, now, order.id(), order.request().symbol, text});
@@ -215,7 +244,8 @@ void OrderManager::cancel_all(const Symbol& symbol, std::string_view reason) {
     }
 }
 
-void OrderManager::on_fill(const model::Fill& fill) {
+void OrderManager::on_fill(const model::OrderFilled& filled) {
+    const model::Fill& fill = filled.fill;
     model::Order* order = find(fill.order_id);
     const Timestamp now = clock_.now();
     if (order == nullptr) {
@@ -226,16 +256,22 @@ void OrderManager::on_fill(const model::Fill& fill) {
             model::Text(fmt::format("fill for unknown order {}", fill.order_id.str()))});
         return;
     }
-    if (order->request().qty.is_zero()) {
-        // All-in orders are sized by the venue: adopt the filled quantity as the order quantity.
-        model::OrderRequest sized = order->request();
-        sized.qty = order->filled_qty() + fill.qty;
-        model::Order resized(order->id(), sized, order->created());
-        (void)resized.transition(OrderStatus::kSubmitted, now);
-        (void)resized.transition(OrderStatus::kAccepted, now);
-        *order = resized;
+    if (model::is_terminal(order->status())) {
+        // A venue reporting a fill after it finished the order: the fill is real (the portfolio
+        // books it), the order's history is not rewritten.
+        sink_.emit(model::AlertLogged{
+            now,
+            now,
+            model::AlertLevel::kCritical,
+            model::Text(fmt::format(
+                "fill of {} for order {} after it was {}",
+                fill.qty,
+                fill.order_id.str(),
+                model::to_string(order->status())))});
+        return;
     }
-    if (auto s = order->apply_fill(fill.qty, fill.price, fill.fee, now); !s) {
+    if (auto s = order->apply_fill(fill.qty, fill.price, fill.fee, now, filled.order_complete);
+        !s) {
         sink_.emit(model::AlertLogged{
             now, now, model::AlertLevel::kCritical, model::Text(s.error().message)});
         return;
@@ -246,19 +282,38 @@ void OrderManager::on_fill(const model::Fill& fill) {
 }
 
 void OrderManager::on_rejected(const model::OrderRejected& rejected) {
-    model::Order* order = find(rejected.order_id);
-    if (order != nullptr && !model::is_terminal(order->status())) {
-        (void)order->transition(OrderStatus::kRejected, clock_.now());
-        working_.erase(std::remove(working_.begin(), working_.end(), order->id()), working_.end());
-    }
+    finish(rejected.order_id, OrderStatus::kRejected);
 }
 
 void OrderManager::on_canceled(const model::OrderCanceled& canceled) {
-    model::Order* order = find(canceled.order_id);
-    if (order != nullptr && !model::is_terminal(order->status())) {
-        (void)order->transition(OrderStatus::kCanceled, clock_.now());
-        working_.erase(std::remove(working_.begin(), working_.end(), order->id()), working_.end());
+    finish(canceled.order_id, OrderStatus::kCanceled);
+}
+
+void OrderManager::finish(const ClientOrderId& id, OrderStatus status) {
+    model::Order* order = find(id);
+    if (order == nullptr) {
+        return;  // forgotten long ago (bounded memory) or never ours
     }
+    if (model::is_terminal(order->status())) {
+        if (order->status() != status) {
+            const Timestamp now = clock_.now();
+            sink_.emit(model::AlertLogged{
+                now,
+                now,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format(
+                    "venue reports order {} {} after it was {}",
+                    id.str(),
+                    model::to_string(status),
+                    model::to_string(order->status())))});
+        }
+        return;
+    }
+    must(order->transition(status, clock_.now()));
+    if (status == OrderStatus::kRejected) {
+        ++rejected_;
+    }
+    working_.erase(std::remove(working_.begin(), working_.end(), order->id()), working_.end());
 }
 
 }  // namespace ats::execution

@@ -183,7 +183,7 @@ std::string to_json_line(const Event& event) {
                 const auto& f = e.fill;
                 return head(e.ts_event, e.ts_init) +
                        fmt::format(
-                           R"(,"order_id":"{}","symbol":"{}","side":"{}","qty":"{}","price":"{}","fee":"{}","maker":{}{}}})",
+                           R"(,"order_id":"{}","symbol":"{}","side":"{}","qty":"{}","price":"{}","fee":"{}","maker":{}{}{}}})",
                            f.order_id.str(),
                            f.symbol,
                            to_string(f.side),
@@ -192,7 +192,8 @@ std::string to_json_line(const Event& event) {
                            f.fee,
                            f.maker,
                            f.base_fee.is_zero() ? std::string()
-                                                : fmt::format(R"(,"base_fee":"{}")", f.base_fee));
+                                                : fmt::format(R"(,"base_fee":"{}")", f.base_fee),
+                           e.order_complete ? R"(,"order_complete":true)" : "");
             },
             [&](const PositionUpdated& e) {
                 return head(e.ts_event, e.ts_init) +

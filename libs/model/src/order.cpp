@@ -65,11 +65,9 @@ bool is_legal_transition(OrderStatus from, OrderStatus to) noexcept {
             return to == S::kAccepted || to == S::kRejected || to == S::kPartiallyFilled ||
                    to == S::kFilled || to == S::kCanceled || to == S::kExpired;
         case S::kAccepted:
-            return to == S::kPartiallyFilled || to == S::kFilled || to == S::kCanceled ||
-                   to == S::kExpired;
         case S::kPartiallyFilled:
             return to == S::kPartiallyFilled || to == S::kFilled || to == S::kCanceled ||
-                   to == S::kExpired;
+                   to == S::kRejected || to == S::kExpired;
         case S::kFilled:
         case S::kCanceled:
         case S::kRejected:
@@ -109,8 +107,13 @@ Status validate_shape(const OrderRequest& r) {
     return ok_status();
 }
 
-Order::Order(ClientOrderId id, OrderRequest request, Timestamp created)
-    : id_(std::move(id)), request_(request), created_(created), updated_(created) {}
+Order::Order(
+    ClientOrderId id, OrderRequest request, Timestamp created, std::optional<Money> quote_budget)
+    : id_(std::move(id)),
+      request_(request),
+      created_(created),
+      updated_(created),
+      quote_budget_(quote_budget) {}
 
 Status Order::transition(OrderStatus to, Timestamp at) {
     if (!is_legal_transition(status_, to)) {
@@ -127,8 +130,8 @@ Status Order::transition(OrderStatus to, Timestamp at) {
     return ok_status();
 }
 
-Status Order::apply_fill(Qty qty, Price price, Money fee, Timestamp at) {
-    if (!qty.is_positive() || qty > remaining_qty()) {
+Status Order::apply_fill(Qty qty, Price price, Money fee, Timestamp at, bool order_complete) {
+    if (!qty.is_positive() || (!quote_budget_ && qty > remaining_qty())) {
         return make_error(
             ErrorCode::kFailedPrecondition,
             fmt::format(
@@ -138,7 +141,8 @@ Status Order::apply_fill(Qty qty, Price price, Money fee, Timestamp at) {
     if (!notional_value) {
         return tl::unexpected(notional_value.error());
     }
-    const auto next = qty == remaining_qty() ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
+    const bool done = quote_budget_ ? order_complete : qty == remaining_qty();
+    const auto next = done ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
     if (auto s = transition(next, at); !s) {
         return s;
     }

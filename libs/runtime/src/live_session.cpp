@@ -175,7 +175,8 @@ Result<std::uint64_t> settle_open_orders(
                     t.maker,
                     Timestamp::from_unix_ms(t.time_ms),
                     fee.base};
-                if (auto s = db.append(model::OrderFilled{fill.ts, now, fill}); !s) {
+                const bool last = state->status == "FILLED" && i + 1 == trades->size();
+                if (auto s = db.append(model::OrderFilled{fill.ts, now, fill, last}); !s) {
                     return tl::unexpected(s.error());
                 }
             }

@@ -188,7 +188,7 @@ bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, 
         *cash_ -= *value * sign(w.request.side) + fee;
     }
     const model::Fill f{w.id, w.request.symbol, w.request.side, qty, price, fee, maker, at};
-    sink_.emit(model::OrderFilled{at, clock_.now(), f});
+    sink_.emit(model::OrderFilled{at, clock_.now(), f, !w.remaining.is_positive()});
     cancel_group(w.request.oco_group, w.id, at);
     return true;
 }

@@ -403,8 +403,9 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(
         "VALUES(?,?,?,?,?,?,?,?,?,?)");
     impl->fill_order = Statement(
         db,
-        "UPDATE orders SET filled_qty=filled_qty+?1, status=CASE WHEN qty>0 AND "
-        "filled_qty+?1<qty THEN 'partially_filled' ELSE 'filled' END WHERE id=?2");
+        "UPDATE orders SET filled_qty=filled_qty+?1, status=CASE WHEN ?3 THEN 'filled' "
+        "WHEN qty>0 AND filled_qty+?1>=qty THEN 'filled' ELSE 'partially_filled' END "
+        "WHERE id=?2");
     impl->upsert_position = Statement(
         db,
         "INSERT INTO positions(symbol, qty, average_entry, realized_pnl, seq) VALUES(?,?,?,?,?) "
@@ -495,6 +496,7 @@ Status SqliteStateStore::append(const model::Event& event) {
         if (result) {
             m.fill_order.bind(1, f.qty.raw());
             m.fill_order.bind(2, f.order_id.str());
+            m.fill_order.bind(3, std::int64_t{filled->order_complete ? 1 : 0});
             result = m.run(m.fill_order, "update order");
         }
         if (result) {

@@ -387,8 +387,7 @@ public:
             return State{
                 predictor_ ? std::optional<ml::FeatureEngine>(predictor_->features())
                            : std::nullopt,
-                NAN,
-                false};
+                NAN};
         });
         s.probability = probability(s, bar);
         const double p = s.probability;
@@ -396,11 +395,12 @@ public:
             return;
         }
         const double confidence = std::abs(2.0 * p - 1.0);
-        if (!s.long_ && p > entry_ && confidence >= min_confidence_) {
-            s.long_ = true;
+        // Long or flat is the portfolio's word, never a private flag: a flag set during warm-up
+        // (signals ignored) or by a rejected entry drifts from what is held.
+        const bool is_long = ctx.position(symbol).is_positive();
+        if (!is_long && p > entry_ && confidence >= min_confidence_) {
             ctx.signal(symbol, Direction::kLong, p, confidence, "model probability above entry");
-        } else if (s.long_ && p < exit_) {
-            s.long_ = false;
+        } else if (is_long && p < exit_) {
             ctx.signal(
                 symbol, Direction::kFlat, 1.0 - p, confidence, "model probability below exit");
         }
@@ -416,7 +416,6 @@ private:
     struct State {
         std::optional<ml::FeatureEngine> features;
         double probability;
-        bool long_;
     };
 
     double probability(State& s, const model::Bar& bar) const {

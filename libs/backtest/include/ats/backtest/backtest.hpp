@@ -63,7 +63,8 @@ struct BacktestResult {
     std::uint64_t bars = 0;
     std::uint64_t events = 0;
     std::uint64_t signals = 0;
-    std::uint64_t rejections = 0;
+    std::uint64_t rejections = 0;        ///< signals refused by sizing or risk checks
+    std::uint64_t order_rejections = 0;  ///< orders refused by the filters or the venue
     std::vector<model::AlertLogged> alerts;
     /// Per asset, indicator lines the strategy plots: names, then one row per traded bar.
     std::vector<std::string> plot_names;

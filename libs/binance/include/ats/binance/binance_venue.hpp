@@ -101,7 +101,7 @@ private:
     Result<bool> sync(Working& working, const OrderState& state);
     /// Emits the terminal event for `status`; true when the status is terminal.
     bool finish(Working& working, const std::string& status);
-    void emit_fill(Working& working, const Fillish& fill);
+    void emit_fill(Working& working, const Fillish& fill, bool order_complete);
     Status poll_rest();
     Status connect_stream();
     /// Reads stream events for up to `wait` (then whatever is already there); false when the

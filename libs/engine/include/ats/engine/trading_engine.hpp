@@ -68,7 +68,10 @@ public:
     const execution::OrderManager& orders() const noexcept { return orders_; }
     const risk::RiskManager& risk() const noexcept { return risk_; }
     std::uint64_t signals() const noexcept { return signals_; }
+    /// Signals the sizing or the risk checks refused (SignalRejected).
     std::uint64_t rejections() const noexcept { return rejections_; }
+    /// Orders that ended rejected, by the order manager's filters or by the venue.
+    std::uint64_t order_rejections() const noexcept { return orders_.rejected(); }
     const std::vector<model::AlertLogged>& alerts() const noexcept { return alerts_; }
     /// Every fill applied to the portfolio, in order.
     const std::vector<model::Fill>& fills() const noexcept { return fills_; }
@@ -113,7 +116,6 @@ private:
     /// min_notional), as a base-asset fee leaves after a full exit. Entries, exits and protective
     /// orders are decided on this quantity; the portfolio still values the dust.
     Qty tradable_position(const Symbol& symbol) const;
-    bool entry_working(const Symbol& symbol) const;
     void flatten_all(std::string_view reason);
 
     EngineConfig config_;
@@ -126,7 +128,6 @@ private:
     model::Notifier* notifier_ = nullptr;
     std::vector<Protective> protective_;
     std::vector<LastBar> last_bars_;
-    std::vector<ClientOrderId> entry_orders_;
     std::uint32_t next_oco_group_ = 1;
     bool trading_enabled_ = true;
     std::uint64_t signals_ = 0;

@@ -49,7 +49,10 @@ public:
     void cancel(const ClientOrderId& id, std::string_view reason);
     void cancel_all(const Symbol& symbol, std::string_view reason);
 
-    void on_fill(const model::Fill& fill);
+    /// Venue events. Each moves its order along the state table (a rejection or cancel may come
+    /// at any time while it works); a move the table refuses is a broken invariant (abort). A
+    /// venue event about an order that already ended is raised as an alert.
+    void on_fill(const model::OrderFilled& filled);
     void on_rejected(const model::OrderRejected& rejected);
     void on_canceled(const model::OrderCanceled& canceled);
     /// Runs retries that are due at clock.now().
@@ -61,6 +64,12 @@ public:
     std::size_t open_order_count(const Symbol& symbol) const;
     std::size_t open_order_count() const;
     std::size_t retries_pending() const noexcept { return retries_.size(); }
+    /// Orders that ended rejected: refused here (filters, no venue) or by the venue.
+    std::uint64_t rejected() const noexcept { return rejected_; }
+    /// Whether an order of `symbol` that is not reduce-only (an entry) is working.
+    bool entry_working(const Symbol& symbol) const;
+    /// Signed quantity the working reduce-only orders of `symbol` would still trade.
+    Qty pending_exit_qty(const Symbol& symbol) const;
 
 private:
     struct Retry {
@@ -71,6 +80,7 @@ private:
 
     void submit(model::Order& order, std::optional<Money> quote_budget);
     void reject(model::Order& order, std::string_view reason);
+    void finish(const ClientOrderId& id, model::OrderStatus status);
     model::Order* find(const ClientOrderId& id);
 
     const Clock& clock_;
@@ -83,6 +93,7 @@ private:
     std::unordered_map<ClientOrderId, model::Order> orders_;
     std::vector<ClientOrderId> working_;  // ids of non-terminal orders, in placement order
     std::deque<Retry> retries_;
+    std::uint64_t rejected_ = 0;
 };
 
 }  // namespace ats::execution

@@ -118,6 +118,10 @@ struct OrderFilled {
     Timestamp ts_event;
     Timestamp ts_init;
     Fill fill;
+    /// The venue has nothing left of the order to fill after this one. A quote-budget order's
+    /// quantity is only known at its end, so its last fill must say so; for quantity orders the
+    /// order manager also completes on the quantity.
+    bool order_complete = false;
 };
 
 struct PositionUpdated {

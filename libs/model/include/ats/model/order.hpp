@@ -41,8 +41,9 @@ constexpr bool is_terminal(OrderStatus s) noexcept {
            s == OrderStatus::kRejected || s == OrderStatus::kExpired;
 }
 
-/// Whether an order may move from `from` to `to`. Fills may repeat in kPartiallyFilled; nothing
-/// leaves a terminal state.
+/// Whether an order may move from `from` to `to`. Fills may repeat in kPartiallyFilled; a venue
+/// may reject or cancel a working order at any time (asynchronous rejections: insufficient
+/// balance at the fill, min notional at the fill price); nothing leaves a terminal state.
 bool is_legal_transition(OrderStatus from, OrderStatus to) noexcept;
 
 /// What a strategy or the risk engine asks for; the order manager turns it into an Order.
@@ -61,16 +62,30 @@ struct OrderRequest {
 Status validate_shape(const OrderRequest& request);
 
 /// An order and its life cycle. Quantities and money are exact; `transition` refuses illegal
-/// moves with kFailedPrecondition, so callers can turn them into events instead of crashing.
+/// moves with kFailedPrecondition. Callers treat that as a broken invariant: the order manager
+/// only asks for moves the table allows for the events it receives, so a refusal is a bug and
+/// never ignored.
+///
+/// A quote-budget order (an all-in market buy: "spend this much quote, fees included") has no
+/// quantity until the venue fills it: its request qty is zero, any positive fill is accepted, and
+/// it stays kPartiallyFilled until a fill says the venue has finished it (`order_complete`).
 class Order {
 public:
-    Order(ClientOrderId id, OrderRequest request, Timestamp created);
+    Order(
+        ClientOrderId id,
+        OrderRequest request,
+        Timestamp created,
+        std::optional<Money> quote_budget = std::nullopt);
 
     const ClientOrderId& id() const noexcept { return id_; }
     const OrderRequest& request() const noexcept { return request_; }
     OrderStatus status() const noexcept { return status_; }
     Qty filled_qty() const noexcept { return filled_qty_; }
-    Qty remaining_qty() const noexcept { return request_.qty - filled_qty_; }
+    /// What is left to fill; zero for a quote-budget order (its quantity is the venue's).
+    Qty remaining_qty() const noexcept {
+        return quote_budget_ ? Qty{} : request_.qty - filled_qty_;
+    }
+    std::optional<Money> quote_budget() const noexcept { return quote_budget_; }
     Money filled_notional() const noexcept { return filled_notional_; }
     Money fees() const noexcept { return fees_; }
     Timestamp created() const noexcept { return created_; }
@@ -79,9 +94,10 @@ public:
     int attempts() const noexcept { return attempts_; }
 
     Status transition(OrderStatus to, Timestamp at);
-    /// Adds a fill: moves to kPartiallyFilled or kFilled. kFailedPrecondition when the fill is
-    /// larger than what remains or the order is not working.
-    Status apply_fill(Qty qty, Price price, Money fee, Timestamp at);
+    /// Adds a fill: moves to kPartiallyFilled or kFilled. A quantity order is filled when nothing
+    /// remains; a quote-budget order when `order_complete` (the venue finished it).
+    /// kFailedPrecondition when the fill is larger than what remains or the order is not working.
+    Status apply_fill(Qty qty, Price price, Money fee, Timestamp at, bool order_complete = false);
     void set_venue_id(OrderId id) { venue_id_ = id; }
     void count_attempt() { ++attempts_; }
 
@@ -95,6 +111,7 @@ private:
     Timestamp created_;
     Timestamp updated_;
     std::optional<OrderId> venue_id_;
+    std::optional<Money> quote_budget_;
     int attempts_ = 0;
 };
 
