@@ -1,5 +1,6 @@
 #include "ats/core/fixed_point.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -109,7 +110,9 @@ TEST(FixedPointTest, CheckedArithmeticReportsOverflow) {
     EXPECT_FALSE(Money::checked_add(max, one).has_value());
     EXPECT_EQ(Money::checked_add(max, one).error().code, ErrorCode::kOutOfRange);
     EXPECT_FALSE(Money::checked_sub(Money::min(), one).has_value());
-    EXPECT_EQ(Money::checked_add(max, -one)->raw(), INT64_MAX - 1);
+    EXPECT_EQ(Money::checked_add(max, -one)->raw(), detail::kInt128Max - 1);
+    EXPECT_FALSE(Price::checked_add(Price::max(), Price::from_raw(1)).has_value());
+    EXPECT_EQ(Price::max().raw(), INT64_MAX);
 }
 
 TEST(FixedPointDeathTest, OperatorsAbortOnOverflow) {
@@ -134,7 +137,102 @@ TEST(FixedPointTest, NotionalUsesWideIntermediateAndRounding) {
     const auto big = notional(*Price::parse("100000"), *Qty::parse("1000"), Round::kHalfEven);
     ASSERT_TRUE(big);
     EXPECT_EQ(big->to_string(), "100000000");
-    EXPECT_FALSE(notional(*Price::parse("90000000000"), *Qty::parse("2"), Round::kDown));
+    // Past 9.2e10 quote (the old 64-bit limit) it is still exact.
+    const auto past = notional(*Price::parse("90000000000"), *Qty::parse("2"), Round::kDown);
+    ASSERT_TRUE(past);
+    EXPECT_EQ(past->to_string(), "180000000000");
+    // Only a product beyond 128 bits is an error.
+    const auto huge = notional(Price::max(), *Qty::parse("99999999999999999999"), Round::kDown);
+    ASSERT_FALSE(huge);
+    EXPECT_EQ(huge.error().code, ErrorCode::kOutOfRange);
+}
+
+// The stop-13 review: quantities and money past 9.2e10 aborted or were refused. Meme-coin rows
+// (volume 1.5e11 and 1e12, price 1e-8) and positions worth 1e12 quote must be exact.
+TEST(FixedPointTest, QuantityAndMoneyCoverRealMarkets) {
+    const auto volume = Qty::parse("152345678901.00");
+    ASSERT_TRUE(volume) << volume.error().message;
+    EXPECT_EQ(volume->to_string(), "152345678901");
+    const auto trillion = *Qty::parse("1000000000000.12345678");
+    EXPECT_EQ(trillion.to_string(), "1000000000000.12345678");
+    const auto tiny = *Price::parse("0.00000001");
+    EXPECT_EQ(notional(tiny, trillion, Round::kDown)->to_string(), "10000");
+    EXPECT_EQ(notional(tiny, trillion, Round::kUp)->to_string(), "10000.00000001");
+    const auto worth = notional(*Price::parse("1.5"), trillion, Round::kHalfEven);
+    ASSERT_TRUE(worth);
+    EXPECT_EQ(worth->to_string(), "1500000000000.18518517");
+    EXPECT_EQ(Money::parse("90000000000")->to_string(), "90000000000");
+    EXPECT_EQ(Money::parse("-1e19")->to_string(), "-10000000000000000000");
+    // Inputs are bounded so that sums cannot overflow; the bound is an error, never an abort.
+    EXPECT_TRUE(Qty::parse("100000000000000000000"));  // 1e20: the largest accepted
+    const auto beyond = Qty::parse("100000000000000000001");
+    ASSERT_FALSE(beyond);
+    EXPECT_EQ(beyond.error().code, ErrorCode::kOutOfRange);
+    EXPECT_FALSE(Money::from_double(1e21));
+    EXPECT_EQ(Money::from_double(1e15)->to_string(), "1000000000000000");
+    EXPECT_FALSE(Price::parse("100000000000"));  // prices stay 64-bit: 1e11 is not a price
+    // Formatting round-trips across the 64-bit boundary and at the limits.
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 20'000; ++i) {
+        const auto hi = static_cast<detail::Int128>(rng() % 10'000'000'000ULL);
+        const detail::Int128 raw =
+            (hi * static_cast<detail::Int128>(1'000'000'000'000'000'000ULL) +
+             static_cast<detail::Int128>(rng() % 1'000'000'000'000'000'000ULL)) *
+            (i % 2 == 0 ? 1 : -1);
+        const auto q = Qty::from_raw(raw);
+        const auto back = Qty::parse(q.to_string());
+        ASSERT_TRUE(back) << q.to_string();
+        ASSERT_EQ(*back, q);
+    }
+    EXPECT_EQ(Money::max().to_string(), "1701411834604692317316873037158.84105727");
+    EXPECT_EQ(Money::min().to_string(), "-1701411834604692317316873037158.84105728");
+}
+
+TEST(FixedPointTest, MulDivIsExactBeyond128Bits) {
+    using detail::Int128;
+    using detail::mul_div;
+    const Int128 e37 = static_cast<Int128>(10'000'000'000'000'000'000ULL) *
+                       static_cast<Int128>(1'000'000'000'000'000'000ULL);  // 1e37
+    // The product overflows 128 bits; the quotient is exact.
+    EXPECT_EQ(*mul_div(e37, 10'000'000'000, 10'000'000'000, Round::kDown), e37);
+    EXPECT_EQ(*mul_div(e37, 30'000'000'000, 10'000'000'000, Round::kDown), 3 * e37);
+    EXPECT_EQ(*mul_div(-e37, 30'000'000'000, 10'000'000'000, Round::kUp), -3 * e37);
+    const auto too_big = mul_div(e37, 10'000'000'000, 3, Round::kDown);
+    ASSERT_FALSE(too_big);
+    EXPECT_EQ(too_big.error().code, ErrorCode::kOutOfRange);
+    // A tie in the wide path: odd * odd / 2 (the product, about 3e38, overflows 128 bits; the
+    // quotient fits).
+    const Int128 e28 = e37 / 1'000'000'000;
+    const Int128 a = 3 * e28 + 1;
+    const Int128 b = 10'000'000'001;
+    ASSERT_TRUE(mul_div(a, b, 2, Round::kDown));
+    const Int128 down = *mul_div(a, b, 2, Round::kDown);
+    EXPECT_EQ(*mul_div(a, b, 2, Round::kUp), down + 1);
+    EXPECT_EQ(*mul_div(a, b, 2, Round::kHalfEven), down % 2 == 0 ? down : down + 1);
+    EXPECT_EQ(*mul_div(a, b, 2, Round::kHalfAwayFromZero), down + 1);
+    EXPECT_EQ(*mul_div(-a, b, 2, Round::kDown), -(down + 1));
+    EXPECT_EQ(*mul_div(-a, b, 2, Round::kTowardZero), -down);
+    // Agrees with the narrow path wherever that one fits, and is within one of the real value.
+    std::mt19937_64 rng(3);
+    for (int i = 0; i < 50'000; ++i) {
+        const auto x = static_cast<Int128>(static_cast<std::int64_t>(rng())) *
+                       static_cast<Int128>(rng() % 1'000'000'000);
+        const auto y = static_cast<Int128>(static_cast<std::int64_t>(rng()));
+        const auto d = static_cast<Int128>(rng() % 1'000'000'000'000'000ULL) + 1;
+        const auto got = mul_div(x, y, d, Round::kDown);
+        const long double approx =
+            static_cast<long double>(x) * static_cast<long double>(y) / static_cast<long double>(d);
+        if (!got) {
+            ASSERT_GT(fabsl(approx), 1.6e38L);
+            continue;
+        }
+        Int128 product = 0;
+        if (!detail::mul_overflows(x, y, product)) {
+            ASSERT_EQ(*got, detail::div_round(product, d, Round::kDown));
+        }
+        const long double diff = static_cast<long double>(*got) - approx;
+        ASSERT_LE(fabsl(diff), 1.0L + fabsl(approx) * 1e-17L);
+    }
 }
 
 TEST(FixedPointTest, NotionalAgreesWithWideArithmeticEverywhere) {
@@ -156,13 +254,9 @@ TEST(FixedPointTest, NotionalAgreesWithWideArithmeticEverywhere) {
         const detail::Int128 wide =
             detail::div_round(static_cast<detail::Int128>(p) * q, kScale, mode);
         const auto got = notional(Price::from_raw(p), Qty::from_raw(q), mode);
-        if (detail::fits_int64(wide)) {
-            ASSERT_TRUE(got.has_value()) << p << " x " << q;
-            ASSERT_EQ(got->raw(), static_cast<std::int64_t>(wide))
-                << p << " x " << q << " mode " << (i % 6);
-        } else {
-            ASSERT_FALSE(got.has_value()) << p << " x " << q;
-        }
+        // Every product of a 64-bit price and a 64-bit quantity fits Money now.
+        ASSERT_TRUE(got.has_value()) << p << " x " << q;
+        ASSERT_EQ(got->raw(), wide) << p << " x " << q << " mode " << (i % 6);
     }
 }
 

@@ -344,6 +344,35 @@ TEST(KlineCsvTest, WriterRoundTrips) {
     }
 }
 
+// Meme coins: a PEPE hour trades 1.5e11 coins and quote volumes pass 9.2e10; prices go to 1e-8.
+// Past the 64-bit range these rows were refused; they load exactly and round-trip now.
+TEST(KlineCsvTest, MemeCoinVolumesLoadExactly) {
+    TempFile f(
+        "open_time_ms,open,high,low,close,volume,quote_volume\n"
+        "1700000000000,0.00001010,0.00001020,0.00001000,0.00001015,152345678901.00,"
+        "1538691.35690010\n"
+        "1700003600000,0.00000001,0.00000002,0.00000001,0.00000002,1000000000000.12345678,"
+        "123456789012345.5\n");
+    auto loaded = load_klines_csv(f.path(), {});
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    ASSERT_EQ(loaded->series.size(), 2U);
+    EXPECT_EQ(loaded->series.volume()[0].to_string(), "152345678901");
+    EXPECT_EQ(loaded->series.volume()[1].to_string(), "1000000000000.12345678");
+    EXPECT_EQ(loaded->series.quote_volume()[1].to_string(), "123456789012345.5");
+    EXPECT_EQ(loaded->series.close()[1].to_string(), "0.00000002");
+    TempFile out("", "meme.csv");
+    ASSERT_TRUE(write_klines_csv(loaded->series, out.path()));
+    auto again = load_klines_csv(out.path(), {});
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->series.bar(1), loaded->series.bar(1));
+    // A price past 64 bits and a volume past 1e20 are clear errors naming the column.
+    expect_strict_error(
+        std::string(kHeader) + "1700000000000,100000000000,1,1,1,1\n", {"'open'", "out of range"});
+    expect_strict_error(
+        std::string(kHeader) + "1700000000000,1,1,1,1,200000000000000000000\n",
+        {"'volume'", "out of range"});
+}
+
 TEST(KlineCsvTest, FastAndGeneralParsersAgree) {
     // The same bars written plainly (fast path) and with quotes, spaces, exponents, CRLF and
     // integral float counts (general path) must load identically.

@@ -16,8 +16,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string dec8(std::int64_t raw) {
-    return fmt::format("{}.{:08}", raw / kScale, raw % kScale);
+std::string dec8(detail::Int128 raw) {
+    const auto narrow = static_cast<std::int64_t>(raw);  // test values are small
+    return fmt::format("{}.{:08}", narrow / kScale, narrow % kScale);
 }
 
 constexpr const char* kKey = "test-key-0123456789";

@@ -142,6 +142,68 @@ TEST(PortfolioTest, RandomFillsAlwaysReconcile) {
     EXPECT_EQ(pf.equity(), money("1000000") + pf.realized_pnl() + pf.unrealized_pnl() - pf.fees());
 }
 
+// A base-asset commission leaves less than a lot step after a full exit: the trade is closed
+// (Kelly sizing and reports see it), the dust is valued but never enters the next trade's average.
+TEST(PortfolioTest, DustClosesTheTradeAndStaysOutOfTheNextOne) {
+    Portfolio pf(money("10000"));
+    pf.set_lot_rules(sym("BTCUSDT"), qty("0.00001"), qty("0.00001"), money("5"));
+    auto buy = fill("BTCUSDT", Side::kBuy, "0.10391", "96233.62", "0", 1);
+    buy.base_fee = qty("0.00010391");
+    ASSERT_TRUE(pf.apply_fill(buy));
+    EXPECT_EQ(pf.position_qty(sym("BTCUSDT")), qty("0.10380609"));
+    EXPECT_TRUE(pf.closed_trades().empty());
+    // The engine sells what the exchange accepts: 0.1038 (step 0.00001).
+    ASSERT_TRUE(pf.apply_fill(fill("BTCUSDT", Side::kSell, "0.1038", "96451.08", "10.01", 2)));
+    ASSERT_EQ(pf.closed_trades().size(), 1U);
+    EXPECT_EQ(pf.closed_trades()[0].exit_price, px("96451.08"));
+    const Position* p = pf.position(sym("BTCUSDT"));
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(p->qty.is_zero());
+    EXPECT_EQ(p->dust, qty("0.00000609"));
+    EXPECT_EQ(pf.position_qty(sym("BTCUSDT")), qty("0.00000609"));  // what the account holds
+    // The next trade's average is its own fill's price, not mixed with the dust's.
+    auto again = fill("BTCUSDT", Side::kBuy, "0.1", "90000", "0", 3);
+    again.base_fee = qty("0.0001");
+    ASSERT_TRUE(pf.apply_fill(again));
+    p = pf.position(sym("BTCUSDT"));
+    EXPECT_EQ(p->average_entry(), px("90000"));
+    EXPECT_EQ(p->qty, qty("0.0999"));
+    EXPECT_EQ(pf.position_qty(sym("BTCUSDT")), qty("0.09990609"));
+    pf.mark(sym("BTCUSDT"), px("91000"));
+    // Equity values the dust too: cash + 0.09990609 x 91000.
+    EXPECT_EQ(pf.equity(), pf.cash() + *notional(px("91000"), qty("0.09990609"), Round::kHalfEven));
+    // Selling more than the trade takes the dust: the account ends flat and still reconciles.
+    ASSERT_TRUE(pf.apply_fill(fill("BTCUSDT", Side::kSell, "0.09990609", "91000", "9", 4)));
+    EXPECT_TRUE(pf.position_qty(sym("BTCUSDT")).is_zero());
+    EXPECT_EQ(pf.closed_trades().size(), 2U);
+    EXPECT_EQ(pf.equity(), pf.cash());
+}
+
+// Meme-coin and whale sizes: exact, and beyond the portfolio's range a refusal, never an abort.
+TEST(PortfolioTest, HugeQuantitiesAreExactAndBeyondTheRangeRefused) {
+    Portfolio pf(*Money::parse("1000000000000"));  // 1e12 quote
+    // 1e12 coins at 0.5: a position worth 5e11.
+    ASSERT_TRUE(pf.apply_fill(fill("PEPEUSDT", Side::kBuy, "1000000000000", "0.5", "500")));
+    pf.mark(sym("PEPEUSDT"), px("0.9"));
+    EXPECT_EQ(pf.equity().to_string(), "1399999999500");
+    // A coin that rises 1e12-fold is still valued exactly.
+    Portfolio meme(money("100"));
+    ASSERT_TRUE(meme.apply_fill(fill("MEMEUSDT", Side::kBuy, "10000000000", "0.00000001", "0")));
+    meme.mark(sym("MEMEUSDT"), px("10000"));
+    EXPECT_EQ(meme.equity().to_string(), "100000000000000");
+    // Past kMaxPositionUnits: refused, nothing booked.
+    const Money cash = pf.cash();
+    auto whale = fill("PEPEUSDT", Side::kBuy, "99999999999999999999", "0.00000001", "0");
+    const auto s = pf.apply_fill(whale);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, ErrorCode::kOutOfRange);
+    EXPECT_EQ(pf.cash(), cash);
+    EXPECT_EQ(pf.position_qty(sym("PEPEUSDT")), qty("1000000000000"));
+    // A notional past 128 bits: refused too.
+    auto absurd = fill("PEPEUSDT", Side::kBuy, "99999999999999999999", "90000000000", "0");
+    EXPECT_FALSE(pf.apply_fill(absurd));
+}
+
 TEST(PortfolioTest, RejectsNonsenseFills) {
     Portfolio pf(money("100"));
     EXPECT_FALSE(pf.apply_fill(fill("BTCUSDT", Side::kBuy, "0", "1", "0")));

@@ -347,6 +347,47 @@ TEST_F(StateStoreTest, OldSchemaIsMigratedKeepingData) {
     EXPECT_EQ(store->fills()->back().base_fee, qty("0.001"));
 }
 
+// Quantities and money past 64 bits (a meme coin's fills, a whale's cash) round-trip exactly, and
+// a quote-budget order is filled only when the venue says it is complete.
+TEST_F(StateStoreTest, WideAmountsAndQuoteBudgetOrdersRoundTrip) {
+    auto store = open();
+    const Timestamp t = Timestamp::from_unix_ns(9);
+    const auto sym = *Symbol::parse("BTCUSDT");
+    ASSERT_TRUE(store->record_order_intent(order("paper-1", "1000000000000"), std::nullopt));
+    const auto big = *ClientOrderId::parse("paper-1");
+    const model::Fill half{
+        big, sym, Side::kBuy, qty("600000000000.5"), px("0.00000001"), money("0"), false, t};
+    const model::Fill rest{
+        big, sym, Side::kBuy, qty("399999999999.5"), px("0.00000002"), money("0"), false, t};
+    const auto appended = store->append(model::OrderFilled{t, t, half});
+    ASSERT_TRUE(appended) << appended.error().message;
+    ASSERT_TRUE(store->append(model::OrderFilled{t, t, rest}));
+    ASSERT_TRUE(store->set_balance("USDT", *Money::parse("123456789012345.12345678")));
+    auto budget = order("paper-2", "0");
+    ASSERT_TRUE(store->record_order_intent(budget, money("1000")));
+    const auto id = *ClientOrderId::parse("paper-2");
+    const model::Fill part{id, sym, Side::kBuy, qty("0.01"), px("50000"), money("0.5"), false, t};
+    ASSERT_TRUE(store->append(model::OrderFilled{t, t, part, false}));
+    ASSERT_TRUE(store->commit());
+    auto orders = store->orders();
+    ASSERT_TRUE(orders);
+    ASSERT_EQ(orders->size(), 2U);
+    EXPECT_EQ(orders->at(0).status, "filled");
+    EXPECT_EQ(orders->at(0).filled_qty, qty("1000000000000"));
+    EXPECT_EQ(orders->at(1).status, "partially_filled");  // a budget order's first fill
+    ASSERT_TRUE(store->append(model::OrderFilled{t, t, part, true}));
+    ASSERT_TRUE(store->commit());
+    store.reset();
+    store = open();
+    orders = store->orders();
+    EXPECT_EQ(orders->at(1).status, "filled");
+    EXPECT_EQ(orders->at(1).filled_qty, qty("0.02"));
+    const auto fills = store->fills();
+    ASSERT_TRUE(fills);
+    EXPECT_EQ(fills->at(0).qty, qty("600000000000.5"));
+    EXPECT_EQ(store->balance("USDT")->value(), *Money::parse("123456789012345.12345678"));
+}
+
 TEST_F(StateStoreTest, ExclusiveSessionKeepsOtherProcessesOut) {
     StateStoreOptions o;
     o.exclusive = true;

@@ -16,12 +16,14 @@ Status fail(std::string_view what) {
     return make_error(ErrorCode::kParse, fmt::format("kline: {}", what));
 }
 
-bool fixed(od::value value, std::int64_t& raw) {
+bool fixed(od::value value, detail::Int128& raw) {
     std::string_view text;
     if (value.get_string().get(text)) {
         return false;
     }
-    if (detail::parse_fixed_fast(text, raw)) {
+    std::int64_t narrow = 0;
+    if (detail::parse_fixed_fast(text, narrow)) {
+        raw = narrow;
         return true;
     }
     // Longer or unusual decimals: the general parser (it never loses precision silently).
@@ -74,7 +76,7 @@ Status parse_kline_event(std::string_view json, KlineEvent& out) {
                 if (kf.value().get(v)) {
                     return fail("bad value");
                 }
-                std::int64_t raw = 0;
+                detail::Int128 raw = 0;
                 std::string_view text;
                 switch (name[0]) {
                     case 't':
@@ -120,24 +122,27 @@ Status parse_kline_event(std::string_view json, KlineEvent& out) {
                     case 'q':
                     case 'V':
                     case 'Q':
-                        if (!fixed(v, raw)) {
+                        // Prices are 64-bit: a wider value is not a price.
+                        if (!fixed(v, raw) ||
+                            (std::string_view("ohlc").find(name[0]) != std::string_view::npos &&
+                             !detail::fits_int64(raw))) {
                             return fail(fmt::format("bad {}", name));
                         }
                         switch (name[0]) {
                             case 'o':
-                                out.bar.open = Price::from_raw(raw);
+                                out.bar.open = Price::from_raw(static_cast<std::int64_t>(raw));
                                 have |= 4U;
                                 break;
                             case 'h':
-                                out.bar.high = Price::from_raw(raw);
+                                out.bar.high = Price::from_raw(static_cast<std::int64_t>(raw));
                                 have |= 8U;
                                 break;
                             case 'l':
-                                out.bar.low = Price::from_raw(raw);
+                                out.bar.low = Price::from_raw(static_cast<std::int64_t>(raw));
                                 have |= 16U;
                                 break;
                             case 'c':
-                                out.bar.close = Price::from_raw(raw);
+                                out.bar.close = Price::from_raw(static_cast<std::int64_t>(raw));
                                 have |= 32U;
                                 break;
                             case 'v':

@@ -38,8 +38,8 @@ tl::unexpected<Error> parse_error(std::string_view what, std::string_view text, 
     return make_error(ErrorCode::kParse, fmt::format("{} '{}': {}", what, text, why));
 }
 
-// General path: any number of digits, optional exponent. Exact or an error.
-Result<std::int64_t> parse_slow(std::string_view text, std::string_view what) {
+// General path: any number of digits, optional exponent. Exact or an error; |raw| <= max_raw.
+Result<Int128> parse_slow(std::string_view text, std::string_view what, Int128 max_raw) {
     std::size_t i = 0;
     const std::size_t n = text.size();
     bool negative = false;
@@ -110,21 +110,32 @@ Result<std::int64_t> parse_slow(std::string_view text, std::string_view what) {
         mantissa /= 10;
         ++shift;
     }
+    const auto out_of_range = [&] {
+        return make_error(
+            ErrorCode::kOutOfRange,
+            fmt::format(
+                "{} '{}': out of range (magnitude must be below {})",
+                what,
+                text,
+                format_fixed(max_raw)));
+    };
+    if (mantissa > max_raw + 1) {
+        return out_of_range();
+    }
     while (shift > 0) {
         mantissa *= 10;
         --shift;
-        if (mantissa > static_cast<Int128>(INT64_MAX) + 1) {
-            return make_error(
-                ErrorCode::kOutOfRange, fmt::format("{} '{}': out of range", what, text));
+        if (mantissa > max_raw + 1) {
+            return out_of_range();
         }
     }
     if (negative) {
         mantissa = -mantissa;
     }
-    if (!fits_int64(mantissa)) {
-        return make_error(ErrorCode::kOutOfRange, fmt::format("{} '{}': out of range", what, text));
+    if (mantissa > max_raw || mantissa < -max_raw - 1) {
+        return out_of_range();
     }
-    return static_cast<std::int64_t>(mantissa);
+    return mantissa;
 }
 
 }  // namespace
@@ -134,27 +145,50 @@ Result<std::int64_t> parse_fixed(std::string_view text, std::string_view what) {
     if (parse_fixed_fast(text, raw)) {
         return raw;
     }
-    return parse_slow(text, what);
+    auto wide = parse_slow(text, what, INT64_MAX);
+    if (!wide) {
+        return tl::unexpected(wide.error());
+    }
+    return static_cast<std::int64_t>(*wide);
 }
 
-std::size_t format_fixed(std::int64_t raw, char* buf) noexcept {
+Result<Int128> parse_fixed_wide(std::string_view text, std::string_view what) {
+    std::int64_t raw = 0;
+    if (parse_fixed_fast(text, raw)) {
+        return raw;  // at most 11 integer digits: always inside kMaxWideRaw
+    }
+    return parse_slow(text, what, kMaxWideRaw);
+}
+
+std::size_t format_fixed(Int128 raw, char* buf) noexcept {
     char* out = buf;
-    std::uint64_t magnitude = 0;
+    UInt128 magnitude = 0;
     if (raw < 0) {
         *out++ = '-';
-        magnitude = static_cast<std::uint64_t>(-(raw + 1)) + 1;  // safe for INT64_MIN
+        magnitude = static_cast<UInt128>(-(raw + 1)) + 1;  // safe for the minimum
     } else {
-        magnitude = static_cast<std::uint64_t>(raw);
+        magnitude = static_cast<UInt128>(raw);
     }
-    const std::uint64_t int_part = magnitude / static_cast<std::uint64_t>(kScale);
-    std::uint64_t frac = magnitude % static_cast<std::uint64_t>(kScale);
-    char tmp[24];
+    char tmp[48];
     int len = 0;
-    std::uint64_t v = int_part;
-    do {
-        tmp[len++] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
+    std::uint64_t frac = 0;
+    if (magnitude <= UINT64_MAX) {
+        // The common case, in 64-bit divisions.
+        const auto m = static_cast<std::uint64_t>(magnitude);
+        frac = m % static_cast<std::uint64_t>(kScale);
+        std::uint64_t v = m / static_cast<std::uint64_t>(kScale);
+        do {
+            tmp[len++] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+    } else {
+        frac = static_cast<std::uint64_t>(magnitude % static_cast<UInt128>(kScale));
+        UInt128 v = magnitude / static_cast<UInt128>(kScale);
+        do {
+            tmp[len++] = static_cast<char>('0' + static_cast<int>(v % 10));
+            v /= 10;
+        } while (v != 0);
+    }
     while (len > 0) {
         *out++ = tmp[--len];
     }
@@ -174,27 +208,29 @@ std::size_t format_fixed(std::int64_t raw, char* buf) noexcept {
     return static_cast<std::size_t>(out - buf);
 }
 
-std::string format_fixed(std::int64_t raw) {
-    char buf[32];
+std::string format_fixed(Int128 raw) {
+    char buf[48];
     return {buf, format_fixed(raw, buf)};
 }
 
-std::ostream& write_fixed(std::ostream& os, std::int64_t raw) {
-    char buf[32];
+std::ostream& write_fixed(std::ostream& os, Int128 raw) {
+    char buf[48];
     return os.write(buf, static_cast<std::streamsize>(format_fixed(raw, buf)));
 }
 
-Result<std::int64_t> fixed_from_double(double value, Round mode, std::string_view what) {
+Result<Int128> fixed_from_double(double value, Round mode, std::string_view what, Int128 max_raw) {
     if (!std::isfinite(value)) {
         return make_error(
             ErrorCode::kInvalidArgument, fmt::format("{}: {} is not a finite number", what, value));
     }
-    const double scaled = value * static_cast<double>(kScale);
-    // 9.2e18 is the int64 limit; stay clear of it so the conversion below is defined.
-    if (std::fabs(scaled) >= 9.2e18) {
+    if (std::fabs(value) * static_cast<double>(kScale) >= static_cast<double>(max_raw) * 0.999) {
         return make_error(
             ErrorCode::kOutOfRange, fmt::format("{}: {} is out of range", what, value));
     }
+    // Whole part and fraction separately: value * 1e8 in one double multiplication is inexact
+    // past 2^53 (1e15 would become 999999999999999.91611392).
+    const double whole = std::trunc(value);
+    const double scaled = (value - whole) * static_cast<double>(kScale);  // |scaled| < 1e8
     double rounded = 0;
     switch (mode) {
         case Round::kDown:
@@ -216,7 +252,83 @@ Result<std::int64_t> fixed_from_double(double value, Round mode, std::string_vie
             rounded = std::round(scaled);
             break;
     }
-    return static_cast<std::int64_t>(rounded);
+    return static_cast<Int128>(whole) * kScale + static_cast<Int128>(rounded);
+}
+
+Result<Int128> mul_div(Int128 a, Int128 b, Int128 d, Round mode) {
+    if (d <= 0) {
+        return make_error(ErrorCode::kInvalidArgument, "mul_div: divisor must be positive");
+    }
+    Int128 product = 0;
+    if (!mul_overflows(a, b, product)) {
+        return div_round(product, d, mode);
+    }
+    // |a| * |b| as 256 bits (hi, lo) from 64-bit limbs, then long division by d.
+    const bool negative = (a < 0) != (b < 0);
+    const auto magnitude = [](Int128 v) {
+        return v < 0 ? static_cast<UInt128>(-(v + 1)) + 1 : static_cast<UInt128>(v);
+    };
+    const UInt128 ua = magnitude(a);
+    const UInt128 ub = magnitude(b);
+    constexpr UInt128 kMask = UINT64_MAX;
+    const UInt128 a0 = ua & kMask;
+    const UInt128 a1 = ua >> 64;
+    const UInt128 b0 = ub & kMask;
+    const UInt128 b1 = ub >> 64;
+    const UInt128 p00 = a0 * b0;
+    const UInt128 p01 = a0 * b1;
+    const UInt128 p10 = a1 * b0;
+    const UInt128 p11 = a1 * b1;
+    const UInt128 middle = (p00 >> 64) + (p01 & kMask) + (p10 & kMask);
+    UInt128 lo = (p00 & kMask) | (middle << 64);
+    UInt128 hi = p11 + (p01 >> 64) + (p10 >> 64) + (middle >> 64);
+    const auto ud = static_cast<UInt128>(d);
+    if (hi >= ud) {
+        return make_error(ErrorCode::kOutOfRange, "mul_div: quotient out of range");
+    }
+    // Restoring division, one bit at a time: the remainder stays below d.
+    UInt128 quotient = 0;
+    UInt128 rem = hi;
+    for (int bit = 127; bit >= 0; --bit) {
+        const bool carry = (rem >> 127) != 0;
+        rem = (rem << 1) | ((lo >> bit) & 1);
+        quotient <<= 1;
+        if (carry || rem >= ud) {
+            rem -= ud;
+            quotient |= 1;
+        }
+    }
+    if (quotient > static_cast<UInt128>(kInt128Max)) {
+        return make_error(ErrorCode::kOutOfRange, "mul_div: quotient out of range");
+    }
+    auto q = static_cast<Int128>(quotient);
+    if (rem != 0) {
+        // Same rules as div_round, on the magnitude and the sign.
+        const UInt128 rest = ud - rem;
+        bool up = false;  // away from zero
+        switch (mode) {
+            case Round::kDown:
+                up = negative;
+                break;
+            case Round::kUp:
+                up = !negative;
+                break;
+            case Round::kTowardZero:
+                up = false;
+                break;
+            case Round::kAwayFromZero:
+                up = true;
+                break;
+            case Round::kHalfEven:
+                up = rem > rest || (rem == rest && (q % 2) != 0);
+                break;
+            case Round::kHalfAwayFromZero:
+                up = rem >= rest;
+                break;
+        }
+        q += up ? 1 : 0;
+    }
+    return negative ? -q : q;
 }
 
 }  // namespace detail
@@ -254,25 +366,31 @@ bool notional_fast(std::int64_t p, std::int64_t q, Round mode, std::int64_t& out
 }  // namespace
 
 Result<Money> notional(Price price, Qty qty, Round mode) {
+    const detail::Int128 q = qty.raw();
     std::int64_t fast = 0;
-    if (notional_fast(price.raw(), qty.raw(), mode, fast)) {
+    if (detail::fits_int64(q) &&
+        notional_fast(price.raw(), static_cast<std::int64_t>(q), mode, fast)) {
         return Money::from_raw(fast);
     }
-    const detail::Int128 product = static_cast<detail::Int128>(price.raw()) * qty.raw();
-    const detail::Int128 scaled = detail::div_round(product, kScale, mode);
-    if (!detail::fits_int64(scaled)) {
+    detail::Int128 product = 0;
+    if (detail::mul_overflows(price.raw(), q, product)) {
         return make_error(
             ErrorCode::kOutOfRange, fmt::format("notional {} x {} is out of range", price, qty));
     }
-    return Money::from_raw(static_cast<std::int64_t>(scaled));
+    return Money::from_raw(detail::div_round(product, kScale, mode));
 }
 
 Result<Price> average_price(Money money, Qty qty, Round mode) {
     if (qty.is_zero()) {
         return make_error(ErrorCode::kInvalidArgument, "average price of zero quantity");
     }
-    detail::Int128 num = static_cast<detail::Int128>(money.raw()) * kScale;
+    detail::Int128 num = 0;
     detail::Int128 den = qty.raw();
+    if (detail::mul_overflows(money.raw(), kScale, num)) {
+        return make_error(
+            ErrorCode::kOutOfRange,
+            fmt::format("average price {} / {} is out of range", money, qty));
+    }
     if (den < 0) {
         num = -num;
         den = -den;
@@ -284,6 +402,19 @@ Result<Price> average_price(Money money, Qty qty, Round mode) {
             fmt::format("average price {} / {} is out of range", money, qty));
     }
     return Price::from_raw(static_cast<std::int64_t>(q));
+}
+
+Result<Qty> quantity_for(Money money, Price price, Round mode) {
+    if (!price.is_positive()) {
+        return make_error(
+            ErrorCode::kInvalidArgument, fmt::format("quantity for {} at price {}", money, price));
+    }
+    detail::Int128 num = 0;
+    if (detail::mul_overflows(money.raw(), kScale, num)) {
+        return make_error(
+            ErrorCode::kOutOfRange, fmt::format("quantity {} / {} is out of range", money, price));
+    }
+    return Qty::from_raw(detail::div_round(num, price.raw(), mode));
 }
 
 }  // namespace ats

@@ -601,16 +601,31 @@ struct KlineCsvReader::Impl {
         return true;
     }
 
-    bool parse_raw(std::string_view text, Field f, std::int64_t& raw, Problem& problem) const {
-        if (detail::parse_fixed_fast(text, raw)) {
+    // Prices are 64-bit; volumes and counts are 128-bit (a meme coin trades 1e12 coins a bar).
+    bool parse_raw(std::string_view text, Field f, detail::Int128& raw, Problem& problem) const {
+        std::int64_t narrow = 0;
+        if (detail::parse_fixed_fast(text, narrow)) {
+            raw = narrow;
             return true;
         }
-        auto parsed = detail::parse_fixed(text, "value");
+        const bool price = f == kOpen || f == kHigh || f == kLow || f == kClose;
+        auto parsed = price ? detail::parse_fixed(text, "value").map([](std::int64_t v) {
+            return detail::Int128{v};
+        })
+                            : detail::parse_fixed_wide(text, "value");
         if (parsed) {
             raw = *parsed;
             return true;
         }
-        if (looks_non_finite(text)) {
+        if (parsed.error().code == ErrorCode::kOutOfRange) {
+            problem = {
+                RowIssue::kBadNumber,
+                fmt::format(
+                    "column '{}': '{}' is out of range ({})",
+                    column_name(f),
+                    text,
+                    price ? "prices are below 9.2e10" : "at most 1e20")};
+        } else if (looks_non_finite(text)) {
             problem = {
                 RowIssue::kNonFinite,
                 fmt::format("column '{}': '{}' is not a finite number", column_name(f), text)};
@@ -729,16 +744,17 @@ struct KlineCsvReader::Impl {
         if (!parse_time(field(kOpenTime), kOpenTime, b.open_time, problem)) {
             return false;
         }
-        std::int64_t raw[kFieldCount] = {};
+        detail::Int128 raw[kFieldCount] = {};
         for (const Field f : {kOpen, kHigh, kLow, kClose, kVolume}) {
             if (!parse_raw(field(f), f, raw[f], problem)) {
                 return false;
             }
         }
-        b.open = Price::from_raw(raw[kOpen]);
-        b.high = Price::from_raw(raw[kHigh]);
-        b.low = Price::from_raw(raw[kLow]);
-        b.close = Price::from_raw(raw[kClose]);
+        // parse_raw kept the prices inside 64 bits.
+        b.open = Price::from_raw(static_cast<std::int64_t>(raw[kOpen]));
+        b.high = Price::from_raw(static_cast<std::int64_t>(raw[kHigh]));
+        b.low = Price::from_raw(static_cast<std::int64_t>(raw[kLow]));
+        b.close = Price::from_raw(static_cast<std::int64_t>(raw[kClose]));
         b.volume = Qty::from_raw(raw[kVolume]);
         row.has_close_time = column[kCloseTime] >= 0;
         if (row.has_close_time) {
@@ -775,14 +791,14 @@ struct KlineCsvReader::Impl {
                 if (!parse_raw(text, kTrades, raw[kTrades], problem)) {
                     return false;
                 }
-                if (raw[kTrades] % kScale != 0) {
+                if (raw[kTrades] % kScale != 0 || !detail::fits_int64(raw[kTrades] / kScale)) {
                     problem = {
                         RowIssue::kBadNumber,
                         fmt::format(
                             "column '{}': '{}' is not a whole number", column_name(kTrades), text)};
                     return false;
                 }
-                count = raw[kTrades] / kScale;
+                count = static_cast<std::int64_t>(raw[kTrades] / kScale);
             }
             b.trade_count = count;
         }

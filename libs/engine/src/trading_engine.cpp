@@ -21,6 +21,8 @@ TradingEngine::TradingEngine(EngineConfig config, const Clock& clock, strategy::
 
 void TradingEngine::add_instrument(const model::Instrument& instrument) {
     orders_.add_instrument(instrument);
+    portfolio_.set_lot_rules(
+        instrument.symbol, instrument.step_size, instrument.min_qty, instrument.min_notional);
 }
 
 void TradingEngine::drain_pending() {
@@ -331,7 +333,7 @@ void TradingEngine::on_fill(const model::OrderFilled& f) {
     fills_.push_back(fill);
     const execution::Position* p = portfolio_.position(fill.symbol);
     bus_.emit(model::PositionUpdated{
-        fill.ts, now, fill.symbol, p->qty, p->average_entry(), p->realized_pnl});
+        fill.ts, now, fill.symbol, p->total(), p->average_entry(), p->realized_pnl});
     const Qty after = tradable_position(fill.symbol);
     strategy_.on_fill(fill, *this);
     const bool closed = after.is_zero() && !before.is_zero();

@@ -39,12 +39,32 @@ constexpr std::int64_t kMaxRecvWindowMs = 60'000;
 const std::string kUserStream = "@user";
 
 /// Binance pads decimals to 8 places: "0.01634790".
-std::string dec(std::int64_t raw) {
-    const bool negative = raw < 0;
-    const auto magnitude =
-        negative ? static_cast<std::uint64_t>(-(raw + 1)) + 1U : static_cast<std::uint64_t>(raw);
-    const auto scale = static_cast<std::uint64_t>(kScale);
-    return fmt::format("{}{}.{:08}", negative ? "-" : "", magnitude / scale, magnitude % scale);
+std::string dec(Int128 raw) {
+    if (detail::fits_int64(raw)) {
+        const auto narrow = static_cast<std::int64_t>(raw);
+        const bool negative = narrow < 0;
+        const auto magnitude = negative ? static_cast<std::uint64_t>(-(narrow + 1)) + 1U
+                                        : static_cast<std::uint64_t>(narrow);
+        const auto scale = static_cast<std::uint64_t>(kScale);
+        return fmt::format("{}{}.{:08}", negative ? "-" : "", magnitude / scale, magnitude % scale);
+    }
+    // Wider (a meme coin's volume): the exact decimal, padded to 8 places.
+    std::string out = detail::format_fixed(raw);
+    const auto point = out.find('.');
+    const std::size_t decimals = point == std::string::npos ? 0 : out.size() - point - 1;
+    if (point == std::string::npos) {
+        out += '.';
+    }
+    out.append(8 - decimals, '0');
+    return out;
+}
+
+/// The simulator keeps its books in 64-bit raw units (the range of Binance's own fields); a
+/// wider value (a meme coin's bar volume) saturates.
+template <class T>
+std::int64_t raw64(T value) {
+    const Int128 r = value.raw();
+    return r > INT64_MAX ? INT64_MAX : r < INT64_MIN ? INT64_MIN : static_cast<std::int64_t>(r);
 }
 
 /// price * qty in raw units of 10^-8, rounded as asked.
@@ -534,8 +554,8 @@ struct Exchange::Impl {
         const auto close = bar.close.round_to(market.spec.tick_size, Round::kHalfEven).raw();
         const auto step = std::max(tick, floor_to(close / 10'000, tick));
         const auto levels = std::max(1, config.book_levels);
-        auto qty = floor_to(bar.volume.raw() / (2 * levels), market.spec.step_size.raw());
-        qty = std::max(qty, market.spec.min_qty.raw() * 100);
+        auto qty = floor_to(raw64(bar.volume) / (2 * levels), raw64(market.spec.step_size));
+        qty = std::max(qty, raw64(market.spec.min_qty) * 100);
         const auto best_user_bid = market.bids.empty() ? 0 : market.bids.begin()->first;
         const auto best_user_ask = market.asks.empty() ? INT64_MAX : market.asks.begin()->first;
         for (int i = 0; i < levels; ++i) {
@@ -794,7 +814,7 @@ struct Exchange::Impl {
         std::vector<Match> out;
         std::int64_t left = max_qty;
         std::int64_t budget = quote_budget;
-        const auto step = market.spec.step_size.raw();
+        const auto step = raw64(market.spec.step_size);
         auto walk = [&](const auto& levels, auto crosses) {
             for (const auto& [price, queue] : levels) {
                 if (limit > 0 && !crosses(price)) {
@@ -1149,8 +1169,8 @@ struct Exchange::Impl {
         }
         std::int64_t high = 0;
         std::int64_t low = INT64_MAX;
-        std::int64_t volume = 0;
-        std::int64_t quote_volume = 0;
+        Int128 volume = 0;
+        Int128 quote_volume = 0;
         std::int64_t count = 0;
         for (auto i = first; i <= market.cursor; ++i) {
             high = std::max(high, bars[i].high.raw());
@@ -1667,9 +1687,9 @@ struct Exchange::Impl {
             if (*qty <= 0) {
                 return bad(-1013, "Invalid quantity.");
             }
-            if ((spec.min_qty.raw() > 0 && *qty < spec.min_qty.raw()) ||
-                (spec.max_qty.raw() > 0 && *qty > spec.max_qty.raw()) ||
-                (spec.step_size.raw() > 0 && *qty % spec.step_size.raw() != 0)) {
+            if ((raw64(spec.min_qty) > 0 && *qty < raw64(spec.min_qty)) ||
+                (raw64(spec.max_qty) > 0 && *qty > raw64(spec.max_qty)) ||
+                (raw64(spec.step_size) > 0 && *qty % raw64(spec.step_size) != 0)) {
                 return bad(-1013, "Filter failure: LOT_SIZE");
             }
             order.orig_qty = *qty;
@@ -1678,7 +1698,7 @@ struct Exchange::Impl {
         {
             const auto notional_value =
                 quote_qty ? *quote_qty : quote_of(price ? *price : last_price, *qty, Round::kDown);
-            if (notional_value < spec.min_notional.raw()) {
+            if (notional_value < raw64(spec.min_notional)) {
                 return bad(-1013, "Filter failure: MIN_NOTIONAL");
             }
         }

@@ -361,7 +361,12 @@ std::string data_hash(const model::BarSeries& series) {
         mix(series.high()[i].raw());
         mix(series.low()[i].raw());
         mix(series.close()[i].raw());
-        mix(series.volume()[i].raw());
+        // Low 64 bits, and the high ones only when used: the hash of ordinary data is unchanged.
+        const detail::Int128 volume = series.volume()[i].raw();
+        mix(static_cast<std::int64_t>(volume));
+        if (!detail::fits_int64(volume)) {
+            mix(static_cast<std::int64_t>(volume >> 64));
+        }
     }
     return fmt::format("fnv1a64:{:016x}", h);
 }

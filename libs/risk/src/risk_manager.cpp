@@ -86,10 +86,8 @@ std::optional<std::string> RiskManager::check(
     if (check.quote_budget) {
         order_value = *check.quote_budget;
         if (account.reference_price.is_positive()) {
-            const detail::Int128 q = static_cast<detail::Int128>(order_value.raw()) * kScale /
-                                     account.reference_price.raw();
-            order_qty =
-                Qty::from_raw(detail::fits_int64(q) ? static_cast<std::int64_t>(q) : INT64_MAX);
+            order_qty = quantity_for(order_value, account.reference_price, Round::kTowardZero)
+                            .value_or(Qty::max());
         }
     } else {
         auto v = notional(account.reference_price, r.qty, Round::kHalfEven);

@@ -51,7 +51,7 @@ std::vector<LiveReconciliation> reconcile(
         const auto* position = portfolio.position(a.symbol);
         out.push_back(
             {a.base_asset,
-             position != nullptr ? position->qty : Qty{},
+             position != nullptr ? position->total() : Qty{},
              held(a.base_asset) - before(a.base_asset)});
     }
     return out;

@@ -63,7 +63,7 @@ std::string snapshot_json(const engine::TradingEngine& engine) {
     for (const auto& p : engine.portfolio().positions()) {
         positions.push_back(
             {{"symbol", p.symbol.to_string()},
-             {"qty", p.qty.to_string()},
+             {"qty", p.total().to_string()},
              {"average_entry", p.average_entry().to_string()},
              {"realized_pnl", p.realized_pnl.to_string()}});
     }

@@ -123,9 +123,9 @@ bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, 
     if (w.budget) {
         // All-in buy sized at the fill price, fees included, rounded down to the step.
         const detail::Int128 rate = config_.fees.rate_raw(false);
-        const detail::Int128 num = static_cast<detail::Int128>(w.budget->raw()) * kScale * kScale;
         const detail::Int128 den = static_cast<detail::Int128>(price.raw()) * (kScale + rate);
-        const auto raw = static_cast<std::int64_t>(num / den);
+        const auto raw =
+            detail::mul_div(w.budget->raw(), kScale * kScale, den, Round::kDown).value_or(0);
         qty = Qty::from_raw(raw).round_to(inst.step_size, Round::kDown);
         while (qty.is_positive()) {
             const auto value = notional(price, qty, Round::kHalfEven);

@@ -34,9 +34,9 @@ std::int64_t FeeModel::rate_raw(bool maker) const {
 }
 
 Money FeeModel::fee(Money notional_value, bool maker) const {
-    const detail::Int128 n =
-        static_cast<detail::Int128>(notional_value.abs().raw()) * rate_raw(maker);
-    return Money::from_raw(static_cast<std::int64_t>(detail::div_round(n, kScale, Round::kUp)));
+    // rate_raw <= 1e8 (fees are at most 100%): the fee is at most the notional, so it fits.
+    auto f = detail::mul_div(notional_value.abs().raw(), rate_raw(maker), kScale, Round::kUp);
+    return Money::from_raw(f.value_or(0));
 }
 
 Price FixedBpsSlippage::apply(Side side, Price price, const model::Bar&) const {

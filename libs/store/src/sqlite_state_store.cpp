@@ -123,6 +123,16 @@ public:
         sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     }
     void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+    /// 128-bit raw values (Qty, Money): an INTEGER when it fits 64 bits, else the raw count as
+    /// TEXT "raw:<digits>" (the prefix keeps SQLite's INTEGER affinity from turning it into a
+    /// lossy REAL), so older files and ordinary values keep their integer columns.
+    void bind(int i, detail::Int128 v) {
+        if (detail::fits_int64(v)) {
+            bind(i, static_cast<std::int64_t>(v));
+        } else {
+            bind(i, "raw:" + raw_text(v));
+        }
+    }
     void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
     template <class T>
     void bind_opt(int i, const std::optional<T>& v) {
@@ -137,17 +147,68 @@ public:
     void reset() {
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
+        bad_cell_ = false;
     }
     std::string text(int i) {
         const auto* p = sqlite3_column_text(stmt_, i);
         return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
     }
     std::int64_t integer(int i) { return sqlite3_column_int64(stmt_, i); }
+    /// A 128-bit raw value written by bind(int, Int128); nullopt for anything else (a corrupt
+    /// cell).
+    std::optional<detail::Int128> wide(int i) {
+        if (sqlite3_column_type(stmt_, i) == SQLITE_INTEGER) {
+            return detail::Int128{integer(i)};
+        }
+        return parse_raw_text(text(i));
+    }
+    template <class T>
+    T fixed(int i) {
+        const auto v = wide(i);
+        bad_cell_ = bad_cell_ || !v;
+        return T::from_raw(v.value_or(0));
+    }
+    /// Whether a fixed() read since the last reset found a cell that is not a number.
+    bool bad_cell() const { return bad_cell_; }
     bool is_null(int i) { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
 
 private:
+    static std::string raw_text(detail::Int128 v) {
+        std::string out;
+        const bool negative = v < 0;
+        auto m =
+            negative ? static_cast<detail::UInt128>(-(v + 1)) + 1 : static_cast<detail::UInt128>(v);
+        do {
+            out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
+            m /= 10;
+        } while (m != 0);
+        return negative ? "-" + out : out;
+    }
+    static std::optional<detail::Int128> parse_raw_text(std::string_view t) {
+        if (!t.starts_with("raw:")) {
+            return std::nullopt;
+        }
+        t.remove_prefix(4);
+        const bool negative = !t.empty() && t.front() == '-';
+        if (negative) {
+            t.remove_prefix(1);
+        }
+        if (t.empty() || t.size() > 38) {
+            return std::nullopt;
+        }
+        detail::Int128 v = 0;
+        for (const char c : t) {
+            if (c < '0' || c > '9') {
+                return std::nullopt;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return negative ? -v : v;
+    }
+
     sqlite3_stmt* stmt_ = nullptr;
     int rc_ = SQLITE_ERROR;
+    bool bad_cell_ = false;
 };
 
 tl::unexpected<Error> sqlite_error(sqlite3* db, std::string_view path, std::string_view what) {
@@ -168,8 +229,9 @@ struct SqliteStateStore::Impl {
     int version = 0;
     bool in_batch = false;
     std::uint64_t seq = 0;
-    Statement begin, commit, insert_journal, order_event, order_status, insert_fill, fill_order,
-        upsert_position, find_order, insert_order, upsert_balance, upsert_state;
+    Statement begin, commit, insert_journal, order_event, order_status, insert_fill,
+        order_fill_state, fill_order, upsert_position, find_order, insert_order, upsert_balance,
+        upsert_state;
 
     ~Impl() {
         // Statements first, then the handle.
@@ -179,6 +241,7 @@ struct SqliteStateStore::Impl {
         order_event = {};
         order_status = {};
         insert_fill = {};
+        order_fill_state = {};
         fill_order = {};
         upsert_position = {};
         find_order = {};
@@ -401,11 +464,9 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(
         db,
         "INSERT INTO fills(seq, order_id, symbol, side, qty, price, fee, maker, ts_ns, base_fee) "
         "VALUES(?,?,?,?,?,?,?,?,?,?)");
-    impl->fill_order = Statement(
-        db,
-        "UPDATE orders SET filled_qty=filled_qty+?1, status=CASE WHEN ?3 THEN 'filled' "
-        "WHEN qty>0 AND filled_qty+?1>=qty THEN 'filled' ELSE 'partially_filled' END "
-        "WHERE id=?2");
+    // Quantities may exceed 64 bits, so totals are summed here, not in SQL.
+    impl->order_fill_state = Statement(db, "SELECT qty, filled_qty FROM orders WHERE id=?");
+    impl->fill_order = Statement(db, "UPDATE orders SET filled_qty=?1, status=?3 WHERE id=?2");
     impl->upsert_position = Statement(
         db,
         "INSERT INTO positions(symbol, qty, average_entry, realized_pnl, seq) VALUES(?,?,?,?,?) "
@@ -434,6 +495,7 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(
           &impl->order_event,
           &impl->order_status,
           &impl->insert_fill,
+          &impl->order_fill_state,
           &impl->fill_order,
           &impl->upsert_position,
           &impl->find_order,
@@ -494,10 +556,38 @@ Status SqliteStateStore::append(const model::Event& event) {
         m.insert_fill.bind(10, f.base_fee.raw());
         result = m.run(m.insert_fill, "record fill");
         if (result) {
-            m.fill_order.bind(1, f.qty.raw());
-            m.fill_order.bind(2, f.order_id.str());
-            m.fill_order.bind(3, std::int64_t{filled->order_complete ? 1 : 0});
-            result = m.run(m.fill_order, "update order");
+            // An order placed outside this store (a test, an import) has no row: nothing to sum.
+            m.order_fill_state.bind(1, f.order_id.str());
+            const int rc = m.order_fill_state.step();
+            if (rc == SQLITE_ROW) {
+                const Qty ordered = m.order_fill_state.fixed<Qty>(0);
+                const Qty filled_before = m.order_fill_state.fixed<Qty>(1);
+                const bool bad = m.order_fill_state.bad_cell();
+                m.order_fill_state.reset();
+                const auto total = Qty::checked_add(filled_before, f.qty);
+                if (bad || !total) {
+                    result = make_error(
+                        ErrorCode::kParse,
+                        fmt::format(
+                            "state store {}: order {} has an unreadable filled quantity",
+                            m.path,
+                            f.order_id.str()));
+                } else {
+                    // A quantity order ends at its quantity; a quote-budget one (qty 0) when the
+                    // venue says so.
+                    const bool done =
+                        filled->order_complete || (ordered.is_positive() && *total >= ordered);
+                    m.fill_order.bind(1, total->raw());
+                    m.fill_order.bind(2, f.order_id.str());
+                    m.fill_order.bind(3, done ? "filled" : "partially_filled");
+                    result = m.run(m.fill_order, "update order");
+                }
+            } else {
+                m.order_fill_state.reset();
+                if (rc != SQLITE_DONE) {
+                    result = m.error("read order");
+                }
+            }
         }
         if (result) {
             result = order_event(f.order_id, "");
@@ -530,13 +620,13 @@ Status SqliteStateStore::record_order_intent(
     m.find_order.bind(1, order.id().str());
     const int rc = m.find_order.step();
     if (rc == SQLITE_ROW) {
-        auto opt_raw = [&](int col) -> std::optional<std::int64_t> {
+        auto opt_raw = [&](int col) -> std::optional<detail::Int128> {
             if (m.find_order.is_null(col)) {
                 return std::nullopt;
             }
-            return m.find_order.integer(col);
+            return m.find_order.wide(col);
         };
-        auto raw = [](const auto& v) -> std::optional<std::int64_t> {
+        auto raw = [](const auto& v) -> std::optional<detail::Int128> {
             if (!v) {
                 return std::nullopt;
             }
@@ -545,7 +635,7 @@ Status SqliteStateStore::record_order_intent(
         const bool same =
             m.find_order.text(0) == r.symbol.view() && m.find_order.text(1) == to_string(r.side) &&
             m.find_order.text(2) == model::to_string(r.type) &&
-            m.find_order.integer(3) == r.qty.raw() && opt_raw(4) == raw(r.limit_price) &&
+            m.find_order.wide(3) == r.qty.raw() && opt_raw(4) == raw(r.limit_price) &&
             opt_raw(5) == raw(r.trigger_price) && (m.find_order.integer(6) != 0) == r.reduce_only &&
             m.find_order.integer(7) == static_cast<std::int64_t>(r.oco_group) &&
             opt_raw(8) == raw(quote_budget);
@@ -684,9 +774,13 @@ Result<std::optional<model::Snapshot>> SqliteStateStore::last_snapshot() {
     snap.sequence = static_cast<std::uint64_t>(s.integer(0));
     snap.inputs = static_cast<std::uint64_t>(s.integer(1));
     snap.ts = Timestamp::from_unix_ns(s.integer(2));
-    snap.cash = Money::from_raw(s.integer(3));
-    snap.equity = Money::from_raw(s.integer(4));
+    snap.cash = s.fixed<Money>(3);
+    snap.equity = s.fixed<Money>(4);
     snap.body = s.text(5);
+    if (s.bad_cell()) {
+        return make_error(
+            ErrorCode::kParse, fmt::format("state store {}: bad snapshot amounts", impl_->path));
+    }
     return std::optional<model::Snapshot>(std::move(snap));
 }
 
@@ -727,16 +821,8 @@ Result<std::vector<model::StoredOrder>> SqliteStateStore::orders() {
                 fmt::format("state store {}: bad order row '{}'", impl_->path, s.text(0)));
         }
         model::OrderRequest request{
-            *symbol,
-            *side,
-            *type,
-            Qty::from_raw(s.integer(4)),
-            std::nullopt,
-            std::nullopt,
-            false,
-            0};
-        model::StoredOrder o{
-            *id, std::move(request), std::nullopt, s.text(10), Qty::from_raw(s.integer(11))};
+            *symbol, *side, *type, s.fixed<Qty>(4), std::nullopt, std::nullopt, false, 0};
+        model::StoredOrder o{*id, std::move(request), std::nullopt, s.text(10), s.fixed<Qty>(11)};
         if (!s.is_null(5)) {
             o.request.limit_price = Price::from_raw(s.integer(5));
         }
@@ -746,12 +832,17 @@ Result<std::vector<model::StoredOrder>> SqliteStateStore::orders() {
         o.request.reduce_only = s.integer(7) != 0;
         o.request.oco_group = static_cast<std::uint32_t>(s.integer(8));
         if (!s.is_null(9)) {
-            o.quote_budget = Money::from_raw(s.integer(9));
+            o.quote_budget = s.fixed<Money>(9);
         }
         out.push_back(std::move(o));
     }
     if (rc != SQLITE_DONE) {
         return impl_->error("read orders");
+    }
+    if (s.bad_cell()) {
+        return make_error(
+            ErrorCode::kParse,
+            fmt::format("state store {}: an order has a bad number", impl_->path));
     }
     return out;
 }
@@ -779,15 +870,19 @@ Result<std::vector<model::Fill>> SqliteStateStore::fills() {
             *id,
             *symbol,
             *side,
-            Qty::from_raw(s.integer(3)),
+            s.fixed<Qty>(3),
             Price::from_raw(s.integer(4)),
-            Money::from_raw(s.integer(5)),
+            s.fixed<Money>(5),
             s.integer(6) != 0,
             Timestamp::from_unix_ns(s.integer(7)),
-            Qty::from_raw(s.integer(8))});
+            s.fixed<Qty>(8)});
     }
     if (rc != SQLITE_DONE) {
         return impl_->error("read fills");
+    }
+    if (s.bad_cell()) {
+        return make_error(
+            ErrorCode::kParse, fmt::format("state store {}: a fill has a bad number", impl_->path));
     }
     return out;
 }
@@ -805,7 +900,13 @@ Result<std::optional<Money>> SqliteStateStore::balance(std::string_view asset) {
     if (rc != SQLITE_ROW) {
         return impl_->error("read balance");
     }
-    return std::optional<Money>(Money::from_raw(s.integer(0)));
+    const Money amount = s.fixed<Money>(0);
+    if (s.bad_cell()) {
+        return make_error(
+            ErrorCode::kParse,
+            fmt::format("state store {}: balance of {} is not a number", impl_->path, asset));
+    }
+    return std::optional<Money>(amount);
 }
 
 Status SqliteStateStore::record_job_run(const model::JobRun& run) {

@@ -91,7 +91,8 @@ private:
 
     // StrategyContext
     Timestamp now() const override { return clock_.now(); }
-    Qty position(const Symbol& symbol) const override { return portfolio_.position_qty(symbol); }
+    /// Strategies see the tradable position: dust a base-asset commission left is flat.
+    Qty position(const Symbol& symbol) const override { return tradable_position(symbol); }
     void signal(
         const Symbol& symbol,
         model::Direction direction,

@@ -14,11 +14,15 @@
 
 namespace ats::execution {
 
-/// One symbol's holding. `cost_basis` is the signed quote amount paid for the open quantity
-/// (negative for shorts); realized P&L is before fees.
+/// One symbol's holding. `qty` is the open trade's quantity and `dust` what a closed trade left
+/// behind that the exchange would not trade (a base-asset commission's remainder below the lot
+/// step or the minimums). Dust is valued at the mark but belongs to no trade, so it never moves
+/// the next trade's average price. `cost_basis` is the signed quote amount paid for `qty`
+/// (negative for shorts) and `dust_cost` the part of earlier trades' cost that stayed in the
+/// dust; realized P&L is before fees.
 struct Position {
     Symbol symbol;
-    Qty qty;  ///< signed
+    Qty qty;  ///< signed, the open trade
     Money cost_basis;
     Money realized_pnl;
     Money fees;
@@ -26,12 +30,16 @@ struct Position {
     /// Sum of price.raw * qty.raw over the open quantity, exact (scaled down proportionally on
     /// partial exits), so a position opened by one fill has exactly that fill's price.
     detail::Int128 open_value = 0;
+    Qty dust;  ///< signed
+    Money dust_cost;
 
-    /// Volume-weighted entry price of the open quantity (half-even); zero when flat.
+    /// What the account holds: the trade and the dust.
+    Qty total() const { return qty + dust; }
+    /// Volume-weighted entry price of the open trade (half-even); zero when flat.
     Price average_entry() const;
-    /// qty * mark (signed), zero before the first mark.
+    /// total() * mark (signed), zero before the first mark.
     Money market_value() const;
-    Money unrealized_pnl() const { return market_value() - cost_basis; }
+    Money unrealized_pnl() const { return market_value() - cost_basis - dust_cost; }
 };
 
 /// A closed round trip: the position went from flat to flat (a flip closes one and opens another).
@@ -49,13 +57,25 @@ struct ClosedTrade {
 };
 
 /// Multi-asset portfolio in one quote asset (e.g. USDT). Applies fills exactly in fixed point and
-/// after every fill checks, independently of its own bookkeeping, that each position equals the
-/// sum of its fills, that cash equals the initial cash plus the signed fill flows minus fees, and
-/// that equity = initial cash + realized + unrealized - fees. A mismatch is a bug: ATS_CHECK
-/// aborts.
+/// after every fill checks, independently of its own bookkeeping, that each position (trade plus
+/// dust) equals the sum of its fills, that cash equals the initial cash plus the signed fill flows
+/// minus fees, and that equity = initial cash + realized + unrealized - fees. A mismatch is a bug:
+/// ATS_CHECK aborts.
+///
+/// Range: a fill is refused (kOutOfRange, nothing changed) when its notional or an exact running
+/// sum would overflow, or when a position would exceed kMaxPositionUnits; within that range
+/// every value the portfolio reports (market values at any 64-bit price, equity) fits.
 class Portfolio {
 public:
+    /// Largest |position| in base units: 1e18 (every real coin's supply is far below it).
+    static constexpr std::int64_t kMaxPositionUnits = 1'000'000'000'000'000'000;
+
     explicit Portfolio(Money initial_cash, std::string quote_asset = "USDT");
+
+    /// Lot rules of a symbol, for dust: after a fill that reduces a position, a remainder that
+    /// rounds down to less than one `step` or below `min_qty`, or whose value at the fill price is
+    /// below `min_notional`, closes the trade and stays as dust. Without rules only zero closes.
+    void set_lot_rules(const Symbol& symbol, Qty step, Qty min_qty, Money min_notional);
 
     Money initial_cash() const noexcept { return initial_cash_; }
     Money cash() const noexcept { return cash_; }
@@ -71,6 +91,7 @@ public:
     const std::string& quote_asset() const noexcept { return quote_asset_; }
 
     const Position* position(const Symbol& symbol) const;
+    /// What the account holds of `symbol` (the trade and the dust), signed.
     Qty position_qty(const Symbol& symbol) const;
     const std::vector<Position>& positions() const noexcept { return positions_; }
     const std::vector<ClosedTrade>& closed_trades() const noexcept { return closed_; }
@@ -96,9 +117,17 @@ private:
     struct Ledger {  // independent running sums for the reconciliation check
         Qty fill_qty;
     };
+    struct LotRules {
+        Symbol symbol;
+        Qty step;
+        Qty min_qty;
+        Money min_notional;
+    };
 
     Position& position_for(const Symbol& symbol);
     void check_invariants(std::size_t index) const;
+    Status apply_quote_fill(const model::Fill& fill);
+    bool is_dust(const Symbol& symbol, Qty qty, Price price) const;
 
     std::string quote_asset_;
     Money initial_cash_;
@@ -110,6 +139,7 @@ private:
     std::vector<OpenTrade> open_trades_;
     std::vector<Ledger> ledgers_;
     std::vector<ClosedTrade> closed_;
+    std::vector<LotRules> lot_rules_;
 };
 
 }  // namespace ats::execution
