@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ats/backtest/replay_kernel.hpp"
 #include "ats/core/clock.hpp"
 
 namespace ats::backtest {
@@ -50,7 +51,23 @@ Result<BacktestResult> run_backtest(
         return tl::unexpected(slippage.error());
     }
 
-    SimulatedClock clock(assets.front().series.open_time().front() - Duration::from_ns(1));
+    std::vector<ReplayInput> inputs;
+    inputs.reserve(assets.size());
+    for (const auto& a : assets) {
+        inputs.push_back(ReplayInput{a.instrument.symbol, &a.series});
+    }
+    if (auto s = ReplayKernel::check_inputs(inputs); !s) {
+        return tl::unexpected(s.error());
+    }
+    if (auto s = config.venue.fees.validate(); !s) {
+        return tl::unexpected(s.error());
+    }
+
+    Timestamp start = assets.front().series.open_time().front();
+    for (const auto& a : assets) {
+        start = std::min(start, a.series.open_time().front());
+    }
+    SimulatedClock clock(start - Duration::from_ns(1));
     engine::TradingEngine engine(config.engine, clock, **strategy);
     sim::BarVenueConfig venue_config = config.venue;
     venue_config.quote_balance = config.engine.initial_cash;  // spot account: no leverage
@@ -61,6 +78,9 @@ Result<BacktestResult> run_backtest(
         engine.add_instrument(a.instrument);
         venue.add_instrument(a.instrument);
     }
+    if (config.observer != nullptr) {
+        engine.bus().set_observer(config.observer);
+    }
     if (config.journal_path) {
         if (auto s = engine.bus().open_journal(*config.journal_path); !s) {
             return tl::unexpected(s.error());
@@ -69,11 +89,8 @@ Result<BacktestResult> run_backtest(
 
     BacktestResult result;
     const std::size_t n_assets = assets.size();
-    std::vector<std::size_t> cursor(n_assets, 0);
-    std::size_t total = 0;
-    for (const auto& a : assets) {
-        total += a.series.size();
-    }
+    ReplayKernel kernel(clock, engine, venue, std::move(inputs));
+    const std::size_t total = kernel.bars_total();
     // Buy-and-hold benchmark: equal weight at the first traded open of each asset, same fee.
     std::vector<double> bh_qty(n_assets, 0);
     std::vector<double> bh_close(n_assets, 0);
@@ -92,66 +109,42 @@ Result<BacktestResult> run_backtest(
             line.reserve(assets[i].series.size());
         }
     }
-    std::size_t done = 0;
-    std::size_t traded_bars = 0;
+    std::size_t in_range_steps = 0;
     std::size_t next_progress = 0;
     double benchmark_final = config.engine.initial_cash.to_double();
-    while (true) {
-        // Next timestamp across assets.
-        std::optional<Timestamp> t;
-        for (std::size_t i = 0; i < n_assets; ++i) {
-            if (cursor[i] < assets[i].series.size()) {
-                const Timestamp ti = assets[i].series.open_time()[cursor[i]];
-                t = t ? std::min(*t, ti) : ti;
-            }
-        }
-        if (!t || (config.to && *t >= *config.to)) {
+    while (const auto t = kernel.next_time()) {
+        if (config.to && *t >= *config.to) {
             break;
         }
         const bool in_range = !config.from || *t >= *config.from;
-        bool traded_here = false;
-        for (std::size_t i = 0; i < n_assets; ++i) {
+        // Warm-up counts time steps in range, traded or not.
+        const bool trading = in_range && in_range_steps >= config.warmup_bars;
+        in_range_steps += in_range ? 1 : 0;
+        engine.set_trading_enabled(trading);
+        const auto& step = kernel.step();
+        for (const auto& ref : step.bars) {
+            const std::size_t i = ref.input;
             const auto& series = assets[i].series;
-            if (cursor[i] >= series.size() || series.open_time()[cursor[i]] != *t) {
+            ++result.bars;
+            bh_close[i] = series.close()[ref.index].to_double();
+            if (!trading) {
                 continue;
             }
-            const std::size_t idx = cursor[i]++;
-            const model::Bar bar = series.bar(idx);
-            const Symbol& symbol = assets[i].instrument.symbol;
-            const bool trading = in_range && traded_bars >= config.warmup_bars;
-            engine.set_trading_enabled(trading);
-            clock.advance_to(std::max(clock.now(), bar.open_time));
-            engine.process_pending();
-            venue.on_bar(symbol, bar);
-            engine.process_pending();
-            venue.on_bar_after_fills(symbol, bar);
-            engine.process_pending();
-            clock.advance_to(std::max(clock.now(), bar.close_time));
-            engine.on_bar_closed(symbol, bar);
-            venue.on_bar_close(symbol, bar);
-            engine.process_pending();
-            ++result.bars;
-            ++done;
-            bh_close[i] = bar.close.to_double();
-            if (trading) {
-                traded_here = true;
-                if (result.first_traded_bar[i] == SIZE_MAX) {
-                    result.first_traded_bar[i] = idx;
-                }
-                if (!bh_started[i]) {
-                    bh_started[i] = true;
-                    bh_qty[i] = bh_slice / (bar.open.to_double() * (1 + fee_rate));
-                    bh_cash -= bh_slice;
-                }
-                (*strategy)->plot_values(symbol, plot_row);
-                auto& lines = result.plot_values[i];
-                for (std::size_t k = 0; k < plot_row.size() && k < lines.size(); ++k) {
-                    lines[k].push_back(static_cast<float>(plot_row[k]));
-                }
+            if (result.first_traded_bar[i] == SIZE_MAX) {
+                result.first_traded_bar[i] = ref.index;
+            }
+            if (!bh_started[i]) {
+                bh_started[i] = true;
+                bh_qty[i] = bh_slice / (series.open()[ref.index].to_double() * (1 + fee_rate));
+                bh_cash -= bh_slice;
+            }
+            (*strategy)->plot_values(assets[i].instrument.symbol, plot_row);
+            auto& lines = result.plot_values[i];
+            for (std::size_t k = 0; k < plot_row.size() && k < lines.size(); ++k) {
+                lines[k].push_back(static_cast<float>(plot_row[k]));
             }
         }
-        if (traded_here) {
-            ++traded_bars;
+        if (trading) {
             double bh = bh_cash;
             for (std::size_t i = 0; i < n_assets; ++i) {
                 bh += bh_qty[i] * bh_close[i];
@@ -164,9 +157,9 @@ Result<BacktestResult> run_backtest(
             result.equity.push_back(
                 EquityPoint{*t, engine.portfolio().equity(), static_cast<float>(bh), exposed});
         }
-        if (config.progress && done >= next_progress) {
-            config.progress(done, total);
-            next_progress = done + std::max<std::size_t>(total / 100, 1);
+        if (config.progress && kernel.bars_done() >= next_progress) {
+            config.progress(kernel.bars_done(), total);
+            next_progress = kernel.bars_done() + std::max<std::size_t>(total / 100, 1);
         }
     }
     if (config.progress) {

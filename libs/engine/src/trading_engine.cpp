@@ -79,8 +79,7 @@ TradingEngine::Protective& TradingEngine::protective(const Symbol& symbol) {
     return protective_.back();
 }
 
-void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
-    const Timestamp now = clock_.now();
+void TradingEngine::mark_close(const Symbol& symbol, const model::Bar& bar) {
     auto it = std::find_if(
         last_bars_.begin(), last_bars_.end(), [&](const auto& b) { return b.symbol == symbol; });
     if (it == last_bars_.end()) {
@@ -89,6 +88,11 @@ void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
         it->close = bar.close;
     }
     portfolio_.mark(symbol, bar.close);
+}
+
+void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
+    const Timestamp now = clock_.now();
+    mark_close(symbol, bar);
     const bool was_halted = risk_.halted();
     if (auto alert = risk_.on_bar(symbol, bar, portfolio_.equity(), now)) {
         bus_.emit(*alert);

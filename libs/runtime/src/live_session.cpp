@@ -506,14 +506,18 @@ Result<LiveResult> run_live(
         clock.advance_to(std::max(clock.now(), bar.open_time));
         engine.process_pending();
         if (paper) {
-            // The paper venue fills working orders from this bar, as in `ats paper`.
-            paper->on_bar(closed.symbol, bar);
-            engine.process_pending();
-            paper->on_bar_after_fills(closed.symbol, bar);
-            engine.process_pending();
+            // The paper venue fills working orders from this bar, as in `ats paper`: along its
+            // path, each fill handed to the engine at once. Bars of several symbols arrive one
+            // at a time, so an order decided at one symbol's close (clock past this bar's
+            // close) is not matched against this bar, only from the symbol's next bar on.
+            paper->run_bar(
+                closed.symbol,
+                bar,
+                [&](Timestamp t) { clock.advance_to(std::max(clock.now(), t)); },
+                [&] { engine.process_pending(); });
             clock.advance_to(std::max(clock.now(), bar.close_time));
             engine.on_bar_closed(closed.symbol, bar);
-            paper->on_bar_close(closed.symbol, bar);
+            paper->close_bar(closed.symbol);
             engine.process_pending();
         } else {
             // Execution reports from the user data stream (REST polling while it is down).

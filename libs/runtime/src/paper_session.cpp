@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ats/backtest/replay_kernel.hpp"
 #include "ats/bus/scheduler.hpp"
 #include "ats/core/clock.hpp"
 
@@ -92,6 +93,18 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
                 fmt::format("paper: the feed of {} has no bars", a.instrument.symbol));
         }
     }
+    {
+        std::vector<backtest::ReplayInput> check;
+        for (const auto& a : assets) {
+            check.push_back(backtest::ReplayInput{a.instrument.symbol, &a.series});
+        }
+        if (auto s = backtest::ReplayKernel::check_inputs(check); !s) {
+            return tl::unexpected(s.error());
+        }
+        if (auto s = config.venue.fees.validate(); !s) {
+            return tl::unexpected(s.error());
+        }
+    }
     if (config.commit_every_bars == 0 || config.snapshot_every_bars == 0) {
         return make_error(ErrorCode::kInvalidArgument, "paper: commit and snapshot intervals > 0");
     }
@@ -162,7 +175,15 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
         }
     }
 
-    SimulatedClock clock(assets.front().series.open_time().front() - Duration::from_ns(1));
+    std::vector<backtest::ReplayInput> inputs_of;
+    for (const auto& a : assets) {
+        inputs_of.push_back(backtest::ReplayInput{a.instrument.symbol, &a.series});
+    }
+    Timestamp start = assets.front().series.open_time().front();
+    for (const auto& a : assets) {
+        start = std::min(start, a.series.open_time().front());
+    }
+    SimulatedClock clock(start - Duration::from_ns(1));
     engine::TradingEngine engine(config.engine, clock, **strategy);
     sim::BarVenueConfig venue_config = config.venue;
     venue_config.quote_balance = config.engine.initial_cash;
@@ -270,17 +291,19 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
         }
     };
 
-    std::vector<std::size_t> cursor(assets.size(), 0);
-    for (const auto& a : assets) {
-        result.bars_total += a.series.size();
-    }
+    backtest::ReplayKernel kernel(clock, engine, venue, std::move(inputs_of));
+    result.bars_total = kernel.bars_total();
     std::uint64_t inputs = 0;
     std::optional<std::chrono::steady_clock::time_point> wall_start;
     Timestamp feed_start;
-    auto checkpoint = [&](bool force) {
+    // Called after every time step with the bar count before it: a commit (snapshot) point is a
+    // step that reaches or crosses a multiple of the interval, the same on every replay.
+    auto checkpoint = [&](bool force, std::uint64_t before) {
         const bool live = !journal.replaying();
-        const bool commit_point = inputs % config.commit_every_bars == 0;
-        const bool snapshot_point = inputs % config.snapshot_every_bars == 0;
+        const bool commit_point =
+            inputs / config.commit_every_bars != before / config.commit_every_bars;
+        const bool snapshot_point =
+            inputs / config.snapshot_every_bars != before / config.snapshot_every_bars;
         if (!live && *snapshot && (*snapshot)->inputs == inputs) {
             const auto& snap = **snapshot;
             if (snap.cash != engine.portfolio().cash() ||
@@ -333,13 +356,7 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
     };
 
     while (!journal.failure()) {
-        std::optional<Timestamp> t;
-        for (std::size_t i = 0; i < assets.size(); ++i) {
-            if (cursor[i] < assets[i].series.size()) {
-                const Timestamp ti = assets[i].series.open_time()[cursor[i]];
-                t = t ? std::min(*t, ti) : ti;
-            }
-        }
+        const std::optional<Timestamp> t = kernel.next_time();
         if (!t) {
             result.finished = true;
             break;
@@ -375,37 +392,21 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
                 }
             }
         }
-        for (std::size_t i = 0; i < assets.size() && !journal.failure(); ++i) {
-            const auto& series = assets[i].series;
-            if (cursor[i] >= series.size() || series.open_time()[cursor[i]] != *t) {
-                continue;
-            }
-            const bool replayed = journal.replaying();
-            const model::Bar bar = series.bar(cursor[i]++);
-            const Symbol& symbol = assets[i].instrument.symbol;
-            clock.advance_to(std::max(clock.now(), bar.open_time));
-            engine.process_pending();
-            venue.on_bar(symbol, bar);
-            engine.process_pending();
-            venue.on_bar_after_fills(symbol, bar);
-            engine.process_pending();
-            clock.advance_to(std::max(clock.now(), bar.close_time));
-            engine.on_bar_closed(symbol, bar);
-            venue.on_bar_close(symbol, bar);
-            engine.process_pending();
-            ++inputs;
-            ++(replayed ? result.bars_replayed : result.bars_new);
-            checkpoint(false);
-            if (scheduler && !journal.replaying()) {
-                result.job_runs += scheduler->run_due();
-            }
+        const bool replayed = journal.replaying();
+        const std::uint64_t before = inputs;
+        const auto& step = kernel.step();
+        inputs += step.bars.size();
+        (replayed ? result.bars_replayed : result.bars_new) += step.bars.size();
+        checkpoint(false, before);
+        if (scheduler && !journal.replaying()) {
+            result.job_runs += scheduler->run_due();
         }
     }
     if (!journal.failure() && !reconciled) {
         reconcile();  // everything was already in the journal: a restart after the feed ended
     }
     if (!journal.failure()) {
-        checkpoint(true);
+        checkpoint(true, inputs);
     }
     if (const auto& failure = journal.failure()) {
         const ErrorCode code =

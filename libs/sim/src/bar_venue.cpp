@@ -8,10 +8,21 @@ using model::OrderType;
 
 namespace {
 
-// Still working: quantity left, or an all-in budget not yet sized.
+// Still working: quantity left, or an all-in budget not yet spent.
 template <class W>
 bool live(const W& w) {
     return w.remaining.is_positive() || w.budget.has_value();
+}
+
+bool is_trigger(OrderType t) {
+    return t == OrderType::kStopMarket || t == OrderType::kTakeProfit || t == OrderType::kStopLimit;
+}
+
+// A stop fires when the price moves against the position it protects: a sell stop at or below
+// its trigger, a buy stop at or above. A target is the mirror.
+bool trigger_below(const model::OrderRequest& r) {
+    const bool sell = r.side == Side::kSell;
+    return r.type == OrderType::kTakeProfit ? !sell : sell;
 }
 
 }  // namespace
@@ -29,14 +40,29 @@ BarVenue::BarVenue(
 }
 
 void BarVenue::add_instrument(const model::Instrument& instrument) {
-    instruments_.push_back(instrument);
+    if (Book* b = book(instrument.symbol)) {
+        b->instrument = instrument;
+        return;
+    }
+    books_.push_back(Book{instrument.symbol, instrument, {}, {}, std::nullopt, 0, std::nullopt});
 }
 
-const model::Instrument* BarVenue::instrument(const Symbol& symbol) const {
-    const auto it = std::find_if(instruments_.begin(), instruments_.end(), [&](const auto& i) {
-        return i.symbol == symbol;
-    });
-    return it == instruments_.end() ? nullptr : &*it;
+BarVenue::Book* BarVenue::book(const Symbol& symbol) {
+    for (auto& b : books_) {
+        if (b.symbol == symbol) {
+            return &b;
+        }
+    }
+    return nullptr;
+}
+
+const BarVenue::Book* BarVenue::book(const Symbol& symbol) const {
+    for (const auto& b : books_) {
+        if (b.symbol == symbol) {
+            return &b;
+        }
+    }
+    return nullptr;
 }
 
 Status BarVenue::submit(const model::Order& order, std::optional<Money> quote_budget) {
@@ -46,13 +72,28 @@ Status BarVenue::submit(const model::Order& order, std::optional<Money> quote_bu
         return make_error(
             ErrorCode::kAlreadyExists, fmt::format("order {} already working", order.id().str()));
     }
-    if (instrument(order.request().symbol) == nullptr) {
+    const Book* b = book(order.request().symbol);
+    if (b == nullptr) {
         return make_error(
             ErrorCode::kRejected,
             fmt::format("{}: symbol not traded here", order.request().symbol));
     }
-    working_.push_back(
-        Working{order.id(), order.request(), order.remaining_qty(), quote_budget, false, in_bar_});
+    const Timestamp now = clock_.now();
+    Working w{
+        order.id(),
+        order.request(),
+        order.remaining_qty(),
+        quote_budget,
+        now,
+        false,
+        false,
+        false,
+        std::nullopt};
+    if (b->path && now >= b->path->bar().open_time && now < b->path->bar().close_time) {
+        // Placed while its bar is being matched (a reaction to a fill): it joins the path there.
+        w.from = std::max(b->path->position_at(now), b->now);
+    }
+    working_.push_back(std::move(w));
     return ok_status();
 }
 
@@ -83,27 +124,148 @@ void BarVenue::cancel_group(std::uint32_t group, const ClientOrderId& except, Ti
         if (w.request.oco_group == group && w.id != except && live(w)) {
             sink_.emit(model::OrderCanceled{
                 at, clock_.now(), w.id, w.request.symbol, model::Text("one-cancels-other")});
-            w.remaining = Qty{};  // removed after the pass
+            w.remaining = Qty{};  // removed by erase_finished
+            w.budget.reset();
         }
     }
 }
 
-Qty& BarVenue::position(const Symbol& symbol) {
-    for (auto& [s, q] : positions_) {
-        if (s == symbol) {
-            return q;
-        }
-    }
-    positions_.emplace_back(symbol, Qty{});
-    return positions_.back().second;
+void BarVenue::erase_finished() {
+    std::erase_if(working_, [](const Working& w) { return !live(w); });
 }
 
-bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, Timestamp at) {
-    const model::Instrument& inst = *instrument(w.request.symbol);
-    Qty& held = position(w.request.symbol);
+void BarVenue::open_bar(const Symbol& symbol, const model::Bar& bar) {
+    Book* b = book(symbol);
+    if (b == nullptr) {
+        return;
+    }
+    b->path.emplace(bar);
+    b->now = 0;
+    b->cap_left = slippage_->max_fill(b->known);
+    for (auto& w : working_) {
+        if (w.request.symbol == symbol) {
+            w.from.reset();
+            w.done_for_bar = false;
+        }
+    }
+}
+
+std::optional<BarVenue::Candidate> BarVenue::candidate(const Book& b, std::size_t index) const {
+    const Working& w = working_[index];
+    if (w.request.symbol != b.symbol || !live(w) || w.done_for_bar || !b.path) {
+        return std::nullopt;
+    }
+    const BarPath& path = *b.path;
+    if (w.placed >= path.bar().close_time) {
+        return std::nullopt;  // decided at or after this bar's close: the next bar's
+    }
+    const BarPath::Distance start = std::max(w.from.value_or(path.position_at(w.placed)), b.now);
+    const model::OrderRequest& r = w.request;
+    const bool buy = r.side == Side::kBuy;
+    const bool as_market =
+        r.type == OrderType::kMarket ||
+        (w.triggered && (r.type == OrderType::kStopMarket || r.type == OrderType::kTakeProfit));
+    if (as_market) {
+        if (r.type == OrderType::kMarket && config_.market_fill == MarketFill::kSignalClose &&
+            w.placed >= path.bar().open_time) {
+            return std::nullopt;  // decided inside this bar: fills at its close (close_bar)
+        }
+        return Candidate{index, start, path.price_at(start), false, false};
+    }
+    const bool limit_phase =
+        r.type == OrderType::kLimit || (r.type == OrderType::kStopLimit && w.triggered);
+    if (limit_phase) {
+        const auto at = path.first_reach(start, *r.limit_price, buy);
+        if (!at) {
+            return std::nullopt;
+        }
+        // Marketable where it joined the path: a taker at that price; else a maker at the limit.
+        return *at == start ? Candidate{index, *at, path.price_at(*at), false, true}
+                            : Candidate{index, *at, *r.limit_price, true, false};
+    }
+    const auto reached = path.first_reach(start, *r.trigger_price, trigger_below(r));
+    if (!reached) {
+        return std::nullopt;
+    }
+    const Price at_trigger = path.price_at(*reached);  // the trigger, or the open on a gap
+    if (r.type != OrderType::kStopLimit) {
+        return Candidate{index, *reached, at_trigger, false, false};
+    }
+    const Price limit = *r.limit_price;
+    if (buy ? at_trigger <= limit : at_trigger >= limit) {
+        return Candidate{index, *reached, at_trigger, false, true};
+    }
+    const auto rests = path.first_reach(*reached, limit, buy);
+    if (!rests) {
+        return std::nullopt;  // triggered, resting below (above) the market: close_bar marks it
+    }
+    return Candidate{index, *rests, limit, true, false};
+}
+
+std::optional<BarVenue::Candidate> BarVenue::earliest(const Book& b) const {
+    std::optional<Candidate> best;
+    for (std::size_t i = 0; i < working_.size(); ++i) {
+        const auto c = candidate(b, i);
+        if (c && (!best || c->at < best->at)) {  // ties: the earlier arrival
+            best = c;
+        }
+    }
+    return best;
+}
+
+std::optional<Timestamp> BarVenue::next_fill_time(const Symbol& symbol) {
+    const Book* b = book(symbol);
+    if (b == nullptr || !b->path) {
+        return std::nullopt;
+    }
+    const auto c = earliest(*b);
+    if (!c) {
+        return std::nullopt;
+    }
+    return b->path->time_at(c->at);
+}
+
+void BarVenue::fill_next(const Symbol& symbol) {
+    Book* b = book(symbol);
+    if (b == nullptr || !b->path) {
+        return;
+    }
+    const auto c = earliest(*b);
+    if (!c) {
+        return;
+    }
+    b->now = c->at;
+    fill(*b, working_[c->index], *c, b->path->time_at(c->at));
+    erase_finished();
+}
+
+Price BarVenue::taker_price(const Book& b, const Working& w, Price price, bool limit_capped) const {
+    const bool buy = w.request.side == Side::kBuy;
+    Price p = slippage_->apply(w.request.side, price, b.known);
+    // Never outside the bar it fills in, rounded to the tick against the taker.
+    if (b.path) {
+        p = std::clamp(p, b.path->low(), b.path->high());
+        const Price tick = b.instrument.tick_size;
+        Price rounded = p.round_to(tick, buy ? Round::kUp : Round::kDown);
+        if (buy ? rounded > b.path->high() : rounded < b.path->low()) {
+            rounded = p.round_to(tick, buy ? Round::kDown : Round::kUp);
+        }
+        p = rounded;
+    }
+    if (limit_capped && w.request.limit_price) {
+        p = buy ? std::min(p, *w.request.limit_price) : std::max(p, *w.request.limit_price);
+    }
+    return p;
+}
+
+bool BarVenue::fill(Book& b, Working& w, const Candidate& c, Timestamp at) {
+    const model::Instrument& inst = b.instrument;
+    if (is_trigger(w.request.type)) {
+        w.triggered = true;  // reached: the rest of it never waits for the trigger again
+    }
     if (w.request.reduce_only) {
         const bool reduces =
-            w.request.side == Side::kSell ? held.is_positive() : held.is_negative();
+            w.request.side == Side::kSell ? b.held.is_positive() : b.held.is_negative();
         if (!reduces) {
             sink_.emit(model::OrderCanceled{
                 at,
@@ -114,11 +276,9 @@ bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, 
             w.remaining = Qty{};
             return false;
         }
-        w.remaining = std::min(w.remaining, held.abs());
+        w.remaining = std::min(w.remaining, b.held.abs());
     }
-    if (!maker) {
-        price = slippage_->apply(w.request.side, price, bar);
-    }
+    const Price price = c.maker ? c.price : taker_price(b, w, c.price, c.limit_capped);
     Qty qty = w.remaining;
     if (w.budget) {
         // All-in buy sized at the fill price, fees included, rounded down to the step.
@@ -135,162 +295,146 @@ bool BarVenue::fill(Working& w, Price price, bool maker, const model::Bar& bar, 
             qty -= inst.step_size;
         }
         if (!qty.is_positive()) {
-            reject(w, fmt::format("budget {} buys nothing at {}", *w.budget, price), at);
+            if (w.filled_any) {
+                // What is left of the budget buys nothing more: the order is done.
+                sink_.emit(model::OrderCanceled{
+                    at,
+                    clock_.now(),
+                    w.id,
+                    w.request.symbol,
+                    model::Text(fmt::format("quote budget spent ({} left)", *w.budget))});
+            } else {
+                reject(w, fmt::format("budget {} buys nothing at {}", *w.budget, price), at);
+            }
             w.remaining = Qty{};
             w.budget.reset();
             return false;
         }
-        w.budget.reset();
-        w.remaining = qty;
     }
-    if (bar_cap_) {
-        qty = std::min(qty, bar_cap_->round_to(inst.step_size, Round::kDown));
+    bool capped = false;
+    if (b.cap_left) {
+        const Qty cap = b.cap_left->round_to(inst.step_size, Round::kDown);
+        if (qty > cap) {
+            qty = cap;
+            capped = true;
+        }
         if (!qty.is_positive()) {
-            return true;  // no volume left in this bar; try again next bar
+            w.done_for_bar = true;  // no volume left in this bar; try again next bar
+            return true;
         }
     }
     auto value = notional(price, qty, Round::kHalfEven);
     if (!value) {
         reject(w, value.error().message, at);
         w.remaining = Qty{};
+        w.budget.reset();
         return false;
     }
-    if (*value < inst.min_notional) {
-        reject(
-            w, fmt::format("notional {} is below min_notional {}", *value, inst.min_notional), at);
-        w.remaining = Qty{};
-        return false;
+    if (!w.filled_any) {
+        // Min notional is the order's, checked once: at its first fill, on what it asks for.
+        const Qty asked = w.budget ? qty : w.remaining;
+        const auto order_value = notional(price, asked, Round::kHalfEven);
+        if (order_value && *order_value < inst.min_notional) {
+            reject(
+                w,
+                fmt::format(
+                    "notional {} is below min_notional {}", *order_value, inst.min_notional),
+                at);
+            w.remaining = Qty{};
+            w.budget.reset();
+            return false;
+        }
     }
-    const Money fee = config_.fees.fee(*value, maker);
-    if (cash_ && w.request.side == Side::kBuy && !held.is_negative() && *value + fee > *cash_) {
+    const Money fee = config_.fees.fee(*value, c.maker);
+    const auto cost = Money::checked_add(*value, fee);
+    if (cash_ && w.request.side == Side::kBuy && !b.held.is_negative() &&
+        (!cost || *cost > *cash_)) {
         reject(
             w,
             fmt::format("insufficient balance: {} + fee {} needed, {} free", *value, fee, *cash_),
             at);
         w.remaining = Qty{};
+        w.budget.reset();
         return false;
     }
-    if (!config_.allow_short && w.request.side == Side::kSell && qty > held) {
+    if (!config_.allow_short && w.request.side == Side::kSell && qty > b.held) {
         reject(
             w,
             fmt::format(
-                "insufficient {} balance: selling {}, holding {}", inst.base_asset, qty, held),
+                "insufficient {} balance: selling {}, holding {}", inst.base_asset, qty, b.held),
             at);
         w.remaining = Qty{};
         return false;
     }
-    if (bar_cap_) {
-        *bar_cap_ -= qty;
+    if (b.cap_left) {
+        *b.cap_left -= qty;
     }
-    w.remaining -= qty;
-    held += qty * sign(w.request.side);
+    bool complete = false;
+    if (w.budget) {
+        *w.budget -= *value + fee;
+        // Done unless the volume cap stopped it with money left that still buys a step.
+        const auto step_value = notional(price, inst.step_size, Round::kUp);
+        complete = !capped || !step_value || *w.budget < *step_value + fee;
+        if (complete) {
+            w.budget.reset();
+        }
+        w.remaining = Qty{};
+    } else {
+        w.remaining -= qty;
+        complete = !w.remaining.is_positive();
+    }
+    w.filled_any = true;
+    b.held += qty * sign(w.request.side);
     if (cash_) {
         *cash_ -= *value * sign(w.request.side) + fee;
     }
-    const model::Fill f{w.id, w.request.symbol, w.request.side, qty, price, fee, maker, at};
-    sink_.emit(model::OrderFilled{at, clock_.now(), f, !w.remaining.is_positive()});
+    const model::Fill f{w.id, w.request.symbol, w.request.side, qty, price, fee, c.maker, at};
+    sink_.emit(model::OrderFilled{at, clock_.now(), f, complete});
     cancel_group(w.request.oco_group, w.id, at);
     return true;
 }
 
-void BarVenue::process(const Symbol& symbol, const model::Bar& bar, Pass pass) {
-    const Timestamp at = pass == Pass::kClose ? bar.close_time : bar.open_time;
-    const bool gap_rule = pass == Pass::kOpen;
-    // Phase order: market orders, then stops (stop first), then limits and targets.
-    for (int phase = 0; phase < 3; ++phase) {
+void BarVenue::close_bar(const Symbol& symbol) {
+    Book* b = book(symbol);
+    if (b == nullptr || !b->path) {
+        return;
+    }
+    const BarPath& path = *b->path;
+    const Timestamp close = path.bar().close_time;
+    // Trigger orders the path reached without filling (a stop-limit resting past its limit, a
+    // stop stopped by the volume cap) stay triggered for the next bars.
+    for (auto& w : working_) {
+        if (w.request.symbol != symbol || !live(w) || w.triggered || w.placed >= close ||
+            !is_trigger(w.request.type)) {
+            continue;
+        }
+        const auto start = std::max(w.from.value_or(path.position_at(w.placed)), b->now);
+        if (path.first_reach(start, *w.request.trigger_price, trigger_below(w.request))) {
+            w.triggered = true;
+        }
+    }
+    if (config_.market_fill == MarketFill::kSignalClose) {
+        // Market orders decided at (or left working until) this close fill at it.
+        b->now = path.length();
         for (std::size_t i = 0; i < working_.size(); ++i) {
             Working& w = working_[i];
-            if (w.request.symbol != symbol || !live(w)) {
-                continue;
-            }
-            if (pass == Pass::kAfterFills && !w.placed_in_bar) {
-                continue;
-            }
-            const OrderType type = w.request.type;
-            const bool buy = w.request.side == Side::kBuy;
-            const Price open = bar.open;
-            if (phase == 0) {
-                if (type != OrderType::kMarket) {
-                    continue;
-                }
-                const bool at_close = config_.market_fill == MarketFill::kSignalClose;
-                if ((pass == Pass::kClose) == at_close && pass != Pass::kAfterFills) {
-                    fill(w, pass == Pass::kClose ? bar.close : open, false, bar, at);
-                }
-                continue;
-            }
-            if (pass == Pass::kClose) {
-                continue;
-            }
-            if (phase == 1 && (type == OrderType::kStopMarket ||
-                               (type == OrderType::kStopLimit && !w.triggered))) {
-                const Price s = *w.request.trigger_price;
-                const bool gapped = gap_rule && (buy ? open >= s : open <= s);
-                const bool hit = buy ? bar.high >= s : bar.low <= s;
-                if (!gapped && !hit) {
-                    continue;
-                }
-                const Price trigger_fill = gapped ? open : s;
-                if (type == OrderType::kStopMarket) {
-                    fill(w, trigger_fill, false, bar, at);
-                    continue;
-                }
-                w.triggered = true;
-                const Price limit = *w.request.limit_price;
-                if (buy ? trigger_fill <= limit : trigger_fill >= limit) {
-                    fill(w, trigger_fill, false, bar, at);
-                }
-                continue;
-            }
-            if (phase == 2) {
-                if (type == OrderType::kTakeProfit) {
-                    const Price t = *w.request.trigger_price;
-                    // A sell target sits above the market, a buy target below.
-                    const bool gapped = gap_rule && (buy ? open <= t : open >= t);
-                    const bool hit = buy ? bar.low <= t : bar.high >= t;
-                    if (gapped || hit) {
-                        fill(w, gapped ? open : t, false, bar, at);
-                    }
-                } else if (
-                    type == OrderType::kLimit || (type == OrderType::kStopLimit && w.triggered)) {
-                    const Price limit = *w.request.limit_price;
-                    const bool marketable = gap_rule && (buy ? open <= limit : open >= limit);
-                    const bool touched = buy ? bar.low <= limit : bar.high >= limit;
-                    if (marketable) {
-                        fill(w, open, false, bar, at);
-                    } else if (touched) {
-                        fill(w, limit, true, bar, at);
-                    }
-                }
+            if (w.request.symbol == symbol && live(w) && !w.done_for_bar &&
+                w.request.type == OrderType::kMarket) {
+                fill(*b, w, Candidate{i, path.length(), path.bar().close, false, false}, close);
             }
         }
     }
-    std::erase_if(working_, [](const Working& w) { return !live(w); });
-}
-
-void BarVenue::on_bar(const Symbol& symbol, const model::Bar& bar) {
-    bar_cap_ = slippage_->max_fill(bar);
+    b->known.on_bar_closed(path.bar());
+    b->path.reset();
+    b->now = 0;
+    b->cap_left.reset();
     for (auto& w : working_) {
         if (w.request.symbol == symbol) {
-            w.placed_in_bar = false;
+            w.from.reset();
+            w.done_for_bar = false;
         }
     }
-    process(symbol, bar, Pass::kOpen);
-    in_bar_ = true;
-}
-
-void BarVenue::on_bar_after_fills(const Symbol& symbol, const model::Bar& bar) {
-    process(symbol, bar, Pass::kAfterFills);
-}
-
-void BarVenue::on_bar_close(const Symbol& symbol, const model::Bar& bar) {
-    in_bar_ = false;
-    if (config_.market_fill == MarketFill::kSignalClose) {
-        process(symbol, bar, Pass::kClose);
-    }
-    for (auto& w : working_) {
-        w.placed_in_bar = false;
-    }
+    erase_finished();
 }
 
 std::vector<ClientOrderId> BarVenue::working_order_ids() const {
@@ -303,12 +447,8 @@ std::vector<ClientOrderId> BarVenue::working_order_ids() const {
 }
 
 Qty BarVenue::net_position(const Symbol& symbol) const {
-    for (const auto& [s, q] : positions_) {
-        if (s == symbol) {
-            return q;
-        }
-    }
-    return Qty{};
+    const Book* b = book(symbol);
+    return b == nullptr ? Qty{} : b->held;
 }
 
 }  // namespace ats::sim

@@ -38,6 +38,8 @@ struct BacktestConfig {
     sim::BarVenueConfig venue;
     std::string slippage = "none";
     std::optional<std::string> journal_path;
+    /// Sees every event the engine dispatches (not owned; may be null): tests, live views.
+    model::EventObserver* observer = nullptr;
     /// Called every ~1% of bars with (done, total), for progress bars.
     std::function<void(std::size_t, std::size_t)> progress;
 };

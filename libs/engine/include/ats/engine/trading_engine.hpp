@@ -53,6 +53,10 @@ public:
     }
     /// A bar of `symbol` has closed (clock at its close): marks, risk, strategy, orders.
     void on_bar_closed(const Symbol& symbol, const model::Bar& bar);
+    /// Marks `symbol` at its bar's close without running anything: a replay of several assets
+    /// marks every close of a time step first, so risk and strategies see the equity at that
+    /// time, not half of it.
+    void mark_close(const Symbol& symbol, const model::Bar& bar);
     /// Trading on/off: while off (warm-up), bars update indicators but signals are ignored.
     void set_trading_enabled(bool enabled) { trading_enabled_ = enabled; }
     /// Books a fill an earlier run of this session recorded (a restart): portfolio and fill list

@@ -10,13 +10,14 @@
 #include "ats/model/instrument.hpp"
 #include "ats/model/order.hpp"
 #include "ats/model/ports.hpp"
+#include "ats/sim/bar_path.hpp"
 #include "ats/sim/models.hpp"
 
 namespace ats::sim {
 
-/// When market orders fill.
+/// When market orders decided at a bar's close fill.
 enum class MarketFill : std::uint8_t {
-    kNextOpen,     ///< at the open of the bar after the decision (default, no look-ahead)
+    kNextOpen,     ///< at the open of the next bar (default, no look-ahead)
     kSignalClose,  ///< at the close of the decision bar (zero-latency idealisation)
 };
 
@@ -30,26 +31,41 @@ struct BarVenueConfig {
     bool allow_short = false;
 };
 
-/// A simulated exchange that fills orders against OHLC bars, for backtests.
+/// A simulated exchange that fills orders against OHLC bars, for backtests and paper trading.
 ///
-/// Per bar of a symbol (`on_bar`, before strategies see the bar):
-/// 1. market orders fill at the open (or, with kSignalClose, already at the decision bar's close);
-/// 2. stop-market and stop-limit orders trigger when the range reaches the trigger: at the open
-///    when the bar gaps through it, else at the trigger price;
-/// 3. limit and take-profit orders fill when the range reaches their price (a limit filled at its
-///    own price is a maker fill; one that is marketable at the open fills there as a taker).
-/// Stops are evaluated before targets, so when a stop and a take-profit of one OCO group both lie
-/// inside a bar the stop fills and the target is canceled: the conservative choice, since OHLC
-/// does not tell which came first. Orders placed while a bar is being processed (e.g. a
-/// protective stop after an entry at the open) are checked against the rest of that bar by
-/// `on_bar_after_fills`, without the gap rule (their fill is at the trigger price).
+/// Each bar is a price path (see BarPath: open, nearer extreme, other extreme, close, at constant
+/// speed over the bar's time), and every fill is a point on it with a time inside the bar. A bar
+/// is driven in three steps:
+/// 1. `open_bar`: the bar starts; nothing has filled yet.
+/// 2. `next_fill_time` / `fill_next`: the earliest fill among the working orders, one at a time,
+///    so the caller can hand each fill to the engine (whose reactions, such as a protective stop
+///    after an entry, are placed at that point and matched only against the rest of the path).
+///    `run_bar` does steps 1-2 for one symbol with a callback in between.
+/// 3. `close_bar`: after the strategies saw the closed bar; with kSignalClose, market orders
+///    decided at this close fill at it. The bar becomes history for the slippage models.
+///
+/// Causality: an order is matched only against the part of a bar's path after it was placed
+/// (`clock.now()` at submit); an order placed at or after a bar's close waits for the next bar.
+///
+/// Fill rules (taker prices get slippage, then are clamped to the bar's [low, high], rounded to
+/// the tick against the taker, and never pass a limit order's limit):
+/// - market: at the path's price where it becomes eligible (the open for orders placed before
+///   the bar), taker;
+/// - stop-market and take-profit: when the path reaches the trigger, at the trigger, or at the
+///   open when the bar opens through it; taker. A trigger order that was reached stays
+///   triggered: whatever a volume cap left unfilled fills at market on later bars;
+/// - limit: maker at the limit when the path reaches it; taker at the path's price when it is
+///   already marketable where it becomes eligible (at the open for resting orders);
+/// - stop-limit: triggers like a stop, fills as a taker at the trigger price if that is within
+///   the limit, else rests as a limit from the trigger point (and stays triggered).
+/// Of one OCO group, whichever the path reaches first fills and the others are canceled.
 /// Reduce-only orders (exits, stops, targets) never increase a position: the venue tracks each
 /// symbol's net position from its own fills, caps a reduce-only fill at it, and cancels a
-/// reduce-only order that would open or grow a position (e.g. a stop left over after a signal
-/// exit filled at the same open). Slippage moves taker prices against the taker; a
-/// volume-participation model caps the quantity per bar and leaves the rest working (partial
-/// fills). All-in market buys are sized at the fill: qty = budget / (price * (1 + taker fee)),
-/// rounded down to the step, then stepped down until notional + fee <= budget.
+/// reduce-only order that would open or grow a position. A volume-participation model caps
+/// each bar's fills (from closed bars' volume) and leaves the rest working. All-in (quote-budget)
+/// market buys are sized at each fill: qty = budget left / (price * (1 + taker fee)), rounded
+/// down to the step, then stepped down until notional + fee <= budget left; a partly filled one
+/// keeps the rest of its budget for later bars and reports `order_complete` on its last fill.
 class BarVenue final : public model::ExecutionVenue {
 public:
     BarVenue(
@@ -63,12 +79,28 @@ public:
     Status submit(const model::Order& order, std::optional<Money> quote_budget) override;
     Status cancel(const ClientOrderId& id) override;
 
-    /// A new bar of `symbol`: fills what it can fill (steps 1 to 3 above).
-    void on_bar(const Symbol& symbol, const model::Bar& bar);
-    /// Checks orders placed since on_bar against the same bar (no gap rule).
-    void on_bar_after_fills(const Symbol& symbol, const model::Bar& bar);
-    /// After strategies acted on a bar: with kSignalClose, fills market orders at its close.
-    void on_bar_close(const Symbol& symbol, const model::Bar& bar);
+    /// Step 1: `bar` of `symbol` starts.
+    void open_bar(const Symbol& symbol, const model::Bar& bar);
+    /// Step 2: when the earliest possible fill of `symbol`'s open bar happens; nullopt when no
+    /// working order fills in the rest of the bar.
+    std::optional<Timestamp> next_fill_time(const Symbol& symbol);
+    /// Executes that fill (and the cancels it causes); events go to the sink.
+    void fill_next(const Symbol& symbol);
+    /// Step 3: the bar closed and the strategies decided.
+    void close_bar(const Symbol& symbol);
+    /// Steps 1-2 for one symbol; `after_fill` runs after every fill (the engine's turn). The
+    /// clock must already be at the bar's open; the caller advances it to each fill time through
+    /// `advance`.
+    template <class Advance, class AfterFill>
+    void run_bar(
+        const Symbol& symbol, const model::Bar& bar, Advance&& advance, AfterFill&& after) {
+        open_bar(symbol, bar);
+        while (const auto t = next_fill_time(symbol)) {
+            advance(*t);
+            fill_next(symbol);
+            after();
+        }
+    }
 
     std::size_t working_orders() const noexcept { return working_.size(); }
     /// Client ids of the working orders, in arrival order (for reconciliation).
@@ -83,30 +115,48 @@ private:
         ClientOrderId id;
         model::OrderRequest request;
         Qty remaining;
-        std::optional<Money> budget;
-        bool triggered = false;  // stop-limit turned limit
-        bool placed_in_bar = false;
+        std::optional<Money> budget;  // all-in: quote left to spend
+        Timestamp placed;
+        bool triggered = false;                 // a stop or target whose trigger the path reached
+        bool filled_any = false;                // min notional is checked on the first fill only
+        bool done_for_bar = false;              // blocked (volume cap) until the next bar
+        std::optional<BarPath::Distance> from;  // where it joined the open bar's path
     };
-    enum class Pass : std::uint8_t { kOpen, kAfterFills, kClose };
+    struct Book {  // per symbol
+        Symbol symbol;
+        model::Instrument instrument;
+        Qty held;
+        MarketContext known;
+        std::optional<BarPath> path;  // the open bar
+        BarPath::Distance now = 0;    // the last fill's position on it
+        std::optional<Qty> cap_left;  // volume-participation cap left in the open bar
+    };
+    struct Candidate {
+        std::size_t index = 0;
+        BarPath::Distance at = 0;
+        Price price;
+        bool maker = false;
+        bool limit_capped = false;  // a limit (or triggered stop-limit) taker: never past it
+    };
 
-    void process(const Symbol& symbol, const model::Bar& bar, Pass pass);
-    /// Fills up to `qty` of order `w` at `price`; returns false when the order was rejected.
-    bool fill(Working& w, Price price, bool maker, const model::Bar& bar, Timestamp at);
+    Book* book(const Symbol& symbol);
+    const Book* book(const Symbol& symbol) const;
+    std::optional<Candidate> candidate(const Book& b, std::size_t index) const;
+    std::optional<Candidate> earliest(const Book& b) const;
+    /// Fills `w` at `c`; returns false when the order was refused or canceled.
+    bool fill(Book& b, Working& w, const Candidate& c, Timestamp at);
+    Price taker_price(const Book& b, const Working& w, Price price, bool limit_capped) const;
     void cancel_group(std::uint32_t group, const ClientOrderId& except, Timestamp at);
     void reject(const Working& w, std::string_view reason, Timestamp at);
-    const model::Instrument* instrument(const Symbol& symbol) const;
-    Qty& position(const Symbol& symbol);
+    void erase_finished();
 
     const Clock& clock_;
     model::EventSink& sink_;
     BarVenueConfig config_;
     std::unique_ptr<SlippageModel> slippage_;
-    std::vector<model::Instrument> instruments_;
+    std::vector<Book> books_;
     std::vector<Working> working_;
-    std::vector<std::pair<Symbol, Qty>> positions_;  // net position per symbol, from fills
-    std::optional<Money> cash_;                      // quote balance, from fills
-    std::optional<Qty> bar_cap_;  // remaining volume-participation cap in the current bar
-    bool in_bar_ = false;
+    std::optional<Money> cash_;  // quote balance, from fills
 };
 
 }  // namespace ats::sim
