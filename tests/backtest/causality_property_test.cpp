@@ -67,7 +67,9 @@ TEST(CausalityPropertyTest, EveryFillIsCausalInsideItsBarAndReconciles) {
     auto uniform = [&](double lo, double hi) {
         return std::uniform_real_distribution<double>(lo, hi)(rng);
     };
-    auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    auto pick = [&](std::size_t n) {
+        return static_cast<std::size_t>(rng() % n);
+    };
     const std::vector<std::pair<const char*, strategy::Params>> strategies{
         {"sma_cross", {{"fast", 5}, {"slow", 20}}},
         {"sma_cross", {{"fast", 10}, {"slow", 30}, {"allow_short", 1}}},
@@ -111,8 +113,8 @@ TEST(CausalityPropertyTest, EveryFillIsCausalInsideItsBarAndReconciles) {
         config.engine.allow_short = params.count("allow_short") != 0;
         config.slippage = slippages[pick(slippages.size())];
         config.venue.fees = sim::FeeModel{uniform(0, 10), uniform(0, 20)};
-        config.venue.market_fill = run % 5 == 0 ? sim::MarketFill::kSignalClose
-                                                : sim::MarketFill::kNextOpen;
+        config.venue.market_fill =
+            run % 5 == 0 ? sim::MarketFill::kSignalClose : sim::MarketFill::kNextOpen;
         auto& risk = config.engine.risk;
         if (pick(2) == 0) {
             risk.stop_loss_atr = uniform(0.5, 3);
@@ -148,8 +150,8 @@ TEST(CausalityPropertyTest, EveryFillIsCausalInsideItsBarAndReconciles) {
         std::map<std::string, Qty> held;
         Money cash = config.engine.initial_cash;
         for (const auto& f : recorder.fills) {
-            const auto& series = f.symbol == assets[0].instrument.symbol ? assets[0].series
-                                                                         : assets[1].series;
+            const auto& series =
+                f.symbol == assets[0].instrument.symbol ? assets[0].series : assets[1].series;
             // (1) Causality.
             const auto placed = recorder.placed.find(f.order_id.str());
             ASSERT_NE(placed, recorder.placed.end()) << what;

@@ -91,8 +91,12 @@ void TradingEngine::mark_close(const Symbol& symbol, const model::Bar& bar) {
 }
 
 void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
-    const Timestamp now = clock_.now();
     mark_close(symbol, bar);
+    on_marked_bar_closed(symbol, bar);
+}
+
+void TradingEngine::on_marked_bar_closed(const Symbol& symbol, const model::Bar& bar) {
+    const Timestamp now = clock_.now();
     const bool was_halted = risk_.halted();
     if (auto alert = risk_.on_bar(symbol, bar, portfolio_.equity(), now)) {
         bus_.emit(*alert);

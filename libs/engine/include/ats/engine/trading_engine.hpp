@@ -57,6 +57,8 @@ public:
     /// marks every close of a time step first, so risk and strategies see the equity at that
     /// time, not half of it.
     void mark_close(const Symbol& symbol, const model::Bar& bar);
+    /// on_bar_closed after mark_close was already called for this bar.
+    void on_marked_bar_closed(const Symbol& symbol, const model::Bar& bar);
     /// Trading on/off: while off (warm-up), bars update indicators but signals are ignored.
     void set_trading_enabled(bool enabled) { trading_enabled_ = enabled; }
     /// Books a fill an earlier run of this session recorded (a restart): portfolio and fill list

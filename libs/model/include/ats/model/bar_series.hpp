@@ -46,7 +46,13 @@ public:
     std::span<const Money> taker_buy_quote_volume() const noexcept { return taker_buy_quote_; }
 
     /// Row i as a Bar (a copy).
-    Bar bar(std::size_t i) const;
+    Bar bar(std::size_t i) const {
+        Bar b;
+        read(i, b);
+        return b;
+    }
+    /// Row i written into `out` (no temporary: replay loops reuse one Bar per asset).
+    void read(std::size_t i, Bar& out) const;
 
     const GapLedger& gaps() const noexcept { return gaps_; }
     GapLedger& gaps() noexcept { return gaps_; }
