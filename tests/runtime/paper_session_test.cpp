@@ -132,6 +132,58 @@ TEST_F(PaperSessionTest, TamperedJournalIsADivergenceNotASilentResume) {
     EXPECT_NE(r.error().message.find("diverges"), std::string::npos) << r.error().message;
 }
 
+// A halt only the state store knows (an operator's emergency stop) survives a restart: the replay
+// rebuilds the rest, the stored risk state is put back on top, and no entry is sent after it.
+TEST_F(PaperSessionTest, StoredRiskHaltSurvivesARestart) {
+    std::vector<PaperAsset> first_part;
+    first_part.push_back(assets_.front());
+    model::BarSeries head(assets_.front().series.interval(), *Symbol::parse("BTCUSDT"));
+    for (std::size_t i = 0; i < 2000; ++i) {
+        head.push_back(assets_.front().series.bar(i));
+    }
+    first_part.front().series = std::move(head);
+    const auto buys_after = [&](const std::string& file) {
+        auto db = store::SqliteStateStore::open((dir_ / file).string());
+        EXPECT_TRUE(db);
+        auto journal = (*db)->read_journal(1, 1'000'000);
+        EXPECT_TRUE(journal);
+        std::size_t buys = 0;
+        std::size_t bars = 0;
+        for (const auto& e : *journal) {
+            bars += e.type == "MarketData" ? 1U : 0U;
+            if (bars > 2000 && e.type == "OrderPlaced" &&
+                e.body.find("\"BUY\"") != std::string::npos) {
+                ++buys;
+            }
+        }
+        return buys;
+    };
+    for (const char* file : {"control.db", "halted.db"}) {
+        ASSERT_TRUE(run_paper(config(file), first_part));
+    }
+    {
+        auto db = store::SqliteStateStore::open((dir_ / "halted.db").string());
+        ASSERT_TRUE(db);
+        ASSERT_TRUE((*db)->put_state(
+            "risk",
+            R"({"halted":true,"halt_reason":"emergency stop: operator","day_halted":false,)"
+            R"("day":null,"day_start_equity":"0","equity_high_water_mark":null,"cooldowns":{}})"));
+        ASSERT_TRUE((*db)->commit());
+    }
+    const auto control = run_paper(config("control.db"), assets_);
+    const auto halted = run_paper(config("halted.db"), assets_);
+    ASSERT_TRUE(control && halted);
+    EXPECT_EQ(halted->bars_replayed, 2000U);
+    EXPECT_GT(buys_after("control.db"), 0U);
+    EXPECT_EQ(buys_after("halted.db"), 0U);
+    auto db = store::SqliteStateStore::open((dir_ / "halted.db").string());
+    ASSERT_TRUE(db);
+    auto risk = (*db)->get_state("risk");
+    ASSERT_TRUE(risk && *risk);
+    EXPECT_NE((*risk)->find("\"halted\":true"), std::string::npos);
+    EXPECT_NE((*risk)->find("operator"), std::string::npos);
+}
+
 TEST_F(PaperSessionTest, StateSavedEventsAreJournaledAtCommitPoints) {
     PaperConfig c = config("s.db");
     c.commit_every_bars = 100;

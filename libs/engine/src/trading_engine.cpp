@@ -17,6 +17,7 @@ TradingEngine::TradingEngine(EngineConfig config, const Clock& clock, strategy::
     if (config_.sizing.mode == execution::Sizing::Mode::kVolTarget) {
         risk_.require_atr();
     }
+    risk_.start(config_.initial_cash);
 }
 
 void TradingEngine::add_instrument(const model::Instrument& instrument) {
@@ -97,6 +98,18 @@ void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
 
 void TradingEngine::on_marked_bar_closed(const Symbol& symbol, const model::Bar& bar) {
     const Timestamp now = clock_.now();
+    if (!trading_enabled_) {
+        // Warm-up (history before trading, or after a restart): indicators learn, nothing is
+        // judged or sent. Equity marked on old bars must not fire a kill switch or move a stop.
+        risk_.on_warmup_bar(symbol, bar);
+        process_pending();
+        bus_.record_direct(0, [&] {
+            return model::Event(model::MarketData{bar.close_time, now, symbol, bar});
+        });
+        strategy_.on_bar(symbol, bar, *this);  // its signals are dropped while trading is off
+        process_pending();
+        return;
+    }
     const bool was_halted = risk_.halted();
     if (auto alert = risk_.on_bar(symbol, bar, portfolio_.equity(), now)) {
         bus_.emit(*alert);
@@ -162,6 +175,19 @@ void TradingEngine::dispatch(const model::Event& event) {
             break;
         case 3: {
             const auto& a = std::get<model::OrderApproved>(event);
+            if (!trading_enabled_ && !(emergency_ && a.request.reduce_only)) {
+                // Nothing leaves during warm-up, whatever raised it; only an explicit emergency
+                // stop may close positions then.
+                bus_.emit(model::AlertLogged{
+                    now,
+                    now,
+                    model::AlertLevel::kCritical,
+                    model::Text(fmt::format(
+                        "{} order for {} refused: trading is off (warm-up)",
+                        model::to_string(a.purpose),
+                        a.request.symbol))});
+                break;
+            }
             const auto id = orders_.place(a);
             if (!id) {
                 break;
@@ -297,10 +323,24 @@ void TradingEngine::on_risk_check(const model::RiskCheck& c) {
     const Timestamp now = clock_.now();
     risk::AccountView view;
     view.equity = portfolio_.equity();
-    view.position = portfolio_.position_qty(c.request.symbol);
     view.reference_price = last_close(c.request.symbol);
     view.open_orders = orders_.open_order_count();
     view.gross_exposure = portfolio_.gross_exposure();
+    // Judge the position the order leads to. Exits on their way count as done; an entry against
+    // the current position is a flip, which the engine only places behind the exit of the old
+    // position (requested just before it), so the new position is the entry's own size.
+    const Qty held = tradable_position(c.request.symbol);
+    const bool flip = !c.request.reduce_only && !held.is_zero() &&
+                      held.is_positive() != (c.request.side == Side::kBuy);
+    if (flip) {
+        view.position = Qty{};
+        if (const execution::Position* p = portfolio_.position(c.request.symbol)) {
+            view.gross_exposure -= std::min(view.gross_exposure, p->market_value().abs());
+        }
+    } else {
+        view.position =
+            portfolio_.position_qty(c.request.symbol) + orders_.pending_exit_qty(c.request.symbol);
+    }
     if (auto reason = risk_.check(c, view, now)) {
         bus_.emit(model::SignalRejected{now, now, c.request.symbol, model::Text(*reason)});
         return;
@@ -435,7 +475,12 @@ void TradingEngine::flatten_all(std::string_view reason) {
     }
 }
 
+void TradingEngine::restore_risk(const risk::RiskState& saved) {
+    risk_.restore(saved);
+}
+
 void TradingEngine::emergency_stop(const std::string& reason) {
+    emergency_ = true;
     risk_.emergency_stop(reason);
     const Timestamp now = clock_.now();
     bus_.emit(model::AlertLogged{

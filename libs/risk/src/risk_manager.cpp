@@ -124,6 +124,43 @@ std::optional<std::string> RiskManager::check(
     return std::nullopt;
 }
 
+void RiskManager::start(Money equity) {
+    if (!last_equity_) {
+        last_equity_ = equity;
+    }
+}
+
+void RiskManager::on_warmup_bar(const Symbol& symbol, const model::Bar& bar) {
+    if (needs_atr_) {
+        state(symbol).atr.update(bar);
+    }
+}
+
+void RiskManager::restore(const RiskState& saved) {
+    if (saved.halted && !halted_) {
+        halted_ = true;
+        halt_reason_ = saved.halt_reason;
+    }
+    if (saved.day && (!day_ || *saved.day >= *day_)) {
+        if (!day_ || *saved.day > *day_) {
+            day_ = saved.day;
+            day_start_equity_ = saved.day_start_equity;
+            day_halted_ = saved.day_halted;
+        } else {
+            day_halted_ = day_halted_ || saved.day_halted;
+        }
+    }
+    if (saved.equity_high_water_mark && (!peak_ || *saved.equity_high_water_mark > *peak_)) {
+        peak_ = saved.equity_high_water_mark;
+    }
+    for (const auto& [symbol, until] : saved.cooldowns) {
+        auto& s = state(symbol);
+        if (!s.cooldown_until || until > *s.cooldown_until) {
+            s.cooldown_until = until;
+        }
+    }
+}
+
 std::optional<model::AlertLogged> RiskManager::on_bar(
     const Symbol& symbol, const model::Bar& bar, Money equity, Timestamp now) {
     if (needs_atr_) {
@@ -131,10 +168,12 @@ std::optional<model::AlertLogged> RiskManager::on_bar(
     }
     const std::int64_t day = now.floor(Duration::from_days(1)).unix_seconds() / 86400;
     if (!day_ || *day_ != day) {
+        // The day's reference is the equity before the boundary: the previous close's.
         day_ = day;
-        day_start_equity_ = equity;
+        day_start_equity_ = last_equity_.value_or(equity);
         day_halted_ = false;
     }
+    last_equity_ = equity;
     if (!peak_ || equity > *peak_) {
         peak_ = equity;
     }

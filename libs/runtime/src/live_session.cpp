@@ -15,6 +15,7 @@
 
 #include "client_stops.hpp"
 #include "journal.hpp"
+#include "risk_state_json.hpp"
 
 namespace ats::runtime {
 
@@ -420,6 +421,21 @@ Result<LiveResult> run_live(
                     fmt::format("state file {}: {}", config.state_path, s.error().message));
             }
         }
+        // The risk state of the last run: a kill switch that fired stays fired, the high-water
+        // mark and cooldowns carry on.
+        auto stored_risk = db.get_state("risk");
+        if (!stored_risk) {
+            return tl::unexpected(stored_risk.error());
+        }
+        if (*stored_risk) {
+            auto saved = detail::parse_risk_json(**stored_risk);
+            if (!saved) {
+                return make_error(
+                    ErrorCode::kParse,
+                    fmt::format("state file {}: {}", config.state_path, saved.error().message));
+            }
+            engine.restore_risk(*saved);
+        }
         result.restored_fills = fills->size();
         result.starts = starts;
         for (const auto& r : reconcile(
@@ -545,6 +561,9 @@ Result<LiveResult> run_live(
             }
         }
         Status s = db.set_balance(quote, engine.portfolio().cash());
+        if (s) {
+            s = db.put_state("risk", detail::risk_json(engine.risk().state()));
+        }
         if (s) {
             s = db.commit();
         }

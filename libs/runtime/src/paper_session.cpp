@@ -16,6 +16,7 @@
 #include "ats/core/clock.hpp"
 
 #include "journal.hpp"
+#include "risk_state_json.hpp"
 
 namespace ats::runtime {
 namespace {
@@ -24,23 +25,7 @@ using detail::CrashHook;
 using detail::DurableVenue;
 using detail::Journaler;
 using detail::LiveNotifier;
-
-std::string risk_json(const risk::RiskState& r) {
-    nlohmann::json j;
-    j["halted"] = r.halted;
-    j["halt_reason"] = r.halt_reason;
-    j["day_halted"] = r.day_halted;
-    j["day"] = r.day ? nlohmann::json(*r.day) : nlohmann::json();
-    j["day_start_equity"] = r.day_start_equity.to_string();
-    j["equity_high_water_mark"] = r.equity_high_water_mark
-                                      ? nlohmann::json(r.equity_high_water_mark->to_string())
-                                      : nlohmann::json();
-    j["cooldowns"] = nlohmann::json::object();
-    for (const auto& [symbol, until] : r.cooldowns) {
-        j["cooldowns"][symbol.to_string()] = until.to_iso8601();
-    }
-    return j.dump();
-}
+using detail::risk_json;
 
 std::string strategy_json(const strategy::Strategy& s, const std::vector<PaperAsset>& assets) {
     nlohmann::json j = nlohmann::json::object();
@@ -231,6 +216,21 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
         }
         if (journal.sequence() == 0) {
             return;  // a fresh start: nothing to reconcile
+        }
+        // The replay rebuilt the risk state from the bars; what only the store knows (a halt
+        // ordered from outside, a later high-water mark) is restored on top of it.
+        auto stored_risk = db.get_state("risk");
+        if (!stored_risk) {
+            journal.fail(stored_risk.error());
+            return;
+        }
+        if (*stored_risk) {
+            auto saved = detail::parse_risk_json(**stored_risk);
+            if (!saved) {
+                journal.fail(saved.error());
+                return;
+            }
+            engine.restore_risk(*saved);
         }
         for (const auto& id : venue.working_order_ids()) {
             const model::Order* o = engine.orders().order(id);

@@ -67,8 +67,12 @@ public:
     /// Places the risk layer's protective stop/target for every open position (after fills were
     /// restored and the indicators warmed up).
     void protect_open_positions();
-    /// Emergency stop: cancels every order, closes every position, halts entries.
+    /// Emergency stop: cancels every order, closes every position, halts entries. The one way
+    /// an order may leave while trading is off (warm-up).
     void emergency_stop(const std::string& reason);
+    /// Restores the risk state a restart must keep (halts, daily halt, high-water mark,
+    /// cooldowns), from the state store.
+    void restore_risk(const risk::RiskState& saved);
 
     const execution::Portfolio& portfolio() const noexcept { return portfolio_; }
     const execution::OrderManager& orders() const noexcept { return orders_; }
@@ -137,6 +141,7 @@ private:
     std::vector<LastBar> last_bars_;
     std::uint32_t next_oco_group_ = 1;
     bool trading_enabled_ = true;
+    bool emergency_ = false;
     std::uint64_t signals_ = 0;
     std::uint64_t rejections_ = 0;
     std::vector<model::AlertLogged> alerts_;
