@@ -147,6 +147,8 @@ int main(int argc, char** argv) {
     live_cmd->add_option("--strategy,-s", live.strategy, "Strategy name (default sma_cross)");
     live_cmd->add_option("--param,-p", live.params, "Strategy parameter name=value (repeatable)");
     live_cmd->add_option("--config,-c", live.config, "TOML config file (same format as backtest)");
+    live_cmd->add_option(
+        "--model", live.model, "Model directory from `ats train` (for --strategy ml)");
     live_cmd->add_option("--state", live.state, "SQLite state file (default live.db)");
     live_cmd->add_option(
         "--interval", live.interval, "Kline interval of the bar feed (default 1m)");
@@ -184,7 +186,9 @@ int main(int argc, char** argv) {
     paper_cmd->add_option("--param,-p", paper.params, "Strategy parameter name=value (repeatable)");
     paper_cmd->add_option(
         "--config,-c", paper.config, "TOML config file (same format as backtest)");
-    paper_cmd->add_option("--state", paper.state, "SQLite state file (default ats.db)");
+    paper_cmd->add_option(
+        "--model", paper.model, "Model directory from `ats train` (for --strategy ml)");
+    paper_cmd->add_option("--state", paper.state, "SQLite state file (default paper.db)");
     paper_cmd->add_option("--sync", paper.sync, "Durability: normal (default) or full");
     paper_cmd->add_option(
         "--commit-every", paper.commit_every, "Commit every N bars (default 1024)");

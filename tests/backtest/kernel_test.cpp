@@ -1,13 +1,12 @@
 // The replay kernel with a scripted strategy: causality across assets, the kill switch, flips,
 // warm-up, and the inputs it refuses.
-#include "ats/backtest/replay_kernel.hpp"
-
 #include <map>
 
 #include <gtest/gtest.h>
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/backtest/metrics.hpp"
+#include "ats/backtest/replay_kernel.hpp"
 #include "ats/data/kline_csv.hpp"
 
 #include "testkit.hpp"
@@ -223,9 +222,11 @@ TEST(ReplayKernelTest, WarmUpBarsStillTrade) {
 TEST(ReplayKernelTest, AFlatEquityCurveHasNoDrawdownDuration) {
     std::vector<EquityPoint> flat;
     for (int i = 0; i < 200; ++i) {
-        flat.push_back(EquityPoint{money("10000"), Timestamp::from_unix_seconds(3600 * i), 0, false});
+        flat.push_back(
+            EquityPoint{money("10000"), Timestamp::from_unix_seconds(3600 * i), 0, false});
     }
-    const auto m = compute_metrics(flat, {}, money("10000"), Money{}, 0, Duration::from_hours(1), 0);
+    const auto m =
+        compute_metrics(flat, {}, money("10000"), Money{}, 0, Duration::from_hours(1), 0);
     EXPECT_EQ(m.max_drawdown_duration, Duration{});
     flat[50].equity = money("9000");
     flat[51].equity = money("9500");

@@ -1,10 +1,12 @@
 #include "backtest_command.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
@@ -46,20 +48,75 @@ struct Settings {
     std::optional<std::string> journal;
     risk::RiskLimits risk;
     std::string db = "ats.db";
+    std::optional<std::string> model;        ///< `ml`: model directory
+    std::optional<std::string> predictions;  ///< `ml`: recorded probabilities
+    std::optional<std::string> predictions_hash;
 };
 
-// Reads a number that TOML may write as an integer or a float.
+/// The range a number from a flag or a TOML key must lie in.
+struct Range {
+    double min;
+    double max;
+    bool min_exclusive = false;
+    bool integer = false;
+};
+
+constexpr Range kCashRange{0, 1e15, true};
+constexpr Range kFeeRange{0, 10'000};
+constexpr Range kWarmupRange{0, 1e9, false, true};
+
+std::string range_text(const Range& r) {
+    return fmt::format(
+        "{} in {}{}, {}]",
+        r.integer ? "an integer" : "a number",
+        r.min_exclusive ? "(" : "[",
+        r.min,
+        r.max);
+}
+
+bool in_range(double v, const Range& r) {
+    return std::isfinite(v) && (r.min_exclusive ? v > r.min : v >= r.min) && v <= r.max &&
+           (!r.integer || v == std::floor(v));
+}
+
+// A number TOML wrote as an integer or a float; booleans and strings are not numbers.
 std::optional<double> number_of(const toml::node& node) {
-    if (auto v = node.value<double>()) {
-        return *v;
+    if (node.is_integer()) {
+        return static_cast<double>(*node.value<std::int64_t>());
     }
-    if (auto v = node.value<std::int64_t>()) {
-        return static_cast<double>(*v);
+    if (node.is_floating_point()) {
+        return *node.value<double>();
     }
     return std::nullopt;
 }
 
+/// FNV-1a 64 of a file's bytes: part of a run's identity for inputs read by path.
+Result<std::string> content_hash(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return make_error(ErrorCode::kNotFound, fmt::format("cannot open {}", path));
+    }
+    std::uint64_t h = 1469598103934665603ULL;
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        for (std::streamsize i = 0; i < in.gcount(); ++i) {
+            h ^= static_cast<unsigned char>(buf[i]);
+            h *= 1099511628211ULL;
+        }
+    }
+    return fmt::format("fnv1a64:{:016x}", h);
+}
+
 Status load_config(const std::string& path, Settings& s) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        return make_error(ErrorCode::kNotFound, fmt::format("--config {}: no such file", path));
+    }
+    if (!fs::is_regular_file(path, ec)) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("--config {}: not a file (a TOML file is expected)", path));
+    }
     toml::table root;
     try {
         root = toml::parse_file(path);
@@ -83,12 +140,18 @@ Status load_config(const std::string& path, Settings& s) {
                    std::string_view table,
                    std::string_view key,
                    auto&& set,
-                   double min) {
+                   Range range) {
         if (const toml::node* n = t.get(key)) {
             auto v = number_of(*n);
-            if (!v || *v < min) {
+            if (!v || (range.integer && !n->is_integer()) || !in_range(*v, range)) {
                 bad(fmt::format("[{}] {}", table, key),
-                    fmt::format("expected a number >= {}", min));
+                    fmt::format(
+                        "expected {}, got {}",
+                        range_text(range),
+                        n->is_string()    ? fmt::format("\"{}\"", *n->value<std::string>())
+                        : n->is_boolean() ? (*n->value<bool>() ? "true" : "false")
+                        : v               ? fmt::format("{}", *v)
+                                          : "a table or array"));
             } else {
                 set(*v);
             }
@@ -121,7 +184,7 @@ Status load_config(const std::string& path, Settings& s) {
           "report",
           "journal",
           "db"}},
-        {"strategy", {"name", "params", "rules"}},
+        {"strategy", {"name", "params", "rules", "model", "predictions", "predictions_hash"}},
         {"risk",
          {"max_position_qty",
           "max_position_notional",
@@ -172,13 +235,17 @@ Status load_config(const std::string& path, Settings& s) {
         str(*b, "backtest", "from", [&](const std::string& v) { s.from = v; });
         str(*b, "backtest", "to", [&](const std::string& v) { s.to = v; });
         num(
-            *b, "backtest", "cash", [&](double v) { s.cash = v; }, 0.00000001);
+            *b, "backtest", "cash", [&](double v) { s.cash = v; }, kCashRange);
         num(
-            *b, "backtest", "fee_bps", [&](double v) { s.maker_fee_bps = s.taker_fee_bps = v; }, 0);
+            *b,
+            "backtest",
+            "fee_bps",
+            [&](double v) { s.maker_fee_bps = s.taker_fee_bps = v; },
+            kFeeRange);
         num(
-            *b, "backtest", "maker_fee_bps", [&](double v) { s.maker_fee_bps = v; }, 0);
+            *b, "backtest", "maker_fee_bps", [&](double v) { s.maker_fee_bps = v; }, kFeeRange);
         num(
-            *b, "backtest", "taker_fee_bps", [&](double v) { s.taker_fee_bps = v; }, 0);
+            *b, "backtest", "taker_fee_bps", [&](double v) { s.taker_fee_bps = v; }, kFeeRange);
         str(*b, "backtest", "slippage", [&](const std::string& v) { s.slippage = v; });
         str(*b, "backtest", "sizing", [&](const std::string& v) { s.sizing = v; });
         str(*b, "backtest", "fill", [&](const std::string& v) { s.fill = v; });
@@ -187,7 +254,7 @@ Status load_config(const std::string& path, Settings& s) {
             "backtest",
             "warmup_bars",
             [&](double v) { s.warmup_bars = static_cast<std::size_t>(v); },
-            0);
+            kWarmupRange);
         if (const auto* n = b->get("allow_short")) {
             if (auto v = n->value<bool>()) {
                 s.allow_short = *v;
@@ -201,15 +268,21 @@ Status load_config(const std::string& path, Settings& s) {
     }
     if (const auto* st = root["strategy"].as_table()) {
         str(*st, "strategy", "name", [&](const std::string& v) { s.strategy = v; });
+        str(*st, "strategy", "model", [&](const std::string& v) { s.model = v; });
+        str(*st, "strategy", "predictions", [&](const std::string& v) { s.predictions = v; });
+        str(*st, "strategy", "predictions_hash", [&](const std::string& v) {
+            s.predictions_hash = v;
+        });
         if (const auto* p = st->get("params")) {
             if (const auto* t = p->as_table()) {
                 for (const auto& [key, value] : *t) {
-                    if (auto v = number_of(value)) {
+                    if (auto v = number_of(value); v && std::isfinite(*v)) {
                         s.params[std::string(key.str())] = *v;
-                    } else if (auto flag = value.value<bool>()) {
-                        s.params[std::string(key.str())] = *flag ? 1 : 0;
+                    } else if (value.is_boolean()) {
+                        s.params[std::string(key.str())] = *value.value<bool>() ? 1 : 0;
                     } else {
-                        bad(fmt::format("[strategy.params] {}", key.str()), "expected a number");
+                        bad(fmt::format("[strategy.params] {}", key.str()),
+                            "expected a finite number");
                     }
                 }
             } else {
@@ -240,7 +313,7 @@ Status load_config(const std::string& path, Settings& s) {
                 "risk",
                 key,
                 [&](double v) { out = Qty::from_double(v, Round::kDown).value_or(Qty{}); },
-                0);
+                Range{0, 1e18, true});
         };
         auto money = [&](std::string_view key, std::optional<Money>& out) {
             num(
@@ -248,33 +321,33 @@ Status load_config(const std::string& path, Settings& s) {
                 "risk",
                 key,
                 [&](double v) { out = Money::from_double(v, Round::kDown).value_or(Money{}); },
-                0);
+                Range{0, 1e18, true});
         };
-        auto real = [&](std::string_view key, std::optional<double>& out) {
+        auto real = [&](std::string_view key, std::optional<double>& out, Range range) {
             num(
-                *r, "risk", key, [&](double v) { out = v; }, 0);
+                *r, "risk", key, [&](double v) { out = v; }, range);
         };
         qty("max_position_qty", s.risk.max_position_qty);
         money("max_position_notional", s.risk.max_position_notional);
-        real("max_gross_exposure", s.risk.max_gross_exposure);
+        real("max_gross_exposure", s.risk.max_gross_exposure, Range{0, 1000, true});
         num(
             *r,
             "risk",
             "max_open_orders",
             [&](double v) { s.risk.max_open_orders = static_cast<std::size_t>(v); },
-            1);
-        real("max_daily_loss_pct", s.risk.max_daily_loss_pct);
-        real("max_drawdown_pct", s.risk.max_drawdown_pct);
-        real("stop_loss_atr", s.risk.stop_loss_atr);
-        real("take_profit_atr", s.risk.take_profit_atr);
-        real("trailing_stop_atr", s.risk.trailing_stop_atr);
-        real("trailing_stop_pct", s.risk.trailing_stop_pct);
+            Range{1, 1e6, false, true});
+        real("max_daily_loss_pct", s.risk.max_daily_loss_pct, Range{0, 1, true});
+        real("max_drawdown_pct", s.risk.max_drawdown_pct, Range{0, 1, true});
+        real("stop_loss_atr", s.risk.stop_loss_atr, Range{0, 100, true});
+        real("take_profit_atr", s.risk.take_profit_atr, Range{0, 1000, true});
+        real("trailing_stop_atr", s.risk.trailing_stop_atr, Range{0, 100, true});
+        real("trailing_stop_pct", s.risk.trailing_stop_pct, Range{0, 0.99, true});
         num(
             *r,
             "risk",
             "atr_period",
             [&](double v) { s.risk.atr_period = static_cast<int>(v); },
-            1);
+            Range{1, 1000, false, true});
         str(*r, "risk", "cooldown_after_stop", [&](const std::string& v) {
             if (auto d = parse_duration(v)) {
                 s.risk.cooldown_after_stop = *d;
@@ -333,7 +406,7 @@ std::string effective_config(const Settings& s) {
     out += fmt::format(
         "cash = {}\nmaker_fee_bps = {}\ntaker_fee_bps = {}\nslippage = \"{}\"\nsizing = "
         "\"{}\"\nfill = \"{}\"\n"
-        "warmup_bars = {}\nallow_short = {}\n\n[strategy]\nname = \"{}\"\n\n[strategy.params]\n",
+        "warmup_bars = {}\nallow_short = {}\n\n[strategy]\nname = \"{}\"\n",
         s.cash,
         s.maker_fee_bps,
         s.taker_fee_bps,
@@ -343,6 +416,15 @@ std::string effective_config(const Settings& s) {
         s.warmup_bars,
         s.allow_short,
         s.strategy);
+    if (s.model) {
+        out += fmt::format("model = \"{}\"\n", *s.model);
+    }
+    if (s.predictions) {
+        // The file's content is part of the run: the same path with other numbers is another run.
+        out += fmt::format("predictions = \"{}\"\n", *s.predictions);
+        out += fmt::format("predictions_hash = \"{}\"\n", s.predictions_hash.value_or(""));
+    }
+    out += "\n[strategy.params]\n";
     for (const auto& [k, v] : s.params) {
         out += fmt::format("{} = {}\n", k, v);
     }
@@ -453,7 +535,8 @@ int run_backtest_command(const BacktestArgs& args) {
     Settings s;
     if (args.config) {
         if (auto st = load_config(*args.config, s); !st) {
-            return fail(st.error().message, kExitUsage);
+            return fail(
+                st.error().message, st.error().code == ErrorCode::kNotFound ? kExitIo : kExitUsage);
         }
     }
     if (!args.assets.empty()) {
@@ -522,12 +605,58 @@ int run_backtest_command(const BacktestArgs& args) {
     if (args.db) {
         s.db = *args.db;
     }
+    if (args.model) {
+        s.model = *args.model;
+    }
+    if (args.predictions) {
+        s.predictions = *args.predictions;
+    }
+    // Numbers from flags get the ranges the TOML keys have; the message names both.
+    for (const auto& [name, value, range] :
+         std::initializer_list<std::tuple<const char*, double, Range>>{
+             {"--cash / [backtest] cash", s.cash, kCashRange},
+             {"--fee-bps / [backtest] maker_fee_bps", s.maker_fee_bps, kFeeRange},
+             {"--fee-bps / [backtest] taker_fee_bps", s.taker_fee_bps, kFeeRange},
+             {"--warmup / [backtest] warmup_bars",
+              static_cast<double>(s.warmup_bars),
+              kWarmupRange}}) {
+        if (!in_range(value, range)) {
+            return fail(
+                fmt::format("{}: expected {}, got {}", name, range_text(range), value), kExitUsage);
+        }
+    }
+    if (args.slippage_bps && !in_range(*args.slippage_bps, Range{0, 1000})) {
+        return fail(
+            fmt::format(
+                "--slippage-bps: expected {}, got {}",
+                range_text(Range{0, 1000}),
+                *args.slippage_bps),
+            kExitUsage);
+    }
+    if (s.predictions) {
+        auto hash = content_hash(*s.predictions);
+        if (!hash) {
+            return fail(fmt::format("--predictions {}: cannot be read", *s.predictions), kExitIo);
+        }
+        if (s.predictions_hash && !args.predictions && *s.predictions_hash != *hash) {
+            return fail(
+                fmt::format(
+                    "{}: predictions {} changed since this configuration was written ({} now, "
+                    "{} in the config)",
+                    args.config.value_or("config"),
+                    *s.predictions,
+                    *hash,
+                    *s.predictions_hash),
+                kExitUsage);
+        }
+        s.predictions_hash = *hash;
+    }
 
     backtest::BacktestConfig config;
     config.strategy = s.strategy;
     config.params = s.params;
-    config.sources.model_dir = args.model;
-    config.sources.predictions = args.predictions;
+    config.sources.model_dir = s.model;
+    config.sources.predictions = s.predictions;
     config.sources.entry_rule = s.entry_rule;
     config.sources.exit_rule = s.exit_rule;
     for (const auto& [key, value] :
@@ -541,8 +670,8 @@ int run_backtest_command(const BacktestArgs& args) {
             (std::string_view(key) == "from" ? config.from : config.to) = *t;
         }
     }
-    if (s.strategy == "ml" && args.model) {
-        warn_if_in_sample(*args.model, config.from);
+    if (s.strategy == "ml" && s.model) {
+        warn_if_in_sample(*s.model, config.from);
     }
     config.warmup_bars = s.warmup_bars;
     auto cash = Money::from_double(s.cash, Round::kDown);
@@ -711,7 +840,8 @@ int run_backtest_command(const BacktestArgs& args) {
 Result<TradingSetup> load_trading_setup(
     const std::optional<std::string>& config,
     const std::optional<std::string>& strategy,
-    const std::vector<std::string>& params) {
+    const std::vector<std::string>& params,
+    const std::optional<std::string>& model) {
     Settings s;
     if (config) {
         if (auto st = load_config(*config, s); !st) {
@@ -720,6 +850,25 @@ Result<TradingSetup> load_trading_setup(
     }
     if (strategy) {
         s.strategy = *strategy;
+    }
+    if (model) {
+        s.model = *model;
+    }
+    if (s.predictions) {
+        auto hash = content_hash(*s.predictions);
+        if (!hash) {
+            return make_error(
+                ErrorCode::kNotFound,
+                fmt::format("[strategy] predictions {}: cannot be read", *s.predictions));
+        }
+        if (s.predictions_hash && *s.predictions_hash != *hash) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "[strategy] predictions {} changed since the configuration was written",
+                    *s.predictions));
+        }
+        s.predictions_hash = *hash;
     }
     for (const auto& p : params) {
         const auto eq = p.find('=');
@@ -739,6 +888,19 @@ Result<TradingSetup> load_trading_setup(
     TradingSetup out;
     out.strategy = s.strategy;
     out.params = s.params;
+    out.sources.model_dir = s.model;
+    out.sources.predictions = s.predictions;
+    for (const auto& [name, value, range] :
+         std::initializer_list<std::tuple<const char*, double, Range>>{
+             {"[backtest] cash", s.cash, kCashRange},
+             {"[backtest] maker_fee_bps", s.maker_fee_bps, kFeeRange},
+             {"[backtest] taker_fee_bps", s.taker_fee_bps, kFeeRange}}) {
+        if (!in_range(value, range)) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("{}: expected {}, got {}", name, range_text(range), value));
+        }
+    }
     auto cash = Money::from_double(s.cash, Round::kDown);
     if (!cash || !cash->is_positive()) {
         return make_error(ErrorCode::kInvalidArgument, "cash: must be a positive amount");

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 namespace ats::cli {
 namespace {
 
@@ -15,8 +17,22 @@ extern "C" void on_stop_signal(int /*signal*/) {
 
 }  // namespace
 
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            out += fmt::format("\\x{:02x}", u);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 int fail(const std::string& message, int code) {
-    std::fprintf(stderr, "ats: %s\n", message.c_str());
+    std::fprintf(stderr, "ats: %s\n", printable(message).c_str());
     return code;
 }
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ats::cli {
@@ -12,8 +13,13 @@ std::vector<std::string> split_list(const std::string& text);
 /// Plotly.js inlined into reports: $ATS_PLOTLY_JS, else web/node_modules of the source tree.
 std::string plotly_js_path();
 
-/// Prints "ats: <message>" on stderr and returns `code` (the command's exit code).
+/// Prints "ats: <message>" on stderr and returns `code` (the command's exit code). Control
+/// characters (which a message may quote from an input file) are escaped.
 int fail(const std::string& message, int code);
+
+/// `text` with control characters and DEL written as \xNN, so text from input files cannot move
+/// the cursor, change colours or clear the user's terminal.
+std::string printable(std::string_view text);
 
 /// Installs SIGINT/SIGTERM handlers (once) that set the returned flag: long-running commands
 /// poll it and stop cleanly.

@@ -176,9 +176,11 @@ int run_live_command(const LiveArgs& args) {
     if (!keys) {
         return fail(keys.error().message, kExitUsage);
     }
-    auto setup = load_trading_setup(args.config, args.strategy, args.params);
+    auto setup = load_trading_setup(args.config, args.strategy, args.params, args.model);
     if (!setup) {
-        return fail(setup.error().message, kExitUsage);
+        return fail(
+            setup.error().message,
+            setup.error().code == ErrorCode::kNotFound ? kExitIo : kExitUsage);
     }
     std::vector<model::Instrument> instruments;
     for (const auto& a : assets) {
@@ -196,6 +198,7 @@ int run_live_command(const LiveArgs& args) {
     config.paper = args.paper;
     config.paper_venue = setup->venue;
     config.paper_slippage = setup->slippage;
+    config.sources = setup->sources;
     config.rest_url = endpoints->rest;
     config.ws_url = endpoints->ws;
     if (args.ca_file) {

@@ -75,6 +75,7 @@ int run_paper_command(const PaperArgs& args) {
         live.strategy = args.strategy;
         live.params = args.params;
         live.config = args.config;
+        live.model = args.model;
         live.state = args.state;
         live.interval = args.interval;
         live.max_bars = args.max_bars;
@@ -106,9 +107,11 @@ int run_paper_command(const PaperArgs& args) {
             return fail(fmt::format("--speed '{}': use e.g. 60x or max", args.speed), kExitUsage);
         }
     }
-    auto setup = load_trading_setup(args.config, args.strategy, args.params);
+    auto setup = load_trading_setup(args.config, args.strategy, args.params, args.model);
     if (!setup) {
-        return fail(setup.error().message, kExitUsage);
+        return fail(
+            setup.error().message,
+            setup.error().code == ErrorCode::kNotFound ? kExitIo : kExitUsage);
     }
     runtime::PaperConfig config;
     config.strategy = setup->strategy;
@@ -117,6 +120,7 @@ int run_paper_command(const PaperArgs& args) {
     config.engine.order_id_prefix = "paper";
     config.venue = setup->venue;
     config.slippage = setup->slippage;
+    config.sources = setup->sources;
     config.speed = speed;
     config.state_path = args.state;
     if (args.sync == "full") {

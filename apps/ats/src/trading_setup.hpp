@@ -20,13 +20,16 @@ struct TradingSetup {
     engine::EngineConfig engine;
     sim::BarVenueConfig venue;
     std::string slippage;
-    std::string config_text;  ///< the effective configuration, as TOML
+    strategy::StrategySources sources;  ///< `ml`: the model directory (or recorded predictions)
+    std::string config_text;            ///< the effective configuration, as TOML
 };
 
-/// kInvalidArgument naming the file, key or flag that is wrong.
+/// kInvalidArgument naming the file, key or flag that is wrong; kNotFound for a missing config
+/// file. `model`: --model, over [strategy] model.
 Result<TradingSetup> load_trading_setup(
     const std::optional<std::string>& config,
     const std::optional<std::string>& strategy,
-    const std::vector<std::string>& params);
+    const std::vector<std::string>& params,
+    const std::optional<std::string>& model = std::nullopt);
 
 }  // namespace ats::cli
