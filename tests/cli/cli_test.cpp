@@ -287,6 +287,22 @@ TEST(CliTest, OutOfRangeInputsAreRefusedNamingTheFlagOrKey) {
     EXPECT_NE(dir.err.find("not a file"), std::string::npos) << dir.err;
 }
 
+// Review finding: 60 days of BTC 1m bars hold 96e9 USDT of quote volume, past the old 64-bit
+// money range ("Money overflow").
+TEST(CliTest, ResamplingPastTheOldMoneyRangeWorks) {
+    TempFile out("", "btc_60d.csv");
+    const auto r =
+        run("data resample " + std::string(ATS_BUNDLED_DATA_DIR) +
+            "/BTCUSDT_1m_2024-12.csv --to 60d " + "--output " + out.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::ifstream in(out.path());
+    std::string header;
+    std::string row;
+    std::getline(in, header);
+    std::getline(in, row);
+    EXPECT_NE(row.find(",96036262884.44708328,"), std::string::npos) << row;
+}
+
 TEST(CliTest, HeaderOnlyCsvIsBadData) {
     TempFile header("open_time_ms,open,high,low,close,volume\n", "BTCUSDT_1h.csv");
     const auto r = run("backtest --no-db --asset BTCUSDT --data " + header.path());
