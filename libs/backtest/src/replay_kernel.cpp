@@ -96,19 +96,23 @@ const ReplayKernel::Step& ReplayKernel::step() {
         venue_.open_bar(books_[step_.bars[k].input], bars_[k]);
     }
     while (true) {
-        std::optional<Timestamp> earliest;
+        // Plain values, not optionals, on this hot path (a byte flag stored and read back as a
+        // word stalls the store forwarding).
+        bool any = false;
+        Timestamp earliest;
         std::size_t which = 0;
         for (std::size_t k = 0; k < step_.bars.size(); ++k) {
-            const auto ft = venue_.next_fill_time(books_[step_.bars[k].input]);
-            if (ft && (!earliest || *ft < *earliest)) {
+            Timestamp ft;
+            if (venue_.next_fill_time(books_[step_.bars[k].input], ft) && (!any || ft < earliest)) {
+                any = true;
                 earliest = ft;
                 which = k;
             }
         }
-        if (!earliest) {
+        if (!any) {
             break;
         }
-        advance(*earliest);
+        advance(earliest);
         venue_.fill_next(books_[step_.bars[which].input]);
         // (b) Each fill reaches the portfolio before anything later on any path.
         engine_.process_pending();

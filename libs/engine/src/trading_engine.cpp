@@ -53,8 +53,11 @@ Price TradingEngine::last_close(const Symbol& symbol) const {
 
 Qty TradingEngine::tradable_position(const Symbol& symbol) const {
     const Qty pos = portfolio_.position_qty(symbol);
+    if (pos.is_zero()) {
+        return pos;  // the common case, asked by strategies on every bar
+    }
     const model::Instrument* inst = orders_.instrument(symbol);
-    if (pos.is_zero() || inst == nullptr) {
+    if (inst == nullptr) {
         return pos;
     }
     const Qty held = inst->round_qty(pos.abs(), Round::kTowardZero);

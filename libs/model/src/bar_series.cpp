@@ -4,34 +4,6 @@
 
 namespace ats::model {
 
-void BarSeries::read(std::size_t i, Bar& b) const {
-    ATS_CHECK(i < size(), "bar index {} out of range (size {})", i, size());
-    b.open_time = open_time_[i];
-    b.close_time = close_time_[i];
-    b.open = open_[i];
-    b.high = high_[i];
-    b.low = low_[i];
-    b.close = close_[i];
-    b.volume = volume_[i];
-    if (has_quote_volume_) {
-        b.quote_volume = quote_volume_[i];
-    } else {
-        b.quote_volume.reset();
-    }
-    if (has_trade_count_) {
-        b.trade_count = trade_count_[i];
-    } else {
-        b.trade_count.reset();
-    }
-    if (has_taker_buy_) {
-        b.taker_buy_base_volume = taker_buy_base_[i];
-        b.taker_buy_quote_volume = taker_buy_quote_[i];
-    } else {
-        b.taker_buy_base_volume.reset();
-        b.taker_buy_quote_volume.reset();
-    }
-}
-
 void BarSeries::reserve(std::size_t n) {
     open_time_.reserve(n);
     close_time_.reserve(n);

@@ -246,16 +246,17 @@ std::optional<BarVenue::Candidate> BarVenue::earliest(const Book& b) const {
     return best;
 }
 
-std::optional<Timestamp> BarVenue::next_fill_time(BookId id) {
+bool BarVenue::next_fill_time(BookId id, Timestamp& at) {
     const Book* b = &books_[id];
     if (b->bar == nullptr || working_.empty()) {
-        return std::nullopt;
+        return false;
     }
     const auto c = earliest(*b);
     if (!c) {
-        return std::nullopt;
+        return false;
     }
-    return path_of(*b).time_at(c->at);
+    at = path_of(*b).time_at(c->at);
+    return true;
 }
 
 void BarVenue::fill_next(BookId id) {

@@ -89,7 +89,12 @@ public:
     void open_bar(BookId id, const model::Bar& bar);
     /// Step 2: when the earliest possible fill of the book's open bar happens; nullopt when no
     /// working order fills in the rest of the bar.
-    std::optional<Timestamp> next_fill_time(BookId id);
+    std::optional<Timestamp> next_fill_time(BookId id) {
+        Timestamp at;
+        return next_fill_time(id, at) ? std::optional<Timestamp>(at) : std::nullopt;
+    }
+    /// The same without an optional (the replay kernel's hot path): false when none.
+    bool next_fill_time(BookId id, Timestamp& at);
     /// Executes that fill (and the cancels it causes); events go to the sink.
     void fill_next(BookId id);
     /// Step 3: the bar closed and the strategies decided.
