@@ -264,6 +264,11 @@ void TradingEngine::on_signal(const model::SignalGenerated& s) {
     if (!entry || orders_.entry_working(s.symbol)) {
         return;
     }
+    if (entries_paused_) {
+        bus_.emit(model::SignalRejected{
+            now, now, s.symbol, model::Text("entries paused by the operator")});
+        return;
+    }
     const Side side = want == Direction::kLong ? Side::kBuy : Side::kSell;
     execution::SizingInputs in;
     in.equity = portfolio_.equity();
@@ -476,6 +481,44 @@ void TradingEngine::flatten_all(std::string_view reason) {
         orders_.cancel_all(pos.symbol, reason);
         request_exit(pos.symbol, reason);
     }
+}
+
+bool TradingEngine::close_position(const Symbol& symbol, double fraction, std::string_view reason) {
+    const Qty pos = tradable_position(symbol);
+    if (pos.is_zero() || !(fraction > 0.0) || fraction > 1.0) {
+        return false;
+    }
+    Qty qty = pos.abs();
+    if (fraction < 1.0) {
+        const model::Instrument* inst = orders_.instrument(symbol);
+        auto part = Qty::from_double(qty.to_double() * fraction, Round::kDown);
+        if (!part || inst == nullptr) {
+            return false;
+        }
+        qty = inst->round_qty(std::min(*part, qty), Round::kTowardZero);
+        if (!qty.is_positive()) {
+            return false;
+        }
+    }
+    const Timestamp now = clock_.now();
+    const model::OrderRequest r{
+        symbol,
+        pos.is_positive() ? Side::kSell : Side::kBuy,
+        model::OrderType::kMarket,
+        qty,
+        std::nullopt,
+        std::nullopt,
+        true,
+        0};
+    bus_.emit(
+        model::RiskCheck{now, now, r, std::nullopt, OrderPurpose::kExit, model::Text(reason)});
+    process_pending();
+    return true;
+}
+
+void TradingEngine::set_risk_limits(const risk::RiskLimits& limits) {
+    config_.risk = limits;
+    risk_.set_limits(limits);
 }
 
 void TradingEngine::restore_risk(const risk::RiskState& saved) {

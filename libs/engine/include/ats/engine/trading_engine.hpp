@@ -74,6 +74,17 @@ public:
     /// cooldowns), from the state store.
     void restore_risk(const risk::RiskState& saved);
 
+    /// Operator commands (the dashboard, a watchdog); each takes effect at once, its orders are
+    /// eligible from the next bar.
+    /// While paused no new entry is placed; exits, stops and targets go on.
+    void set_entries_paused(bool paused) { entries_paused_ = paused; }
+    bool entries_paused() const noexcept { return entries_paused_; }
+    /// Closes `fraction` (0, 1] of the tradable position of `symbol` with a market exit; false
+    /// when there is nothing to close.
+    bool close_position(const Symbol& symbol, double fraction, std::string_view reason);
+    /// New risk limits from now on; the risk state is kept.
+    void set_risk_limits(const risk::RiskLimits& limits);
+
     const execution::Portfolio& portfolio() const noexcept { return portfolio_; }
     const execution::OrderManager& orders() const noexcept { return orders_; }
     const risk::RiskManager& risk() const noexcept { return risk_; }
@@ -142,6 +153,7 @@ private:
     std::uint32_t next_oco_group_ = 1;
     bool trading_enabled_ = true;
     bool emergency_ = false;
+    bool entries_paused_ = false;
     std::uint64_t signals_ = 0;
     std::uint64_t rejections_ = 0;
     std::vector<model::AlertLogged> alerts_;

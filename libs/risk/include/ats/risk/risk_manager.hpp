@@ -32,6 +32,10 @@ struct RiskLimits {
     std::optional<Duration> cooldown_after_stop;  ///< no new entry on the symbol for this long
 };
 
+/// kInvalidArgument naming the key ("max_drawdown_pct must be in (0, 1]") for a value outside
+/// its range: the same rules for the TOML [risk] table, the dashboard and the API.
+Status validate(const RiskLimits& limits);
+
 /// The account as the risk engine needs it at a decision.
 struct AccountView {
     Money equity;
@@ -67,6 +71,9 @@ public:
     explicit RiskManager(RiskLimits limits);
 
     const RiskLimits& limits() const noexcept { return limits_; }
+    /// New limits from now on (an operator's change); the state (halts, peak, day, ATRs,
+    /// stops, cooldowns) is kept. An ATR period change restarts the ATRs.
+    void set_limits(const RiskLimits& limits);
 
     /// nullopt: approved; otherwise the reason for SignalRejected.
     std::optional<std::string> check(
