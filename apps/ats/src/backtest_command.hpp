@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ats/core/error.hpp"
+#include "ats/runtime/backtest_job.hpp"
 
 namespace ats::cli {
 
@@ -37,8 +38,7 @@ struct BacktestArgs {
 
 int run_backtest_command(const BacktestArgs& args);
 
-/// The kline file for `symbol`: `data` itself when it is a file (only for a single asset), else
-/// the one file in directory `data` named SYMBOL_*.csv (kNotFound / kInvalidArgument otherwise).
-Result<std::string> find_data_file(const std::string& data, const std::string& symbol, bool single);
+/// The kline file for `symbol` (see runtime::find_data_file).
+using runtime::find_data_file;
 
 }  // namespace ats::cli

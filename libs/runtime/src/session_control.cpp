@@ -129,7 +129,8 @@ Result<risk::RiskLimits> limits_from_json(const Json& j) {
         }
         *target = *v;
     }
-    const auto integer = [&](const char* key, double lo, double hi) -> Result<std::optional<double>> {
+    const auto integer =
+        [&](const char* key, double lo, double hi) -> Result<std::optional<double>> {
         auto v = number(key);
         if (!v) {
             return v;
@@ -160,8 +161,7 @@ Result<risk::RiskLimits> limits_from_json(const Json& j) {
         out.cooldown_after_stop = Duration::from_seconds(static_cast<std::int64_t>(**cooldown));
     }
     if (auto s = risk::validate(out); !s) {
-        return make_error(
-            ErrorCode::kInvalidArgument, fmt::format("risk: {}", s.error().message));
+        return make_error(ErrorCode::kInvalidArgument, fmt::format("risk: {}", s.error().message));
     }
     return out;
 }

@@ -32,8 +32,8 @@ struct SessionCommand {
         kSetRisk,        ///< new risk limits from now on
     };
     Kind kind = Kind::kPauseEntries;
-    std::optional<Symbol> symbol;  ///< kClosePosition
-    double fraction = 1.0;         ///< kClosePosition, in (0, 1]
+    std::optional<Symbol> symbol;          ///< kClosePosition
+    double fraction = 1.0;                 ///< kClosePosition, in (0, 1]
     std::optional<risk::RiskLimits> risk;  ///< kSetRisk
     std::string reason;                    ///< who asked and why, for the journal and alerts
 
@@ -52,9 +52,9 @@ Result<risk::RiskLimits> parse_risk_limits_json(std::string_view text);
 
 /// What a session reports after each step (from its own thread).
 struct SessionStep {
-    std::uint64_t bars = 0;      ///< bars processed in all (replayed ones included)
-    bool replaying = false;      ///< rebuilding from the journal after a restart
-    Timestamp time;              ///< the engine clock (the last bar's close)
+    std::uint64_t bars = 0;  ///< bars processed in all (replayed ones included)
+    bool replaying = false;  ///< rebuilding from the journal after a restart
+    Timestamp time;          ///< the engine clock (the last bar's close)
 };
 
 /// The link between a running session and whoever steers it. Both calls come from the session's
