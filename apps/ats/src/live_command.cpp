@@ -12,6 +12,7 @@
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/runtime/live_session.hpp"
+#include "ats/runtime/session_setup.hpp"
 
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
@@ -96,50 +97,6 @@ Result<Keys> load_keys(const std::optional<std::string>& file) {
     return keys;
 }
 
-bool is_local_url(const std::string& url) {
-    for (const char* scheme : {"http://", "https://"}) {
-        for (const char* host : {"127.0.0.1", "localhost"}) {
-            const std::string p = std::string(scheme) + host;
-            if (url.rfind(p, 0) == 0 &&
-                (url.size() == p.size() || url[p.size()] == ':' || url[p.size()] == '/')) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
-struct Endpoints {
-    std::string rest;
-    std::string ws;
-};
-
-/// Where `--exchange` trades. The named venues are Binance's Spot endpoints (api.binance.com
-/// and stream.binance.com:9443 from ../shared/specs/binance-spot.md §1 and §10; the spec keeps
-/// the Spot testnet's URLs out of library code, so they live only in this CLI table, from the
-/// testnet's own site). A URL is used as given for REST and its stream URL is the same
-/// authority with ws:// or wss://.
-std::optional<Endpoints> endpoints_for(const std::string& target) {
-    if (target == "binance") {
-        return Endpoints{"https://api.binance.com", "wss://stream.binance.com:9443"};
-    }
-    if (target == "testnet") {
-        return Endpoints{"https://testnet.binance.vision", "wss://stream.testnet.binance.vision"};
-    }
-    std::string base = target;
-    while (!base.empty() && base.back() == '/') {
-        base.pop_back();
-    }
-    for (const auto& [http, ws] :
-         {std::pair<std::string, std::string>{"http://", "ws://"},
-          std::pair<std::string, std::string>{"https://", "wss://"}}) {
-        if (base.rfind(http, 0) == 0 && base.size() > http.size()) {
-            return Endpoints{base, ws + base.substr(http.size())};
-        }
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 int run_live_command(const LiveArgs& args) {
@@ -155,16 +112,13 @@ int run_live_command(const LiveArgs& args) {
     }
     // Safety first: real money needs the explicit flag, whatever else is wrong.
     const std::string& target = args.exchange;
-    const bool testnet = target == "testnet";
-    const bool local = is_local_url(target);
-    const auto endpoints = endpoints_for(target);
-    if (!endpoints) {
+    if (!runtime::endpoints_for(target)) {
         return fail(
             fmt::format(
                 "--exchange '{}': use binance, testnet or http(s)://127.0.0.1:PORT", target),
             kExitUsage);
     }
-    if (!args.paper && !testnet && !local && !args.real_money) {
+    if (!args.paper && target != "testnet" && !runtime::is_local_url(target) && !args.real_money) {
         return fail(
             fmt::format(
                 "--exchange {} trades real money: add --i-understand-this-trades-real-money "
@@ -182,45 +136,31 @@ int run_live_command(const LiveArgs& args) {
             setup.error().message,
             setup.error().code == ErrorCode::kNotFound ? kExitIo : kExitUsage);
     }
-    std::vector<model::Instrument> instruments;
-    for (const auto& a : assets) {
-        auto symbol = Symbol::parse(a);
-        if (!symbol) {
-            return fail(symbol.error().message, kExitUsage);
-        }
-        instruments.push_back(backtest::default_instrument(*symbol));
+    runtime::SessionRequest request;
+    request.assets = assets;
+    request.feed = args.paper ? "live:" + target : std::string();
+    request.live = !args.paper;
+    request.exchange = target;
+    request.real_money = args.real_money;
+    request.interval = args.interval;
+    request.ca_file = args.ca_file;
+    request.setup = std::move(*setup);
+    request.state_path = args.state;
+    request.api_key = keys->key;
+    request.api_secret = keys->secret;
+    request.user_stream = !args.no_user_stream;
+    request.read_timeout_s = args.read_timeout_s;
+    request.max_bars = args.max_bars;
+    auto made = runtime::make_live_setup(request);
+    if (!made) {
+        return fail(made.error().message, kExitUsage);
     }
-    runtime::LiveConfig config;
-    config.strategy = setup->strategy;
-    config.params = setup->params;
-    config.engine = setup->engine;
-    config.engine.order_id_prefix = args.paper ? "paper" : "live";
-    config.paper = args.paper;
-    config.paper_venue = setup->venue;
-    config.paper_slippage = setup->slippage;
-    config.sources = setup->sources;
-    config.rest_url = endpoints->rest;
-    config.ws_url = endpoints->ws;
-    if (args.ca_file) {
-        config.ca_file = *args.ca_file;
-    }
-    config.api_key = keys->key;
-    config.api_secret = keys->secret;
-    config.interval = args.interval;
-    config.read_timeout = Duration::from_ms(static_cast<std::int64_t>(args.read_timeout_s * 1000));
-    config.user_stream = !args.no_user_stream;
-    config.state_path = args.state;
-    config.max_bars = args.max_bars;
+    runtime::LiveConfig& config = made->config;
+    const std::vector<model::Instrument>& instruments = made->instruments;
+    const runtime::TradingSetup* const trading = &request.setup;
     config.stop = &stop;
     StderrNotifier notifier;
     config.notifier = &notifier;
-    config.session_text = fmt::format(
-        "[{}]\nassets = \"{}\"\nexchange = \"{}\"\ninterval = \"{}\"\n{}",
-        args.paper ? "paper-live" : "live",
-        fmt::join(assets, ","),
-        target,
-        args.interval,
-        setup->config_text);
     auto result = runtime::run_live(config, instruments);
     if (!result) {
         return fail(result.error().message, exit_code_for(result.error()));
@@ -230,7 +170,7 @@ int run_live_command(const LiveArgs& args) {
         "{} {} : {} on {} at {}\n",
         args.paper ? "paper (live feed)" : "live",
         args.state,
-        setup->strategy,
+        trading->strategy,
         fmt::join(assets, ","),
         target);
     if (r.starts > 1) {

@@ -341,7 +341,6 @@ Status parse_backtest_toml(std::string_view text, std::string_view origin, Backt
     return ok_status();
 }
 
-
 std::string params_text(const strategy::Params& params) {
     if (params.empty()) {
         return "(default parameters)";
@@ -577,8 +576,7 @@ Result<backtest::BacktestConfig> make_backtest_config(const BacktestSettings& s)
             auto t = Timestamp::parse_iso8601(**value);
             if (!t) {
                 return make_error(
-                    ErrorCode::kInvalidArgument,
-                    fmt::format("--{}: {}", key, t.error().message));
+                    ErrorCode::kInvalidArgument, fmt::format("--{}: {}", key, t.error().message));
             }
             (std::string_view(key) == "from" ? config.from : config.to) = *t;
         }
@@ -658,8 +656,7 @@ Result<BacktestJobResult> run_backtest_job(
         return tl::unexpected(result.error());
     }
     BacktestJobResult out;
-    out.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     out.info.strategy = s.strategy;
     out.info.params =
         s.entry_rule
@@ -796,6 +793,5 @@ Result<TradingSetup> load_trading_setup(
     out.config_text = effective_config(s);
     return out;
 }
-
 
 }  // namespace ats::runtime
