@@ -3,8 +3,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 namespace ats::cli {
 namespace {
@@ -64,6 +66,60 @@ std::string plotly_js_path() {
     return env != nullptr
                ? std::string(env)
                : std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
+}
+
+/// Keys from a file (mode 0600 or stricter: refused when group or others may read it) or from
+/// ATS_BINANCE_API_KEY / ATS_BINANCE_API_SECRET. Errors never contain the values.
+Result<ApiKeys> load_api_keys(const std::optional<std::string>& file) {
+    ApiKeys keys;
+    if (file) {
+        struct stat st {};
+        if (::stat(file->c_str(), &st) != 0) {
+            return make_error(ErrorCode::kNotFound, fmt::format("--keys {}: cannot read", *file));
+        }
+        if ((st.st_mode & 077U) != 0) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "--keys {}: mode {:o} lets others read the keys; chmod 600 it",
+                    *file,
+                    st.st_mode & 0777U));
+        }
+        std::ifstream in(*file);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (!line.empty() && line.back() == '\r') {
+                line.pop_back();
+            }
+            const auto eq = line.find('=');
+            if (eq == std::string::npos || line[0] == '#') {
+                continue;
+            }
+            const std::string name = line.substr(0, eq);
+            if (name == "api_key") {
+                keys.key = line.substr(eq + 1);
+            } else if (name == "api_secret") {
+                keys.secret = line.substr(eq + 1);
+            }
+        }
+        if (keys.key.empty() || keys.secret.empty()) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("--keys {}: needs api_key=... and api_secret=... lines", *file));
+        }
+        return keys;
+    }
+    const char* key = std::getenv("ATS_BINANCE_API_KEY");
+    const char* secret = std::getenv("ATS_BINANCE_API_SECRET");
+    if (key == nullptr || secret == nullptr || *key == '\0' || *secret == '\0') {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "no API keys: set ATS_BINANCE_API_KEY and ATS_BINANCE_API_SECRET or give --keys FILE "
+            "(mode 0600)");
+    }
+    keys.key = key;
+    keys.secret = secret;
+    return keys;
 }
 
 }  // namespace ats::cli

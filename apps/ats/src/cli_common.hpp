@@ -1,9 +1,12 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "ats/core/error.hpp"
 
 namespace ats::cli {
 
@@ -24,5 +27,14 @@ std::string printable(std::string_view text);
 /// Installs SIGINT/SIGTERM handlers (once) that set the returned flag: long-running commands
 /// poll it and stop cleanly.
 const std::atomic<bool>& stop_on_signals();
+
+struct ApiKeys {
+    std::string key;
+    std::string secret;
+};
+
+/// Exchange keys from a file (mode 0600 or stricter: refused when group or others may read it)
+/// or from ATS_BINANCE_API_KEY / ATS_BINANCE_API_SECRET. Errors never contain the values.
+Result<ApiKeys> load_api_keys(const std::optional<std::string>& file);
 
 }  // namespace ats::cli

@@ -642,7 +642,7 @@ Result<LiveResult> run_live(
             journal.fail(s.error());
         }
         if (config.control != nullptr) {
-            config.control->on_step(engine, SessionStep{result.bars, false, clock.now()});
+            config.control->on_step(engine, SessionStep{result.bars, false, clock.now(), false});
         }
     }
     if (!paper) {

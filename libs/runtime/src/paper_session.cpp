@@ -487,7 +487,10 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
             result.job_runs += scheduler->run_due();
         }
         if (config.control != nullptr) {
-            config.control->on_step(engine, SessionStep{inputs, journal.replaying(), clock.now()});
+            config.control->on_step(
+                engine,
+                SessionStep{
+                    inputs, journal.replaying(), clock.now(), !kernel.next_time().has_value()});
         }
     }
     if (!journal.failure() && !reconciled) {

@@ -145,8 +145,8 @@ Result<LiveSetup> make_live_setup(const SessionRequest& r) {
         return make_error(ErrorCode::kInvalidArgument, "assets: give at least one symbol");
     }
     const bool paper = !r.live;
-    const std::string target = paper ? r.feed.substr(r.feed.rfind("live:", 0) == 0 ? 5 : 0)
-                                     : r.exchange;
+    const std::string target =
+        paper ? r.feed.substr(r.feed.rfind("live:", 0) == 0 ? 5 : 0) : r.exchange;
     const auto endpoints = endpoints_for(target);
     if (!endpoints) {
         return make_error(

@@ -54,11 +54,10 @@ std::string sha256_hex(std::string_view text) {
 }
 
 bool valid_name(std::string_view name) {
-    return !name.empty() && name.size() <= 64 &&
-           std::all_of(name.begin(), name.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-' || c == '.';
-           });
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.';
+    });
 }
 
 class Stmt {
@@ -162,8 +161,10 @@ struct AuthStore::Impl {
              {std::tuple{t.access_token, "access", kAccessSeconds},
               std::tuple{t.refresh_token, "refresh", kRefreshSeconds}}) {
             Stmt s(db, "INSERT INTO tokens(hash, user, kind, expires_ms) VALUES(?,?,?,?)");
-            s.bind(1, sha256_hex(token)).bind(2, user).bind(3, kind).bind(
-                4, now.unix_ms() + seconds * 1000);
+            s.bind(1, sha256_hex(token))
+                .bind(2, user)
+                .bind(3, kind)
+                .bind(4, now.unix_ms() + seconds * 1000);
             if (s.step() != SQLITE_DONE) {
                 return make_error(ErrorCode::kIo, fmt::format("tokens: {}", sqlite3_errmsg(db)));
             }
@@ -207,8 +208,7 @@ Result<std::unique_ptr<AuthStore>> AuthStore::open(const std::string& path) {
 Status AuthStore::add_user(std::string_view name, std::string_view password, Role role) {
     if (!valid_name(name)) {
         return make_error(
-            ErrorCode::kInvalidArgument,
-            "user name: 1 to 64 letters, digits, '_', '-' or '.'");
+            ErrorCode::kInvalidArgument, "user name: 1 to 64 letters, digits, '_', '-' or '.'");
     }
     if (password.size() < 8) {
         return make_error(ErrorCode::kInvalidArgument, "password: at least 8 characters");
@@ -219,14 +219,14 @@ Status AuthStore::add_user(std::string_view name, std::string_view password, Rol
         return make_error(ErrorCode::kInternal, "cannot hash the password");
     }
     const std::lock_guard lock(impl_->mu);
-    Stmt s(impl_->db,
-           "INSERT INTO users(name, role, salt, hash, iterations, created_ms) "
-           "VALUES(?,?,?,?,?,strftime('%s','now')*1000)");
+    Stmt s(
+        impl_->db,
+        "INSERT INTO users(name, role, salt, hash, iterations, created_ms) "
+        "VALUES(?,?,?,?,?,strftime('%s','now')*1000)");
     s.bind(1, name).bind(2, to_string(role)).bind(3, salt).bind(4, hash).bind(5, kIterations);
     const int rc = s.step();
     if (rc == SQLITE_CONSTRAINT) {
-        return make_error(
-            ErrorCode::kAlreadyExists, fmt::format("user '{}' already exists", name));
+        return make_error(ErrorCode::kAlreadyExists, fmt::format("user '{}' already exists", name));
     }
     if (rc != SQLITE_DONE) {
         return make_error(ErrorCode::kIo, fmt::format("users: {}", sqlite3_errmsg(impl_->db)));
@@ -293,8 +293,7 @@ Result<Tokens> AuthStore::login(
         }
     }
     const bool known = !stored.empty();
-    const std::string computed =
-        pbkdf2_hex(password, known ? salt : impl_->dummy_salt, iterations);
+    const std::string computed = pbkdf2_hex(password, known ? salt : impl_->dummy_salt, iterations);
     const bool match = constant_time_equal(computed, known ? stored : impl_->dummy_hash) && known;
     const std::lock_guard lock(impl_->mu);
     if (!match) {
@@ -326,9 +325,10 @@ std::optional<User> AuthStore::authenticate(std::string_view access_token, Times
     }
     const std::lock_guard lock(impl_->mu);
     // Looked up by the hash of the token: no secret is compared byte by byte here.
-    Stmt s(impl_->db,
-           "SELECT t.user, t.expires_ms, u.role FROM tokens t JOIN users u ON u.name = t.user "
-           "WHERE t.hash=? AND t.kind='access'");
+    Stmt s(
+        impl_->db,
+        "SELECT t.user, t.expires_ms, u.role FROM tokens t JOIN users u ON u.name = t.user "
+        "WHERE t.hash=? AND t.kind='access'");
     s.bind(1, sha256_hex(access_token));
     if (s.step() != SQLITE_ROW || s.integer(1) < now.unix_ms()) {
         return std::nullopt;
@@ -345,8 +345,9 @@ void AuthStore::logout(std::string_view access_token) {
 
 Status AuthStore::audit(const AuditEntry& e) {
     const std::lock_guard lock(impl_->mu);
-    Stmt s(impl_->db,
-           "INSERT INTO audit(ts_ms, user, action, target, result, detail) VALUES(?,?,?,?,?,?)");
+    Stmt s(
+        impl_->db,
+        "INSERT INTO audit(ts_ms, user, action, target, result, detail) VALUES(?,?,?,?,?,?)");
     s.bind(1, e.time.unix_ms())
         .bind(2, e.user)
         .bind(3, e.action)
@@ -361,9 +362,10 @@ Status AuthStore::audit(const AuditEntry& e) {
 
 Result<std::vector<AuditEntry>> AuthStore::audit_log(std::size_t limit) {
     const std::lock_guard lock(impl_->mu);
-    Stmt s(impl_->db,
-           "SELECT id, ts_ms, user, action, target, result, detail FROM audit ORDER BY id DESC "
-           "LIMIT ?");
+    Stmt s(
+        impl_->db,
+        "SELECT id, ts_ms, user, action, target, result, detail FROM audit ORDER BY id DESC "
+        "LIMIT ?");
     s.bind(1, static_cast<std::int64_t>(limit));
     std::vector<AuditEntry> out;
     while (s.step() == SQLITE_ROW) {

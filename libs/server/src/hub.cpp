@@ -9,8 +9,11 @@ namespace {
 
 constexpr std::size_t kDrained = 8;  // a lagging client follows again below this many queued
 
-std::string frame(std::uint64_t seq, const std::string& session, const std::string& topic,
-                  const std::string& data) {
+std::string frame(
+    std::uint64_t seq,
+    const std::string& session,
+    const std::string& topic,
+    const std::string& data) {
     return fmt::format(
         R"({{"seq":{},"session":{},"topic":{},"data":{}}})",
         seq,
@@ -26,7 +29,8 @@ Hub::Hub(std::size_t buffer) : capacity_(std::max<std::size_t>(buffer, 16)) {}
 bool Hub::follows(const Client& c, const Message& m) const {
     for (const auto& key : {m.session, std::string("*")}) {
         const auto it = c.follows.find(key);
-        if (it != c.follows.end() && (it->second.count(m.topic) != 0 || it->second.count("*") != 0)) {
+        if (it != c.follows.end() &&
+            (it->second.count(m.topic) != 0 || it->second.count("*") != 0)) {
             return true;
         }
     }

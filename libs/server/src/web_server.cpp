@@ -96,9 +96,7 @@ public:
             reply->keep_alive(false);
             reply->prepare_payload();
             http::async_write(
-                ws_.next_layer(),
-                *reply,
-                [self, reply](beast::error_code, std::size_t) {
+                ws_.next_layer(), *reply, [self, reply](beast::error_code, std::size_t) {
                     shutdown_connection(self->ws_.next_layer(), self);
                 });
             return;
@@ -147,9 +145,8 @@ public:
         asio::post(ws_.get_executor(), [self = shared_from_this()] {
             beast::error_code ignored;
             if (self->ws_.is_open()) {
-                self->ws_.async_close(websocket::close_code::normal, [self](beast::error_code) {
-                    self->finish();
-                });
+                self->ws_.async_close(
+                    websocket::close_code::normal, [self](beast::error_code) { self->finish(); });
             } else {
                 self->finish();
             }
@@ -232,9 +229,9 @@ private:
     std::shared_ptr<WsEndpoint> endpoint_;
     mutable std::mutex mu_;
     std::deque<std::shared_ptr<const std::string>> queue_;  // Guarded by mu_
-    bool open_ = false;              // Guarded by mu_
-    bool writing_ = false;           // Guarded by mu_: a write chain runs on the strand
-    bool closed_ = false;            // Guarded by mu_
+    bool open_ = false;                                     // Guarded by mu_
+    bool writing_ = false;  // Guarded by mu_: a write chain runs on the strand
+    bool closed_ = false;   // Guarded by mu_
 };
 
 /// One HTTP connection (keep-alive), plain or TLS.
@@ -243,8 +240,11 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
 
 public:
-    HttpSession(Stream stream, const WebServer::HttpHandler& http, const WebServer::WsAccept& ws,
-                const WebServerOptions& options)
+    HttpSession(
+        Stream stream,
+        const WebServer::HttpHandler& http,
+        const WebServer::WsAccept& ws,
+        const WebServerOptions& options)
         : stream_(std::move(stream)), http_(http), ws_(ws), options_(options) {}
 
     void start() { read(); }
@@ -266,9 +266,10 @@ private:
         parser_->header_limit(16 * 1024);
         beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
         http::async_read(
-            stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                self->on_read(ec);
-            });
+            stream_,
+            buffer_,
+            *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {

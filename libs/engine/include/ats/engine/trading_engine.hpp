@@ -88,6 +88,8 @@ public:
     const execution::Portfolio& portfolio() const noexcept { return portfolio_; }
     const execution::OrderManager& orders() const noexcept { return orders_; }
     const risk::RiskManager& risk() const noexcept { return risk_; }
+    const strategy::Strategy& strategy() const noexcept { return strategy_; }
+    const Clock& clock() const noexcept { return clock_; }
     std::uint64_t signals() const noexcept { return signals_; }
     /// Signals the sizing or the risk checks refused (SignalRejected).
     std::uint64_t rejections() const noexcept { return rejections_; }

@@ -55,6 +55,7 @@ struct SessionStep {
     std::uint64_t bars = 0;  ///< bars processed in all (replayed ones included)
     bool replaying = false;  ///< rebuilding from the journal after a restart
     Timestamp time;          ///< the engine clock (the last bar's close)
+    bool last = false;       ///< a replay feed's last bar
 };
 
 /// The link between a running session and whoever steers it. Both calls come from the session's

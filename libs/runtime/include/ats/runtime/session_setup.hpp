@@ -20,9 +20,9 @@ struct SessionRequest {
     /// "replay:FILE[,FILE]" (one file per asset) or "live:TARGET" (the exchange's kline stream,
     /// orders filled by the paper venue). Unused for live trading (`live`).
     std::string feed;
-    bool live = false;      ///< live trading on `exchange` with keys
-    std::string exchange;   ///< live: binance | testnet | http(s)://HOST:PORT
-    bool real_money = false;  ///< live on anything but testnet or a local URL needs it
+    bool live = false;          ///< live trading on `exchange` with keys
+    std::string exchange;       ///< live: binance | testnet | http(s)://HOST:PORT
+    bool real_money = false;    ///< live on anything but testnet or a local URL needs it
     std::string speed = "max";  ///< replay pace: "60x" or "max"
     std::string interval = "1m";
     std::optional<std::string> ca_file;

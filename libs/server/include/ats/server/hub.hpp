@@ -72,12 +72,12 @@ private:
 
     mutable std::mutex mu_;
     std::size_t capacity_;
-    std::deque<Message> buffer_;                  // Guarded by mu_
-    std::map<std::uint64_t, Client> clients_;     // Guarded by mu_
-    std::set<std::string> sessions_;              // Guarded by mu_: every session seen
-    std::uint64_t seq_ = 0;                       // Guarded by mu_
-    std::uint64_t next_client_ = 1;               // Guarded by mu_
-    Stats stats_;                                 // Guarded by mu_
+    std::deque<Message> buffer_;               // Guarded by mu_
+    std::map<std::uint64_t, Client> clients_;  // Guarded by mu_
+    std::set<std::string> sessions_;           // Guarded by mu_: every session seen
+    std::uint64_t seq_ = 0;                    // Guarded by mu_
+    std::uint64_t next_client_ = 1;            // Guarded by mu_
+    Stats stats_;                              // Guarded by mu_
 };
 
 }  // namespace ats::server

@@ -19,7 +19,7 @@ enum class Access : std::uint8_t { kPublic, kViewer, kTrader };
 struct Call {
     Request& request;
     std::map<std::string, std::string> params;  ///< "{id}" -> value
-    std::optional<User> user;                    ///< set unless the route is public
+    std::optional<User> user;                   ///< set unless the route is public
 };
 
 struct QueryParam {

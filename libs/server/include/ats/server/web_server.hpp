@@ -21,7 +21,9 @@ public:
     /// blocks: false when the connection is closed or its queue is full (the reader is too slow;
     /// the application decides what to do, e.g. a snapshot later).
     virtual bool send(std::shared_ptr<const std::string> text) = 0;
-    bool send(std::string text) { return send(std::make_shared<const std::string>(std::move(text))); }
+    bool send(std::string text) {
+        return send(std::make_shared<const std::string>(std::move(text)));
+    }
     /// Frames queued and not yet written.
     virtual std::size_t queued() const = 0;
     virtual void close() = 0;
