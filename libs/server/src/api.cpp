@@ -656,6 +656,21 @@ void Api::Impl::add_routes() {
         return Response::json(200, router->openapi_json(options.version));
     });
 
+    add("GET",
+        "/ws",
+        Access::kPublic,
+        "stream",
+        "The WebSocket stream (upgrade required). Send {\"type\":\"auth\",\"token\"} first (or "
+        "connect with the bearer header or session cookie), then {\"type\":\"subscribe\","
+        "\"session\":ID|\"*\",\"topics\":[status,bars,fills,orders,positions,balances,equity,"
+        "trades,alerts,signals]|[\"*\"],\"last_seq\":N?}; the server session \"server\" has "
+        "topics jobs and logs. Every message is {seq, session, topic, data}; with last_seq the "
+        "missed messages are replayed, else a snapshot comes first. {\"type\":\"ping\"} -> pong.",
+        [](Call&) {
+            return Response::error(
+                426, "upgrade_required", "connect with a WebSocket client (Upgrade: websocket)");
+        });
+
     // Authentication.
     add(
         "POST",
