@@ -2,6 +2,7 @@
 
 #include "ats/server/router.hpp"
 #include "ats/server/session_host.hpp"
+
 #include "server_fixture.hpp"
 
 namespace ats::server::testing {
@@ -92,39 +93,56 @@ TEST_F(ApiTest, BadBodiesAreClearErrors) {
         EXPECT_EQ(r.status, 400) << r.body;
     }
     const auto unknown = post(
-        "/api/v1/sessions", Json{{"assets", {"BTCUSDT"}}, {"feed", "replay:" + day_}, {"colour", 1}},
+        "/api/v1/sessions",
+        Json{{"assets", {"BTCUSDT"}}, {"feed", "replay:" + day_}, {"colour", 1}},
         trader_);
     EXPECT_EQ(unknown.status, 400);
     EXPECT_NE(unknown.body.find("colour"), std::string::npos) << unknown.body;
     EXPECT_EQ(call("POST", "/api/v1/auth/login", "{not json", "").status, 400);
     EXPECT_EQ(call("PUT", "/api/v1/sessions/s1/risk", "[]", trader_).status, 400);
     EXPECT_EQ(post("/api/v1/backtests", Json{{"backtest", {{"cash", -5}}}}, trader_).status, 400);
-    EXPECT_EQ(post("/api/v1/backtests", Json{{"backtest", {{"nested", {{"x", {1, {2}}}}}}}}, trader_).status, 400);
+    EXPECT_EQ(
+        post("/api/v1/backtests", Json{{"backtest", {{"nested", {{"x", {1, {2}}}}}}}}, trader_)
+            .status,
+        400);
 }
 
 TEST_F(ApiTest, NothingOutsideTheDataDirectoriesCanBeReadOrWritten) {
     // Feeds and models outside the data directories, however spelled.
     for (const std::string& feed : std::vector<std::string>{
-             "replay:/etc/passwd", "replay:" + (dir_ / "data" / ".." / "ats.db").string(),
+             "replay:/etc/passwd",
+             "replay:" + (dir_ / "data" / ".." / "ats.db").string(),
              "replay:" + (dir_ / "data" / "missing.csv").string()}) {
         SCOPED_TRACE(feed);
-        const auto r = post(
-            "/api/v1/sessions", Json{{"assets", {"BTCUSDT"}}, {"feed", feed}}, trader_);
+        const auto r =
+            post("/api/v1/sessions", Json{{"assets", {"BTCUSDT"}}, {"feed", feed}}, trader_);
         EXPECT_EQ(r.status, 400) << r.body;
     }
     const auto model = post(
         "/api/v1/sessions",
-        Json{{"assets", {"BTCUSDT"}}, {"feed", "replay:" + day_}, {"strategy", "ml"}, {"model", "/etc"}},
+        Json{
+            {"assets", {"BTCUSDT"}},
+            {"feed", "replay:" + day_},
+            {"strategy", "ml"},
+            {"model", "/etc"}},
         trader_);
     EXPECT_EQ(model.status, 400);
     // Backtests: data, model and journal paths; the report always goes to the job's directory.
-    EXPECT_EQ(post("/api/v1/backtests", Json{{"backtest", {{"data", "/etc"}}}}, trader_).status, 400);
-    EXPECT_EQ(post("/api/v1/backtests", Json{{"files", {{"BTCUSDT", "/etc/passwd"}}}}, trader_).status, 400);
-    EXPECT_EQ(post("/api/v1/backtests", Json{{"backtest", {{"journal", "/tmp/x.db"}}}}, trader_).status, 400);
+    EXPECT_EQ(
+        post("/api/v1/backtests", Json{{"backtest", {{"data", "/etc"}}}}, trader_).status, 400);
+    EXPECT_EQ(
+        post("/api/v1/backtests", Json{{"files", {{"BTCUSDT", "/etc/passwd"}}}}, trader_).status,
+        400);
+    EXPECT_EQ(
+        post("/api/v1/backtests", Json{{"backtest", {{"journal", "/tmp/x.db"}}}}, trader_).status,
+        400);
     // Static files: traversal in any encoding is refused before it reaches the file system.
     for (const std::string target :
-         {"/static/../../etc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd", "/static/..%2f..%2fetc%2fpasswd",
-          "/static/..\\..\\etc\\passwd", "/static/x%00.js"}) {
+         {"/static/../../etc/passwd",
+          "/static/%2e%2e/%2e%2e/etc/passwd",
+          "/static/..%2f..%2fetc%2fpasswd",
+          "/static/..\\..\\etc\\passwd",
+          "/static/x%00.js"}) {
         Request r;
         r.method = "GET";
         r.target = target;
@@ -136,7 +154,8 @@ TEST_F(ApiTest, NothingOutsideTheDataDirectoriesCanBeReadOrWritten) {
     EXPECT_NE(index.body.find("<title>ats dashboard</title>"), std::string::npos);
     bool csp = false;
     for (const auto& [k, v] : index.headers) {
-        csp = csp || (k == "Content-Security-Policy" && v.find("script-src 'self'") != std::string::npos);
+        csp = csp ||
+              (k == "Content-Security-Policy" && v.find("script-src 'self'") != std::string::npos);
     }
     EXPECT_TRUE(csp);
     EXPECT_EQ(get("/static/charts.js", "").status, 200);
@@ -149,7 +168,8 @@ TEST_F(ApiTest, MarkupInNamesComesBackAsJsonTextOnly) {
     const std::string payload = "<img src=x onerror=alert(1)>";
     const auto r = post(
         "/api/v1/sessions",
-        Json{{"assets", {payload}}, {"feed", "replay:" + day_}, {"strategy", payload}}, trader_);
+        Json{{"assets", {payload}}, {"feed", "replay:" + day_}, {"strategy", payload}},
+        trader_);
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(r.content_type, "application/json");
     bool nosniff = false;
@@ -168,7 +188,8 @@ TEST_F(ApiTest, MarkupInNamesComesBackAsJsonTextOnly) {
 }
 
 TEST_F(ApiTest, CandlesComeFromTheDataWithIndicatorColumns) {
-    const auto r = get("/api/v1/candles?symbol=BTCUSDT&interval=1m&indicators=rsi:14,bbands:20:2:2", viewer_);
+    const auto r =
+        get("/api/v1/candles?symbol=BTCUSDT&interval=1m&indicators=rsi:14,bbands:20:2:2", viewer_);
     ASSERT_EQ(r.status, 200) << r.body;
     const auto d = Json::parse(r.body);
     EXPECT_EQ(d["count"], 1440);
@@ -181,13 +202,19 @@ TEST_F(ApiTest, CandlesComeFromTheDataWithIndicatorColumns) {
     EXPECT_TRUE(d["indicators"]["rsi_14"][13].is_null());  // warm-up
     EXPECT_TRUE(d["indicators"]["rsi_14"][14].is_number());
     const auto range = Json::parse(
-        get("/api/v1/candles?symbol=BTCUSDT&from=2024-12-02T01:00:00Z&to=1733104800000", viewer_).body);
+        get("/api/v1/candles?symbol=BTCUSDT&from=2024-12-02T01:00:00Z&to=1733104800000", viewer_)
+            .body);
     EXPECT_EQ(range["count"], 60);
     EXPECT_EQ(range["time"][0], 1733101200000);
-    EXPECT_EQ(Json::parse(get("/api/v1/candles?symbol=BTCUSDT&limit=10", viewer_).body)["count"], 10);
+    EXPECT_EQ(
+        Json::parse(get("/api/v1/candles?symbol=BTCUSDT&limit=10", viewer_).body)["count"], 10);
     for (const std::string bad :
-         {"symbol=", "symbol=BTCUSDT&limit=0", "symbol=BTCUSDT&limit=x", "symbol=BTCUSDT&from=yesterday",
-          "symbol=BTCUSDT&indicators=nope:3", "symbol=BTCUSDT&indicators=rsi:-4"}) {
+         {"symbol=",
+          "symbol=BTCUSDT&limit=0",
+          "symbol=BTCUSDT&limit=x",
+          "symbol=BTCUSDT&from=yesterday",
+          "symbol=BTCUSDT&indicators=nope:3",
+          "symbol=BTCUSDT&indicators=rsi:-4"}) {
         SCOPED_TRACE(bad);
         EXPECT_EQ(get("/api/v1/candles?" + bad, viewer_).status, 400);
     }
@@ -201,8 +228,17 @@ TEST_F(ApiTest, APaperSessionRunsAndEqualsItsBacktest) {
     EXPECT_EQ(s["bars"], 1440);
     const auto trades = Json::parse(get("/api/v1/sessions/" + id + "/trades", viewer_).body);
     ASSERT_GT(trades.size(), 10U);
-    for (const char* column : {"symbol", "side", "entry_time_ms", "entry_price", "exit_time_ms",
-                               "exit_price", "quantity", "pnl_gross", "fees", "pnl_net"}) {
+    for (const char* column :
+         {"symbol",
+          "side",
+          "entry_time_ms",
+          "entry_price",
+          "exit_time_ms",
+          "exit_price",
+          "quantity",
+          "pnl_gross",
+          "fees",
+          "pnl_net"}) {
         EXPECT_TRUE(trades[0].contains(column)) << column;
     }
     const auto equity = Json::parse(get("/api/v1/sessions/" + id + "/equity", viewer_).body);
@@ -211,29 +247,49 @@ TEST_F(ApiTest, APaperSessionRunsAndEqualsItsBacktest) {
     EXPECT_TRUE(equity[0].contains("equity"));
     const auto balances = Json::parse(get("/api/v1/sessions/" + id + "/balances", viewer_).body);
     EXPECT_EQ(balances["equity"], s["equity"]);
-    const auto c = Json::parse(post("/api/v1/sessions/" + id + "/compare", Json::object(), viewer_).body);
-    EXPECT_TRUE(c["identical"].get<bool>()) << c["differences"].dump() << c["trade_differences"].dump();
+    const auto c =
+        Json::parse(post("/api/v1/sessions/" + id + "/compare", Json::object(), viewer_).body);
+    EXPECT_TRUE(c["identical"].get<bool>())
+        << c["differences"].dump() << c["trade_differences"].dump();
     EXPECT_EQ(c["session_fills"], c["simulation_fills"]);
     EXPECT_EQ(c["session_equity"], c["simulation_equity"]);
     EXPECT_EQ(c["trades_matched"].get<std::size_t>(), trades.size());
     // A finished session takes no commands.
-    EXPECT_EQ(post("/api/v1/sessions/" + id + "/pause-entries", Json::object(), trader_).status, 409);
+    EXPECT_EQ(
+        post("/api/v1/sessions/" + id + "/pause-entries", Json::object(), trader_).status, 409);
 }
 
 TEST_F(ApiTest, OperatorCommandsReachARunningSessionAndAreAudited) {
     const auto id = start_paper("120x");  // two bars a second
     ASSERT_TRUE(wait_status(id, "running", 20));
-    EXPECT_EQ(call("PUT", "/api/v1/sessions/" + id + "/risk", R"({"max_drawdown_pct": 40})", trader_).status, 400);
+    EXPECT_EQ(
+        call("PUT", "/api/v1/sessions/" + id + "/risk", R"({"max_drawdown_pct": 40})", trader_)
+            .status,
+        400);
     const auto put = call(
-        "PUT", "/api/v1/sessions/" + id + "/risk", R"({"max_drawdown_pct": 0.25, "stop_loss_atr": 2})", trader_);
+        "PUT",
+        "/api/v1/sessions/" + id + "/risk",
+        R"({"max_drawdown_pct": 0.25, "stop_loss_atr": 2})",
+        trader_);
     ASSERT_EQ(put.status, 200) << put.body;
-    ASSERT_EQ(post("/api/v1/sessions/" + id + "/pause-entries", Json{{"paused", true}}, trader_).status, 200);
-    EXPECT_EQ(post("/api/v1/sessions/" + id + "/positions/BTCUSDT/close", Json{{"fraction", 1.5}}, trader_).status, 400);
-    EXPECT_EQ(post("/api/v1/sessions/" + id + "/positions/BTCUSDT/close", Json{{"fraction", 0.5}}, trader_).status, 200);
+    ASSERT_EQ(
+        post("/api/v1/sessions/" + id + "/pause-entries", Json{{"paused", true}}, trader_).status,
+        200);
+    EXPECT_EQ(
+        post(
+            "/api/v1/sessions/" + id + "/positions/BTCUSDT/close", Json{{"fraction", 1.5}}, trader_)
+            .status,
+        400);
+    EXPECT_EQ(
+        post(
+            "/api/v1/sessions/" + id + "/positions/BTCUSDT/close", Json{{"fraction", 0.5}}, trader_)
+            .status,
+        200);
     Json risk;
     for (int i = 0; i < 100; ++i) {
         risk = Json::parse(get("/api/v1/sessions/" + id + "/risk", viewer_).body);
-        if (risk["entries_paused"] == true && risk["limits"].value("max_drawdown_pct", 0.0) == 0.25) {
+        if (risk["entries_paused"] == true &&
+            risk["limits"].value("max_drawdown_pct", 0.0) == 0.25) {
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -255,8 +311,14 @@ TEST_F(ApiTest, OperatorCommandsReachARunningSessionAndAreAudited) {
         actions.insert(e["action"].get<std::string>() + ":" + e["result"].get<std::string>());
         EXPECT_EQ(e["user"], e["action"] == "login" ? e["user"] : Json("tina"));
     }
-    for (const char* a : {"session.start:ok", "session.risk:ok", "session.pause_entries:ok",
-                          "position.close:ok", "emergency_stop:ok", "session.stop:ok", "login:ok"}) {
+    for (const char* a :
+         {"session.start:ok",
+          "session.risk:ok",
+          "session.pause_entries:ok",
+          "position.close:ok",
+          "emergency_stop:ok",
+          "session.stop:ok",
+          "login:ok"}) {
         EXPECT_EQ(actions.count(a), 1U) << a;
     }
     // Stopped, it resumes from its state file.
@@ -274,9 +336,10 @@ TEST_F(ApiTest, OperatorCommandsReachARunningSessionAndAreAudited) {
 TEST_F(ApiTest, BacktestJobsRunInTheBackgroundAndAreRecorded) {
     const auto r = post(
         "/api/v1/backtests",
-        Json{{"files", {{"BTCUSDT", day_}}},
-             {"strategy", {{"name", "sma_cross"}, {"params", {{"fast", 5}, {"slow", 20}}}}},
-             {"config", "[backtest]\ncash = 5000\n"}},
+        Json{
+            {"files", {{"BTCUSDT", day_}}},
+            {"strategy", {{"name", "sma_cross"}, {"params", {{"fast", 5}, {"slow", 20}}}}},
+            {"config", "[backtest]\ncash = 5000\n"}},
         trader_);
     ASSERT_EQ(r.status, 200) << r.body;
     const auto job = Json::parse(r.body)["job"].get<std::string>();

@@ -53,13 +53,14 @@ TEST(Hub, DeliversFollowedTopicsWithIncreasingSequenceNumbers) {
     EXPECT_EQ(peer->frames[0]["topic"], "snapshot");
     EXPECT_EQ(peer->frames[0]["data"]["snapshot_of"], "s1");
     hub.publish("s1", "fills", R"({"n":1})");
-    hub.publish("s1", "bars", R"({"n":2})");  // not followed
+    hub.publish("s1", "bars", R"({"n":2})");   // not followed
     hub.publish("s2", "fills", R"({"n":3})");  // another session
     hub.publish("s1", "fills", R"({"n":4})");
     ASSERT_EQ(peer->frames.size(), 3U);
     EXPECT_EQ(peer->frames[1]["data"]["n"], 1);
     EXPECT_EQ(peer->frames[2]["data"]["n"], 4);
-    EXPECT_LT(peer->frames[1]["seq"].get<std::uint64_t>(), peer->frames[2]["seq"].get<std::uint64_t>());
+    EXPECT_LT(
+        peer->frames[1]["seq"].get<std::uint64_t>(), peer->frames[2]["seq"].get<std::uint64_t>());
     EXPECT_EQ(peer->frames[2]["seq"].get<std::uint64_t>(), 4U);  // one sequence for the hub
 }
 

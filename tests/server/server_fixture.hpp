@@ -32,8 +32,7 @@ protected:
         fs::remove_all(dir_);
         fs::create_directories(dir_ / "data");
         day_ = (dir_ / "data" / "BTCUSDT_1m_day.csv").string();
-        fs::copy_file(
-            fs::path(ATS_TEST_DATA_DIR) / "BTCUSDT-1m-2024-12-02-positional.csv", day_);
+        fs::copy_file(fs::path(ATS_TEST_DATA_DIR) / "BTCUSDT-1m-2024-12-02-positional.csv", day_);
         ServerOptions o;
         o.db_path = (dir_ / "ats.db").string();
         o.web_root = web_root();
@@ -55,14 +54,20 @@ protected:
     }
 
     std::string login(const std::string& user, const std::string& password) {
-        auto r = call("POST", "/api/v1/auth/login",
-                      Json{{"username", user}, {"password", password}}.dump(), "");
+        auto r = call(
+            "POST",
+            "/api/v1/auth/login",
+            Json{{"username", user}, {"password", password}}.dump(),
+            "");
         EXPECT_EQ(r.status, 200) << r.body;
         return r.status == 200 ? Json::parse(r.body)["access_token"].get<std::string>() : "";
     }
 
-    Response call(const std::string& method, const std::string& target, const std::string& body,
-                  const std::string& token) {
+    Response call(
+        const std::string& method,
+        const std::string& target,
+        const std::string& body,
+        const std::string& token) {
         Request r;
         r.method = method;
         r.target = target;
@@ -87,12 +92,13 @@ protected:
     std::string start_paper(const std::string& speed) {
         auto r = post(
             "/api/v1/sessions",
-            Json{{"mode", "paper"},
-                 {"assets", {"BTCUSDT"}},
-                 {"feed", "replay:" + day_},
-                 {"strategy", "sma_cross"},
-                 {"params", {{"fast", 3}, {"slow", 8}}},
-                 {"speed", speed}},
+            Json{
+                {"mode", "paper"},
+                {"assets", {"BTCUSDT"}},
+                {"feed", "replay:" + day_},
+                {"strategy", "sma_cross"},
+                {"params", {{"fast", 3}, {"slow", 8}}},
+                {"speed", speed}},
             trader_);
         EXPECT_EQ(r.status, 200) << r.body;
         return r.status == 200 ? Json::parse(r.body)["id"].get<std::string>() : "";

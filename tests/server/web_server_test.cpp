@@ -7,6 +7,7 @@
 #include "ats/binance/http_client.hpp"
 #include "ats/binance/ws_client.hpp"
 #include "ats/server/hub.hpp"
+
 #include "server_fixture.hpp"
 
 namespace ats::server::testing {
@@ -32,7 +33,8 @@ protected:
 
     binance::WsClient stream() {
         auto ws = binance::WsClient::connect(
-            "ws://127.0.0.1:" + std::to_string(web_->port()) + "/api/v1/ws", Duration::from_seconds(5));
+            "ws://127.0.0.1:" + std::to_string(web_->port()) + "/api/v1/ws",
+            Duration::from_seconds(5));
         EXPECT_TRUE(ws) << ws.error().message;
         return std::move(*ws);
     }
@@ -48,13 +50,15 @@ TEST_F(WebServerTest, ServesTheApiAndRefusesOversizedOrMalformedRequests) {
     ASSERT_TRUE(ping);
     EXPECT_EQ(ping->status, 200);
     EXPECT_EQ(ping->body, R"({"pong":true})");
-    auto status = http->request("GET", "/api/v1/status", "", {{"Authorization", "Bearer " + trader_}});
+    auto status =
+        http->request("GET", "/api/v1/status", "", {{"Authorization", "Bearer " + trader_}});
     ASSERT_TRUE(status);
     EXPECT_EQ(status->status, 200);
     EXPECT_EQ(Json::parse(status->body)["user"], "tina");
     const std::string big(200 * 1024, 'x');
     auto huge = binance::HttpClient::create(base_, Duration::from_seconds(5));
-    auto oversized = huge->request("POST", "/api/v1/backtests", big, {{"Authorization", "Bearer " + trader_}});
+    auto oversized =
+        huge->request("POST", "/api/v1/backtests", big, {{"Authorization", "Bearer " + trader_}});
     ASSERT_TRUE(oversized) << oversized.error().message;
     EXPECT_EQ(oversized->status, 413);
     auto again = binance::HttpClient::create(base_, Duration::from_seconds(5));
@@ -89,7 +93,8 @@ TEST_F(WebServerTest, AStreamResumesAfterADroppedConnectionWithNothingLostOrDoub
         auto hello = ws.read(Duration::from_seconds(5));
         ASSERT_TRUE(hello);
         ASSERT_EQ(Json::parse(*hello)["type"], "hello");
-        ASSERT_TRUE(ws.send(Json{{"type", "subscribe"}, {"session", id}, {"topics", {"*"}}}.dump()));
+        ASSERT_TRUE(
+            ws.send(Json{{"type", "subscribe"}, {"session", id}, {"topics", {"*"}}}.dump()));
         auto snap = Json::parse(*ws.read(Duration::from_seconds(5)));
         EXPECT_EQ(snap["topic"], "snapshot");
         // Read for a while, then drop the connection without a word.
@@ -106,8 +111,9 @@ TEST_F(WebServerTest, AStreamResumesAfterADroppedConnectionWithNothingLostOrDoub
     auto ws = stream();
     ASSERT_TRUE(ws.send(Json{{"type", "auth"}, {"token", viewer_}}.dump()));
     ASSERT_TRUE(ws.read(Duration::from_seconds(5)));  // hello
-    ASSERT_TRUE(ws.send(
-        Json{{"type", "subscribe"}, {"session", id}, {"topics", {"*"}}, {"last_seq", last}}.dump()));
+    ASSERT_TRUE(
+        ws.send(Json{{"type", "subscribe"}, {"session", id}, {"topics", {"*"}}, {"last_seq", last}}
+                    .dump()));
     // What was missed comes first, in order, from exactly the next sequence number (this session
     // is the only publisher while no request is made).
     std::uint64_t expected = last + 1;

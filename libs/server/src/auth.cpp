@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -143,6 +144,16 @@ struct AuthStore::Impl {
         int count = 0;
     };
     std::map<std::string, Failures> failures;  // Guarded by mu: key "user\naddress"
+    // Access tokens recently checked against the file, by hash: a request costs no query. An
+    // entry is trusted for kTokenCacheMs only, so a user removed by another process (`ats users
+    // remove`) is locked out within that time.
+    struct CachedToken {
+        User user;
+        std::int64_t expires_ms = 0;
+        std::int64_t checked_ms = 0;
+    };
+    static constexpr std::int64_t kTokenCacheMs = 5'000;
+    std::unordered_map<std::string, CachedToken> token_cache;  // Guarded by mu
     // A user's hash is compared even for unknown names, so both cost the same time.
     std::string dummy_salt = random_hex(16);
     std::string dummy_hash = pbkdf2_hex("x", dummy_salt, kIterations);
@@ -245,6 +256,7 @@ Status AuthStore::remove_user(std::string_view name) {
     Stmt t(impl_->db, "DELETE FROM tokens WHERE user=?");
     t.bind(1, name);
     t.step();
+    impl_->token_cache.clear();
     return ok_status();
 }
 
@@ -271,6 +283,13 @@ Result<Tokens> AuthStore::login(
     std::string role;
     {
         const std::lock_guard lock(impl_->mu);
+        if (impl_->failures.size() > 10'000) {  // bounded: forget windows that have passed
+            for (auto it = impl_->failures.begin(); it != impl_->failures.end();) {
+                it = now.unix_ms() - it->second.window_start_ms > kFailureWindowSeconds * 1000
+                         ? impl_->failures.erase(it)
+                         : std::next(it);
+            }
+        }
         auto& f = impl_->failures[key];
         if (now.unix_ms() - f.window_start_ms > kFailureWindowSeconds * 1000) {
             f = Impl::Failures{now.unix_ms(), 0};
@@ -323,23 +342,42 @@ std::optional<User> AuthStore::authenticate(std::string_view access_token, Times
     if (access_token.size() != 64) {
         return std::nullopt;
     }
+    const std::string hash = sha256_hex(access_token);
+    const std::int64_t now_ms = now.unix_ms();
     const std::lock_guard lock(impl_->mu);
+    if (const auto it = impl_->token_cache.find(hash); it != impl_->token_cache.end()) {
+        if (now_ms - it->second.checked_ms < Impl::kTokenCacheMs &&
+            it->second.checked_ms <= now_ms) {
+            if (it->second.expires_ms < now_ms) {
+                return std::nullopt;
+            }
+            return it->second.user;
+        }
+        impl_->token_cache.erase(it);
+    }
     // Looked up by the hash of the token: no secret is compared byte by byte here.
     Stmt s(
         impl_->db,
         "SELECT t.user, t.expires_ms, u.role FROM tokens t JOIN users u ON u.name = t.user "
         "WHERE t.hash=? AND t.kind='access'");
-    s.bind(1, sha256_hex(access_token));
-    if (s.step() != SQLITE_ROW || s.integer(1) < now.unix_ms()) {
+    s.bind(1, hash);
+    if (s.step() != SQLITE_ROW || s.integer(1) < now_ms) {
         return std::nullopt;
     }
-    return User{s.text(0), parse_role(s.text(2)).value_or(Role::kViewer)};
+    User user{s.text(0), parse_role(s.text(2)).value_or(Role::kViewer)};
+    if (impl_->token_cache.size() >= 10'000) {
+        impl_->token_cache.clear();
+    }
+    impl_->token_cache[hash] = Impl::CachedToken{user, s.integer(1), now_ms};
+    return user;
 }
 
 void AuthStore::logout(std::string_view access_token) {
     const std::lock_guard lock(impl_->mu);
+    const std::string hash = sha256_hex(access_token);
+    impl_->token_cache.erase(hash);
     Stmt s(impl_->db, "DELETE FROM tokens WHERE hash=?");
-    s.bind(1, sha256_hex(access_token));
+    s.bind(1, hash);
     s.step();
 }
 

@@ -20,6 +20,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <fmt/format.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace ats::server {
 
@@ -356,6 +358,8 @@ struct WebServer::Impl {
                 if (ec) {
                     return;
                 }
+                beast::error_code ignored;
+                socket.set_option(tcp::no_delay(true), ignored);  // small replies go out at once
                 if (tls) {
                     std::make_shared<HttpSession<TlsStream>>(
                         TlsStream(PlainStream(std::move(socket)), *tls), http, ws, options)
@@ -441,7 +445,13 @@ Result<std::unique_ptr<WebServer>> WebServer::start(
     impl->port = impl->acceptor.local_endpoint().port();
     impl->accept();
     for (int i = 0; i < std::max(1, options.threads); ++i) {
-        impl->threads.emplace_back([io = &impl->io] { io->run(); });
+        impl->threads.emplace_back([io = &impl->io, nice = options.io_nice] {
+            // Below the trading sessions' threads: a busy dashboard yields the CPU to them.
+            if (nice > 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0) {
+                // Best effort: without it the threads keep the normal priority.
+            }
+            io->run();
+        });
     }
     return std::unique_ptr<WebServer>(new WebServer(std::move(impl)));
 }

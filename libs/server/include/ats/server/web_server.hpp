@@ -44,7 +44,10 @@ struct WebServerOptions {
     int threads = 2;
     std::size_t max_body_bytes = 1 << 20;  ///< larger requests get 413
     std::size_t ws_queue_limit = 1024;     ///< frames queued per WebSocket before send() refuses
-    std::string tls_cert;                  ///< both or neither: https:// and wss://
+    /// Niceness of the I/O threads (Linux, per thread): above 0 they yield to the process's
+    /// other threads (trading sessions) when the CPU is short.
+    int io_nice = 5;
+    std::string tls_cert;  ///< both or neither: https:// and wss://
     std::string tls_key;
 };
 
