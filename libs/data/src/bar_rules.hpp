@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -52,6 +53,39 @@ inline constexpr const char* kBinanceNames[] = {
     "ignore",
 };
 
+// Accepted header names per field, in priority order (the first present wins).
+inline const std::vector<std::vector<std::string_view>>& header_aliases() {
+    static const std::vector<std::vector<std::string_view>> kAliases = {
+        {"open_time_ms",
+         "open_time",
+         "opentime",
+         "timestamp",
+         "time",
+         "date",
+         "datetime",
+         "open_time_utc",
+         "ts"},
+        {"open"},
+        {"high"},
+        {"low"},
+        {"close"},
+        {"volume", "base_volume"},
+        {"close_time_ms", "close_time", "closetime"},
+        {"quote_volume", "quote_asset_volume", "quote_av"},
+        {"trades", "count", "number_of_trades", "num_trades", "trade_count"},
+        {"taker_buy_base_volume",
+         "taker_buy_volume",
+         "taker_buy_base_asset_volume",
+         "taker_base_vol",
+         "tb_base_av"},
+        {"taker_buy_quote_volume",
+         "taker_buy_quote_asset_volume",
+         "taker_quote_vol",
+         "tb_quote_av"},
+    };
+    return kAliases;
+}
+
 struct Row {
     model::Bar bar;
     std::size_t line = 0;  ///< CSV: physical line; Parquet: 1-based row in the file
@@ -62,6 +96,34 @@ struct Problem {
     RowIssue issue = RowIssue::kBadNumber;
     std::string message;
 };
+
+/// Magnitude classes of epoch integers: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
+inline TimeUnit classify_epoch(std::int64_t v) {
+    if (v < 100'000'000'000LL) {
+        return TimeUnit::kSeconds;
+    }
+    if (v < 100'000'000'000'000LL) {
+        return TimeUnit::kMilliseconds;
+    }
+    if (v < 100'000'000'000'000'000LL) {
+        return TimeUnit::kMicroseconds;
+    }
+    return TimeUnit::kNanoseconds;
+}
+
+/// Nanoseconds per unit of an epoch integer (1 for ns and ISO-8601).
+inline std::int64_t epoch_factor(TimeUnit unit) {
+    switch (unit) {
+        case TimeUnit::kSeconds:
+            return 1'000'000'000;
+        case TimeUnit::kMilliseconds:
+            return 1'000'000;
+        case TimeUnit::kMicroseconds:
+            return 1'000;
+        default:
+            return 1;
+    }
+}
 
 /// NaN and infinity spellings (any case, signed): "nan", "inf", "infinity", "1.#inf", "1.#ind".
 bool looks_non_finite(std::string_view s);
@@ -184,6 +246,14 @@ public:
     /// close_time = open_time + interval - 1 ms when the row has none.
     void fill_close_time(Row& row) const;
     Result<Outcome> sequence(Row& row);
+    /// Continues after bars accepted in bulk (already checked by the caller): `last` is the last
+    /// of them, `grid_origin` the open time of the first bar of the file.
+    void resume_after(const model::Bar& last, Timestamp grid_origin) {
+        prev_ = last;
+        grid_origin_ = grid_origin;
+    }
+    const std::optional<Timestamp>& grid_origin() const noexcept { return grid_origin_; }
+    const std::optional<model::Bar>& previous() const noexcept { return prev_; }
 
     model::GapLedger gaps;
 

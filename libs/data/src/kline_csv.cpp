@@ -33,38 +33,6 @@ constexpr std::size_t kMaxLine = 1U << 20;  // longer lines are an error, not a 
 constexpr std::size_t kLookahead = 64;      // rows used to infer the interval
 constexpr std::size_t kMaxFields = 64;
 
-// Accepted header names per field, in priority order (the first present wins).
-const std::vector<std::vector<std::string_view>>& header_aliases() {
-    static const std::vector<std::vector<std::string_view>> kAliases = {
-        {"open_time_ms",
-         "open_time",
-         "opentime",
-         "timestamp",
-         "time",
-         "date",
-         "datetime",
-         "open_time_utc"},
-        {"open"},
-        {"high"},
-        {"low"},
-        {"close"},
-        {"volume", "base_volume"},
-        {"close_time_ms", "close_time", "closetime"},
-        {"quote_volume", "quote_asset_volume", "quote_av"},
-        {"trades", "count", "number_of_trades", "num_trades", "trade_count"},
-        {"taker_buy_base_volume",
-         "taker_buy_volume",
-         "taker_buy_base_asset_volume",
-         "taker_base_vol",
-         "tb_base_av"},
-        {"taker_buy_quote_volume",
-         "taker_buy_quote_asset_volume",
-         "taker_quote_vol",
-         "tb_quote_av"},
-    };
-    return kAliases;
-}
-
 std::string_view trim(std::string_view s) {
     if (!s.empty() && s.front() > ' ' && s.back() > ' ' && s.front() != '"') {
         return s;  // the common case: nothing to trim
@@ -217,20 +185,6 @@ bool parse_epoch(std::string_view s, std::int64_t& out) {
 bool all_digits(std::string_view s) {
     return !s.empty() &&
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Magnitude classes of epoch integers: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
-TimeUnit classify_epoch(std::int64_t v) {
-    if (v < 100'000'000'000LL) {
-        return TimeUnit::kSeconds;
-    }
-    if (v < 100'000'000'000'000LL) {
-        return TimeUnit::kMilliseconds;
-    }
-    if (v < 100'000'000'000'000'000LL) {
-        return TimeUnit::kMicroseconds;
-    }
-    return TimeUnit::kNanoseconds;
 }
 
 // Reads physical lines from a file. Regular files are memory-mapped (read-only, sequential
