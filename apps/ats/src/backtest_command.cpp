@@ -12,7 +12,7 @@
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/backtest/outputs.hpp"
-#include "ats/data/kline_csv.hpp"
+#include "ats/data/bar_source.hpp"
 
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
@@ -407,48 +407,6 @@ void warn_if_in_sample(const std::string& model_dir, const std::optional<Timesta
 
 }  // namespace
 
-Result<std::string> find_data_file(
-    const std::string& data, const std::string& symbol, bool single) {
-    std::error_code ec;
-    if (fs::is_regular_file(data, ec)) {
-        if (!single) {
-            return make_error(
-                ErrorCode::kInvalidArgument,
-                fmt::format(
-                    "--data {} is one file but several assets were asked for; give a directory",
-                    data));
-        }
-        return data;
-    }
-    if (!fs::is_directory(data, ec)) {
-        return make_error(
-            ErrorCode::kNotFound, fmt::format("--data {}: no such file or directory", data));
-    }
-    std::vector<std::string> matches;
-    for (const auto& entry : fs::directory_iterator(data, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (entry.is_regular_file() && name.rfind(symbol, 0) == 0 && name.size() > symbol.size() &&
-            (name[symbol.size()] == '_' || name[symbol.size()] == '-' ||
-             name[symbol.size()] == '.') &&
-            entry.path().extension() == ".csv") {
-            matches.push_back(entry.path().string());
-        }
-    }
-    std::sort(matches.begin(), matches.end());
-    if (matches.empty()) {
-        return make_error(
-            ErrorCode::kNotFound,
-            fmt::format("--data {}: no CSV file named {}_*.csv", data, symbol));
-    }
-    // Prefer the coarsest interval deterministically: the first in name order that is 1h, else any.
-    for (const auto& m : matches) {
-        if (m.find("_1h") != std::string::npos || m.find("-1h") != std::string::npos) {
-            return m;
-        }
-    }
-    return matches.front();
-}
-
 int run_backtest_command(const BacktestArgs& args) {
     Settings s;
     if (args.config) {
@@ -574,11 +532,11 @@ int run_backtest_command(const BacktestArgs& args) {
         if (!symbol) {
             return fail(symbol.error().message, kExitUsage);
         }
-        auto file = find_data_file(s.data, name, s.assets.size() == 1);
-        if (!file) {
-            return fail(file.error().message, exit_code_for(file.error()));
-        }
-        auto loaded = data::load_klines_csv(*file, {});
+        data::BarRequest request;
+        request.data = s.data;
+        request.symbol = name;
+        request.single = s.assets.size() == 1;
+        auto loaded = data::load_bars(request);
         if (!loaded) {
             return fail(loaded.error().message, exit_code_for(loaded.error()));
         }

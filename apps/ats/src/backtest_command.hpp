@@ -37,8 +37,4 @@ struct BacktestArgs {
 
 int run_backtest_command(const BacktestArgs& args);
 
-/// The kline file for `symbol`: `data` itself when it is a file (only for a single asset), else
-/// the one file in directory `data` named SYMBOL_*.csv (kNotFound / kInvalidArgument otherwise).
-Result<std::string> find_data_file(const std::string& data, const std::string& symbol, bool single);
-
 }  // namespace ats::cli

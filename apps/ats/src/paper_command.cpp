@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "ats/backtest/backtest.hpp"
-#include "ats/data/kline_csv.hpp"
+#include "ats/data/bar_source.hpp"
 #include "ats/notify/telegram_notifier.hpp"
 #include "ats/runtime/paper_session.hpp"
 
@@ -90,10 +90,12 @@ int run_paper_command(const PaperArgs& args) {
             kExitUsage);
     }
     const auto files = split_list(args.feed.substr(prefix.size()));
-    if (files.size() != assets.size()) {
+    // One file per asset, or one directory (a catalog, or SYMBOL_* files) for all of them.
+    if (files.size() != assets.size() && files.size() != 1) {
         return fail(
             fmt::format(
-                "--feed: {} file(s) for {} asset(s); give one file per asset, in --assets order",
+                "--feed: {} file(s) for {} asset(s); give one file per asset, in --assets order, "
+                "or one directory (a catalog)",
                 files.size(),
                 assets.size()),
             kExitUsage);
@@ -144,7 +146,11 @@ int run_paper_command(const PaperArgs& args) {
         if (!symbol) {
             return fail(symbol.error().message, kExitUsage);
         }
-        auto loaded = data::load_klines_csv(files[i], {});
+        data::BarRequest request;
+        request.data = files.size() == 1 ? files.front() : files[i];
+        request.symbol = assets[i];
+        request.single = files.size() == assets.size();
+        auto loaded = data::load_bars(request);
         if (!loaded) {
             return fail(loaded.error().message, exit_code_for(loaded.error()));
         }

@@ -794,8 +794,7 @@ Result<FileReader> FileReader::open(const std::string& path, const ReaderLimits&
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return make_error(
-            errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-            fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+            ErrorCode::kIo, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
