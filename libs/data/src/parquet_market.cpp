@@ -16,13 +16,14 @@ using parquet::LogicalType;
 using parquet::PhysicalType;
 using parquet::Repetition;
 
-ColumnSchema ns_time(const char* name) {
+// Microseconds: DuckDB reads UTC timestamps as TIMESTAMPTZ, which holds microseconds.
+ColumnSchema us_time(const char* name) {
     return ColumnSchema{
         name,
         PhysicalType::kInt64,
         Repetition::kRequired,
         0,
-        LogicalType::timestamp(parquet::TimeUnit::kNanos)};
+        LogicalType::timestamp(parquet::TimeUnit::kMicros)};
 }
 
 ColumnSchema text(const char* name) {
@@ -172,8 +173,8 @@ std::vector<std::size_t> groups_in(
 
 std::vector<ColumnSchema> trade_schema() {
     return {
-        ns_time("ts_event"),
-        ns_time("ts_recv"),
+        us_time("ts_event"),
+        us_time("ts_recv"),
         int64("trade_id"),
         decimal::decimal_column("price", false),
         decimal::decimal_column("qty", true),
@@ -182,8 +183,8 @@ std::vector<ColumnSchema> trade_schema() {
 
 std::vector<ColumnSchema> depth_schema() {
     return {
-        ns_time("ts_event"),
-        ns_time("ts_recv"),
+        us_time("ts_event"),
+        us_time("ts_recv"),
         int64("first_update_id"),
         int64("final_update_id"),
         text("side"),
@@ -208,8 +209,8 @@ Result<std::vector<ColumnData>> trade_columns(std::span<const TradeRecord> rows)
         if (auto st = check_price(r.price, i); !st) {
             return tl::unexpected(st.error());
         }
-        c[0].int64s.push_back(r.ts_event.unix_ns());
-        c[1].int64s.push_back(r.ts_recv.unix_ns());
+        c[0].int64s.push_back(r.ts_event.unix_us());
+        c[1].int64s.push_back(r.ts_recv.unix_us());
         c[2].int64s.push_back(r.trade_id);
         decimal::push_decimal(c[3], r.price.raw(), false);
         decimal::push_decimal(c[4], r.qty.raw(), true);
@@ -236,8 +237,8 @@ Result<std::vector<ColumnData>> depth_columns(std::span<const DepthRecord> rows)
         if (auto st = check_price(r.price, i); !st) {
             return tl::unexpected(st.error());
         }
-        c[0].int64s.push_back(r.ts_event.unix_ns());
-        c[1].int64s.push_back(r.ts_recv.unix_ns());
+        c[0].int64s.push_back(r.ts_event.unix_us());
+        c[1].int64s.push_back(r.ts_recv.unix_us());
         c[2].int64s.push_back(r.first_update_id);
         c[3].int64s.push_back(r.final_update_id);
         c[4].push_bytes(r.side == Side::kBuy ? "bid" : "ask");

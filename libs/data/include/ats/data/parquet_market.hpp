@@ -20,7 +20,7 @@ namespace ats::data {
 /// One public trade as recorded.
 struct TradeRecord {
     Timestamp ts_event;  ///< exchange trade time
-    Timestamp ts_recv;   ///< when the recorder received it
+    Timestamp ts_recv;   ///< when the recorder received it (kept to the microsecond)
     std::int64_t trade_id = 0;
     Price price;
     Qty qty;
@@ -41,7 +41,8 @@ struct DepthRecord {
     friend bool operator==(const DepthRecord&, const DepthRecord&) = default;
 };
 
-/// Schemas (docs/catalog.md): times INT64 TIMESTAMP(NANOS, UTC); prices INT64 DECIMAL(18, 8);
+/// Schemas (docs/catalog.md): times INT64 TIMESTAMP(MICROS, UTC) (finer times are truncated:
+/// DuckDB's TIMESTAMPTZ holds microseconds); prices INT64 DECIMAL(18, 8);
 /// quantities FIXED_LEN_BYTE_ARRAY(16) DECIMAL(38, 8); sides as dictionary-encoded strings
 /// ("buy"/"sell" aggressor, "bid"/"ask"); is_snapshot BOOLEAN. Key-value metadata: ats.schema
 /// ("trades/1", "depth/1"), ats.symbol, ats.decimals and ats.instrument.* when known.
