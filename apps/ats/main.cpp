@@ -243,6 +243,12 @@ int main(int argc, char** argv) {
         "0600 file with bot_token= and chat_id= (else "
         "ATS_TELEGRAM_BOT_TOKEN/ATS_TELEGRAM_CHAT_ID)");
     paper_cmd->add_option("--telegram-api", paper.telegram_api, "Bot API base URL");
+    paper_cmd->add_option(
+        "--redis",
+        paper.redis,
+        "redis://HOST:PORT: also publish every event to a Redis Stream (optional; SQLite stays "
+        "the record)");
+    paper_cmd->add_option("--redis-stream", paper.redis_stream, "Stream key (default ats:events)");
 
     auto* train_cmd = app.add_subcommand(
         "train", "Train an ML signal model with purged walk-forward validation (docs/ml.md)");

@@ -197,7 +197,22 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
     engine.set_notifier(&live_notifier);
     journal.set_fill_listener(
         [&](const model::OrderFilled& f) { live_notifier.on_fill(f, clock.now()); });
-    engine.bus().set_observer(&journal);
+    // An extra observer sees what the journal has recorded, never the replay of it.
+    struct AfterJournal final : model::EventObserver {
+        Journaler* journal = nullptr;
+        model::EventObserver* next = nullptr;
+        void on_event(const model::Event& event) override {
+            const bool replayed = journal->replaying();
+            journal->on_event(event);
+            if (!replayed) {
+                next->on_event(event);
+            }
+        }
+    } after_journal;
+    after_journal.journal = &journal;
+    after_journal.next = config.observer;
+    engine.bus().set_observer(
+        config.observer != nullptr ? static_cast<model::EventObserver*>(&after_journal) : &journal);
     for (const auto& a : assets) {
         engine.add_instrument(a.instrument);
         venue.add_instrument(a.instrument);

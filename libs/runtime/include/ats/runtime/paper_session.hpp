@@ -57,6 +57,9 @@ struct PaperConfig {
     std::vector<PaperJob> jobs;
     /// Receives engine alerts, recovery findings and job failures (not owned; may be null).
     model::Notifier* notifier = nullptr;
+    /// Also sees every event this process dispatches after it is journaled, except those replayed
+    /// from the journal on a restart (e.g. a Redis stream publisher; not owned; may be null).
+    model::EventObserver* observer = nullptr;
 };
 
 struct PaperPosition {
