@@ -15,6 +15,7 @@
 #include "src/live_command.hpp"
 #include "src/ml_commands.hpp"
 #include "src/paper_command.hpp"
+#include "src/record_command.hpp"
 #include "src/run_store.hpp"
 
 int main(int argc, char** argv) {
@@ -101,6 +102,32 @@ int main(int argc, char** argv) {
     download_cmd->add_option(
         "--ca-file", download.ca_file, "Extra trusted CA certificates (PEM) for https");
     download_cmd->add_flag("--no-progress", download.no_progress, "No progress bar");
+
+    RecordArgs record;
+    auto* record_cmd = app.add_subcommand(
+        "record",
+        "Record Binance market streams (klines, trades, depth) into the Parquet catalog "
+        "(docs/catalog.md)");
+    record_cmd->add_option("--symbols", record.symbols, "Symbols, e.g. BTCUSDT,ETHUSDT")
+        ->required();
+    record_cmd->add_option("--streams", record.streams, "kline_1m,trade,depth (any subset)")
+        ->required();
+    record_cmd->add_option("--catalog", record.catalog, "Catalog directory")->required();
+    record_cmd->add_option(
+        "--redis", record.redis, "redis://HOST:PORT: latest bars and book snapshots");
+    record_cmd->add_option(
+        "--exchange",
+        record.exchange,
+        "binance (default), testnet or http(s)://HOST:PORT (ats exchange-sim)");
+    record_cmd->add_option(
+        "--ca-file", record.ca_file, "Extra trusted CA certificates (PEM) for https/wss");
+    record_cmd->add_option(
+        "--checkpoint-seconds",
+        record.checkpoint_seconds,
+        "Footer checkpoint interval (default 5)");
+    record_cmd->add_option("--duration", record.duration_seconds, "Stop after this many seconds");
+    record_cmd->add_option("--codec", record.codec, "zstd | snappy | none (default zstd)");
+    record_cmd->add_flag("--no-progress", record.no_progress, "No progress line");
 
     IndicatorsArgs indicators;
     auto* indicators_cmd = app.add_subcommand(
@@ -416,6 +443,9 @@ int main(int argc, char** argv) {
         }
         if (resample_cmd->parsed()) {
             return run_data_resample(resample);
+        }
+        if (record_cmd->parsed()) {
+            return run_record_command(record);
         }
         if (indicators_cmd->parsed()) {
             return run_indicators(indicators);

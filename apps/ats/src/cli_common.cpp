@@ -50,4 +50,30 @@ std::string plotly_js_path() {
                : std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
 }
 
+/// Where `--exchange` trades. The named venues are Binance's Spot endpoints (api.binance.com
+/// and stream.binance.com:9443 from ../shared/specs/binance-spot.md §1 and §10; the spec keeps
+/// the Spot testnet's URLs out of library code, so they live only in this CLI table, from the
+/// testnet's own site). A URL is used as given for REST and its stream URL is the same
+/// authority with ws:// or wss://.
+std::optional<Endpoints> endpoints_for(const std::string& target) {
+    if (target == "binance") {
+        return Endpoints{"https://api.binance.com", "wss://stream.binance.com:9443"};
+    }
+    if (target == "testnet") {
+        return Endpoints{"https://testnet.binance.vision", "wss://stream.testnet.binance.vision"};
+    }
+    std::string base = target;
+    while (!base.empty() && base.back() == '/') {
+        base.pop_back();
+    }
+    for (const auto& [http, ws] :
+         {std::pair<std::string, std::string>{"http://", "ws://"},
+          std::pair<std::string, std::string>{"https://", "wss://"}}) {
+        if (base.rfind(http, 0) == 0 && base.size() > http.size()) {
+            return Endpoints{base, ws + base.substr(http.size())};
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace ats::cli

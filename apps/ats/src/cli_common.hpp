@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,15 @@ std::string plotly_js_path();
 
 /// Prints "ats: <message>" on stderr and returns `code` (the command's exit code).
 int fail(const std::string& message, int code);
+
+struct Endpoints {
+    std::string rest;
+    std::string ws;
+};
+
+/// Where `--exchange` points: binance, testnet, or an http(s):// URL (its stream URL is the same
+/// authority with ws:// or wss://). nullopt for anything else.
+std::optional<Endpoints> endpoints_for(const std::string& target);
 
 /// Installs SIGINT/SIGTERM handlers (once) that set the returned flag: long-running commands
 /// poll it and stop cleanly.
