@@ -97,14 +97,16 @@ bool from_big_endian(std::string_view bytes, Int128& out) {
 }
 
 void to_raw(
-    const ColumnData& column,
+    ColumnData&& column,
     const ColumnSchema& schema,
     bool price,
     const std::string& name,
-    ConvertedColumn& out) {
+    RawColumn& out) {
     const std::size_t n = column.size();
-    out.raw.assign(n, 0);
     out.problems.clear();
+    out.narrow.clear();
+    out.wide.clear();
+    out.is_narrow = false;
     const auto problem = [&](std::size_t row, RowIssue issue, std::string message) {
         out.problems.emplace_back(row, rules::Problem{issue, std::move(message)});
     };
@@ -112,8 +114,31 @@ void to_raw(
         return name;
     };
     const Int128 max_wide = ats::detail::kMaxWideRaw;
-    // Range of a converted raw value, with the CSV reader's wording.
-    const auto check_range = [&](std::size_t row, Int128 raw, const std::string& text) {
+    const bool is_decimal = schema.logical.kind == LogicalType::Kind::kDecimal;
+    const int scale = is_decimal ? schema.logical.scale : 0;
+    // The fast paths: what ats writes (INT64 DECIMAL(18, 8), no nulls), taken as it is (every
+    // int64 is a valid Price and below 1e20 as a quantity), and plain integers (trade counts).
+    if (column.type == PhysicalType::kInt64 && !column.has_nulls() &&
+        (!is_decimal || scale == kDecimals)) {
+        if (is_decimal) {
+            out.narrow.swap(column.int64s);  // the column keeps the old buffer for its next use
+            out.is_narrow = true;
+            return;
+        }
+        out.narrow.resize(n);
+        bool overflow = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            overflow |= __builtin_mul_overflow(column.int64s[i], kScale, &out.narrow[i]);
+        }
+        if (!overflow) {
+            out.is_narrow = true;
+            return;
+        }
+        out.narrow.clear();
+    }
+    out.wide.assign(n, 0);
+    // Range of a converted raw value, with the CSV reader's wording (the text only on failure).
+    const auto check_range = [&](std::size_t row, Int128 raw, Int128 unscaled, int sc) {
         const bool ok =
             price ? ats::detail::fits_int64(raw) : (raw <= max_wide && raw >= -max_wide);
         if (!ok) {
@@ -123,22 +148,11 @@ void to_raw(
                 fmt::format(
                     "column '{}': '{}' is out of range ({})",
                     name,
-                    text,
+                    decimal_text(unscaled, sc),
                     price ? "prices are below 9.2e10" : "at most 1e20"));
         }
         return ok;
     };
-    const bool is_decimal = schema.logical.kind == LogicalType::Kind::kDecimal;
-    const int scale = is_decimal ? schema.logical.scale : 0;
-    // The fast path: what ats writes (INT64 DECIMAL(18, 8), no nulls).
-    if (is_decimal && scale == kDecimals && column.type == PhysicalType::kInt64 &&
-        !column.has_nulls()) {
-        // Every int64 is a valid Price and below 1e20 as a quantity.
-        for (std::size_t i = 0; i < n; ++i) {
-            out.raw[i] = column.int64s[i];
-        }
-        return;
-    }
     for (std::size_t i = 0; i < n; ++i) {
         if (column.is_null(i)) {
             problem(i, RowIssue::kBadNumber, fmt::format("column '{}': empty", name));
@@ -172,7 +186,7 @@ void to_raw(
                     rules::Problem p;
                     const auto text = column.bytes_at(i);
                     if (rules::parse_decimal(text, price, raw, p, name_fn)) {
-                        out.raw[i] = raw;
+                        out.wide[i] = raw;
                     } else {
                         out.problems.emplace_back(i, std::move(p));
                     }
@@ -191,7 +205,7 @@ void to_raw(
                 Int128 raw = 0;
                 rules::Problem p;
                 if (rules::parse_decimal(text, price, raw, p, name_fn)) {
-                    out.raw[i] = raw;
+                    out.wide[i] = raw;
                 } else {
                     out.problems.emplace_back(i, std::move(p));
                 }
@@ -207,7 +221,7 @@ void to_raw(
         Int128 raw = 0;
         if (scale <= kDecimals) {
             if (__builtin_mul_overflow(unscaled, pow10(kDecimals - scale), &raw)) {
-                check_range(i, ats::detail::kInt128Max, decimal_text(unscaled, scale));
+                check_range(i, ats::detail::kInt128Max, unscaled, scale);
                 continue;
             }
         } else {
@@ -224,10 +238,10 @@ void to_raw(
             }
             raw = unscaled / d;
         }
-        if (!check_range(i, raw, decimal_text(unscaled, scale))) {
+        if (!check_range(i, raw, unscaled, scale)) {
             continue;
         }
-        out.raw[i] = raw;
+        out.wide[i] = raw;
     }
 }
 

@@ -34,19 +34,26 @@ void push_decimal(parquet::ColumnData& column, Int128 raw, bool wide);
 /// 128-bit integer; false when it does not fit.
 bool from_big_endian(std::string_view bytes, Int128& out);
 
-struct ConvertedColumn {
-    std::vector<Int128> raw;  ///< one per row (0 for rows with a problem)
-    std::vector<std::pair<std::size_t, rules::Problem>> problems;
+/// Raw 1e-8 values of one column: 64-bit when every value fits (the common case, and then moved
+/// from the column without a copy), else 128-bit.
+struct RawColumn {
+    std::vector<std::int64_t> narrow;
+    std::vector<Int128> wide;
+    bool is_narrow = false;
+    std::vector<std::pair<std::size_t, rules::Problem>> problems;  ///< rows that hold 0
+
+    Int128 at(std::size_t i) const { return is_narrow ? Int128{narrow[i]} : wide[i]; }
+    std::size_t size() const { return is_narrow ? narrow.size() : wide.size(); }
 };
 
-/// Converts every row of `column` to raw 1e-8 units. `price`: the value must fit a Price (64
-/// bits); otherwise below 1e20. Nulls, NaN, infinities, more than 8 decimals and out-of-range
-/// values become problems naming `name`, with the CSV reader's messages.
+/// Converts every row of `column` (consumed) to raw 1e-8 units. `price`: the value must fit a
+/// Price (64 bits); otherwise below 1e20. Nulls, NaN, infinities, more than 8 decimals and
+/// out-of-range values become problems naming `name`, with the CSV reader's messages.
 void to_raw(
-    const parquet::ColumnData& column,
+    parquet::ColumnData&& column,
     const parquet::ColumnSchema& schema,
     bool price,
     const std::string& name,
-    ConvertedColumn& out);
+    RawColumn& out);
 
 }  // namespace ats::data::decimal

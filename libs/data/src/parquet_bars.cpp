@@ -221,6 +221,13 @@ std::vector<ColumnData> bar_columns(
     };
     auto decimals = [&](auto values, bool wide) {
         ColumnData c = decimal::empty_decimal_column(wide);
+        if (!wide) {
+            c.int64s.resize(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                c.int64s[i] = static_cast<std::int64_t>(values[begin + i].raw());
+            }
+            return c;
+        }
         c.reserve(n);
         for (std::size_t i = begin; i < end; ++i) {
             decimal::push_decimal(c, static_cast<Int128>(values[i].raw()), wide);
@@ -283,6 +290,7 @@ Status write_bars_parquet(
     w.zstd_level = options.zstd_level;
     w.row_group_rows = options.row_group_rows;
     w.sync = options.sync;
+    w.min_compression_gain = options.min_compression_gain;
     w.metadata = bar_metadata(series, options.instrument);
     auto writer = parquet::FileWriter::create(path, bar_schema(schema_options), w);
     if (!writer) {
@@ -564,15 +572,34 @@ private:
         return range_.overlaps(Timestamp::from_unix_ns(lo), Timestamp::from_unix_ns(hi));
     }
 
+    // Column `f` of row group `g` into a buffer kept across row groups (no reallocation).
+    Result<ColumnData*> read_scratch(std::size_t g, Field f) {
+        const auto idx = static_cast<std::size_t>(column_[f]);
+        const ColumnSchema& s = meta_.columns[idx];
+        ColumnData& col = scratch_[f];
+        if (col.type != s.type) {
+            col = ColumnData(
+                s.type,
+                s.type == PhysicalType::kFixedLenByteArray ? s.type_length
+                : s.type == PhysicalType::kInt96           ? 12
+                                                           : 0);
+        }
+        col.clear();
+        if (auto st = file_.read_column_into(g, idx, col); !st) {
+            return tl::unexpected(st.error());
+        }
+        return &col;
+    }
+
     void note_problem(std::size_t row, Problem p) { problems_.try_emplace(row, std::move(p)); }
 
     // Times of one column into ns.
     Status convert_times(std::size_t g, Field f, std::vector<std::int64_t>& out) {
-        const auto idx = static_cast<std::size_t>(column_[f]);
-        auto col = file_.read_column(g, idx);
-        if (!col) {
-            return tl::unexpected(col.error());
+        auto scratch = read_scratch(g, f);
+        if (!scratch) {
+            return tl::unexpected(scratch.error());
         }
+        const ColumnData* col = *scratch;
         const TimeReader& t = time_[f == rules::kOpenTime ? 0 : 1];
         const std::size_t n = col->size();
         out.assign(n, 0);
@@ -685,9 +712,9 @@ private:
     }
 
     // Numbers of one column into raw 1e-8 units.
-    Status convert_numbers(std::size_t g, Field f, std::vector<Int128>& out) {
+    Status convert_numbers(std::size_t g, Field f, decimal::RawColumn& out) {
         const auto idx = static_cast<std::size_t>(column_[f]);
-        auto col = file_.read_column(g, idx);
+        auto col = read_scratch(g, f);
         if (!col) {
             return tl::unexpected(col.error());
         }
@@ -695,10 +722,8 @@ private:
         const bool price =
             f == rules::kOpen || f == rules::kHigh || f == rules::kLow || f == rules::kClose;
         const std::string name = column_name(f);
-        decimal::ConvertedColumn converted;
-        decimal::to_raw(*col, schema, price, name, converted);
-        out = std::move(converted.raw);
-        for (auto& [row, problem] : converted.problems) {
+        decimal::to_raw(std::move(**col), schema, price, name, out);
+        for (auto& [row, problem] : out.problems) {
             note_problem(row, std::move(problem));
         }
         return ok_status();
@@ -735,9 +760,21 @@ private:
             if (auto st = convert_numbers(g, rules::kTrades, values_[rules::kTrades]); !st) {
                 return st;
             }
+            // Counts as whole numbers (64-bit arithmetic when the column is, as it nearly always
+            // is).
+            auto& trades = values_[rules::kTrades];
+            trades_.resize(trades.size());
             const std::string name = column_name(rules::kTrades);
-            for (std::size_t i = 0; i < values_[rules::kTrades].size(); ++i) {
-                const Int128 v = values_[rules::kTrades][i];
+            for (std::size_t i = 0; i < trades.size(); ++i) {
+                if (trades.is_narrow) {
+                    const std::int64_t v = trades.narrow[i];
+                    trades_[i] = v / kScale;
+                    if (v % kScale == 0) {
+                        continue;
+                    }
+                }
+                const Int128 v = trades.at(i);
+                trades_[i] = static_cast<std::int64_t>(v / kScale);
                 if (v % kScale != 0 || !ats::detail::fits_int64(v / kScale)) {
                     note_problem(
                         i,
@@ -755,22 +792,19 @@ private:
 
     void make_bar(std::size_t i, model::Bar& b) const {
         b.open_time = Timestamp::from_unix_ns(open_ns_[i]);
-        b.open = Price::from_raw(static_cast<std::int64_t>(values_[rules::kOpen][i]));
-        b.high = Price::from_raw(static_cast<std::int64_t>(values_[rules::kHigh][i]));
-        b.low = Price::from_raw(static_cast<std::int64_t>(values_[rules::kLow][i]));
-        b.close = Price::from_raw(static_cast<std::int64_t>(values_[rules::kClose][i]));
-        b.volume = Qty::from_raw(values_[rules::kVolume][i]);
+        b.open = Price::from_raw(static_cast<std::int64_t>(values_[rules::kOpen].at(i)));
+        b.high = Price::from_raw(static_cast<std::int64_t>(values_[rules::kHigh].at(i)));
+        b.low = Price::from_raw(static_cast<std::int64_t>(values_[rules::kLow].at(i)));
+        b.close = Price::from_raw(static_cast<std::int64_t>(values_[rules::kClose].at(i)));
+        b.volume = Qty::from_raw(values_[rules::kVolume].at(i));
         b.close_time = has_close_ ? Timestamp::from_unix_ns(close_ns_[i]) : b.open_time;
         b.quote_volume = column_[rules::kQuoteVolume] >= 0
-                             ? std::optional(Money::from_raw(values_[rules::kQuoteVolume][i]))
+                             ? std::optional(Money::from_raw(values_[rules::kQuoteVolume].at(i)))
                              : std::nullopt;
-        b.trade_count =
-            column_[rules::kTrades] >= 0
-                ? std::optional(static_cast<std::int64_t>(values_[rules::kTrades][i] / kScale))
-                : std::nullopt;
+        b.trade_count = column_[rules::kTrades] >= 0 ? std::optional(trades_[i]) : std::nullopt;
         if (column_[rules::kTakerBase] >= 0) {
-            b.taker_buy_base_volume = Qty::from_raw(values_[rules::kTakerBase][i]);
-            b.taker_buy_quote_volume = Money::from_raw(values_[rules::kTakerQuote][i]);
+            b.taker_buy_base_volume = Qty::from_raw(values_[rules::kTakerBase].at(i));
+            b.taker_buy_quote_volume = Money::from_raw(values_[rules::kTakerQuote].at(i));
         } else {
             b.taker_buy_base_volume.reset();
             b.taker_buy_quote_volume.reset();
@@ -801,8 +835,11 @@ private:
         const auto& v = values_[rules::kVolume];
         for (std::size_t i = 0; i < n; ++i) {
             const std::int64_t t = open_ns_[i];
-            if (t <= last || (interval > 0 && (t - origin) % interval != 0) || l[i] <= 0 ||
-                v[i] < 0 || h[i] < std::max(o[i], c[i]) || l[i] > std::min(o[i], c[i]) ||
+            const Int128 oi = o.at(i);
+            const Int128 ci = c.at(i);
+            const Int128 li = l.at(i);
+            if (t <= last || (interval > 0 && (t - origin) % interval != 0) || li <= 0 ||
+                v.at(i) < 0 || h.at(i) < std::max(oi, ci) || li > std::min(oi, ci) ||
                 (has_close_ && close_ns_[i] < t)) {
                 return false;
             }
@@ -811,18 +848,15 @@ private:
         for (const Field f :
              {rules::kQuoteVolume, rules::kTrades, rules::kTakerBase, rules::kTakerQuote}) {
             if (column_[f] >= 0) {
-                for (const auto x : values_[f]) {
-                    if (x < 0) {
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (values_[f].at(i) < 0) {
                         return false;
                     }
                 }
             }
         }
-        Row row;
+        // Gaps between consecutive bars, then the group in one append.
         for (std::size_t i = 0; i < n; ++i) {
-            make_bar(i, row.bar);
-            row.has_close_time = has_close_;
-            sequencer_.fill_close_time(row);
             if (prev || i > 0) {
                 const std::int64_t before = i > 0 ? open_ns_[i - 1] : prev->open_time.unix_ns();
                 const std::int64_t steps = interval > 0 ? (open_ns_[i] - before) / interval : 0;
@@ -831,9 +865,55 @@ private:
                         Timestamp::from_unix_ns(before) + report_.interval, steps - 1);
                 }
             }
-            series.push_back(row.bar);
         }
-        sequencer_.resume_after(row.bar, Timestamp::from_unix_ns(origin));
+        const Duration close_offset = report_.interval > Duration::from_ms(1)
+                                          ? report_.interval - Duration::from_ms(1)
+                                          : Duration{};
+        bulk_.open_time.resize(n);
+        bulk_.close_time.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            bulk_.open_time[i] = Timestamp::from_unix_ns(open_ns_[i]);
+            bulk_.close_time[i] = has_close_ ? Timestamp::from_unix_ns(close_ns_[i])
+                                             : bulk_.open_time[i] + close_offset;
+        }
+        const auto prices = [&](Field f, std::vector<Price>& out) {
+            out.resize(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                out[i] = Price::from_raw(static_cast<std::int64_t>(values_[f].at(i)));
+            }
+        };
+        const auto wide = [&](Field f, auto& out) {
+            using T = typename std::decay_t<decltype(out)>::value_type;
+            out.resize(column_[f] >= 0 ? n : 0);
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                out[i] = T::from_raw(values_[f].at(i));
+            }
+        };
+        prices(rules::kOpen, bulk_.open);
+        prices(rules::kHigh, bulk_.high);
+        prices(rules::kLow, bulk_.low);
+        prices(rules::kClose, bulk_.close);
+        wide(rules::kVolume, bulk_.volume);
+        wide(rules::kQuoteVolume, bulk_.quote_volume);
+        wide(rules::kTakerBase, bulk_.taker_base);
+        wide(rules::kTakerQuote, bulk_.taker_quote);
+        bulk_.trades.resize(column_[rules::kTrades] >= 0 ? n : 0);
+        for (std::size_t i = 0; i < bulk_.trades.size(); ++i) {
+            bulk_.trades[i] = trades_[i];
+        }
+        series.append(model::BarSeries::Columns{
+            bulk_.open_time,
+            bulk_.close_time,
+            bulk_.open,
+            bulk_.high,
+            bulk_.low,
+            bulk_.close,
+            bulk_.volume,
+            bulk_.quote_volume,
+            bulk_.trades,
+            bulk_.taker_base,
+            bulk_.taker_quote});
+        sequencer_.resume_after(series.bar(series.size() - 1), Timestamp::from_unix_ns(origin));
         return true;
     }
 
@@ -967,7 +1047,23 @@ private:
     std::vector<std::int64_t> open_ns_;
     std::vector<std::int64_t> close_ns_;
     bool has_close_ = false;
-    std::array<std::vector<Int128>, rules::kFieldCount> values_;
+    std::array<decimal::RawColumn, rules::kFieldCount> values_;
+    std::array<ColumnData, rules::kFieldCount> scratch_;
+    std::vector<std::int64_t> trades_;  // trade counts of the group
+    // Typed columns of one row group for BarSeries::append (kept across groups).
+    struct Bulk {
+        std::vector<Timestamp> open_time;
+        std::vector<Timestamp> close_time;
+        std::vector<Price> open;
+        std::vector<Price> high;
+        std::vector<Price> low;
+        std::vector<Price> close;
+        std::vector<Qty> volume;
+        std::vector<Money> quote_volume;
+        std::vector<std::int64_t> trades;
+        std::vector<Qty> taker_base;
+        std::vector<Money> taker_quote;
+    } bulk_;
     std::unordered_map<std::size_t, Problem> problems_;
 };
 

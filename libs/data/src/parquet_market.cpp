@@ -59,6 +59,7 @@ Status write_rows(
     w.zstd_level = options.zstd_level;
     w.row_group_rows = options.row_group_rows;
     w.sync = options.sync;
+    w.min_compression_gain = options.min_compression_gain;
     w.metadata = std::move(metadata);
     return parquet::write_table(path, schema, *columns, w);
 }
@@ -132,8 +133,8 @@ Result<std::vector<ats::detail::Int128>> read_decimals(
         return tl::unexpected(col.error());
     }
     const auto& s = file.metadata().columns[idx];
-    decimal::ConvertedColumn converted;
-    decimal::to_raw(*col, s, price, s.name, converted);
+    decimal::RawColumn converted;
+    decimal::to_raw(std::move(*col), s, price, s.name, converted);
     if (!converted.problems.empty()) {
         return make_error(
             ErrorCode::kParse,
@@ -143,7 +144,11 @@ Result<std::vector<ats::detail::Int128>> read_decimals(
                 converted.problems.front().first + 1,
                 converted.problems.front().second.message));
     }
-    return std::move(converted.raw);
+    std::vector<ats::detail::Int128> out(converted.size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        out[i] = converted.at(i);
+    }
+    return out;
 }
 
 // Row groups whose ts_event statistics overlap `range`.

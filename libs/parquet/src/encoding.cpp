@@ -40,6 +40,81 @@ void unpack_fixed(const std::uint8_t* in, std::uint32_t* out, std::size_t count)
     }
 }
 
+template <int W>
+void unpack64_fixed(const std::uint8_t* in, std::uint64_t* out, std::size_t count) {
+    constexpr std::uint64_t kMask = W == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << W) - 1;
+    const std::size_t total = (count * W + 7) / 8;
+    std::size_t i = 0;
+    std::size_t bit = 0;
+    // Whole 8-byte windows: one load when the value fits the window after the shift.
+    for (; i < count; ++i, bit += W) {
+        const std::size_t byte = bit >> 3;
+        const int shift = static_cast<int>(bit & 7);
+        if (byte + 9 > total) {
+            break;
+        }
+        std::uint64_t w = 0;
+        std::memcpy(&w, in + byte, 8);
+        std::uint64_t v = w >> shift;
+        if constexpr (W > 56) {
+            if (shift + W > 64) {
+                v |= static_cast<std::uint64_t>(in[byte + 8]) << (64 - shift);
+            }
+        }
+        out[i] = v & kMask;
+    }
+    for (; i < count; ++i, bit += W) {
+        const std::size_t byte = bit >> 3;
+        const int shift = static_cast<int>(bit & 7);
+        std::uint64_t v = load64(in + byte, total - byte) >> shift;
+        if (shift + W > 64) {
+            v |= static_cast<std::uint64_t>(in[byte + 8]) << (64 - shift);
+        }
+        out[i] = v & kMask;
+    }
+}
+
+using Unpack64Fn = void (*)(const std::uint8_t*, std::uint64_t*, std::size_t);
+
+template <std::size_t... I>
+constexpr auto make_unpack64_table(std::index_sequence<I...>) {
+    return std::array<Unpack64Fn, sizeof...(I)>{&unpack64_fixed<static_cast<int>(I + 1)>...};
+}
+
+const auto kUnpack64Table = make_unpack64_table(std::make_index_sequence<64>{});
+
+// 32 values of W bits into 4 * W bytes (a DELTA_BINARY_PACKED miniblock), unrolled per width.
+template <int W>
+void pack32_fixed(const std::uint64_t* values, unsigned char* dst) {
+    constexpr std::uint64_t kMask = W == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << W) - 1;
+    U128 acc = 0;
+    int bits = 0;
+    for (int i = 0; i < 32; ++i) {
+        acc |= static_cast<U128>(values[i] & kMask) << bits;
+        bits += W;
+        if (bits >= 64) {
+            const auto word = static_cast<std::uint64_t>(acc);
+            std::memcpy(dst, &word, 8);
+            dst += 8;
+            acc >>= 64;
+            bits -= 64;
+        }
+    }
+    if (bits > 0) {  // W odd: 32 bits left
+        const auto word = static_cast<std::uint32_t>(acc);
+        std::memcpy(dst, &word, 4);
+    }
+}
+
+using Pack32Fn = void (*)(const std::uint64_t*, unsigned char*);
+
+template <std::size_t... I>
+constexpr auto make_pack32_table(std::index_sequence<I...>) {
+    return std::array<Pack32Fn, sizeof...(I)>{&pack32_fixed<static_cast<int>(I + 1)>...};
+}
+
+const auto kPack32Table = make_pack32_table(std::make_index_sequence<64>{});
+
 using UnpackFn = void (*)(const std::uint8_t*, std::uint32_t*, std::size_t);
 
 template <std::size_t... I>
@@ -164,18 +239,25 @@ void bit_pack64(const std::uint64_t* values, std::size_t n, int width, std::stri
         return;
     }
     const std::size_t padded = (n + 7) / 8 * 8;
-    U128 acc = 0;
-    int bits = 0;
-    for (std::size_t i = 0; i < padded; ++i) {
-        const U128 v = i < n ? values[i] : 0;
-        acc |= v << bits;
-        bits += width;
-        while (bits >= 8) {
-            out.push_back(static_cast<char>(static_cast<std::uint8_t>(acc & 0xFF)));
-            acc >>= 8;
-            bits -= 8;
+    const std::size_t bytes = padded * static_cast<std::size_t>(width) / 8;
+    const std::size_t start = out.size();
+    out.resize(start + bytes + 9, '\0');  // 9 bytes of slack for the 64-bit stores, cut below
+    auto* dst = reinterpret_cast<unsigned char*>(out.data() + start);
+    const std::uint64_t mask = width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+    std::size_t bit = 0;
+    for (std::size_t i = 0; i < n; ++i, bit += static_cast<std::size_t>(width)) {
+        const std::uint64_t v = values[i] & mask;
+        const std::size_t byte = bit >> 3;
+        const int shift = static_cast<int>(bit & 7);
+        std::uint64_t w = 0;
+        std::memcpy(&w, dst + byte, 8);
+        w |= v << shift;
+        std::memcpy(dst + byte, &w, 8);
+        if (shift + width > 64) {
+            dst[byte + 8] |= static_cast<unsigned char>(v >> (64 - shift));
         }
     }
+    out.resize(start + bytes);
 }
 
 void bit_unpack(const std::uint8_t* in, int width, std::uint32_t* out, std::size_t count) {
@@ -191,20 +273,7 @@ void bit_unpack64(const std::uint8_t* in, int width, std::uint64_t* out, std::si
         std::fill(out, out + count, std::uint64_t{0});
         return;
     }
-    const std::size_t total = (count * static_cast<std::size_t>(width) + 7) / 8;
-    const std::uint64_t mask = width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
-    std::size_t bit = 0;
-    for (std::size_t i = 0; i < count; ++i, bit += static_cast<std::size_t>(width)) {
-        const std::size_t byte = bit >> 3;
-        const int shift = static_cast<int>(bit & 7);
-        std::uint64_t lo = load64(in + byte, total - byte);
-        std::uint64_t v = lo >> shift;
-        if (shift + width > 64) {
-            const std::uint64_t hi = in[byte + 8];  // inside `total` because bits remain
-            v |= hi << (64 - shift);
-        }
-        out[i] = v & mask;
-    }
+    kUnpack64Table[static_cast<std::size_t>(width - 1)](in, out, count);
 }
 
 void encode_rle_hybrid(const std::uint32_t* values, std::size_t n, int width, std::string& out) {
@@ -318,22 +387,59 @@ void encode_delta_binary_packed(
             if (m * kDeltaMiniblockValues >= block.count) {
                 break;
             }
-            bit_pack64(
-                block.rel + m * kDeltaMiniblockValues, kDeltaMiniblockValues, block.width[m], out);
+            const int w = block.width[m];
+            if (w > 0) {
+                const std::size_t at = out.size();
+                out.resize(at + static_cast<std::size_t>(w) * 4);
+                kPack32Table[static_cast<std::size_t>(w - 1)](
+                    block.rel + m * kDeltaMiniblockValues,
+                    reinterpret_cast<unsigned char*>(out.data() + at));
+            }
         }
     }
 }
 
 std::size_t delta_binary_packed_size(const std::int64_t* values, std::size_t n, int bits) {
+    // Long columns: the first 8,192 values stand for the rest (an estimate, to choose).
+    constexpr std::size_t kSample = 8192;
+    if (n > 2 * kSample) {
+        const std::size_t part = delta_binary_packed_size(values, kSample, bits);
+        return part * (n / kSample + 1);
+    }
     std::size_t size = 23;  // an upper bound: four varints of the header
-    DeltaBlock block;
+    // Per miniblock: the spread of its deltas (max - min) gives the width; the block's minimum
+    // only shifts them.
     for (std::size_t first = 1; first < n; first += kDeltaBlock) {
-        build_block(values, first, n, bits, block);
+        const std::size_t count = std::min(kDeltaBlock, n - first);
         size += 10 + kDeltaMiniblocks;  // min delta varint and the widths
+        std::int64_t block_min = INT64_MAX;
+        std::int64_t mini_max[kDeltaMiniblocks];
         for (std::size_t m = 0; m < kDeltaMiniblocks; ++m) {
-            if (m * kDeltaMiniblockValues < block.count) {
-                size += kDeltaMiniblockValues * static_cast<std::size_t>(block.width[m]) / 8;
+            mini_max[m] = INT64_MIN;
+        }
+        for (std::size_t k = 0; k < count; ++k) {
+            const std::size_t i = first + k;
+            std::int64_t d = 0;
+            if (bits == 32) {
+                d = static_cast<std::int32_t>(
+                    static_cast<std::uint32_t>(values[i]) -
+                    static_cast<std::uint32_t>(values[i - 1]));
+            } else {
+                d = static_cast<std::int64_t>(
+                    static_cast<std::uint64_t>(values[i]) -
+                    static_cast<std::uint64_t>(values[i - 1]));
             }
+            const std::size_t m = k / kDeltaMiniblockValues;
+            mini_max[m] = std::max(mini_max[m], d);
+            block_min = std::min(block_min, d);
+        }
+        for (std::size_t m = 0; m * kDeltaMiniblockValues < count; ++m) {
+            std::uint64_t spread =
+                static_cast<std::uint64_t>(mini_max[m]) - static_cast<std::uint64_t>(block_min);
+            if (bits == 32) {
+                spread &= 0xFFFFFFFFULL;
+            }
+            size += kDeltaMiniblockValues * static_cast<std::size_t>(bit_width_of(spread)) / 8;
         }
     }
     return size;
@@ -370,25 +476,33 @@ Decoded decode_delta_binary_packed(
         return result;
     }
     const std::uint64_t per_miniblock = block_size / miniblocks;
-    out.reserve(out.size() + static_cast<std::size_t>(total));
+    const std::size_t base = out.size();
+    out.resize(base + static_cast<std::size_t>(total));
+    std::int64_t* dst = out.data() + base;
     std::uint64_t last = static_cast<std::uint64_t>(unzigzag(first_zz));
-    if (bits == 32) {
-        last = static_cast<std::uint64_t>(
-            static_cast<std::int64_t>(static_cast<std::int32_t>(static_cast<std::uint32_t>(last))));
-    }
+    const bool narrow = bits == 32;
+    const auto wrap = [narrow](std::uint64_t v) {
+        return narrow ? static_cast<std::uint64_t>(static_cast<std::int64_t>(
+                            static_cast<std::int32_t>(static_cast<std::uint32_t>(v))))
+                      : v;
+    };
+    last = wrap(last);
+    std::size_t produced = 0;
     if (total > 0) {
-        out.push_back(static_cast<std::int64_t>(last));
+        dst[produced++] = static_cast<std::int64_t>(last);
     }
     std::uint64_t remaining = total == 0 ? 0 : total - 1;
     std::uint64_t chunk[32];
     while (remaining > 0) {
         std::uint64_t min_zz = 0;
         if (!read_uleb(in, size, pos, min_zz)) {
+            out.resize(base);
             result.error = "DELTA_BINARY_PACKED block header truncated";
             return result;
         }
         const std::uint64_t min_delta = static_cast<std::uint64_t>(unzigzag(min_zz));
         if (miniblocks > size - pos) {
+            out.resize(base);
             result.error = "DELTA_BINARY_PACKED miniblock widths truncated";
             return result;
         }
@@ -397,6 +511,7 @@ Decoded decode_delta_binary_packed(
         for (std::uint64_t m = 0; m < miniblocks && remaining > 0; ++m) {
             const int width = widths[m];
             if (width > bits) {
+                out.resize(base);
                 result.error = fmt::format(
                     "DELTA_BINARY_PACKED miniblock width {} above {} bits", width, bits);
                 return result;
@@ -405,10 +520,11 @@ Decoded decode_delta_binary_packed(
             const std::uint64_t take = std::min(per_miniblock, remaining);
             const std::uint64_t need = (take * static_cast<std::uint64_t>(width) + 7) / 8;
             if (need > size - pos) {
+                out.resize(base);
                 result.error = "DELTA_BINARY_PACKED miniblock truncated";
                 return result;
             }
-            // Unpack 32 values at a time: 32 values always start on a byte boundary.
+            // 32 values at a time: 32 values always start on a byte boundary.
             for (std::uint64_t done = 0; done < take; done += 32) {
                 const std::size_t n =
                     static_cast<std::size_t>(std::min<std::uint64_t>(32, take - done));
@@ -418,13 +534,16 @@ Decoded decode_delta_binary_packed(
                     width,
                     chunk,
                     n);
-                for (std::size_t k = 0; k < n; ++k) {
-                    last += min_delta + chunk[k];
-                    if (bits == 32) {
-                        last = static_cast<std::uint64_t>(static_cast<std::int64_t>(
-                            static_cast<std::int32_t>(static_cast<std::uint32_t>(last))));
+                if (narrow) {
+                    for (std::size_t k = 0; k < n; ++k) {
+                        last = wrap(last + min_delta + chunk[k]);
+                        dst[produced++] = static_cast<std::int64_t>(last);
                     }
-                    out.push_back(static_cast<std::int64_t>(last));
+                } else {
+                    for (std::size_t k = 0; k < n; ++k) {
+                        last += min_delta + chunk[k];
+                        dst[produced++] = static_cast<std::int64_t>(last);
+                    }
                 }
             }
             remaining -= take;

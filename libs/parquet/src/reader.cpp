@@ -578,7 +578,8 @@ struct FileReader::Impl {
         bool has_dictionary = false;
         ColumnData dense(schema.type, dictionary.width);
         std::vector<std::uint32_t> levels;
-        std::string page_buffer;
+        // Decompressed pages: one buffer per thread, reused (no page faults per column chunk).
+        thread_local std::string page_buffer;
         std::int64_t read = 0;
         out.reserve(out.size() + static_cast<std::size_t>(rows));
         while (read < rows) {

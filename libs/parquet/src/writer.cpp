@@ -294,15 +294,25 @@ Statistics compute_statistics(
             break;
         }
         case PhysicalType::kInt32: {
-            const auto [lo, hi] = std::minmax_element(dense.int32s.begin(), dense.int32s.end());
-            s.min_value = plain_bytes(*lo);
-            s.max_value = plain_bytes(*hi);
+            std::int32_t lo = dense.int32s[0];
+            std::int32_t hi = lo;
+            for (const auto v : dense.int32s) {  // plain loop: vectorized
+                lo = std::min(lo, v);
+                hi = std::max(hi, v);
+            }
+            s.min_value = plain_bytes(lo);
+            s.max_value = plain_bytes(hi);
             break;
         }
         case PhysicalType::kInt64: {
-            const auto [lo, hi] = std::minmax_element(dense.int64s.begin(), dense.int64s.end());
-            s.min_value = plain_bytes(*lo);
-            s.max_value = plain_bytes(*hi);
+            std::int64_t lo = dense.int64s[0];
+            std::int64_t hi = lo;
+            for (const auto v : dense.int64s) {
+                lo = std::min(lo, v);
+                hi = std::max(hi, v);
+            }
+            s.min_value = plain_bytes(lo);
+            s.max_value = plain_bytes(hi);
             break;
         }
         case PhysicalType::kFloat:
@@ -541,8 +551,35 @@ struct FileWriter::Impl {
         if (choice == EncodingChoice::kAuto) {
             choice = EncodingChoice::kPlain;
             std::size_t best = plain_size;
-            if (dense.type != PhysicalType::kBoolean && values > 0 &&
-                build_dictionary(dense, values * 3 / 4 + 1, dictionary)) {
+            // A dictionary pays only with repeats: skip it for times (always increasing) and
+            // when a sample of the first values is mostly distinct.
+            bool try_dictionary = dense.type != PhysicalType::kBoolean && values > 0 &&
+                                  schema.logical.kind != LogicalType::Kind::kTimestamp;
+            if (try_dictionary && values > 4096) {
+                ColumnData sample(dense.type, dense.width);
+                sample.reserve(1024);
+                for (std::size_t i = 0; i < 1024; ++i) {
+                    switch (dense.type) {
+                        case PhysicalType::kInt32:
+                            sample.int32s.push_back(dense.int32s[i]);
+                            break;
+                        case PhysicalType::kInt64:
+                            sample.int64s.push_back(dense.int64s[i]);
+                            break;
+                        case PhysicalType::kFloat:
+                            sample.floats.push_back(dense.floats[i]);
+                            break;
+                        case PhysicalType::kDouble:
+                            sample.doubles.push_back(dense.doubles[i]);
+                            break;
+                        default:
+                            sample.push_bytes(dense.bytes_at(i));
+                    }
+                }
+                Dictionary probe;
+                try_dictionary = build_dictionary(sample, 512, probe);
+            }
+            if (try_dictionary && build_dictionary(dense, values * 3 / 4 + 1, dictionary)) {
                 const int w = std::max(1, detail::bit_width_of(dictionary.entries - 1));
                 const std::size_t size =
                     dictionary.plain.size() + values * static_cast<std::size_t>(w) / 8 + 16;
@@ -669,32 +706,37 @@ struct FileWriter::Impl {
             value = vend;
         } while (row < rows);
 
-        // Compress, then keep the codec only when it pays.
+        // Compress, keeping the codec only when it pays: a 64 KiB sample of the largest page
+        // decides (compressing a chunk that will be stored uncompressed would be wasted).
         Codec codec = options.codec;
         std::vector<std::string> compressed(pages.size());
-        std::size_t raw_total = 0;
-        std::size_t packed_total = 0;
-        for (std::size_t i = 0; i < pages.size(); ++i) {
-            detail::compress(
-                codec,
-                options.zstd_level,
-                pages[i].body.data(),
-                pages[i].body.size(),
-                compressed[i]);
-            raw_total += pages[i].body.size();
-            packed_total += compressed[i].size();
-        }
-        if (codec != Codec::kUncompressed &&
-            (static_cast<double>(packed_total) >
-             static_cast<double>(raw_total) * (1.0 - options.min_compression_gain))) {
-            if (options.min_compression_gain > 0.0) {
-                codec = Codec::kUncompressed;
-                for (std::size_t i = 0; i < pages.size(); ++i) {
-                    compressed[i] = pages[i].body;
+        if (codec != Codec::kUncompressed && options.min_compression_gain > 0.0 && !pages.empty()) {
+            std::size_t largest = 0;
+            for (std::size_t i = 1; i < pages.size(); ++i) {
+                if (pages[i].body.size() > pages[largest].body.size()) {
+                    largest = i;
                 }
             }
+            const std::size_t sample = std::min<std::size_t>(pages[largest].body.size(), 64U << 10);
+            std::string probe;
+            detail::compress(codec, options.zstd_level, pages[largest].body.data(), sample, probe);
+            if (static_cast<double>(probe.size()) >
+                static_cast<double>(sample) * (1.0 - options.min_compression_gain)) {
+                codec = Codec::kUncompressed;
+            }
         }
-
+        for (std::size_t i = 0; i < pages.size(); ++i) {
+            if (codec == Codec::kUncompressed) {
+                compressed[i] = pages[i].body;
+            } else if (compressed[i].empty()) {
+                detail::compress(
+                    codec,
+                    options.zstd_level,
+                    pages[i].body.data(),
+                    pages[i].body.size(),
+                    compressed[i]);
+            }
+        }
         ColumnChunkInfo info;
         info.type = schema.type;
         info.codec = codec;

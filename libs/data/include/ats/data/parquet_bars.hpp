@@ -21,6 +21,10 @@ struct ParquetWriteOptions {
     int zstd_level = 3;
     std::size_t row_group_rows = 65'536;
     bool sync = true;  ///< fsync on close (tests and bulk conversions may turn it off)
+    /// A column chunk that the codec shrinks by less than this fraction is stored uncompressed
+    /// (most bar columns are already compact after DELTA/dictionary encoding; reading them then
+    /// costs no decompression).
+    double min_compression_gain = 0.1;
     /// Written as ats.instrument.* keys (tick and step sizes: the precision of the values).
     std::optional<model::Instrument> instrument;
 };
