@@ -176,7 +176,7 @@ TEST(RedisPublisherTest, ServerRestartWarnsBuffersAndReconnects) {
     EXPECT_TRUE(back);
 }
 
-TEST(RedisPublisherTest, BoundedBufferDropsTheOldestWhileRedisIsAway) {
+TEST(RedisPublisherTest, BoundedBufferDropsWhenFullWhileRedisIsAway) {
     PublisherConfig config;
     config.endpoint.port = testing::free_port();  // nobody listens
     config.max_buffer = 50;

@@ -199,6 +199,33 @@ Result<Reply> Connection::get_reply() {
     return out;
 }
 
+Status Connection::append_formatted(std::string_view resp) {
+    if (impl_->broken) {
+        return tl::unexpected(impl_->transport_error("broken connection"));
+    }
+    if (redisAppendFormattedCommand(impl_->context.get(), resp.data(), resp.size()) != REDIS_OK) {
+        return tl::unexpected(impl_->transport_error("cannot send"));
+    }
+    return ok_status();
+}
+
+void RespWriter::command(std::size_t args) {
+    fmt::format_to(std::back_inserter(out_), "*{}\r\n", args);
+    ++commands_;
+}
+
+void RespWriter::arg(std::string_view value) {
+    fmt::format_to(std::back_inserter(out_), "${}\r\n", value.size());
+    out_.append(value);
+    out_ += "\r\n";
+}
+
+void RespWriter::arg(std::int64_t value) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, value);
+    arg(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+}
+
 Status Connection::set_timeout(std::chrono::milliseconds timeout) {
     if (redisSetTimeout(impl_->context.get(), to_timeval(timeout)) != REDIS_OK) {
         return tl::unexpected(impl_->transport_error("cannot set the timeout"));

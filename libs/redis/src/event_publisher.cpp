@@ -1,7 +1,7 @@
 #include "ats/redis/event_publisher.hpp"
 
 #include <condition_variable>
-#include <deque>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -32,9 +32,11 @@ struct EventPublisher::Impl {
     std::condition_variable wake;      // the sender waits for events or stop
     std::condition_variable progress;  // flush() waits for the sender
     // Guarded by mu.
-    std::deque<Queued> queue;
+    std::vector<Queued> queue;
     std::uint64_t next_seq = 0;
     std::uint64_t acked_seq = 0;  // every seq <= this is published (or dropped)
+    std::size_t in_flight = 0;    // events the sender has taken and not yet confirmed
+    std::uint64_t last_queued_seq = 0;
     Counters counters;
     bool stop = false;
     std::thread sender;
@@ -46,75 +48,83 @@ struct EventPublisher::Impl {
         }
     }
 
-    // Builds the XADD (and the latest-bar HSET) of one event.
-    void commands(const Queued& q, std::vector<std::vector<std::string>>& out) const {
-        out.push_back(
-            {"XADD",
-             config.stream,
-             "MAXLEN",
-             "~",
-             std::to_string(config.max_len),
-             "*",
-             "type",
-             std::string(model::event_name(q.event)),
-             "ts",
-             std::to_string(event_time_ns(q.event)),
-             "publisher",
-             id,
-             "seq",
-             std::to_string(q.seq),
-             "json",
-             model::to_json_line(q.event)});
-        if (const auto* md = std::get_if<model::MarketData>(&q.event)) {
-            const model::Bar& b = md->bar;
-            out.push_back(
-                {"HSET",
-                 config.key_prefix + "bar:" + md->symbol.to_string(),
-                 "open_time_ms",
-                 std::to_string(b.open_time.unix_ms()),
-                 "close_time_ms",
-                 std::to_string(b.close_time.unix_ms()),
-                 "open",
-                 b.open.to_string(),
-                 "high",
-                 b.high.to_string(),
-                 "low",
-                 b.low.to_string(),
-                 "close",
-                 b.close.to_string(),
-                 "volume",
-                 b.volume.to_string(),
-                 "seq",
-                 std::to_string(q.seq)});
-        }
+    // The XADD of one event.
+    void xadd(const Queued& q, RespWriter& w) const {
+        w.command(16);
+        w.arg("XADD");
+        w.arg(config.stream);
+        w.arg("MAXLEN");
+        w.arg("~");
+        w.arg(static_cast<std::int64_t>(config.max_len));
+        w.arg("*");
+        w.arg("type");
+        w.arg(model::event_name(q.event));
+        w.arg("ts");
+        w.arg(event_time_ns(q.event));
+        w.arg("publisher");
+        w.arg(id);
+        w.arg("seq");
+        w.arg(static_cast<std::int64_t>(q.seq));
+        w.arg("json");
+        w.arg(model::to_json_line(q.event));
+    }
+
+    // The latest-bar hash of a symbol.
+    void hset(const model::MarketData& md, std::uint64_t seq, RespWriter& w) const {
+        const model::Bar& b = md.bar;
+        w.command(18);
+        w.arg("HSET");
+        w.arg(config.key_prefix + "bar:" + md.symbol.to_string());
+        w.arg("open_time_ms");
+        w.arg(b.open_time.unix_ms());
+        w.arg("close_time_ms");
+        w.arg(b.close_time.unix_ms());
+        w.arg("open");
+        w.arg(b.open.to_string());
+        w.arg("high");
+        w.arg(b.high.to_string());
+        w.arg("low");
+        w.arg(b.low.to_string());
+        w.arg("close");
+        w.arg(b.close.to_string());
+        w.arg("volume");
+        w.arg(b.volume.to_string());
+        w.arg("seq");
+        w.arg(static_cast<std::int64_t>(seq));
     }
 
     void run() {
         std::optional<Connection> connection;
         std::chrono::milliseconds backoff = config.retry_min;
         bool warned_down = false;
-        std::vector<Queued> batch;
-        std::vector<std::vector<std::string>> cmds;
-        std::vector<std::size_t> owner;  // command index -> batch index
+        // Events taken from the queue and not yet confirmed (this thread only): the queue is
+        // swapped out in O(1), so the engine thread never waits while a batch is prepared.
+        std::vector<Queued> pending;
+        std::size_t done = 0;  // pending[0, done) are confirmed
+        RespWriter resp;
         while (true) {
             {
                 std::unique_lock lock(mu);
-                wake.wait_for(
-                    lock, std::chrono::milliseconds(50), [&] { return stop || !queue.empty(); });
-                if (queue.empty()) {
-                    if (stop) {
-                        return;
+                if (done == pending.size()) {
+                    pending.clear();
+                    done = 0;
+                    wake.wait_for(lock, std::chrono::milliseconds(50), [&] {
+                        return stop || !queue.empty();
+                    });
+                    if (queue.empty()) {
+                        if (stop) {
+                            return;
+                        }
+                        continue;
                     }
-                    continue;
+                    pending.swap(queue);  // the queue gets the old buffer (its capacity)
+                    in_flight = pending.size();
                 }
                 if (stop && !connection) {
                     return;  // shutting down with Redis away: nothing more to try
                 }
-                batch.assign(
-                    queue.begin(),
-                    queue.begin() +
-                        static_cast<std::ptrdiff_t>(std::min(queue.size(), config.batch)));
             }
+            const std::size_t in_batch = std::min(pending.size() - done, config.batch);
             if (!connection) {
                 auto c = Connection::connect(config.endpoint);
                 if (!c) {
@@ -145,7 +155,7 @@ struct EventPublisher::Impl {
                     if (warned_down) {
                         ++counters.reconnects;
                     }
-                    buffered = queue.size();
+                    buffered = queue.size() + pending.size() - done;
                 }
                 if (warned_down) {
                     warned_down = false;
@@ -155,26 +165,28 @@ struct EventPublisher::Impl {
                         buffered));
                 }
             }
-            cmds.clear();
-            owner.clear();
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                const std::size_t before = cmds.size();
-                commands(batch[i], cmds);
-                owner.insert(owner.end(), cmds.size() - before, i);
-            }
-            bool broken = false;
-            for (const auto& c : cmds) {
-                if (!connection->append(c)) {
-                    broken = true;
-                    break;
+            // One buffer of RESP per batch: the XADDs in order, then the latest bar per symbol.
+            resp.clear();
+            std::map<Symbol, std::size_t> latest;  // symbol -> batch index of its last bar
+            for (std::size_t i = 0; i < in_batch; ++i) {
+                xadd(pending[done + i], resp);
+                if (const auto* md = std::get_if<model::MarketData>(&pending[done + i].event)) {
+                    latest[md->symbol] = i;
                 }
             }
+            for (const auto& [symbol, i] : latest) {
+                hset(
+                    std::get<model::MarketData>(pending[done + i].event),
+                    pending[done + i].seq,
+                    resp);
+            }
+            const std::size_t xadds = in_batch;
+            bool broken = !connection->append_formatted(resp.data());
             // Entries are confirmed in order; the first lost reply ends the batch.
-            std::size_t confirmed = 0;  // batch entries whose commands all succeeded
+            std::size_t confirmed = 0;
             std::size_t rejected = 0;
             if (!broken) {
-                std::size_t i = 0;
-                for (; i < cmds.size(); ++i) {
+                for (std::size_t i = 0; i < resp.commands(); ++i) {
                     auto reply = connection->get_reply();
                     if (!reply && reply.error().code != ErrorCode::kRejected) {
                         broken = true;
@@ -184,25 +196,22 @@ struct EventPublisher::Impl {
                         ++rejected;  // a server error for one command: not retried
                         log::warn("redis publisher: {}", reply.error().message);
                     }
-                    if (i + 1 == cmds.size() || owner[i + 1] != owner[i]) {
-                        confirmed = owner[i] + 1;
+                    if (i < xadds) {
+                        confirmed = i + 1;
                     }
                 }
             }
+            const std::uint64_t last = confirmed > 0 ? pending[done + confirmed - 1].seq : 0;
+            done += confirmed;
             {
                 std::lock_guard lock(mu);
-                // Drop the confirmed entries from the front (drops while sending may have removed
-                // some already: match by sequence number).
-                const std::uint64_t last = confirmed > 0 ? batch[confirmed - 1].seq : 0;
-                while (!queue.empty() && queue.front().seq <= last) {
-                    queue.pop_front();
-                }
                 counters.published += confirmed;
                 counters.failures += rejected;
                 if (last > acked_seq) {
                     acked_seq = last;
                 }
-                counters.buffered = queue.size();
+                in_flight = pending.size() - done;
+                counters.buffered = queue.size() + in_flight;
                 if (broken) {
                     ++counters.failures;
                     counters.connected = false;
@@ -260,16 +269,18 @@ void EventPublisher::on_event(const model::Event& event) {
     {
         std::lock_guard lock(impl_->mu);
         Impl& m = *impl_;
-        if (m.queue.size() >= m.config.max_buffer) {
-            m.acked_seq = std::max(m.acked_seq, m.queue.front().seq);
-            m.queue.pop_front();
-            ++m.counters.dropped;
-        }
-        m.queue.push_back(Queued{++m.next_seq, event});
         ++m.counters.queued;
-        m.counters.buffered = m.queue.size();
-        // Wake the sender for a full batch, or when it may be idle.
-        notify = m.queue.size() == 1 || m.queue.size() % m.config.batch == 0;
+        ++m.next_seq;
+        if (m.queue.size() + m.in_flight >= m.config.max_buffer) {
+            ++m.counters.dropped;  // full while Redis is away: this event is not kept
+            return;
+        }
+        m.queue.push_back(Queued{m.next_seq, event});
+        m.last_queued_seq = m.next_seq;
+        m.counters.buffered = m.queue.size() + m.in_flight;
+        // Wake the sender for a full batch only: otherwise it looks every few milliseconds, so
+        // the engine thread makes no system call per event.
+        notify = m.queue.size() % m.config.batch == 0;
     }
     if (notify) {
         impl_->wake.notify_one();
@@ -278,7 +289,7 @@ void EventPublisher::on_event(const model::Event& event) {
 
 bool EventPublisher::flush(std::chrono::milliseconds timeout) {
     std::unique_lock lock(impl_->mu);
-    const std::uint64_t target = impl_->next_seq;
+    const std::uint64_t target = impl_->last_queued_seq;
     impl_->wake.notify_one();
     return impl_->progress.wait_for(lock, timeout, [&] { return impl_->acked_seq >= target; });
 }

@@ -25,6 +25,25 @@ struct Endpoint {
     std::string to_string() const;
 };
 
+/// Writes commands in the Redis protocol (RESP) into one buffer, for Connection::append_formatted.
+class RespWriter {
+public:
+    /// Starts a command of `args` arguments; then exactly `args` calls of arg().
+    void command(std::size_t args);
+    void arg(std::string_view value);
+    void arg(std::int64_t value);
+    const std::string& data() const noexcept { return out_; }
+    std::size_t commands() const noexcept { return commands_; }
+    void clear() noexcept {
+        out_.clear();
+        commands_ = 0;
+    }
+
+private:
+    std::string out_;
+    std::size_t commands_ = 0;
+};
+
 /// One reply, copied out of hiredis at once.
 struct Reply {
     enum class Type : std::uint8_t { kString, kArray, kInteger, kNil, kStatus, kError };
@@ -58,6 +77,9 @@ public:
     /// Pipelining: queue commands, then read one reply per appended command, in order.
     Status append(const std::vector<std::string>& args);
     Result<Reply> get_reply();
+    /// Pipelining without per-argument strings: `resp` holds commands already in the Redis
+    /// protocol (see RespWriter); read one reply per command afterwards.
+    Status append_formatted(std::string_view resp);
     /// Changes the read timeout (XREAD BLOCK waits longer than a plain command).
     Status set_timeout(std::chrono::milliseconds timeout);
 

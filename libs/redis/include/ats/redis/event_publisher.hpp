@@ -21,7 +21,7 @@ struct PublisherConfig {
     std::size_t max_len = 100'000;
     /// Events per pipelined round trip.
     std::size_t batch = 512;
-    /// Events kept in memory while Redis is unreachable; beyond it the oldest are dropped and
+    /// Events kept in memory while Redis is unreachable; beyond it new events are dropped and
     /// counted (the state store, not Redis, is the record).
     std::size_t max_buffer = 1'000'000;
     /// Latest bar per symbol: the hash <prefix>bar:<SYMBOL> (open_time_ms, open, ..., stream_id).
@@ -47,7 +47,7 @@ public:
     struct Counters {
         std::uint64_t queued = 0;
         std::uint64_t published = 0;   ///< entries acknowledged by Redis
-        std::uint64_t dropped = 0;     ///< oldest entries dropped when the buffer was full
+        std::uint64_t dropped = 0;     ///< events not kept because the buffer was full
         std::uint64_t reconnects = 0;  ///< connections made after a failure
         std::uint64_t failures = 0;    ///< connection or command failures
         std::size_t buffered = 0;
