@@ -249,7 +249,7 @@ env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSD
   --param fast=2 --param slow=3 >"$work/kill.out" 2>&1 &
 live_pid=$!
 sleep 2.5
-kill -KILL "$live_pid"
+kill -KILL "$live_pid" || { echo "the live run ended before the kill:"; cat "$work/kill.out"; exit 1; }
 wait "$live_pid" 2>/dev/null || true
 "$ats" live --assets BTCUSDT --exchange "$url" --keys "$work/keys" --state "$work/kill.db" \
   --max-bars 10 --strategy sma_cross --param fast=2 --param slow=3 >"$work/kill2.out" 2>&1 || {

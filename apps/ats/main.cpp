@@ -17,6 +17,7 @@
 #include "src/paper_command.hpp"
 #include "src/record_command.hpp"
 #include "src/run_store.hpp"
+#include "src/serve_command.hpp"
 
 int main(int argc, char** argv) {
     using namespace ats::cli;  // NOLINT(google-build-using-namespace): tiny entry point
@@ -213,6 +214,8 @@ int main(int argc, char** argv) {
     live_cmd->add_option("--strategy,-s", live.strategy, "Strategy name (default sma_cross)");
     live_cmd->add_option("--param,-p", live.params, "Strategy parameter name=value (repeatable)");
     live_cmd->add_option("--config,-c", live.config, "TOML config file (same format as backtest)");
+    live_cmd->add_option(
+        "--model", live.model, "Model directory from `ats train` (for --strategy ml)");
     live_cmd->add_option("--state", live.state, "SQLite state file (default live.db)");
     live_cmd->add_option(
         "--interval", live.interval, "Kline interval of the bar feed (default 1m)");
@@ -251,7 +254,9 @@ int main(int argc, char** argv) {
     paper_cmd->add_option("--param,-p", paper.params, "Strategy parameter name=value (repeatable)");
     paper_cmd->add_option(
         "--config,-c", paper.config, "TOML config file (same format as backtest)");
-    paper_cmd->add_option("--state", paper.state, "SQLite state file (default ats.db)");
+    paper_cmd->add_option(
+        "--model", paper.model, "Model directory from `ats train` (for --strategy ml)");
+    paper_cmd->add_option("--state", paper.state, "SQLite state file (default paper.db)");
     paper_cmd->add_option("--sync", paper.sync, "Durability: normal (default) or full");
     paper_cmd->add_option(
         "--commit-every", paper.commit_every, "Commit every N bars (default 1024)");
@@ -425,6 +430,58 @@ int main(int argc, char** argv) {
         "PEM certificate chain: serve https:// and wss:// (with --tls-key)");
     sim_cmd->add_option("--tls-key", sim.tls_key, "PEM private key of --tls-cert");
 
+    ServeArgs serve;
+    auto* serve_cmd = app.add_subcommand(
+        "serve", "Web dashboard, REST API and WebSocket stream (docs/dashboard.md)");
+    serve_cmd->alias("dashboard");
+    serve_cmd->add_option("--port", serve.port, "TCP port (default 8080; 0 picks a free one)");
+    serve_cmd->add_option("--bind", serve.bind, "Address to bind (default 127.0.0.1)");
+    serve_cmd->add_option(
+        "--db", serve.db, "SQLite file: users, tokens, audit log, run history (default ats.db)");
+    serve_cmd->add_option(
+        "--data", serve.data, "Directory the API may read bars and models from (repeatable)");
+    serve_cmd->add_option(
+        "--sessions-dir", serve.sessions_dir, "State files of hosted sessions (default sessions)");
+    serve_cmd->add_option(
+        "--jobs-dir", serve.jobs_dir, "Report directories of backtests run from the dashboard");
+    serve_cmd->add_option("--web-root", serve.web_root, "The dashboard's files");
+    serve_cmd->add_option(
+        "--keys",
+        serve.keys,
+        "Exchange keys for live sessions: 0600 file with api_key=, api_secret=");
+    serve_cmd->add_option("--ca-file", serve.ca_file, "Extra trusted CA certificates (PEM)");
+    serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate chain: serve https/wss");
+    serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key of --tls-cert");
+    serve_cmd->add_flag(
+        "--insecure-bind",
+        serve.insecure_bind,
+        "Allow a non-loopback --bind without TLS (behind your own TLS proxy)");
+    serve_cmd->add_option("--threads", serve.threads, "I/O threads (default 2)");
+    serve_cmd->add_flag(
+        "--no-resume", serve.no_resume, "Do not restart the sessions running at the last stop");
+    serve_cmd->add_flag("--openapi", serve.openapi, "Print the OpenAPI document and exit");
+    serve_cmd->add_flag("--telegram", serve.telegram, "Send every session's alerts to Telegram");
+    serve_cmd->add_option(
+        "--telegram-credentials",
+        serve.telegram_credentials,
+        "0600 file with bot_token= and chat_id= (else "
+        "ATS_TELEGRAM_BOT_TOKEN/ATS_TELEGRAM_CHAT_ID)");
+    serve_cmd->add_option("--telegram-api", serve.telegram_api, "Bot API base URL");
+
+    UsersArgs users;
+    auto* users_cmd = app.add_subcommand("users", "Dashboard users (viewer or trader)");
+    users_cmd->require_subcommand(1);
+    auto* users_add =
+        users_cmd->add_subcommand("add", "Add a user; the password is read from stdin");
+    users_add->add_option("name", users.name, "Letters, digits, _ - . (1 to 64)")->required();
+    users_add->add_option("--role", users.role, "viewer (reads) or trader (also controls)");
+    users_add->add_option("--db", users.db, "SQLite file (default ats.db)");
+    auto* users_list = users_cmd->add_subcommand("list", "List users and roles");
+    users_list->add_option("--db", users.db, "SQLite file (default ats.db)");
+    auto* users_remove = users_cmd->add_subcommand("remove", "Remove a user and their tokens");
+    users_remove->add_option("name", users.name, "The user")->required();
+    users_remove->add_option("--db", users.db, "SQLite file (default ats.db)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -476,6 +533,18 @@ int main(int argc, char** argv) {
         }
         if (sim_cmd->parsed()) {
             return run_exchange_sim(sim);
+        }
+        if (serve_cmd->parsed()) {
+            return run_serve(serve);
+        }
+        if (users_add->parsed()) {
+            return run_users_add(users);
+        }
+        if (users_list->parsed()) {
+            return run_users_list(users);
+        }
+        if (users_remove->parsed()) {
+            return run_users_remove(users);
         }
         if (runs_list->parsed()) {
             return run_runs_list(runs_db, runs_limit);

@@ -215,6 +215,48 @@ TEST(EngineTest, AVenueRejectionDoesNotSilenceTheSymbol) {
     EXPECT_GT(r->trades.size(), 100U);
 }
 
+// Review finding: the ml strategy kept a private "long" flag, set by signals the engine dropped
+// during warm-up, so it never entered. It now asks the portfolio.
+TEST(EngineTest, MlStrategyEntersAfterWarmUp) {
+    const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
+    auto probabilities = std::make_shared<std::vector<std::pair<Timestamp, double>>>();
+    const auto& times = assets.front().series.open_time();
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        probabilities->emplace_back(times[i], 0.9);  // always bullish, warm-up included
+    }
+    BacktestConfig config = base_config("ml", {});
+    config.sources.probabilities = probabilities;
+    config.from = *Timestamp::parse_iso8601("2024-01-01");
+    auto r = run_backtest(config, assets);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_FALSE(r->fills.empty());
+    EXPECT_EQ(r->fills.front().time, *config.from + Duration::from_hours(1));
+}
+
+// Review finding: Price x Qty aborted past 9.2e10 (a whale's cash, a coin up 1e12-fold).
+TEST(EngineTest, WhaleSizedCashRunsExactly) {
+    const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
+    auto config = base_config("sma_cross", {{"fast", 10}, {"slow", 30}});
+    config.engine.initial_cash = *Money::parse("90000000000");
+    config.engine.sizing = *execution::Sizing::parse("all_in");
+    config.from = *Timestamp::parse_iso8601("2024-01-01");
+    auto r = run_backtest(config, assets);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_GT(r->trades.size(), 100U);
+    // Closed trades account for every unit of cash the run made or lost.
+    Money pnl;
+    for (const auto& t : r->trades) {
+        pnl += t.pnl_net();
+    }
+    if (r->open_positions.empty()) {
+        EXPECT_EQ(r->final_cash, config.engine.initial_cash + pnl);
+    }
+    EXPECT_GT(r->final_equity, *Money::parse("10000000000"));
+    for (const auto& a : r->alerts) {
+        EXPECT_NE(a.level, model::AlertLevel::kCritical) << a.message.view();
+    }
+}
+
 TEST(EngineTest, EmptyRangeIsAnError) {
     const std::vector<Asset> assets{load_asset("BTCUSDT_1h_2021-04_2025-12.csv", "BTCUSDT")};
     auto config = base_config("sma_cross", {});

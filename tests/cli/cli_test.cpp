@@ -6,10 +6,12 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "ats/data/kline_csv.hpp"
 
@@ -235,6 +237,179 @@ TEST(CliTest, BacktestConfigErrorsNameTheKey) {
         run("backtest --no-db --data " + std::string(ATS_BUNDLED_DATA_DIR) + " --asset SOLUSDT");
     EXPECT_EQ(missing.code, 4);
     EXPECT_NE(missing.err.find("SOLUSDT"), std::string::npos);
+}
+
+// Every number a user gives is range-checked and named; nothing runs with a nonsense value.
+TEST(CliTest, OutOfRangeInputsAreRefusedNamingTheFlagOrKey) {
+    const std::string data = " --no-db --data " + std::string(ATS_BUNDLED_DATA_DIR);
+    struct Case {
+        std::string args;
+        std::string needle;
+    };
+    const std::vector<Case> flags{
+        {"--fee-bps 20000", "--fee-bps"},
+        {"--fee-bps nan", "--fee-bps"},
+        {"--fee-bps -1", "--fee-bps"},
+        {"--cash 0", "--cash"},
+        {"--cash inf", "--cash"},
+        {"--cash 1e30", "--cash"},
+        {"--slippage fixed:5000", "fixed:5000"},
+        {"--slippage fixed:nan", "fixed:nan"},
+        {"--slippage volume:0:5", "volume:0:5"},
+        {"--slippage-bps 2000", "--slippage-bps"},
+    };
+    for (const auto& c : flags) {
+        const auto r = run("backtest" + data + " " + c.args);
+        EXPECT_EQ(r.code, 2) << c.args << ": " << r.err;
+        EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << ": " << r.err;
+    }
+    const std::vector<Case> keys{
+        {"[backtest]\ncash = true\n", "[backtest] cash"},
+        {"[backtest]\ncash = \"1000\"\n", "[backtest] cash"},
+        {"[backtest]\nwarmup_bars = 2.5\n", "[backtest] warmup_bars"},
+        {"[backtest]\nfee_bps = 20000\n", "[backtest] fee_bps"},
+        {"[risk]\nmax_drawdown_pct = 1.5\n", "[risk] max_drawdown_pct"},
+        {"[risk]\natr_period = 0\n", "[risk] atr_period"},
+        {"[risk]\nmax_open_orders = 2.5\n", "[risk] max_open_orders"},
+        {"[strategy.params]\nfast = nan\n", "[strategy.params] fast"},
+    };
+    for (const auto& c : keys) {
+        TempFile config(c.args, "range.toml");
+        const auto r = run("backtest" + data + " --config " + config.path());
+        EXPECT_EQ(r.code, 2) << c.args << ": " << r.err;
+        EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << ": " << r.err;
+    }
+    // A missing config file is an I/O error; a directory is a usage error.
+    const auto missing = run("backtest" + data + " --config /nonexistent/ats.toml");
+    EXPECT_EQ(missing.code, 4) << missing.err;
+    const auto dir = run("backtest" + data + " --config " + std::string(ATS_BUNDLED_DATA_DIR));
+    EXPECT_EQ(dir.code, 2) << dir.err;
+    EXPECT_NE(dir.err.find("not a file"), std::string::npos) << dir.err;
+}
+
+// Review finding: 60 days of BTC 1m bars hold 96e9 USDT of quote volume, past the old 64-bit
+// money range ("Money overflow").
+TEST(CliTest, ResamplingPastTheOldMoneyRangeWorks) {
+    TempFile out("", "btc_60d.csv");
+    const auto r =
+        run("data resample " + std::string(ATS_BUNDLED_DATA_DIR) +
+            "/BTCUSDT_1m_2024-12.csv --to 60d " + "--output " + out.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::ifstream in(out.path());
+    std::string header;
+    std::string row;
+    std::getline(in, header);
+    std::getline(in, row);
+    EXPECT_NE(row.find(",96036262884.44708328,"), std::string::npos) << row;
+}
+
+TEST(CliTest, HeaderOnlyCsvIsBadData) {
+    TempFile header("open_time_ms,open,high,low,close,volume\n", "BTCUSDT_1h.csv");
+    const auto r = run("backtest --no-db --asset BTCUSDT --data " + header.path());
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_NE(r.err.find("no bars"), std::string::npos) << r.err;
+}
+
+// Text from input files never reaches the terminal raw (an escape sequence could rewrite it).
+TEST(CliTest, ControlCharactersFromFilesAreEscaped) {
+    TempFile evil(
+        "open_time_ms,open,high,low,close,volume\n1700000000000,1,1,1,\x1b[2J\x07,1\n", "evil.csv");
+    const auto r = run("data inspect " + evil.path());
+    EXPECT_EQ(r.code, 3);
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find('\x07'), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("\\x1b"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, PredictionsFileMustHaveOneProbabilityPerBar) {
+    const std::string data = " --no-db --data " + std::string(ATS_BUNDLED_DATA_DIR) +
+                             " --strategy ml --from 2024-01-01 --to 2024-02-01";
+    TempFile empty("open_time,probability\n", "empty_preds.csv");
+    const auto e = run("backtest" + data + " --predictions " + empty.path());
+    EXPECT_EQ(e.code, 3) << e.err;
+    EXPECT_NE(e.err.find("no predictions"), std::string::npos) << e.err;
+    TempFile twice(
+        "open_time,probability\n1704067200000,0.7\n1704067200000,0.2\n", "twice_preds.csv");
+    const auto t = run("backtest" + data + " --predictions " + twice.path());
+    EXPECT_EQ(t.code, 3) << t.err;
+    EXPECT_NE(t.err.find("more than once"), std::string::npos) << t.err;
+}
+
+// The predictions' content is part of a run: the saved config names the file and its hash, and
+// running that config after the file changed is refused.
+TEST(CliTest, PredictionsAreInTheRunsIdentity) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("ats_cli_preds_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string preds = (dir / "preds.csv").string();
+    {
+        std::ofstream out(preds);
+        out << "open_time,probability\n";
+        for (int h = 0; h < 500; ++h) {
+            out << 1704067200000LL + 3'600'000LL * h << "," << (h % 48 < 24 ? 0.8 : 0.2) << "\n";
+        }
+    }
+    const std::string base = " --no-db --data " + std::string(ATS_BUNDLED_DATA_DIR) +
+                             " --strategy ml --from 2024-01-01 --to 2024-01-20 --report " +
+                             (dir / "r1").string();
+    const auto first = run("backtest" + base + " --predictions " + preds);
+    ASSERT_EQ(first.code, 0) << first.err;
+    std::ifstream saved((dir / "r1" / "config.toml").string());
+    std::stringstream text;
+    text << saved.rdbuf();
+    EXPECT_NE(text.str().find("predictions_hash = \"fnv1a64:"), std::string::npos) << text.str();
+    const auto again =
+        run("backtest --no-db --config " + (dir / "r1" / "config.toml").string() + " --report " +
+            (dir / "r2").string());
+    EXPECT_EQ(again.code, 0) << again.err;
+    {
+        std::ofstream out(preds, std::ios::app);
+        out << 1704067200000LL + 3'600'000LL * 600 << ",0.9\n";
+    }
+    const auto changed =
+        run("backtest --no-db --config " + (dir / "r1" / "config.toml").string() + " --report " +
+            (dir / "r3").string());
+    EXPECT_EQ(changed.code, 2) << changed.err;
+    EXPECT_NE(changed.err.find("changed"), std::string::npos) << changed.err;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(CliTest, ExchangeSimulatorRefusesBadNumbers) {
+    const std::string data =
+        " --api-key k --api-secret s --data BTCUSDT=" + std::string(ATS_BUNDLED_DATA_DIR) +
+        "/BTCUSDT_1m_2024-12.csv";
+    for (const std::string bad :
+         {"--fee-bps -5", "--bar-ms -1", "--threads 0", "--weight-limit 0"}) {
+        const auto r = run("exchange-sim --port 0" + data + " " + bad);
+        EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+        EXPECT_NE(r.err.find(bad.substr(0, bad.find(' '))), std::string::npos) << r.err;
+    }
+    const auto twice =
+        run("exchange-sim --port 0" + data +
+            " --data BTCUSDT=" + std::string(ATS_BUNDLED_DATA_DIR) + "/BTCUSDT_1m_2024-12.csv");
+    EXPECT_EQ(twice.code, 2) << twice.err;
+    EXPECT_NE(twice.err.find("twice"), std::string::npos) << twice.err;
+}
+
+// The paper state file is not the run history: the default is paper.db, and giving ats.db says
+// what it is.
+TEST(CliTest, PaperDefaultStateIsNotTheRunHistory) {
+    const auto help = run("paper --help");
+    EXPECT_NE(help.out.find("paper.db"), std::string::npos) << help.out;
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("ats_cli_history_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string history = (dir / "ats.db").string();
+    const std::string data = std::string(ATS_BUNDLED_DATA_DIR) + "/BTCUSDT_1h_2021-04_2025-12.csv";
+    ASSERT_EQ(
+        run("backtest --data " + data + " --from 2025-06-01 --db " + history + " --report " +
+            (dir / "r").string())
+            .code,
+        0);
+    const auto r = run("paper --assets BTCUSDT --feed replay:" + data + " --state " + history);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("run history"), std::string::npos) << r.err;
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,11 +1,15 @@
 #include "ats/data/kline_csv.hpp"
 
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "temp_file.hpp"
 
@@ -436,6 +440,33 @@ TEST(KlineCsvTest, ReadsFromPipe) {
     ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_EQ(loaded->series.size(), 50'000U);
     EXPECT_TRUE(loaded->series.gaps().empty());
+}
+
+// Review finding: the loader opened the path a second time to size its buffers, so a FIFO whose
+// writer had already finished hung it. A short feed that fits the pipe buffer shows it.
+TEST(KlineCsvTest, AShortFifoDoesNotHang) {
+    TempFile placeholder("", "unused2");
+    const std::string fifo = placeholder.path() + ".fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::thread writer([&] {
+        std::ofstream out(fifo, std::ios::binary);
+        out << kHeader << "1700000000000,1,2,0.5,1.5,10\n1700000060000,1,2,0.5,1.5,10\n";
+    });
+    auto loading = std::async(std::launch::async, [&] { return load_klines_csv(fifo, {}); });
+    const bool done = loading.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+    if (!done) {
+        // Unblock a reader stuck in open() so the test ends (and fails) instead of hanging.
+        const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+    writer.join();
+    auto loaded = loading.get();
+    ::unlink(fifo.c_str());
+    ASSERT_TRUE(done) << "load_klines_csv blocked on a FIFO";
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->series.size(), 2U);
 }
 
 }  // namespace

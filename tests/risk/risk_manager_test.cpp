@@ -92,6 +92,83 @@ TEST(RiskManagerTest, DailyLossHaltsUntilTheNextUtcDay) {
     EXPECT_FALSE(rm.check(entry("1"), account(), day0 + Duration::from_hours(25)).has_value());
 }
 
+// Review finding: the day's reference was the equity after the day's first bar, so that bar's
+// loss never counted and daily bars never triggered (146 days of >= 2% loss, 0 alerts).
+TEST(RiskManagerTest, DailyLossCountsFromThePreviousCloseAndWorksOnDailyBars) {
+    RiskLimits limits;
+    limits.max_daily_loss_pct = 0.02;
+    RiskManager hourly(limits);
+    hourly.start(money("10000"));
+    const auto day = Timestamp::from_unix_seconds(86400 * 100);
+    // 23:59:59.999 of day 99: still 10000. The first bar of day 100 closes 3% down.
+    EXPECT_FALSE(hourly.on_bar(
+        sym("BTCUSDT"), bar(2399, "1", "1", "1", "1"), money("10000"), day - Duration::from_ms(1)));
+    const auto first = hourly.on_bar(
+        sym("BTCUSDT"),
+        bar(2400, "1", "1", "1", "1"),
+        money("9700"),
+        day + Duration::from_hours(1) - Duration::from_ms(1));
+    ASSERT_TRUE(first);
+    EXPECT_TRUE(hourly.halted_for_day());
+    // Daily bars: each close is a new day, judged against the previous day's close.
+    RiskManager daily(limits);
+    daily.start(money("10000"));
+    const auto close = [&](int d) {
+        return Timestamp::from_unix_seconds(86400 * (100 + d)) + Duration::from_hours(24) -
+               Duration::from_ms(1);
+    };
+    EXPECT_FALSE(
+        daily.on_bar(sym("BTCUSDT"), bar(2400, "1", "1", "1", "1"), money("9900"), close(0)));
+    EXPECT_FALSE(
+        daily.on_bar(sym("BTCUSDT"), bar(2424, "1", "1", "1", "1"), money("9800"), close(1)));
+    ASSERT_TRUE(
+        daily.on_bar(sym("BTCUSDT"), bar(2448, "1", "1", "1", "1"), money("9600"), close(2)));
+    EXPECT_TRUE(daily.check(entry("1"), account(), close(2)).has_value());
+    // The next day starts from 9600: a small loss does not halt it.
+    EXPECT_FALSE(
+        daily.on_bar(sym("BTCUSDT"), bar(2472, "1", "1", "1", "1"), money("9500"), close(3)));
+    EXPECT_FALSE(daily.halted_for_day());
+}
+
+// Warm-up marks are old prices: they must not move the peak, the day or the kill switch.
+TEST(RiskManagerTest, WarmUpBarsOnlyFeedIndicators) {
+    RiskLimits limits;
+    limits.max_drawdown_pct = 0.1;
+    limits.stop_loss_atr = 2;
+    RiskManager rm(limits);
+    for (int h = 0; h < 20; ++h) {
+        rm.on_warmup_bar(sym("BTCUSDT"), bar(h, "100", "110", "90", "100"));
+    }
+    EXPECT_TRUE(rm.atr(sym("BTCUSDT")).has_value());
+    EXPECT_FALSE(rm.state().equity_high_water_mark.has_value());
+    EXPECT_FALSE(rm.halted());
+}
+
+TEST(RiskManagerTest, RestoreKeepsHaltsPeaksAndCooldowns) {
+    RiskLimits limits;
+    limits.max_drawdown_pct = 0.5;
+    RiskManager before(limits);
+    before.start(money("10000"));
+    before.on_bar(sym("BTCUSDT"), bar(1, "1", "1", "1", "1"), money("12000"), Timestamp{});
+    before.emergency_stop("operator");
+    RiskState saved = before.state();
+    saved.cooldowns.emplace_back(sym("ETHUSDT"), Timestamp::from_unix_seconds(99'999));
+    RiskManager after(limits);
+    after.start(money("10000"));
+    after.on_bar(sym("BTCUSDT"), bar(1, "1", "1", "1", "1"), money("11000"), Timestamp{});
+    after.restore(saved);
+    EXPECT_TRUE(after.halted());
+    EXPECT_NE(after.halt_reason().find("operator"), std::string::npos);
+    EXPECT_EQ(after.state().equity_high_water_mark, money("12000"));
+    ASSERT_EQ(after.state().cooldowns.size(), 1U);
+    EXPECT_TRUE(after.check(entry("1"), account(), Timestamp{}).has_value());
+    // A lower stored peak never lowers the live one.
+    RiskState lower = saved;
+    lower.equity_high_water_mark = money("5000");
+    after.restore(lower);
+    EXPECT_EQ(after.state().equity_high_water_mark, money("12000"));
+}
+
 TEST(RiskManagerTest, DrawdownKillSwitchIsPermanent) {
     RiskLimits limits;
     limits.max_drawdown_pct = 0.2;

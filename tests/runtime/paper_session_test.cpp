@@ -132,6 +132,156 @@ TEST_F(PaperSessionTest, TamperedJournalIsADivergenceNotASilentResume) {
     EXPECT_NE(r.error().message.find("diverges"), std::string::npos) << r.error().message;
 }
 
+// A halt only the state store knows (an operator's emergency stop) survives a restart: the replay
+// rebuilds the rest, the stored risk state is put back on top, and no entry is sent after it.
+TEST_F(PaperSessionTest, StoredRiskHaltSurvivesARestart) {
+    std::vector<PaperAsset> first_part;
+    first_part.push_back(assets_.front());
+    model::BarSeries head(assets_.front().series.interval(), *Symbol::parse("BTCUSDT"));
+    for (std::size_t i = 0; i < 2000; ++i) {
+        head.push_back(assets_.front().series.bar(i));
+    }
+    first_part.front().series = std::move(head);
+    const auto buys_after = [&](const std::string& file) {
+        auto db = store::SqliteStateStore::open((dir_ / file).string());
+        EXPECT_TRUE(db);
+        auto journal = (*db)->read_journal(1, 1'000'000);
+        EXPECT_TRUE(journal);
+        std::size_t buys = 0;
+        std::size_t bars = 0;
+        for (const auto& e : *journal) {
+            bars += e.type == "MarketData" ? 1U : 0U;
+            if (bars > 2000 && e.type == "OrderPlaced" &&
+                e.body.find("\"BUY\"") != std::string::npos) {
+                ++buys;
+            }
+        }
+        return buys;
+    };
+    for (const char* file : {"control.db", "halted.db"}) {
+        ASSERT_TRUE(run_paper(config(file), first_part));
+    }
+    {
+        auto db = store::SqliteStateStore::open((dir_ / "halted.db").string());
+        ASSERT_TRUE(db);
+        ASSERT_TRUE((*db)->put_state(
+            "risk",
+            R"({"halted":true,"halt_reason":"emergency stop: operator","day_halted":false,)"
+            R"("day":null,"day_start_equity":"0","equity_high_water_mark":null,"cooldowns":{}})"));
+        ASSERT_TRUE((*db)->commit());
+    }
+    const auto control = run_paper(config("control.db"), assets_);
+    const auto halted = run_paper(config("halted.db"), assets_);
+    ASSERT_TRUE(control && halted);
+    EXPECT_EQ(halted->bars_replayed, 2000U);
+    EXPECT_GT(buys_after("control.db"), 0U);
+    EXPECT_EQ(buys_after("halted.db"), 0U);
+    auto db = store::SqliteStateStore::open((dir_ / "halted.db").string());
+    ASSERT_TRUE(db);
+    auto risk = (*db)->get_state("risk");
+    ASSERT_TRUE(risk && *risk);
+    EXPECT_NE((*risk)->find("\"halted\":true"), std::string::npos);
+    EXPECT_NE((*risk)->find("operator"), std::string::npos);
+}
+
+/// Issues scripted commands at given bar counts, as the dashboard would.
+class ScriptedControl final : public SessionControl {
+public:
+    std::vector<std::pair<std::uint64_t, SessionCommand>> script;
+    std::uint64_t bars = 0;
+    std::size_t steps = 0;
+    std::size_t positions_seen = 0;
+
+    std::vector<SessionCommand> take_commands() override {
+        std::vector<SessionCommand> out;
+        for (auto it = script.begin(); it != script.end();) {
+            if (it->first <= bars) {
+                out.push_back(it->second);
+                it = script.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        return out;
+    }
+    void on_step(const engine::TradingEngine& engine, const SessionStep& step) override {
+        bars = step.bars;
+        ++steps;
+        positions_seen +=
+            engine.portfolio().position_qty(*Symbol::parse("BTCUSDT")).is_zero() ? 0U : 1U;
+    }
+    const std::atomic<bool>& wake() const override { return wake_; }
+
+private:
+    std::atomic<bool> wake_{false};
+};
+
+// Operator commands change what a session does, so a restart must apply them again at the same
+// point: the replay then regenerates the journal byte for byte.
+TEST_F(PaperSessionTest, OperatorCommandsAreReplayedExactlyAfterARestart) {
+    std::vector<PaperAsset> head = assets_;
+    model::BarSeries first(assets_.front().series.interval(), *Symbol::parse("BTCUSDT"));
+    for (std::size_t i = 0; i < 2000; ++i) {
+        first.push_back(assets_.front().series.bar(i));
+    }
+    head.front().series = std::move(first);
+    ScriptedControl control;
+    const auto sym = *Symbol::parse("BTCUSDT");
+    SessionCommand pause;
+    pause.kind = SessionCommand::Kind::kPauseEntries;
+    pause.reason = "test";
+    SessionCommand resume = pause;
+    resume.kind = SessionCommand::Kind::kResumeEntries;
+    SessionCommand close_half;
+    close_half.kind = SessionCommand::Kind::kClosePosition;
+    close_half.symbol = sym;
+    close_half.fraction = 0.5;
+    close_half.reason = "test";
+    SessionCommand tighter;
+    tighter.kind = SessionCommand::Kind::kSetRisk;
+    tighter.risk = risk::RiskLimits{};
+    tighter.risk->stop_loss_atr = 1.5;
+    tighter.reason = "test";
+    for (std::uint64_t at = 100; at < 2000; at += 150) {
+        control.script.emplace_back(at, close_half);
+    }
+    control.script.emplace_back(400, pause);
+    control.script.emplace_back(700, resume);
+    control.script.emplace_back(900, tighter);
+    PaperConfig c = config("cmd.db");
+    c.control = &control;
+    c.commit_every_bars = 64;
+    c.snapshot_every_bars = 512;
+    const auto first_run = run_paper(c, head);
+    ASSERT_TRUE(first_run) << first_run.error().message;
+    EXPECT_EQ(first_run->commands, 16U);
+    EXPECT_GT(control.positions_seen, 0U);
+    // The closes did something: some fills are the operator's half exits.
+    auto db = store::SqliteStateStore::open(c.state_path);
+    ASSERT_TRUE(db);
+    auto journal = (*db)->read_journal(1, 1'000'000);
+    ASSERT_TRUE(journal);
+    std::size_t operator_exits = 0;
+    for (const auto& e : *journal) {
+        operator_exits +=
+            e.type == "OrderApproved" && e.body.find("closed by the operator") != std::string::npos
+                ? 1U
+                : 0U;
+    }
+    EXPECT_GT(operator_exits, 0U);
+    db->reset();
+    // Restart on the longer feed without a control: the replay applies the recorded commands.
+    PaperConfig again = config("cmd.db");
+    again.commit_every_bars = 64;
+    again.snapshot_every_bars = 512;
+    const auto resumed = run_paper(again, assets_);
+    ASSERT_TRUE(resumed) << resumed.error().message;
+    EXPECT_EQ(resumed->bars_replayed, 2000U);
+    EXPECT_EQ(resumed->bars_new, 1000U);
+    EXPECT_EQ(resumed->commands, 16U);
+    EXPECT_TRUE(resumed->recovery_notes.empty());
+}
+
 TEST_F(PaperSessionTest, StateSavedEventsAreJournaledAtCommitPoints) {
     PaperConfig c = config("s.db");
     c.commit_every_bars = 100;

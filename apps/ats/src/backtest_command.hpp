@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ats/core/error.hpp"
+#include "ats/runtime/backtest_job.hpp"
 
 namespace ats::cli {
 
@@ -36,5 +37,8 @@ struct BacktestArgs {
 };
 
 int run_backtest_command(const BacktestArgs& args);
+
+/// The kline file for `symbol` (see runtime::find_data_file).
+using runtime::find_data_file;
 
 }  // namespace ats::cli

@@ -3,6 +3,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <sys/stat.h>
 
 namespace ats::cli {
 namespace {
@@ -15,8 +19,22 @@ extern "C" void on_stop_signal(int /*signal*/) {
 
 }  // namespace
 
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            out += fmt::format("\\x{:02x}", u);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 int fail(const std::string& message, int code) {
-    std::fprintf(stderr, "ats: %s\n", message.c_str());
+    std::fprintf(stderr, "ats: %s\n", printable(message).c_str());
     return code;
 }
 
@@ -50,30 +68,58 @@ std::string plotly_js_path() {
                : std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
 }
 
-/// Where `--exchange` trades. The named venues are Binance's Spot endpoints (api.binance.com
-/// and stream.binance.com:9443 from ../shared/specs/binance-spot.md §1 and §10; the spec keeps
-/// the Spot testnet's URLs out of library code, so they live only in this CLI table, from the
-/// testnet's own site). A URL is used as given for REST and its stream URL is the same
-/// authority with ws:// or wss://.
-std::optional<Endpoints> endpoints_for(const std::string& target) {
-    if (target == "binance") {
-        return Endpoints{"https://api.binance.com", "wss://stream.binance.com:9443"};
-    }
-    if (target == "testnet") {
-        return Endpoints{"https://testnet.binance.vision", "wss://stream.testnet.binance.vision"};
-    }
-    std::string base = target;
-    while (!base.empty() && base.back() == '/') {
-        base.pop_back();
-    }
-    for (const auto& [http, ws] :
-         {std::pair<std::string, std::string>{"http://", "ws://"},
-          std::pair<std::string, std::string>{"https://", "wss://"}}) {
-        if (base.rfind(http, 0) == 0 && base.size() > http.size()) {
-            return Endpoints{base, ws + base.substr(http.size())};
+/// Keys from a file (mode 0600 or stricter: refused when group or others may read it) or from
+/// ATS_BINANCE_API_KEY / ATS_BINANCE_API_SECRET. Errors never contain the values.
+Result<ApiKeys> load_api_keys(const std::optional<std::string>& file) {
+    ApiKeys keys;
+    if (file) {
+        struct stat st {};
+        if (::stat(file->c_str(), &st) != 0) {
+            return make_error(ErrorCode::kNotFound, fmt::format("--keys {}: cannot read", *file));
         }
+        if ((st.st_mode & 077U) != 0) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "--keys {}: mode {:o} lets others read the keys; chmod 600 it",
+                    *file,
+                    st.st_mode & 0777U));
+        }
+        std::ifstream in(*file);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (!line.empty() && line.back() == '\r') {
+                line.pop_back();
+            }
+            const auto eq = line.find('=');
+            if (eq == std::string::npos || line[0] == '#') {
+                continue;
+            }
+            const std::string name = line.substr(0, eq);
+            if (name == "api_key") {
+                keys.key = line.substr(eq + 1);
+            } else if (name == "api_secret") {
+                keys.secret = line.substr(eq + 1);
+            }
+        }
+        if (keys.key.empty() || keys.secret.empty()) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("--keys {}: needs api_key=... and api_secret=... lines", *file));
+        }
+        return keys;
     }
-    return std::nullopt;
+    const char* key = std::getenv("ATS_BINANCE_API_KEY");
+    const char* secret = std::getenv("ATS_BINANCE_API_SECRET");
+    if (key == nullptr || secret == nullptr || *key == '\0' || *secret == '\0') {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "no API keys: set ATS_BINANCE_API_KEY and ATS_BINANCE_API_SECRET or give --keys FILE "
+            "(mode 0600)");
+    }
+    keys.key = key;
+    keys.secret = secret;
+    return keys;
 }
 
 }  // namespace ats::cli

@@ -3,7 +3,10 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "ats/core/error.hpp"
 
 namespace ats::cli {
 
@@ -13,20 +16,25 @@ std::vector<std::string> split_list(const std::string& text);
 /// Plotly.js inlined into reports: $ATS_PLOTLY_JS, else web/node_modules of the source tree.
 std::string plotly_js_path();
 
-/// Prints "ats: <message>" on stderr and returns `code` (the command's exit code).
+/// Prints "ats: <message>" on stderr and returns `code` (the command's exit code). Control
+/// characters (which a message may quote from an input file) are escaped.
 int fail(const std::string& message, int code);
 
-struct Endpoints {
-    std::string rest;
-    std::string ws;
-};
-
-/// Where `--exchange` points: binance, testnet, or an http(s):// URL (its stream URL is the same
-/// authority with ws:// or wss://). nullopt for anything else.
-std::optional<Endpoints> endpoints_for(const std::string& target);
+/// `text` with control characters and DEL written as \xNN, so text from input files cannot move
+/// the cursor, change colours or clear the user's terminal.
+std::string printable(std::string_view text);
 
 /// Installs SIGINT/SIGTERM handlers (once) that set the returned flag: long-running commands
 /// poll it and stop cleanly.
 const std::atomic<bool>& stop_on_signals();
+
+struct ApiKeys {
+    std::string key;
+    std::string secret;
+};
+
+/// Exchange keys from a file (mode 0600 or stricter: refused when group or others may read it)
+/// or from ATS_BINANCE_API_KEY / ATS_BINANCE_API_SECRET. Errors never contain the values.
+Result<ApiKeys> load_api_keys(const std::optional<std::string>& file);
 
 }  // namespace ats::cli

@@ -14,6 +14,7 @@
 #include "ats/data/resample.hpp"
 #include "ats/parquet/reader.hpp"
 
+#include "cli_common.hpp"
 #include "exit_codes.hpp"
 
 namespace ats::cli {
@@ -22,8 +23,7 @@ namespace {
 constexpr std::size_t kMaxListedGaps = 10;
 
 int fail(const Error& error) {
-    std::fprintf(stderr, "ats: %s\n", error.message.c_str());
-    return exit_code_for(error);
+    return ats::cli::fail(error.message, exit_code_for(error));
 }
 
 Result<data::KlineCsvOptions> make_options(
@@ -178,7 +178,7 @@ nlohmann::json to_json(const data::LoadedBars& loaded, const Summary& sum) {
 void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::string& policy) {
     const auto& r = loaded.report;
     const auto& s = loaded.series;
-    fmt::print("file          {}\n", r.path);
+    fmt::print("file          {}\n", printable(r.path));
     if (s.symbol()) {
         fmt::print("symbol        {}\n", *s.symbol());
     }
@@ -186,7 +186,7 @@ void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::s
         "format        {} ({} columns: {}), time as {}\n",
         r.format == "parquet" ? std::string("parquet") : std::string(to_string(r.layout)),
         r.columns.size(),
-        fmt::join(r.columns, ","),
+        printable(fmt::format("{}", fmt::join(r.columns, ","))),
         to_string(r.time_unit));
     fmt::print(
         "interval      {}{}\n",
@@ -235,7 +235,11 @@ void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::s
         }
     }
     for (const auto& e : r.examples) {
-        fmt::print("  e.g. {} {}: {}\n", r.format == "parquet" ? "row" : "line", e.line, e.message);
+        fmt::print(
+            "  e.g. {} {}: {}\n",
+            r.format == "parquet" ? "row" : "line",
+            e.line,
+            printable(e.message));
     }
     if (sum.rows > 0) {
         fmt::print("price         first open {}, last close {}\n", sum.first_open, sum.last_close);

@@ -85,6 +85,33 @@ int run_exchange_sim(const ExchangeSimArgs& args) {
         }
         config.faults = *faults;
     }
+    // Every number is range-checked here, naming the flag: nothing reaches the simulator that
+    // would make it misbehave (a negative period, a fee that pays the trader, no I/O thread).
+    const auto out_of_range = [](const char* flag, long long value, long long lo, long long hi) {
+        std::fprintf(
+            stderr,
+            "ats exchange-sim: %s must be in [%lld, %lld], got %lld\n",
+            flag,
+            lo,
+            hi,
+            value);
+        return kExitUsage;
+    };
+    if (args.bar_ms < 0 || args.bar_ms > 86'400'000) {
+        return out_of_range("--bar-ms", args.bar_ms, 0, 86'400'000);
+    }
+    if (args.fee_bps < 0 || args.fee_bps > 10'000) {
+        return out_of_range("--fee-bps", args.fee_bps, 0, 10'000);
+    }
+    if (args.threads < 1 || args.threads > 64) {
+        return out_of_range("--threads", args.threads, 1, 64);
+    }
+    if (args.weight_limit < 1 || args.weight_limit > 1'000'000) {
+        return out_of_range("--weight-limit", args.weight_limit, 1, 1'000'000);
+    }
+    if (args.orders_per_10s < 1 || args.orders_per_10s > 1'000'000) {
+        return out_of_range("--orders-per-10s", args.orders_per_10s, 1, 1'000'000);
+    }
     config.bar_period_ms = args.bar_ms;
     config.start_bar = args.start_bar;
     config.weight_limit_per_minute = args.weight_limit;
@@ -103,6 +130,13 @@ int run_exchange_sim(const ExchangeSimArgs& args) {
         if (!spec) {
             std::fprintf(stderr, "ats exchange-sim: %s\n", spec.error().message.c_str());
             return kExitUsage;
+        }
+        for (const auto& known : symbols) {
+            if (known.symbol == spec->symbol) {
+                std::fprintf(
+                    stderr, "ats exchange-sim: --data: %s is given twice\n", spec->symbol.c_str());
+                return kExitUsage;
+            }
         }
         data::BarRequest request;
         request.data = item.substr(eq + 1);

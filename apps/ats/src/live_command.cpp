@@ -12,6 +12,7 @@
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/runtime/live_session.hpp"
+#include "ats/runtime/session_setup.hpp"
 
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
@@ -37,78 +38,6 @@ public:
     }
 };
 
-struct Keys {
-    std::string key;
-    std::string secret;
-};
-
-/// Keys from a file (mode 0600 or stricter: refused when group or others may read it) or from
-/// ATS_BINANCE_API_KEY / ATS_BINANCE_API_SECRET. Errors never contain the values.
-Result<Keys> load_keys(const std::optional<std::string>& file) {
-    Keys keys;
-    if (file) {
-        struct stat st {};
-        if (::stat(file->c_str(), &st) != 0) {
-            return make_error(ErrorCode::kNotFound, fmt::format("--keys {}: cannot read", *file));
-        }
-        if ((st.st_mode & 077U) != 0) {
-            return make_error(
-                ErrorCode::kInvalidArgument,
-                fmt::format(
-                    "--keys {}: mode {:o} lets others read the keys; chmod 600 it",
-                    *file,
-                    st.st_mode & 0777U));
-        }
-        std::ifstream in(*file);
-        std::string line;
-        while (std::getline(in, line)) {
-            if (!line.empty() && line.back() == '\r') {
-                line.pop_back();
-            }
-            const auto eq = line.find('=');
-            if (eq == std::string::npos || line[0] == '#') {
-                continue;
-            }
-            const std::string name = line.substr(0, eq);
-            if (name == "api_key") {
-                keys.key = line.substr(eq + 1);
-            } else if (name == "api_secret") {
-                keys.secret = line.substr(eq + 1);
-            }
-        }
-        if (keys.key.empty() || keys.secret.empty()) {
-            return make_error(
-                ErrorCode::kInvalidArgument,
-                fmt::format("--keys {}: needs api_key=... and api_secret=... lines", *file));
-        }
-        return keys;
-    }
-    const char* key = std::getenv("ATS_BINANCE_API_KEY");
-    const char* secret = std::getenv("ATS_BINANCE_API_SECRET");
-    if (key == nullptr || secret == nullptr || *key == '\0' || *secret == '\0') {
-        return make_error(
-            ErrorCode::kInvalidArgument,
-            "no API keys: set ATS_BINANCE_API_KEY and ATS_BINANCE_API_SECRET or give --keys FILE "
-            "(mode 0600)");
-    }
-    keys.key = key;
-    keys.secret = secret;
-    return keys;
-}
-
-bool is_local_url(const std::string& url) {
-    for (const char* scheme : {"http://", "https://"}) {
-        for (const char* host : {"127.0.0.1", "localhost"}) {
-            const std::string p = std::string(scheme) + host;
-            if (url.rfind(p, 0) == 0 &&
-                (url.size() == p.size() || url[p.size()] == ':' || url[p.size()] == '/')) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
 }  // namespace
 
 int run_live_command(const LiveArgs& args) {
@@ -124,16 +53,13 @@ int run_live_command(const LiveArgs& args) {
     }
     // Safety first: real money needs the explicit flag, whatever else is wrong.
     const std::string& target = args.exchange;
-    const bool testnet = target == "testnet";
-    const bool local = is_local_url(target);
-    const auto endpoints = endpoints_for(target);
-    if (!endpoints) {
+    if (!runtime::endpoints_for(target)) {
         return fail(
             fmt::format(
                 "--exchange '{}': use binance, testnet or http(s)://127.0.0.1:PORT", target),
             kExitUsage);
     }
-    if (!args.paper && !testnet && !local && !args.real_money) {
+    if (!args.paper && target != "testnet" && !runtime::is_local_url(target) && !args.real_money) {
         return fail(
             fmt::format(
                 "--exchange {} trades real money: add --i-understand-this-trades-real-money "
@@ -141,52 +67,41 @@ int run_live_command(const LiveArgs& args) {
                 target),
             kExitUsage);
     }
-    auto keys = args.paper ? Result<Keys>(Keys{}) : load_keys(args.keys);
+    auto keys = args.paper ? Result<ApiKeys>(ApiKeys{}) : load_api_keys(args.keys);
     if (!keys) {
         return fail(keys.error().message, kExitUsage);
     }
-    auto setup = load_trading_setup(args.config, args.strategy, args.params);
+    auto setup = load_trading_setup(args.config, args.strategy, args.params, args.model);
     if (!setup) {
-        return fail(setup.error().message, kExitUsage);
+        return fail(
+            setup.error().message,
+            setup.error().code == ErrorCode::kNotFound ? kExitIo : kExitUsage);
     }
-    std::vector<model::Instrument> instruments;
-    for (const auto& a : assets) {
-        auto symbol = Symbol::parse(a);
-        if (!symbol) {
-            return fail(symbol.error().message, kExitUsage);
-        }
-        instruments.push_back(backtest::default_instrument(*symbol));
+    runtime::SessionRequest request;
+    request.assets = assets;
+    request.feed = args.paper ? "live:" + target : std::string();
+    request.live = !args.paper;
+    request.exchange = target;
+    request.real_money = args.real_money;
+    request.interval = args.interval;
+    request.ca_file = args.ca_file;
+    request.setup = std::move(*setup);
+    request.state_path = args.state;
+    request.api_key = keys->key;
+    request.api_secret = keys->secret;
+    request.user_stream = !args.no_user_stream;
+    request.read_timeout_s = args.read_timeout_s;
+    request.max_bars = args.max_bars;
+    auto made = runtime::make_live_setup(request);
+    if (!made) {
+        return fail(made.error().message, kExitUsage);
     }
-    runtime::LiveConfig config;
-    config.strategy = setup->strategy;
-    config.params = setup->params;
-    config.engine = setup->engine;
-    config.engine.order_id_prefix = args.paper ? "paper" : "live";
-    config.paper = args.paper;
-    config.paper_venue = setup->venue;
-    config.paper_slippage = setup->slippage;
-    config.rest_url = endpoints->rest;
-    config.ws_url = endpoints->ws;
-    if (args.ca_file) {
-        config.ca_file = *args.ca_file;
-    }
-    config.api_key = keys->key;
-    config.api_secret = keys->secret;
-    config.interval = args.interval;
-    config.read_timeout = Duration::from_ms(static_cast<std::int64_t>(args.read_timeout_s * 1000));
-    config.user_stream = !args.no_user_stream;
-    config.state_path = args.state;
-    config.max_bars = args.max_bars;
+    runtime::LiveConfig& config = made->config;
+    const std::vector<model::Instrument>& instruments = made->instruments;
+    const runtime::TradingSetup* const trading = &request.setup;
     config.stop = &stop;
     StderrNotifier notifier;
     config.notifier = &notifier;
-    config.session_text = fmt::format(
-        "[{}]\nassets = \"{}\"\nexchange = \"{}\"\ninterval = \"{}\"\n{}",
-        args.paper ? "paper-live" : "live",
-        fmt::join(assets, ","),
-        target,
-        args.interval,
-        setup->config_text);
     auto result = runtime::run_live(config, instruments);
     if (!result) {
         return fail(result.error().message, exit_code_for(result.error()));
@@ -196,7 +111,7 @@ int run_live_command(const LiveArgs& args) {
         "{} {} : {} on {} at {}\n",
         args.paper ? "paper (live feed)" : "live",
         args.state,
-        setup->strategy,
+        trading->strategy,
         fmt::join(assets, ","),
         target);
     if (r.starts > 1) {

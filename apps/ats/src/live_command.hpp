@@ -14,6 +14,7 @@ struct LiveArgs {
     std::optional<std::string> strategy;
     std::vector<std::string> params;
     std::optional<std::string> config;
+    std::optional<std::string> model;  ///< `ml`: model directory from `ats train`
     std::string state = "live.db";
     std::string interval = "1m";
     std::optional<std::string> keys;  ///< 0600 file with api_key=... and api_secret=...

@@ -2,14 +2,17 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "ats/backtest/backtest.hpp"
-#include "ats/data/bar_source.hpp"
+#include "ats/data/kline_csv.hpp"
 #include "ats/notify/telegram_notifier.hpp"
 #include "ats/redis/event_publisher.hpp"
 #include "ats/runtime/paper_session.hpp"
+#include "ats/runtime/session_setup.hpp"
+#include "ats/store/sqlite_state_store.hpp"
 
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
@@ -76,88 +79,41 @@ int run_paper_command(const PaperArgs& args) {
         live.strategy = args.strategy;
         live.params = args.params;
         live.config = args.config;
+        live.model = args.model;
         live.state = args.state;
         live.interval = args.interval;
         live.max_bars = args.max_bars;
         live.paper = true;
         return run_live_command(live);
     }
-    const std::string prefix = "replay:";
-    if (args.feed.rfind(prefix, 0) != 0) {
-        return fail(
-            fmt::format(
-                "--feed '{}': use replay:FILE[,FILE] or live:binance|testnet|http(s)://HOST:PORT",
-                args.feed),
-            kExitUsage);
-    }
-    const auto files = split_list(args.feed.substr(prefix.size()));
-    // One file per asset, or one directory (a catalog, or SYMBOL_* files) for all of them.
-    if (files.size() != assets.size() && files.size() != 1) {
-        return fail(
-            fmt::format(
-                "--feed: {} file(s) for {} asset(s); give one file per asset, in --assets order, "
-                "or one directory (a catalog)",
-                files.size(),
-                assets.size()),
-            kExitUsage);
-    }
-    double speed = 0;
-    if (args.speed != "max") {
-        char* end = nullptr;
-        speed = std::strtod(args.speed.c_str(), &end);
-        if (end == args.speed.c_str() || std::string_view(end) != "x" || !(speed > 0)) {
-            return fail(fmt::format("--speed '{}': use e.g. 60x or max", args.speed), kExitUsage);
-        }
-    }
-    auto setup = load_trading_setup(args.config, args.strategy, args.params);
+    auto setup = load_trading_setup(args.config, args.strategy, args.params, args.model);
     if (!setup) {
-        return fail(setup.error().message, kExitUsage);
+        return fail(
+            setup.error().message,
+            setup.error().code == ErrorCode::kNotFound ? kExitIo : kExitUsage);
     }
-    runtime::PaperConfig config;
-    config.strategy = setup->strategy;
-    config.params = setup->params;
-    config.engine = setup->engine;
-    config.engine.order_id_prefix = "paper";
-    config.venue = setup->venue;
-    config.slippage = setup->slippage;
-    config.speed = speed;
-    config.state_path = args.state;
-    if (args.sync == "full") {
-        config.store.durability = store::Durability::kFull;
-    } else if (args.sync != "normal") {
+    if (args.sync != "normal" && args.sync != "full") {
         return fail(fmt::format("--sync '{}': use normal or full", args.sync), kExitUsage);
     }
-    config.commit_every_bars = args.commit_every;
-    config.snapshot_every_bars = args.snapshot_every;
-    if (config.commit_every_bars == 0 || config.snapshot_every_bars == 0) {
-        return fail("--commit-every and --snapshot-every must be positive", kExitUsage);
+    runtime::SessionRequest request;
+    request.assets = assets;
+    request.feed = args.feed;
+    request.speed = args.speed;
+    request.setup = std::move(*setup);
+    request.state_path = args.state;
+    request.commit_every = args.commit_every;
+    request.snapshot_every = args.snapshot_every;
+    request.sync_full = args.sync == "full";
+    auto made = runtime::make_paper_setup(request);
+    if (!made) {
+        const bool usage = made.error().code == ErrorCode::kInvalidArgument;
+        return fail(
+            usage ? fmt::format("--{}", made.error().message) : made.error().message,
+            usage ? kExitUsage : exit_code_for(made.error()));
     }
-    // Everything that decides what the engine does; --speed and --sync may change on restart.
-    config.session_text = fmt::format(
-        "[paper]\nassets = \"{}\"\nfeed = \"{}\"\ncommit_every = {}\nsnapshot_every = {}\n{}",
-        fmt::join(assets, ","),
-        args.feed,
-        config.commit_every_bars,
-        config.snapshot_every_bars,
-        setup->config_text);
-
-    std::vector<runtime::PaperAsset> paper_assets;
-    for (std::size_t i = 0; i < assets.size(); ++i) {
-        auto symbol = Symbol::parse(assets[i]);
-        if (!symbol) {
-            return fail(symbol.error().message, kExitUsage);
-        }
-        data::BarRequest request;
-        request.data = files.size() == 1 ? files.front() : files[i];
-        request.symbol = assets[i];
-        request.single = files.size() == assets.size();
-        auto loaded = data::load_bars(request);
-        if (!loaded) {
-            return fail(loaded.error().message, exit_code_for(loaded.error()));
-        }
-        paper_assets.push_back(
-            runtime::PaperAsset{backtest::default_instrument(*symbol), std::move(loaded->series)});
-    }
+    runtime::PaperConfig& config = made->config;
+    std::vector<runtime::PaperAsset>& paper_assets = made->assets;
+    const runtime::TradingSetup* const trading = &request.setup;
 
     StderrNotifier stderr_notifier;
     FanOutNotifier notifier;
@@ -217,6 +173,15 @@ int run_paper_command(const PaperArgs& args) {
         redis::PublisherConfig pc;
         pc.endpoint = *endpoint;
         pc.stream = args.redis_stream;
+        // A restart replays the journal to the observers: those events were published already.
+        std::error_code ec;
+        if (std::filesystem::exists(config.state_path, ec)) {
+            auto db = store::SqliteStateStore::open(config.state_path);
+            if (!db) {
+                return fail(db.error().message, exit_code_for(db.error()));
+            }
+            pc.skip_first = (*db)->journal_size();
+        }
         pc.on_warning = [](const std::string& w) {
             std::fprintf(stderr, "ats: warning: %s\n", w.c_str());
         };
@@ -273,7 +238,7 @@ int run_paper_command(const PaperArgs& args) {
         "paper {} : start {}, {} on {}\n",
         args.state,
         r.starts,
-        setup->strategy,
+        trading->strategy,
         fmt::join(assets, ","));
     fmt::print(
         "bars          {} of {} ({} replayed from the journal, {} new)\n",

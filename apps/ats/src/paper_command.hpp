@@ -19,7 +19,9 @@ struct PaperArgs {
     std::optional<std::string> strategy;
     std::vector<std::string> params;
     std::optional<std::string> config;
-    std::string state = "ats.db";
+    std::optional<std::string> model;  ///< `ml`: model directory from `ats train`
+    /// Not ats.db: that is the backtest run history, a different kind of SQLite file.
+    std::string state = "paper.db";
     std::string sync = "normal";  ///< normal | full
     std::size_t commit_every = 1024;
     std::size_t snapshot_every = 8192;

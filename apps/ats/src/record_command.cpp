@@ -9,6 +9,7 @@
 
 #include "ats/core/symbol.hpp"
 #include "ats/recorder/recorder.hpp"
+#include "ats/runtime/session_setup.hpp"
 
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
@@ -64,7 +65,7 @@ int run_record_command(const RecordArgs& args) {
             }
         }
     }
-    const auto endpoints = endpoints_for(args.exchange);
+    const auto endpoints = runtime::endpoints_for(args.exchange);
     if (!endpoints) {
         return fail(
             fmt::format(

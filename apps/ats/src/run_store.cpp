@@ -10,63 +10,6 @@
 
 namespace ats::cli {
 
-std::string make_run_id(const std::string& config_text) {
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const char c : config_text) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ULL;
-    }
-    return fmt::format("cfg-{:012x}", h & 0xFFFFFFFFFFFFULL);
-}
-
-Status record_run(
-    const std::string& db_path,
-    const backtest::RunInfo& info,
-    const backtest::BacktestResult& result,
-    const std::string& report_dir) {
-    auto db = store::RunStore::open(db_path);
-    if (!db) {
-        return tl::unexpected(db.error());
-    }
-    store::RunRecord run;
-    run.run_key = info.run_id;
-    run.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    run.strategy = info.strategy;
-    run.params = info.params;
-    run.assets = info.assets;
-    run.config_toml = info.config_text;
-    run.metrics_json = backtest::metrics_json(result, info);
-    std::error_code ec;
-    run.report_dir = std::filesystem::absolute(report_dir, ec).string();
-    run.final_equity = result.final_equity.to_double();
-    run.total_return_pct = result.metrics.total_return_pct;
-    run.max_drawdown_pct = result.metrics.max_drawdown_pct;
-    run.sharpe = result.metrics.sharpe;
-    run.trades = static_cast<std::int64_t>(result.trades.size());
-    std::vector<store::TradeRow> rows;
-    rows.reserve(result.trades.size());
-    for (const auto& t : result.trades) {
-        rows.push_back(store::TradeRow{
-            t.symbol.to_string(),
-            t.side == Side::kBuy ? "long" : "short",
-            t.entry_time.unix_ms(),
-            t.entry_price.to_string(),
-            t.exit_time.unix_ms(),
-            t.exit_price.to_string(),
-            t.qty.to_string(),
-            t.pnl_gross.to_string(),
-            t.fees.to_string(),
-            t.pnl_net().to_string()});
-    }
-    auto id = db->record(run, rows);
-    if (!id) {
-        return tl::unexpected(id.error());
-    }
-    return ok_status();
-}
-
 int run_runs_list(const std::string& db_path, std::size_t limit) {
     if (!std::filesystem::exists(db_path)) {
         std::fprintf(

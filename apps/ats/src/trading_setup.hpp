@@ -1,32 +1,11 @@
 #pragma once
 
-#include <optional>
-#include <string>
-#include <vector>
-
-#include "ats/core/error.hpp"
-#include "ats/engine/trading_engine.hpp"
-#include "ats/sim/bar_venue.hpp"
-#include "ats/strategy/strategy.hpp"
+// The trading setup now lives in the runtime library (the dashboard uses it too).
+#include "ats/runtime/backtest_job.hpp"
 
 namespace ats::cli {
 
-/// Strategy, engine and venue settings shared by `ats backtest` and `ats paper`: the same TOML
-/// file format ([backtest] cash, fees, slippage, sizing, fill, allow_short; [strategy]; [risk]),
-/// then --strategy and --param on top.
-struct TradingSetup {
-    std::string strategy;
-    strategy::Params params;
-    engine::EngineConfig engine;
-    sim::BarVenueConfig venue;
-    std::string slippage;
-    std::string config_text;  ///< the effective configuration, as TOML
-};
-
-/// kInvalidArgument naming the file, key or flag that is wrong.
-Result<TradingSetup> load_trading_setup(
-    const std::optional<std::string>& config,
-    const std::optional<std::string>& strategy,
-    const std::vector<std::string>& params);
+using runtime::load_trading_setup;
+using runtime::TradingSetup;
 
 }  // namespace ats::cli

@@ -155,7 +155,7 @@ Result<BacktestResult> run_backtest(
             }
             benchmark_final = bh;
             result.equity.push_back(
-                EquityPoint{*t, engine.portfolio().equity(), static_cast<float>(bh), exposed});
+                EquityPoint{engine.portfolio().equity(), *t, static_cast<float>(bh), exposed});
         }
         if (config.progress && kernel.bars_done() >= next_progress) {
             config.progress(kernel.bars_done(), total);

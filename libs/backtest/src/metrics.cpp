@@ -47,7 +47,7 @@ Metrics compute_metrics(
         prev = v;
         equity_sum += v;
         exposed += p.exposed ? 1 : 0;
-        if (v > peak) {
+        if (v >= peak) {  // at the peak is not in drawdown: a flat curve has no duration
             peak = v;
             peak_time = p.time;
         } else {

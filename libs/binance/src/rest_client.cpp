@@ -34,6 +34,17 @@ Error api_error(const HttpResult& reply, std::string_view path) {
         canonical = ErrorCode::kNotFound;
     } else if (code == -1121 || code == -1100 || code == -1102 || code == -1013 || code == -1120) {
         canonical = ErrorCode::kInvalidArgument;
+    } else if (code == -2014 || code == -2015 || code == -1022) {
+        // The key or the secret is wrong (or not allowed here): a configuration error, not a
+        // network one; retrying will not help.
+        return Error{
+            ErrorCode::kInvalidArgument,
+            fmt::format(
+                "{}: HTTP {} code {}: {} (check the API key and secret)",
+                path,
+                reply.status,
+                code,
+                msg)};
     } else if (reply.status >= 500) {
         canonical = ErrorCode::kUnavailable;
     }

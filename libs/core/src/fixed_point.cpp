@@ -335,6 +335,44 @@ Result<Int128> mul_div(Int128 a, Int128 b, Int128 d, Round mode) {
 
 namespace {
 
+// n / 1e8 rounded as asked, in 64-bit arithmetic (a division by a constant compiles to a
+// multiplication; the 128-bit div_round calls a library routine).
+std::int64_t div_round64(std::int64_t n, Round mode) {
+    std::int64_t q = n / kScale;
+    const std::int64_t r = n % kScale;
+    if (r == 0) {
+        return q;
+    }
+    const bool negative = n < 0;
+    const std::int64_t ar = r < 0 ? -r : r;
+    const std::int64_t rest = kScale - ar;
+    bool away = false;
+    switch (mode) {
+        case Round::kDown:
+            away = negative;
+            break;
+        case Round::kUp:
+            away = !negative;
+            break;
+        case Round::kTowardZero:
+            away = false;
+            break;
+        case Round::kAwayFromZero:
+            away = true;
+            break;
+        case Round::kHalfEven:
+            away = ar > rest || (ar == rest && (q % 2) != 0);
+            break;
+        case Round::kHalfAwayFromZero:
+            away = ar >= rest;
+            break;
+    }
+    if (away) {
+        q += negative ? -1 : 1;
+    }
+    return q;
+}
+
 // price * qty / 1e8 without 128-bit division when the parts allow it. With p = ph*1e8 + pl and
 // q = qh*1e8 + ql (magnitudes), p*q/1e8 = ph*qh*1e8 + ph*ql + pl*qh + pl*ql/1e8: only the last
 // term has a fraction, and rounding x + integer equals rounding x plus that integer in every mode.
@@ -357,8 +395,7 @@ bool notional_fast(std::int64_t p, std::int64_t q, Round mode, std::int64_t& out
         return false;
     }
     const std::int64_t frac = pl * ql;  // < 1e16
-    const auto rounded =
-        static_cast<std::int64_t>(detail::div_round(negative ? -frac : frac, kScale, mode));
+    const std::int64_t rounded = div_round64(negative ? -frac : frac, mode);
     const std::int64_t signed_whole = negative ? -whole : whole;
     return !__builtin_add_overflow(signed_whole, rounded, &out);
 }

@@ -15,6 +15,11 @@ namespace ats::data {
 namespace fs = std::filesystem;
 
 bool is_parquet_file(const std::string& path) {
+    // Only a regular file is peeked at: a FIFO or a pipe can be read once, by its loader.
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+        return fs::path(path).extension() == ".parquet";
+    }
     if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
         char magic[4] = {};
         const std::size_t got = std::fread(magic, 1, 4, f);

@@ -989,14 +989,11 @@ Result<LoadedBars> load_klines_csv(const std::string& path, const KlineCsvOption
     }
     KlineCsvReader::Impl& impl = *reader->impl_;
     LoadedBars loaded{model::BarSeries(impl.report.interval, symbol_from_path(path)), {}};
-    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-        std::fseek(f, 0, SEEK_END);
-        const long size = std::ftell(f);
-        std::fclose(f);
-        // About 40 bytes per row at the least; reserving avoids regrowth on big files.
-        if (size > 0) {
-            loaded.series.reserve(static_cast<std::size_t>(size) / 40 + 16);
-        }
+    // About 40 bytes per row at the least; reserving avoids regrowth on big files. The size comes
+    // from stat, never a second open: a FIFO or a pipe can be read only once.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        loaded.series.reserve(static_cast<std::size_t>(st.st_size) / 40 + 16);
     }
     model::Bar bar;
     if (options.policy != BadRowPolicy::kRepair) {
@@ -1009,6 +1006,11 @@ Result<LoadedBars> load_klines_csv(const std::string& path, const KlineCsvOption
                 break;
             }
             loaded.series.push_back(bar);
+        }
+        if (loaded.series.empty() && impl.report.bad_row_total() == 0) {
+            // A header and nothing else: nothing to trade or learn from is bad data, not a
+            // usage error.
+            return make_error(ErrorCode::kParse, fmt::format("{}: no bars (only a header)", path));
         }
         for (const auto& g : impl.seq.gaps.gaps()) {
             loaded.series.gaps().record(g.first, g.bars);

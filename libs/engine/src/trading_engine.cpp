@@ -17,6 +17,7 @@ TradingEngine::TradingEngine(EngineConfig config, const Clock& clock, strategy::
     if (config_.sizing.mode == execution::Sizing::Mode::kVolTarget) {
         risk_.require_atr();
     }
+    risk_.start(config_.initial_cash);
 }
 
 void TradingEngine::add_instrument(const model::Instrument& instrument) {
@@ -52,8 +53,11 @@ Price TradingEngine::last_close(const Symbol& symbol) const {
 
 Qty TradingEngine::tradable_position(const Symbol& symbol) const {
     const Qty pos = portfolio_.position_qty(symbol);
+    if (pos.is_zero()) {
+        return pos;  // the common case, asked by strategies on every bar
+    }
     const model::Instrument* inst = orders_.instrument(symbol);
-    if (pos.is_zero() || inst == nullptr) {
+    if (inst == nullptr) {
         return pos;
     }
     const Qty held = inst->round_qty(pos.abs(), Round::kTowardZero);
@@ -91,8 +95,24 @@ void TradingEngine::mark_close(const Symbol& symbol, const model::Bar& bar) {
 }
 
 void TradingEngine::on_bar_closed(const Symbol& symbol, const model::Bar& bar) {
-    const Timestamp now = clock_.now();
     mark_close(symbol, bar);
+    on_marked_bar_closed(symbol, bar);
+}
+
+void TradingEngine::on_marked_bar_closed(const Symbol& symbol, const model::Bar& bar) {
+    const Timestamp now = clock_.now();
+    if (!trading_enabled_) {
+        // Warm-up (history before trading, or after a restart): indicators learn, nothing is
+        // judged or sent. Equity marked on old bars must not fire a kill switch or move a stop.
+        risk_.on_warmup_bar(symbol, bar);
+        process_pending();
+        bus_.record_direct(0, [&] {
+            return model::Event(model::MarketData{bar.close_time, now, symbol, bar});
+        });
+        strategy_.on_bar(symbol, bar, *this);  // its signals are dropped while trading is off
+        process_pending();
+        return;
+    }
     const bool was_halted = risk_.halted();
     if (auto alert = risk_.on_bar(symbol, bar, portfolio_.equity(), now)) {
         bus_.emit(*alert);
@@ -158,6 +178,19 @@ void TradingEngine::dispatch(const model::Event& event) {
             break;
         case 3: {
             const auto& a = std::get<model::OrderApproved>(event);
+            if (!trading_enabled_ && !(emergency_ && a.request.reduce_only)) {
+                // Nothing leaves during warm-up, whatever raised it; only an explicit emergency
+                // stop may close positions then.
+                bus_.emit(model::AlertLogged{
+                    now,
+                    now,
+                    model::AlertLevel::kCritical,
+                    model::Text(fmt::format(
+                        "{} order for {} refused: trading is off (warm-up)",
+                        model::to_string(a.purpose),
+                        a.request.symbol))});
+                break;
+            }
             const auto id = orders_.place(a);
             if (!id) {
                 break;
@@ -231,6 +264,11 @@ void TradingEngine::on_signal(const model::SignalGenerated& s) {
     if (!entry || orders_.entry_working(s.symbol)) {
         return;
     }
+    if (entries_paused_) {
+        bus_.emit(model::SignalRejected{
+            now, now, s.symbol, model::Text("entries paused by the operator")});
+        return;
+    }
     const Side side = want == Direction::kLong ? Side::kBuy : Side::kSell;
     execution::SizingInputs in;
     in.equity = portfolio_.equity();
@@ -293,10 +331,24 @@ void TradingEngine::on_risk_check(const model::RiskCheck& c) {
     const Timestamp now = clock_.now();
     risk::AccountView view;
     view.equity = portfolio_.equity();
-    view.position = portfolio_.position_qty(c.request.symbol);
     view.reference_price = last_close(c.request.symbol);
     view.open_orders = orders_.open_order_count();
     view.gross_exposure = portfolio_.gross_exposure();
+    // Judge the position the order leads to. Exits on their way count as done; an entry against
+    // the current position is a flip, which the engine only places behind the exit of the old
+    // position (requested just before it), so the new position is the entry's own size.
+    const Qty held = tradable_position(c.request.symbol);
+    const bool flip = !c.request.reduce_only && !held.is_zero() &&
+                      held.is_positive() != (c.request.side == Side::kBuy);
+    if (flip) {
+        view.position = Qty{};
+        if (const execution::Position* p = portfolio_.position(c.request.symbol)) {
+            view.gross_exposure -= std::min(view.gross_exposure, p->market_value().abs());
+        }
+    } else {
+        view.position =
+            portfolio_.position_qty(c.request.symbol) + orders_.pending_exit_qty(c.request.symbol);
+    }
     if (auto reason = risk_.check(c, view, now)) {
         bus_.emit(model::SignalRejected{now, now, c.request.symbol, model::Text(*reason)});
         return;
@@ -431,7 +483,50 @@ void TradingEngine::flatten_all(std::string_view reason) {
     }
 }
 
+bool TradingEngine::close_position(const Symbol& symbol, double fraction, std::string_view reason) {
+    const Qty pos = tradable_position(symbol);
+    if (pos.is_zero() || !(fraction > 0.0) || fraction > 1.0) {
+        return false;
+    }
+    Qty qty = pos.abs();
+    if (fraction < 1.0) {
+        const model::Instrument* inst = orders_.instrument(symbol);
+        auto part = Qty::from_double(qty.to_double() * fraction, Round::kDown);
+        if (!part || inst == nullptr) {
+            return false;
+        }
+        qty = inst->round_qty(std::min(*part, qty), Round::kTowardZero);
+        if (!qty.is_positive()) {
+            return false;
+        }
+    }
+    const Timestamp now = clock_.now();
+    const model::OrderRequest r{
+        symbol,
+        pos.is_positive() ? Side::kSell : Side::kBuy,
+        model::OrderType::kMarket,
+        qty,
+        std::nullopt,
+        std::nullopt,
+        true,
+        0};
+    bus_.emit(
+        model::RiskCheck{now, now, r, std::nullopt, OrderPurpose::kExit, model::Text(reason)});
+    process_pending();
+    return true;
+}
+
+void TradingEngine::set_risk_limits(const risk::RiskLimits& limits) {
+    config_.risk = limits;
+    risk_.set_limits(limits);
+}
+
+void TradingEngine::restore_risk(const risk::RiskState& saved) {
+    risk_.restore(saved);
+}
+
 void TradingEngine::emergency_stop(const std::string& reason) {
+    emergency_ = true;
     risk_.emergency_stop(reason);
     const Timestamp now = clock_.now();
     bus_.emit(model::AlertLogged{

@@ -58,6 +58,15 @@ std::size_t OrderManager::open_order_count(const Symbol& symbol) const {
         }));
 }
 
+std::vector<const model::Order*> OrderManager::working_orders() const {
+    std::vector<const model::Order*> out;
+    out.reserve(working_.size());
+    for (const auto& id : working_) {
+        out.push_back(&orders_.at(id));
+    }
+    return out;
+}
+
 std::size_t OrderManager::open_order_count() const {
     return working_.size();
 }

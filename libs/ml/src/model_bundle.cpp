@@ -130,9 +130,22 @@ Result<std::vector<RecordedPrediction>> load_predictions_csv(const std::string& 
         }
         out.push_back(RecordedPrediction{Timestamp::from_unix_ms(ms), p});
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    if (out.empty()) {
+        return make_error(
+            ErrorCode::kParse, fmt::format("{}: no predictions (open_time_ms,probability)", path));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
         return a.open_time < b.open_time;
     });
+    // One probability per bar: two for one open time would make the result depend on order.
+    for (std::size_t i = 1; i < out.size(); ++i) {
+        if (out[i].open_time == out[i - 1].open_time) {
+            return make_error(
+                ErrorCode::kParse,
+                fmt::format(
+                    "{}: open_time {} appears more than once", path, out[i].open_time.unix_ms()));
+        }
+    }
     return out;
 }
 

@@ -6,33 +6,6 @@
 
 namespace ats::model {
 
-Bar BarSeries::bar(std::size_t i) const {
-    ATS_CHECK(i < size(), "bar index {} out of range (size {})", i, size());
-    Bar b{
-        open_time_[i],
-        close_time_[i],
-        open_[i],
-        high_[i],
-        low_[i],
-        close_[i],
-        volume_[i],
-        std::nullopt,
-        std::nullopt,
-        std::nullopt,
-        std::nullopt};
-    if (has_quote_volume_) {
-        b.quote_volume = quote_volume_[i];
-    }
-    if (has_trade_count_) {
-        b.trade_count = trade_count_[i];
-    }
-    if (has_taker_buy_) {
-        b.taker_buy_base_volume = taker_buy_base_[i];
-        b.taker_buy_quote_volume = taker_buy_quote_[i];
-    }
-    return b;
-}
-
 void BarSeries::reserve(std::size_t n) {
     open_time_.reserve(n);
     close_time_.reserve(n);

@@ -37,6 +37,7 @@ struct EventPublisher::Impl {
     std::uint64_t acked_seq = 0;  // every seq <= this is published (or dropped)
     std::size_t in_flight = 0;    // events the sender has taken and not yet confirmed
     std::uint64_t last_queued_seq = 0;
+    std::uint64_t skipped = 0;
     Counters counters;
     bool stop = false;
     std::thread sender;
@@ -269,6 +270,10 @@ void EventPublisher::on_event(const model::Event& event) {
     {
         std::lock_guard lock(impl_->mu);
         Impl& m = *impl_;
+        if (m.skipped < m.config.skip_first) {
+            ++m.skipped;
+            return;
+        }
         ++m.counters.queued;
         ++m.next_seq;
         if (m.queue.size() + m.in_flight >= m.config.max_buffer) {

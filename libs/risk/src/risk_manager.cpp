@@ -13,6 +13,51 @@ Price price_of(double v, Round mode) {
 
 }  // namespace
 
+Status validate(const RiskLimits& l) {
+    const auto bad = [](std::string_view key, std::string_view range, double got) {
+        return make_error(
+            ErrorCode::kInvalidArgument, fmt::format("{} must be in {}, got {}", key, range, got));
+    };
+    const auto check = [&](std::string_view key,
+                           const std::optional<double>& v,
+                           double lo,
+                           double hi,
+                           std::string_view range) -> Status {
+        if (v && !(std::isfinite(*v) && *v > lo && *v <= hi)) {
+            return bad(key, range, *v);
+        }
+        return ok_status();
+    };
+    for (const auto& s :
+         {check("max_gross_exposure", l.max_gross_exposure, 0, 1000, "(0, 1000]"),
+          check("max_daily_loss_pct", l.max_daily_loss_pct, 0, 1, "(0, 1]"),
+          check("max_drawdown_pct", l.max_drawdown_pct, 0, 1, "(0, 1]"),
+          check("stop_loss_atr", l.stop_loss_atr, 0, 100, "(0, 100]"),
+          check("take_profit_atr", l.take_profit_atr, 0, 1000, "(0, 1000]"),
+          check("trailing_stop_atr", l.trailing_stop_atr, 0, 100, "(0, 100]"),
+          check("trailing_stop_pct", l.trailing_stop_pct, 0, 0.99, "(0, 0.99]")}) {
+        if (!s) {
+            return s;
+        }
+    }
+    if (l.max_position_qty && !l.max_position_qty->is_positive()) {
+        return bad("max_position_qty", "(0, 1e18]", l.max_position_qty->to_double());
+    }
+    if (l.max_position_notional && !l.max_position_notional->is_positive()) {
+        return bad("max_position_notional", "(0, 1e18]", l.max_position_notional->to_double());
+    }
+    if (l.max_open_orders < 1 || l.max_open_orders > 1'000'000) {
+        return bad("max_open_orders", "[1, 1000000]", static_cast<double>(l.max_open_orders));
+    }
+    if (l.atr_period < 1 || l.atr_period > 1000) {
+        return bad("atr_period", "[1, 1000]", l.atr_period);
+    }
+    if (l.cooldown_after_stop && l.cooldown_after_stop->ns() < 0) {
+        return bad("cooldown_after_stop", "a non-negative duration", 0);
+    }
+    return ok_status();
+}
+
 RiskManager::RiskManager(RiskLimits limits)
     : limits_(limits),
       needs_atr_(limits.stop_loss_atr || limits.take_profit_atr || limits.trailing_stop_atr) {}
@@ -124,6 +169,58 @@ std::optional<std::string> RiskManager::check(
     return std::nullopt;
 }
 
+void RiskManager::set_limits(const RiskLimits& limits) {
+    const bool new_period = limits.atr_period != limits_.atr_period;
+    limits_ = limits;
+    needs_atr_ =
+        needs_atr_ || limits.stop_loss_atr || limits.take_profit_atr || limits.trailing_stop_atr;
+    if (new_period) {
+        for (auto& s : states_) {
+            s.atr = indicators::Atr(limits_.atr_period);
+        }
+    }
+    if (!limits_.max_daily_loss_pct) {
+        day_halted_ = false;
+    }
+}
+
+void RiskManager::start(Money equity) {
+    if (!last_equity_) {
+        last_equity_ = equity;
+    }
+}
+
+void RiskManager::on_warmup_bar(const Symbol& symbol, const model::Bar& bar) {
+    if (needs_atr_) {
+        state(symbol).atr.update(bar);
+    }
+}
+
+void RiskManager::restore(const RiskState& saved) {
+    if (saved.halted && !halted_) {
+        halted_ = true;
+        halt_reason_ = saved.halt_reason;
+    }
+    if (saved.day && (!day_ || *saved.day >= *day_)) {
+        if (!day_ || *saved.day > *day_) {
+            day_ = saved.day;
+            day_start_equity_ = saved.day_start_equity;
+            day_halted_ = saved.day_halted;
+        } else {
+            day_halted_ = day_halted_ || saved.day_halted;
+        }
+    }
+    if (saved.equity_high_water_mark && (!peak_ || *saved.equity_high_water_mark > *peak_)) {
+        peak_ = saved.equity_high_water_mark;
+    }
+    for (const auto& [symbol, until] : saved.cooldowns) {
+        auto& s = state(symbol);
+        if (!s.cooldown_until || until > *s.cooldown_until) {
+            s.cooldown_until = until;
+        }
+    }
+}
+
 std::optional<model::AlertLogged> RiskManager::on_bar(
     const Symbol& symbol, const model::Bar& bar, Money equity, Timestamp now) {
     if (needs_atr_) {
@@ -131,10 +228,12 @@ std::optional<model::AlertLogged> RiskManager::on_bar(
     }
     const std::int64_t day = now.floor(Duration::from_days(1)).unix_seconds() / 86400;
     if (!day_ || *day_ != day) {
+        // The day's reference is the equity before the boundary: the previous close's.
         day_ = day;
-        day_start_equity_ = equity;
+        day_start_equity_ = last_equity_.value_or(equity);
         day_halted_ = false;
     }
+    last_equity_ = equity;
     if (!peak_ || equity > *peak_) {
         peak_ = equity;
     }

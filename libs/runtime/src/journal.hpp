@@ -57,6 +57,9 @@ public:
             return;
         }
         ++seq_;
+        if (next_observer_ != nullptr) {
+            next_observer_->on_event(event);  // replayed events too: a watcher rebuilds its view
+        }
         if (seq_ <= stored_) {
             verify(event);
             return;
@@ -80,6 +83,8 @@ public:
     void set_fill_listener(std::function<void(const model::OrderFilled&)> listener) {
         fill_listener_ = std::move(listener);
     }
+    /// Another observer that sees every event after the journal (a dashboard's stream).
+    void set_next_observer(model::EventObserver* observer) noexcept { next_observer_ = observer; }
     std::uint64_t sequence() const noexcept { return seq_; }
     const std::optional<Error>& failure() const noexcept { return failure_; }
     void fail(Error e) {
@@ -126,6 +131,7 @@ private:
     std::size_t next_ = 0;
     std::optional<Error> failure_;
     std::function<void(const model::OrderFilled&)> fill_listener_;
+    model::EventObserver* next_observer_ = nullptr;
 };
 
 /// The write-ahead rule at the venue port: an order reaches the venue only after its intent is

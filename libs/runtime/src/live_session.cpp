@@ -7,6 +7,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "ats/binance/binance_venue.hpp"
 #include "ats/binance/kline_feed.hpp"
@@ -15,6 +16,7 @@
 
 #include "client_stops.hpp"
 #include "journal.hpp"
+#include "risk_state_json.hpp"
 
 namespace ats::runtime {
 
@@ -420,6 +422,44 @@ Result<LiveResult> run_live(
                     fmt::format("state file {}: {}", config.state_path, s.error().message));
             }
         }
+        // The risk state of the last run: a kill switch that fired stays fired, the high-water
+        // mark and cooldowns carry on.
+        auto stored_risk = db.get_state("risk");
+        if (!stored_risk) {
+            return tl::unexpected(stored_risk.error());
+        }
+        if (*stored_risk) {
+            auto saved = detail::parse_risk_json(**stored_risk);
+            if (!saved) {
+                return make_error(
+                    ErrorCode::kParse,
+                    fmt::format("state file {}: {}", config.state_path, saved.error().message));
+            }
+            engine.restore_risk(*saved);
+        }
+        // Operator state: paused entries and changed risk limits carry over a restart.
+        auto control_state = db.get_state("control");
+        if (!control_state) {
+            return tl::unexpected(control_state.error());
+        }
+        if (*control_state) {
+            try {
+                const auto j = nlohmann::json::parse(**control_state);
+                engine.set_entries_paused(j.value("entries_paused", false));
+                if (j.contains("risk")) {
+                    auto limits = parse_risk_limits_json(j.at("risk").dump());
+                    if (!limits) {
+                        return tl::unexpected(limits.error());
+                    }
+                    engine.set_risk_limits(*limits);
+                }
+            } catch (const std::exception& e) {
+                return make_error(
+                    ErrorCode::kParse,
+                    fmt::format(
+                        "state file {}: bad control state: {}", config.state_path, e.what()));
+            }
+        }
         result.restored_fills = fills->size();
         result.starts = starts;
         for (const auto& r : reconcile(
@@ -458,6 +498,7 @@ Result<LiveResult> run_live(
     journal.set_fill_listener(
         [&](const model::OrderFilled& f) { notifier.on_fill(f, clock.now()); });
     engine.bus().set_observer(&journal);
+    journal.set_next_observer(config.observer);
     for (const auto& a : listed) {
         engine.add_instrument(a);
         result.symbols.push_back(LiveSymbolBars{a.symbol, {}, {}});
@@ -493,13 +534,59 @@ Result<LiveResult> run_live(
         engine.protect_open_positions();  // the stops of a restored position, sized on fresh ATR
     }
 
+    // Operator commands between bars (or at once when one wakes the wait for the next bar); the
+    // resulting state is saved so a restart keeps it.
+    bool risk_changed = false;
+    const auto take_commands = [&] {
+        if (config.control == nullptr) {
+            return;
+        }
+        bool any = false;
+        for (const auto& command : config.control->take_commands()) {
+            const std::string what = apply_command(engine, command);
+            risk_changed = risk_changed || command.kind == SessionCommand::Kind::kSetRisk;
+            any = true;
+            if (config.notifier != nullptr) {
+                const Timestamp now = clock.now();
+                config.notifier->notify(model::AlertLogged{
+                    now,
+                    now,
+                    model::AlertLevel::kWarning,
+                    model::Text(fmt::format("operator: {} ({})", what, command.reason))});
+            }
+        }
+        if (!any) {
+            return;
+        }
+        engine.process_pending();
+        nlohmann::json state{{"entries_paused", engine.entries_paused()}};
+        if (risk_changed) {
+            state["risk"] = nlohmann::json::parse(risk_limits_json(engine.risk().limits()));
+        }
+        Status s = db.put_state("control", state.dump());
+        if (s) {
+            s = db.put_state("risk", detail::risk_json(engine.risk().state()));
+        }
+        if (s) {
+            s = db.commit();
+        }
+        if (!s) {
+            journal.fail(s.error());
+        }
+    };
+    const std::atomic<bool>* wait_flag =
+        config.control != nullptr ? &config.control->wake() : config.stop;
     while (!journal.failure() && (config.max_bars == 0 || result.bars < config.max_bars)) {
-        auto next = feed.next(config.stop);
+        take_commands();
+        auto next = feed.next(wait_flag);
         if (!next) {
             return tl::unexpected(next.error());
         }
         if (!*next) {
-            break;  // stop requested
+            if (config.stop != nullptr && config.stop->load()) {
+                break;  // stop requested
+            }
+            continue;  // woken by a command: the loop applies it
         }
         const binance::ClosedBar& closed = **next;
         const model::Bar& bar = closed.bar;
@@ -546,10 +633,16 @@ Result<LiveResult> run_live(
         }
         Status s = db.set_balance(quote, engine.portfolio().cash());
         if (s) {
+            s = db.put_state("risk", detail::risk_json(engine.risk().state()));
+        }
+        if (s) {
             s = db.commit();
         }
         if (!s) {
             journal.fail(s.error());
+        }
+        if (config.control != nullptr) {
+            config.control->on_step(engine, SessionStep{result.bars, false, clock.now(), false});
         }
     }
     if (!paper) {

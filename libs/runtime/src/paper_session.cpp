@@ -16,6 +16,7 @@
 #include "ats/core/clock.hpp"
 
 #include "journal.hpp"
+#include "risk_state_json.hpp"
 
 namespace ats::runtime {
 namespace {
@@ -24,23 +25,7 @@ using detail::CrashHook;
 using detail::DurableVenue;
 using detail::Journaler;
 using detail::LiveNotifier;
-
-std::string risk_json(const risk::RiskState& r) {
-    nlohmann::json j;
-    j["halted"] = r.halted;
-    j["halt_reason"] = r.halt_reason;
-    j["day_halted"] = r.day_halted;
-    j["day"] = r.day ? nlohmann::json(*r.day) : nlohmann::json();
-    j["day_start_equity"] = r.day_start_equity.to_string();
-    j["equity_high_water_mark"] = r.equity_high_water_mark
-                                      ? nlohmann::json(r.equity_high_water_mark->to_string())
-                                      : nlohmann::json();
-    j["cooldowns"] = nlohmann::json::object();
-    for (const auto& [symbol, until] : r.cooldowns) {
-        j["cooldowns"][symbol.to_string()] = until.to_iso8601();
-    }
-    return j.dump();
-}
+using detail::risk_json;
 
 std::string strategy_json(const strategy::Strategy& s, const std::vector<PaperAsset>& assets) {
     nlohmann::json j = nlohmann::json::object();
@@ -197,22 +182,8 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
     engine.set_notifier(&live_notifier);
     journal.set_fill_listener(
         [&](const model::OrderFilled& f) { live_notifier.on_fill(f, clock.now()); });
-    // An extra observer sees what the journal has recorded, never the replay of it.
-    struct AfterJournal final : model::EventObserver {
-        Journaler* journal = nullptr;
-        model::EventObserver* next = nullptr;
-        void on_event(const model::Event& event) override {
-            const bool replayed = journal->replaying();
-            journal->on_event(event);
-            if (!replayed) {
-                next->on_event(event);
-            }
-        }
-    } after_journal;
-    after_journal.journal = &journal;
-    after_journal.next = config.observer;
-    engine.bus().set_observer(
-        config.observer != nullptr ? static_cast<model::EventObserver*>(&after_journal) : &journal);
+    engine.bus().set_observer(&journal);
+    journal.set_next_observer(config.observer);
     for (const auto& a : assets) {
         engine.add_instrument(a.instrument);
         venue.add_instrument(a.instrument);
@@ -246,6 +217,21 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
         }
         if (journal.sequence() == 0) {
             return;  // a fresh start: nothing to reconcile
+        }
+        // The replay rebuilt the risk state from the bars; what only the store knows (a halt
+        // ordered from outside, a later high-water mark) is restored on top of it.
+        auto stored_risk = db.get_state("risk");
+        if (!stored_risk) {
+            journal.fail(stored_risk.error());
+            return;
+        }
+        if (*stored_risk) {
+            auto saved = detail::parse_risk_json(**stored_risk);
+            if (!saved) {
+                journal.fail(saved.error());
+                return;
+            }
+            engine.restore_risk(*saved);
         }
         for (const auto& id : venue.working_order_ids()) {
             const model::Order* o = engine.orders().order(id);
@@ -308,7 +294,82 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
 
     backtest::ReplayKernel kernel(clock, engine, venue, std::move(inputs_of));
     result.bars_total = kernel.bars_total();
-    std::uint64_t inputs = 0;
+    std::uint64_t inputs = 0;  // bars processed, replayed ones included
+
+    // Operator commands: each is recorded (and committed) with the bar count it was applied at
+    // before it takes effect, and a restart applies it again at the same point of the replay.
+    struct Recorded {
+        std::uint64_t bars = 0;
+        SessionCommand command;
+    };
+    std::vector<Recorded> commands;
+    {
+        auto stored = db.get_state("commands");
+        if (!stored) {
+            return tl::unexpected(stored.error());
+        }
+        if (*stored) {
+            try {
+                for (const auto& item : nlohmann::json::parse(**stored)) {
+                    auto c = SessionCommand::from_json(item.at("command").dump());
+                    if (!c) {
+                        return make_error(
+                            ErrorCode::kParse,
+                            fmt::format("state file {}: {}", config.state_path, c.error().message));
+                    }
+                    commands.push_back(Recorded{item.at("bars").get<std::uint64_t>(), *c});
+                }
+            } catch (const std::exception& e) {
+                return make_error(
+                    ErrorCode::kParse,
+                    fmt::format("state file {}: bad command log: {}", config.state_path, e.what()));
+            }
+        }
+    }
+    std::size_t next_command = 0;
+    const auto commands_json = [&] {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& r : commands) {
+            list.push_back(
+                {{"bars", r.bars}, {"command", nlohmann::json::parse(r.command.to_json())}});
+        }
+        return list.dump();
+    };
+    const auto apply = [&](const SessionCommand& command) {
+        const std::string what = apply_command(engine, command);
+        ++result.commands;
+        if (config.notifier != nullptr && !journal.replaying()) {
+            const Timestamp now = clock.now();
+            config.notifier->notify(model::AlertLogged{
+                now,
+                now,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format("operator: {} ({})", what, command.reason))});
+        }
+    };
+    // Between two steps: the recorded commands due at this bar count, then new ones.
+    const auto take_commands = [&] {
+        while (next_command < commands.size() && commands[next_command].bars == inputs) {
+            apply(commands[next_command++].command);
+        }
+        if (config.control == nullptr || journal.replaying()) {
+            return;
+        }
+        for (auto& command : config.control->take_commands()) {
+            commands.push_back(Recorded{inputs, std::move(command)});
+            next_command = commands.size();
+            Status s = db.put_state("commands", commands_json());
+            if (s) {
+                s = db.commit();
+            }
+            if (!s) {
+                journal.fail(s.error());
+                return;
+            }
+            apply(commands.back().command);
+        }
+        engine.process_pending();
+    };
     std::optional<std::chrono::steady_clock::time_point> wall_start;
     Timestamp feed_start;
     // Called after every time step with the bar count before it: a commit (snapshot) point is a
@@ -398,14 +459,23 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
                     std::chrono::nanoseconds(static_cast<std::int64_t>(feed_ns / config.speed));
                 // In slices, so a stop request is honoured within 50 ms even at slow speeds.
                 while (std::chrono::steady_clock::now() < due &&
-                       (config.stop == nullptr || !config.stop->load())) {
+                       (config.stop == nullptr || !config.stop->load()) &&
+                       (config.control == nullptr || !config.control->wake().load())) {
                     std::this_thread::sleep_until(std::min(
                         due, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
                 }
                 if (config.stop != nullptr && config.stop->load()) {
                     break;
                 }
+                if (std::chrono::steady_clock::now() < due) {
+                    take_commands();  // woken early by a command: apply it, keep the pace
+                    continue;
+                }
             }
+        }
+        take_commands();
+        if (journal.failure()) {
+            break;
         }
         const bool replayed = journal.replaying();
         const std::uint64_t before = inputs;
@@ -415,6 +485,12 @@ Result<PaperResult> run_paper(const PaperConfig& config, const std::vector<Paper
         checkpoint(false, before);
         if (scheduler && !journal.replaying()) {
             result.job_runs += scheduler->run_due();
+        }
+        if (config.control != nullptr) {
+            config.control->on_step(
+                engine,
+                SessionStep{
+                    inputs, journal.replaying(), clock.now(), !kernel.next_time().has_value()});
         }
     }
     if (!journal.failure() && !reconciled) {

@@ -4,7 +4,8 @@
 
 namespace ats::sim {
 
-BarPath::BarPath(const model::Bar& bar) : bar_(bar) {
+BarPath::BarPath(const model::Bar& bar)
+    : open_time_(bar.open_time), close_time_(bar.close_time), low_(bar.low), high_(bar.high) {
     const std::int64_t o = bar.open.raw();
     const std::int64_t h = bar.high.raw();
     const std::int64_t l = bar.low.raw();
@@ -37,24 +38,24 @@ Price BarPath::price_at(Distance x) const noexcept {
 }
 
 Timestamp BarPath::time_at(Distance x) const noexcept {
-    const Distance span_ns = bar_.close_time.unix_ns() - bar_.open_time.unix_ns();
+    const Distance span_ns = close_time_.unix_ns() - open_time_.unix_ns();
     if (d_[3] == 0 || span_ns <= 0) {
-        return bar_.open_time;
+        return open_time_;
     }
     x = std::clamp(x, Distance{0}, d_[3]);
     const Distance offset = span_ns * x / d_[3];
-    return bar_.open_time + Duration::from_ns(static_cast<std::int64_t>(offset));
+    return open_time_ + Duration::from_ns(static_cast<std::int64_t>(offset));
 }
 
 BarPath::Distance BarPath::position_at(Timestamp t) const noexcept {
-    if (t <= bar_.open_time) {
+    if (t <= open_time_) {
         return 0;
     }
-    if (t >= bar_.close_time) {
+    if (t >= close_time_) {
         return d_[3];
     }
-    const Distance span_ns = bar_.close_time.unix_ns() - bar_.open_time.unix_ns();
-    const Distance offset = (t - bar_.open_time).ns();
+    const Distance span_ns = close_time_.unix_ns() - open_time_.unix_ns();
+    const Distance offset = (t - open_time_).ns();
     return (offset * d_[3] + span_ns - 1) / span_ns;  // ceiling: never before t
 }
 

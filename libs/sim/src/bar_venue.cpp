@@ -37,6 +37,7 @@ BarVenue::BarVenue(
         slippage_ = std::make_unique<NoSlippage>();
     }
     cash_ = config_.quote_balance;
+    caps_volume_ = slippage_->caps_volume();
 }
 
 void BarVenue::add_instrument(const model::Instrument& instrument) {
@@ -44,25 +45,57 @@ void BarVenue::add_instrument(const model::Instrument& instrument) {
         b->instrument = instrument;
         return;
     }
-    books_.push_back(Book{instrument.symbol, instrument, {}, {}, std::nullopt, 0, std::nullopt});
+    books_.push_back(
+        Book{instrument.symbol, instrument, {}, {}, nullptr, std::nullopt, 0, std::nullopt});
 }
 
 BarVenue::Book* BarVenue::book(const Symbol& symbol) {
-    for (auto& b : books_) {
-        if (b.symbol == symbol) {
-            return &b;
-        }
-    }
-    return nullptr;
+    const auto id = book_id(symbol);
+    return id ? &books_[*id] : nullptr;
 }
 
 const BarVenue::Book* BarVenue::book(const Symbol& symbol) const {
-    for (const auto& b : books_) {
-        if (b.symbol == symbol) {
-            return &b;
+    const auto id = book_id(symbol);
+    return id ? &books_[*id] : nullptr;
+}
+
+const BarPath& BarVenue::path_of(const Book& b) {
+    if (!b.path) {
+        b.path.emplace(*b.bar);
+    }
+    return *b.path;
+}
+
+std::optional<BarVenue::BookId> BarVenue::book_id(const Symbol& symbol) const {
+    for (std::size_t i = 0; i < books_.size(); ++i) {
+        if (books_[i].symbol == symbol) {
+            return i;
         }
     }
-    return nullptr;
+    return std::nullopt;
+}
+
+void BarVenue::open_bar(const Symbol& symbol, const model::Bar& bar) {
+    if (const auto id = book_id(symbol)) {
+        open_bar(*id, bar);
+    }
+}
+
+std::optional<Timestamp> BarVenue::next_fill_time(const Symbol& symbol) {
+    const auto id = book_id(symbol);
+    return id ? next_fill_time(*id) : std::nullopt;
+}
+
+void BarVenue::fill_next(const Symbol& symbol) {
+    if (const auto id = book_id(symbol)) {
+        fill_next(*id);
+    }
+}
+
+void BarVenue::close_bar(const Symbol& symbol) {
+    if (const auto id = book_id(symbol)) {
+        close_bar(*id);
+    }
 }
 
 Status BarVenue::submit(const model::Order& order, std::optional<Money> quote_budget) {
@@ -89,9 +122,9 @@ Status BarVenue::submit(const model::Order& order, std::optional<Money> quote_bu
         false,
         false,
         std::nullopt};
-    if (b->path && now >= b->path->bar().open_time && now < b->path->bar().close_time) {
+    if (b->bar != nullptr && now >= b->bar->open_time && now < b->bar->close_time) {
         // Placed while its bar is being matched (a reaction to a fill): it joins the path there.
-        w.from = std::max(b->path->position_at(now), b->now);
+        w.from = std::max(path_of(*b).position_at(now), b->now);
     }
     working_.push_back(std::move(w));
     return ok_status();
@@ -134,16 +167,16 @@ void BarVenue::erase_finished() {
     std::erase_if(working_, [](const Working& w) { return !live(w); });
 }
 
-void BarVenue::open_bar(const Symbol& symbol, const model::Bar& bar) {
-    Book* b = book(symbol);
-    if (b == nullptr) {
-        return;
-    }
-    b->path.emplace(bar);
+void BarVenue::open_bar(BookId id, const model::Bar& bar) {
+    Book* b = &books_[id];
+    b->bar = &bar;
+    b->path.reset();
     b->now = 0;
-    b->cap_left = slippage_->max_fill(b->known);
+    if (caps_volume_) {
+        b->cap_left = slippage_->max_fill(b->known);
+    }
     for (auto& w : working_) {
-        if (w.request.symbol == symbol) {
+        if (w.request.symbol == b->symbol) {
             w.from.reset();
             w.done_for_bar = false;
         }
@@ -152,13 +185,13 @@ void BarVenue::open_bar(const Symbol& symbol, const model::Bar& bar) {
 
 std::optional<BarVenue::Candidate> BarVenue::candidate(const Book& b, std::size_t index) const {
     const Working& w = working_[index];
-    if (w.request.symbol != b.symbol || !live(w) || w.done_for_bar || !b.path) {
+    if (w.request.symbol != b.symbol || !live(w) || w.done_for_bar || b.bar == nullptr) {
         return std::nullopt;
     }
-    const BarPath& path = *b.path;
-    if (w.placed >= path.bar().close_time) {
+    if (w.placed >= b.bar->close_time) {
         return std::nullopt;  // decided at or after this bar's close: the next bar's
     }
+    const BarPath& path = path_of(b);
     const BarPath::Distance start = std::max(w.from.value_or(path.position_at(w.placed)), b.now);
     const model::OrderRequest& r = w.request;
     const bool buy = r.side == Side::kBuy;
@@ -167,7 +200,7 @@ std::optional<BarVenue::Candidate> BarVenue::candidate(const Book& b, std::size_
         (w.triggered && (r.type == OrderType::kStopMarket || r.type == OrderType::kTakeProfit));
     if (as_market) {
         if (r.type == OrderType::kMarket && config_.market_fill == MarketFill::kSignalClose &&
-            w.placed >= path.bar().open_time) {
+            w.placed >= path.open_time()) {
             return std::nullopt;  // decided inside this bar: fills at its close (close_bar)
         }
         return Candidate{index, start, path.price_at(start), false, false};
@@ -213,21 +246,22 @@ std::optional<BarVenue::Candidate> BarVenue::earliest(const Book& b) const {
     return best;
 }
 
-std::optional<Timestamp> BarVenue::next_fill_time(const Symbol& symbol) {
-    const Book* b = book(symbol);
-    if (b == nullptr || !b->path) {
-        return std::nullopt;
+bool BarVenue::next_fill_time(BookId id, Timestamp& at) {
+    const Book* b = &books_[id];
+    if (b->bar == nullptr || working_.empty()) {
+        return false;
     }
     const auto c = earliest(*b);
     if (!c) {
-        return std::nullopt;
+        return false;
     }
-    return b->path->time_at(c->at);
+    at = path_of(*b).time_at(c->at);
+    return true;
 }
 
-void BarVenue::fill_next(const Symbol& symbol) {
-    Book* b = book(symbol);
-    if (b == nullptr || !b->path) {
+void BarVenue::fill_next(BookId id) {
+    Book* b = &books_[id];
+    if (b->bar == nullptr) {
         return;
     }
     const auto c = earliest(*b);
@@ -235,7 +269,7 @@ void BarVenue::fill_next(const Symbol& symbol) {
         return;
     }
     b->now = c->at;
-    fill(*b, working_[c->index], *c, b->path->time_at(c->at));
+    fill(*b, working_[c->index], *c, path_of(*b).time_at(c->at));
     erase_finished();
 }
 
@@ -243,11 +277,11 @@ Price BarVenue::taker_price(const Book& b, const Working& w, Price price, bool l
     const bool buy = w.request.side == Side::kBuy;
     Price p = slippage_->apply(w.request.side, price, b.known);
     // Never outside the bar it fills in, rounded to the tick against the taker.
-    if (b.path) {
-        p = std::clamp(p, b.path->low(), b.path->high());
+    if (b.bar != nullptr) {
+        p = std::clamp(p, b.bar->low, b.bar->high);
         const Price tick = b.instrument.tick_size;
         Price rounded = p.round_to(tick, buy ? Round::kUp : Round::kDown);
-        if (buy ? rounded > b.path->high() : rounded < b.path->low()) {
+        if (buy ? rounded > b.bar->high : rounded < b.bar->low) {
             rounded = p.round_to(tick, buy ? Round::kDown : Round::kUp);
         }
         p = rounded;
@@ -394,13 +428,14 @@ bool BarVenue::fill(Book& b, Working& w, const Candidate& c, Timestamp at) {
     return true;
 }
 
-void BarVenue::close_bar(const Symbol& symbol) {
-    Book* b = book(symbol);
-    if (b == nullptr || !b->path) {
+void BarVenue::close_bar(BookId id) {
+    Book* b = &books_[id];
+    if (b->bar == nullptr) {
         return;
     }
-    const BarPath& path = *b->path;
-    const Timestamp close = path.bar().close_time;
+    const Symbol& symbol = b->symbol;
+    const model::Bar& bar = *b->bar;
+    const Timestamp close = bar.close_time;
     // Trigger orders the path reached without filling (a stop-limit resting past its limit, a
     // stop stopped by the volume cap) stay triggered for the next bars.
     for (auto& w : working_) {
@@ -408,6 +443,7 @@ void BarVenue::close_bar(const Symbol& symbol) {
             !is_trigger(w.request.type)) {
             continue;
         }
+        const BarPath& path = path_of(*b);
         const auto start = std::max(w.from.value_or(path.position_at(w.placed)), b->now);
         if (path.first_reach(start, *w.request.trigger_price, trigger_below(w.request))) {
             w.triggered = true;
@@ -415,16 +451,20 @@ void BarVenue::close_bar(const Symbol& symbol) {
     }
     if (config_.market_fill == MarketFill::kSignalClose) {
         // Market orders decided at (or left working until) this close fill at it.
-        b->now = path.length();
         for (std::size_t i = 0; i < working_.size(); ++i) {
             Working& w = working_[i];
             if (w.request.symbol == symbol && live(w) && !w.done_for_bar &&
                 w.request.type == OrderType::kMarket) {
-                fill(*b, w, Candidate{i, path.length(), path.bar().close, false, false}, close);
+                const BarPath::Distance end = path_of(*b).length();
+                b->now = end;
+                fill(*b, w, Candidate{i, end, bar.close, false, false}, close);
             }
         }
     }
-    b->known.on_bar_closed(path.bar());
+    if (slippage_->uses_history()) {
+        b->known.on_bar_closed(bar);
+    }
+    b->bar = nullptr;
     b->path.reset();
     b->now = 0;
     b->cap_left.reset();

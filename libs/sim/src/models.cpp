@@ -54,14 +54,14 @@ Money FeeModel::fee(Money notional_value, bool maker) const {
     return Money::from_raw(f.value_or(0));
 }
 
-void MarketContext::on_bar_closed(const model::Bar& bar) {
-    const double high = bar.high.to_double();
-    const double low = bar.low.to_double();
+void MarketContext::on_bar_closed(Price high_price, Price low_price, Price close, Qty volume_qty) {
+    const double high = high_price.to_double();
+    const double low = low_price.to_double();
     double tr = high - low;
     if (bars_ > 0) {
         tr = std::max({tr, std::fabs(high - previous_close_), std::fabs(low - previous_close_)});
     }
-    previous_close_ = bar.close.to_double();
+    previous_close_ = close.to_double();
     const std::size_t n = bars_ + 1;
     if (n <= static_cast<std::size_t>(kAtrPeriod)) {
         tr_sum_ += tr;
@@ -69,7 +69,7 @@ void MarketContext::on_bar_closed(const model::Bar& bar) {
     } else {
         atr_ = (atr_ * (kAtrPeriod - 1) + tr) / kAtrPeriod;
     }
-    const double volume = bar.volume.to_double();
+    const double volume = volume_qty.to_double();
     auto& slot = volumes_[bars_ % kVolumeBars];
     volume_sum_ += volume - slot;
     slot = volume;

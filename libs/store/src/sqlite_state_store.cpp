@@ -376,6 +376,18 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(
             return tl::unexpected(app.error());
         }
         if (*app != kApplicationId) {
+            // The backtest run history (ats.db) is a different kind of SQLite file: say so
+            // rather than calling it corrupt.
+            auto runs =
+                scalar("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='runs'");
+            if (runs && *runs > 0) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format(
+                        "{} is a backtest run history (the file `ats backtest --db` writes), not "
+                        "a paper or live state file; give another --state (default paper.db)",
+                        path));
+            }
             return corrupt("not an ats state file: application_id does not match");
         }
         auto version = scalar("PRAGMA user_version");

@@ -11,8 +11,8 @@ namespace ats::backtest {
 
 /// Equity after a timestamp's bars, marked at their closes; `time` is the bars' open time.
 struct EquityPoint {
+    Money equity;  ///< first: 16-byte aligned, so the point packs into 32 bytes
     Timestamp time;
-    Money equity;
     float benchmark = 0;  ///< buy-and-hold of the same assets (equal weight), same fees; for charts
     bool exposed = false;  ///< a position was open after this bar
 };

@@ -60,7 +60,7 @@ public:
         std::vector<ReplayInput> inputs);
 
     /// Open time of the next step; nullopt when every series is done.
-    std::optional<Timestamp> next_time() const;
+    std::optional<Timestamp> next_time() const noexcept { return next_; }
     /// Runs the next step (next_time() must have a value) and returns it.
     const Step& step();
 
@@ -72,11 +72,15 @@ private:
     engine::TradingEngine& engine_;
     sim::BarVenue& venue_;
     std::vector<ReplayInput> inputs_;
+    std::vector<sim::BarVenue::BookId> books_;  // the venue's book of each input
     std::vector<std::size_t> cursor_;
     std::vector<model::Bar> bars_;  // the current step's bars, by position in step_.bars
     Step step_;
     std::size_t done_ = 0;
     std::size_t total_ = 0;
+    std::optional<Timestamp> next_;
+
+    void find_next();
 };
 
 }  // namespace ats::backtest

@@ -57,6 +57,8 @@ public:
     /// marks every close of a time step first, so risk and strategies see the equity at that
     /// time, not half of it.
     void mark_close(const Symbol& symbol, const model::Bar& bar);
+    /// on_bar_closed after mark_close was already called for this bar.
+    void on_marked_bar_closed(const Symbol& symbol, const model::Bar& bar);
     /// Trading on/off: while off (warm-up), bars update indicators but signals are ignored.
     void set_trading_enabled(bool enabled) { trading_enabled_ = enabled; }
     /// Books a fill an earlier run of this session recorded (a restart): portfolio and fill list
@@ -65,12 +67,29 @@ public:
     /// Places the risk layer's protective stop/target for every open position (after fills were
     /// restored and the indicators warmed up).
     void protect_open_positions();
-    /// Emergency stop: cancels every order, closes every position, halts entries.
+    /// Emergency stop: cancels every order, closes every position, halts entries. The one way
+    /// an order may leave while trading is off (warm-up).
     void emergency_stop(const std::string& reason);
+    /// Restores the risk state a restart must keep (halts, daily halt, high-water mark,
+    /// cooldowns), from the state store.
+    void restore_risk(const risk::RiskState& saved);
+
+    /// Operator commands (the dashboard, a watchdog); each takes effect at once, its orders are
+    /// eligible from the next bar.
+    /// While paused no new entry is placed; exits, stops and targets go on.
+    void set_entries_paused(bool paused) { entries_paused_ = paused; }
+    bool entries_paused() const noexcept { return entries_paused_; }
+    /// Closes `fraction` (0, 1] of the tradable position of `symbol` with a market exit; false
+    /// when there is nothing to close.
+    bool close_position(const Symbol& symbol, double fraction, std::string_view reason);
+    /// New risk limits from now on; the risk state is kept.
+    void set_risk_limits(const risk::RiskLimits& limits);
 
     const execution::Portfolio& portfolio() const noexcept { return portfolio_; }
     const execution::OrderManager& orders() const noexcept { return orders_; }
     const risk::RiskManager& risk() const noexcept { return risk_; }
+    const strategy::Strategy& strategy() const noexcept { return strategy_; }
+    const Clock& clock() const noexcept { return clock_; }
     std::uint64_t signals() const noexcept { return signals_; }
     /// Signals the sizing or the risk checks refused (SignalRejected).
     std::uint64_t rejections() const noexcept { return rejections_; }
@@ -135,6 +154,8 @@ private:
     std::vector<LastBar> last_bars_;
     std::uint32_t next_oco_group_ = 1;
     bool trading_enabled_ = true;
+    bool emergency_ = false;
+    bool entries_paused_ = false;
     std::uint64_t signals_ = 0;
     std::uint64_t rejections_ = 0;
     std::vector<model::AlertLogged> alerts_;

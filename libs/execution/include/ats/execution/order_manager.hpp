@@ -62,6 +62,9 @@ public:
     /// 4096 orders are remembered; their history lives in the event journal).
     const model::Order* order(const ClientOrderId& id) const;
     std::size_t open_order_count(const Symbol& symbol) const;
+    /// The working orders, in placement order (views valid until the next call that changes
+    /// orders).
+    std::vector<const model::Order*> working_orders() const;
     std::size_t open_order_count() const;
     std::size_t retries_pending() const noexcept { return retries_.size(); }
     /// Orders that ended rejected: refused here (filters, no venue) or by the venue.

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "ats/core/check.hpp"
 #include "ats/core/fixed_point.hpp"
 #include "ats/core/symbol.hpp"
 #include "ats/core/time.hpp"
@@ -46,7 +47,42 @@ public:
     std::span<const Money> taker_buy_quote_volume() const noexcept { return taker_buy_quote_; }
 
     /// Row i as a Bar (a copy).
-    Bar bar(std::size_t i) const;
+    Bar bar(std::size_t i) const {
+        Bar b;
+        read(i, b);
+        return b;
+    }
+    /// Row i written into `out` (no temporary: replay loops reuse one Bar per asset). Inline:
+    /// it runs once per bar of every replay.
+    void read(std::size_t i, Bar& out) const {
+        ATS_CHECK(i < size(), "bar index {} out of range (size {})", i, size());
+        out.open_time = open_time_[i];
+        out.close_time = close_time_[i];
+        out.open = open_[i];
+        out.high = high_[i];
+        out.low = low_[i];
+        out.close = close_[i];
+        out.volume = volume_[i];
+        // Assigned in place, never through a temporary optional: a byte flag stored and read
+        // back as part of a wider load stalls the store forwarding.
+        if (has_quote_volume_) {
+            out.quote_volume = quote_volume_[i];
+        } else {
+            out.quote_volume.reset();
+        }
+        if (has_trade_count_) {
+            out.trade_count = trade_count_[i];
+        } else {
+            out.trade_count.reset();
+        }
+        if (has_taker_buy_) {
+            out.taker_buy_base_volume = taker_buy_base_[i];
+            out.taker_buy_quote_volume = taker_buy_quote_[i];
+        } else {
+            out.taker_buy_base_volume.reset();
+            out.taker_buy_quote_volume.reset();
+        }
+    }
 
     const GapLedger& gaps() const noexcept { return gaps_; }
     GapLedger& gaps() noexcept { return gaps_; }

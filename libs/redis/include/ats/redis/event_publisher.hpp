@@ -28,6 +28,9 @@ struct PublisherConfig {
     std::string key_prefix = "ats:";
     std::chrono::milliseconds retry_min{100};
     std::chrono::milliseconds retry_max{2000};
+    /// Events to pass over first: a restarted session replays its journal to its observers, and
+    /// those events were published by the run that first journaled them.
+    std::uint64_t skip_first = 0;
     /// Told when Redis becomes unreachable and when it is back (from the sender thread).
     std::function<void(const std::string&)> on_warning;
 };

@@ -32,6 +32,10 @@ struct RiskLimits {
     std::optional<Duration> cooldown_after_stop;  ///< no new entry on the symbol for this long
 };
 
+/// kInvalidArgument naming the key ("max_drawdown_pct must be in (0, 1]") for a value outside
+/// its range: the same rules for the TOML [risk] table, the dashboard and the API.
+Status validate(const RiskLimits& limits);
+
 /// The account as the risk engine needs it at a decision.
 struct AccountView {
     Money equity;
@@ -67,16 +71,26 @@ public:
     explicit RiskManager(RiskLimits limits);
 
     const RiskLimits& limits() const noexcept { return limits_; }
+    /// New limits from now on (an operator's change); the state (halts, peak, day, ATRs,
+    /// stops, cooldowns) is kept. An ATR period change restarts the ATRs.
+    void set_limits(const RiskLimits& limits);
 
     /// nullopt: approved; otherwise the reason for SignalRejected.
     std::optional<std::string> check(
         const model::RiskCheck& check, const AccountView& account, Timestamp now) const;
 
+    /// The account's equity when trading starts (the first day's reference for the daily loss).
+    void start(Money equity);
     /// After a bar closed: updates ATR, the day's starting equity, the equity peak and trailing
     /// levels. Returns a critical alert text when the drawdown kill switch fires (once), or a
-    /// warning when the daily loss limit halts entries.
+    /// warning when the daily loss limit halts entries. The daily loss is measured from the last
+    /// equity before the UTC day boundary (the previous close), so the first bar of a day counts
+    /// and daily bars can trigger it.
     std::optional<model::AlertLogged> on_bar(
         const Symbol& symbol, const model::Bar& bar, Money equity, Timestamp now);
+    /// A bar seen while warming up (trading off, e.g. history after a restart): indicators only.
+    /// Equity, daily loss and the kill switch are not judged on warm-up marks.
+    void on_warmup_bar(const Symbol& symbol, const model::Bar& bar);
 
     /// A position was opened or added to at `entry`: computes its stop and target (if configured).
     ProtectiveLevels on_entry(const Symbol& symbol, Side side, Price entry);
@@ -96,6 +110,9 @@ public:
     const std::string& halt_reason() const noexcept { return halt_reason_; }
     std::optional<double> atr(const Symbol& symbol) const;
     RiskState state() const;
+    /// Restores what a restart must not forget (the state store keeps it): a halt stays a halt, a
+    /// daily halt holds for its day, the high-water mark and cooldowns never go back.
+    void restore(const RiskState& saved);
 
 private:
     struct SymbolState {
@@ -115,6 +132,7 @@ private:
     bool day_halted_ = false;
     std::optional<std::int64_t> day_;  // UTC day number
     Money day_start_equity_;
+    std::optional<Money> last_equity_;  // at the last close judged
     std::optional<Money> peak_;
 };
 

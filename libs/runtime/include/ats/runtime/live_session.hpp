@@ -10,6 +10,7 @@
 #include "ats/model/gap_ledger.hpp"
 #include "ats/model/instrument.hpp"
 #include "ats/model/ports.hpp"
+#include "ats/runtime/session_control.hpp"
 #include "ats/sim/bar_venue.hpp"
 #include "ats/store/sqlite_state_store.hpp"
 #include "ats/strategy/strategy.hpp"
@@ -45,6 +46,12 @@ struct LiveConfig {
     std::uint64_t max_bars = 0;  ///< stop after this many closed bars (0: run until stopped)
     const std::atomic<bool>* stop = nullptr;
     model::Notifier* notifier = nullptr;
+    /// Operator commands in, a view of each bar out (the dashboard); not owned, may be null.
+    /// With a control, a stop request must also set its wake() flag (the wait for the next bar
+    /// watches that one flag).
+    SessionControl* control = nullptr;
+    /// Sees every event after the journal (not owned, may be null).
+    model::EventObserver* observer = nullptr;
 };
 
 struct LiveFeedSummary {

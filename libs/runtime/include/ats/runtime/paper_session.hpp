@@ -11,6 +11,7 @@
 #include "ats/model/bar_series.hpp"
 #include "ats/model/instrument.hpp"
 #include "ats/model/ports.hpp"
+#include "ats/runtime/session_control.hpp"
 #include "ats/sim/bar_venue.hpp"
 #include "ats/store/sqlite_state_store.hpp"
 #include "ats/strategy/strategy.hpp"
@@ -57,8 +58,9 @@ struct PaperConfig {
     std::vector<PaperJob> jobs;
     /// Receives engine alerts, recovery findings and job failures (not owned; may be null).
     model::Notifier* notifier = nullptr;
-    /// Also sees every event this process dispatches after it is journaled, except those replayed
-    /// from the journal on a restart (e.g. a Redis stream publisher; not owned; may be null).
+    /// Operator commands in, a view of each step out (the dashboard); not owned, may be null.
+    SessionControl* control = nullptr;
+    /// Sees every event after the journal, replayed ones included (not owned, may be null).
     model::EventObserver* observer = nullptr;
 };
 
@@ -88,6 +90,7 @@ struct PaperResult {
     Money fees;
     std::vector<PaperPosition> positions;
     std::vector<std::string> recovery_notes;  ///< reconciliation findings (empty: all matched)
+    std::uint64_t commands = 0;               ///< operator commands applied (replayed included)
     double seconds = 0;
 };
 

@@ -24,9 +24,12 @@ public:
     explicit BarPath(const model::Bar& bar);
 
     Distance length() const noexcept { return d_[3]; }
-    const model::Bar& bar() const noexcept { return bar_; }
-    Price low() const noexcept { return bar_.low; }
-    Price high() const noexcept { return bar_.high; }
+    Timestamp open_time() const noexcept { return open_time_; }
+    Timestamp close_time() const noexcept { return close_time_; }
+    Price open() const noexcept { return Price::from_raw(p_[0]); }
+    Price close() const noexcept { return Price::from_raw(p_[3]); }
+    Price low() const noexcept { return low_; }
+    Price high() const noexcept { return high_; }
 
     /// Price at distance x (clamped to the path).
     Price price_at(Distance x) const noexcept;
@@ -36,10 +39,14 @@ public:
     Distance position_at(Timestamp t) const noexcept;
     /// First x >= from where the price is at or below `level` (at_or_below) or at or above it;
     /// nullopt when the rest of the path never gets there.
-    std::optional<Distance> first_reach(Distance from, Price level, bool at_or_below) const noexcept;
+    std::optional<Distance> first_reach(
+        Distance from, Price level, bool at_or_below) const noexcept;
 
 private:
-    model::Bar bar_;
+    Timestamp open_time_;
+    Timestamp close_time_;
+    Price low_;
+    Price high_;
     std::array<std::int64_t, 4> p_{};  // raw prices of the path's points
     std::array<Distance, 4> d_{};      // cumulative distance of each point
 };

@@ -79,14 +79,31 @@ public:
     Status submit(const model::Order& order, std::optional<Money> quote_budget) override;
     Status cancel(const ClientOrderId& id) override;
 
-    /// Step 1: `bar` of `symbol` starts.
-    void open_bar(const Symbol& symbol, const model::Bar& bar);
-    /// Step 2: when the earliest possible fill of `symbol`'s open bar happens; nullopt when no
+    /// A symbol's book, for drivers that look it up once (ids are stable: books are never
+    /// removed). nullopt for a symbol not added.
+    using BookId = std::size_t;
+    std::optional<BookId> book_id(const Symbol& symbol) const;
+
+    /// Step 1: `bar` of `symbol` starts. The venue keeps a reference: `bar` must stay valid until
+    /// close_bar.
+    void open_bar(BookId id, const model::Bar& bar);
+    /// Step 2: when the earliest possible fill of the book's open bar happens; nullopt when no
     /// working order fills in the rest of the bar.
-    std::optional<Timestamp> next_fill_time(const Symbol& symbol);
+    std::optional<Timestamp> next_fill_time(BookId id) {
+        Timestamp at;
+        return next_fill_time(id, at) ? std::optional<Timestamp>(at) : std::nullopt;
+    }
+    /// The same without an optional (the replay kernel's hot path): false when none.
+    bool next_fill_time(BookId id, Timestamp& at);
     /// Executes that fill (and the cancels it causes); events go to the sink.
-    void fill_next(const Symbol& symbol);
+    void fill_next(BookId id);
     /// Step 3: the bar closed and the strategies decided.
+    void close_bar(BookId id);
+
+    /// The same by symbol (nothing happens for a symbol not added).
+    void open_bar(const Symbol& symbol, const model::Bar& bar);
+    std::optional<Timestamp> next_fill_time(const Symbol& symbol);
+    void fill_next(const Symbol& symbol);
     void close_bar(const Symbol& symbol);
     /// Steps 1-2 for one symbol; `after_fill` runs after every fill (the engine's turn). The
     /// clock must already be at the bar's open; the caller advances it to each fill time through
@@ -127,9 +144,10 @@ private:
         model::Instrument instrument;
         Qty held;
         MarketContext known;
-        std::optional<BarPath> path;  // the open bar
-        BarPath::Distance now = 0;    // the last fill's position on it
-        std::optional<Qty> cap_left;  // volume-participation cap left in the open bar
+        const model::Bar* bar = nullptr;      // the open bar (the caller's, see open_bar)
+        mutable std::optional<BarPath> path;  // its path, built when an order needs it
+        BarPath::Distance now = 0;            // the last fill's position on it
+        std::optional<Qty> cap_left;          // volume-participation cap left in the open bar
     };
     struct Candidate {
         std::size_t index = 0;
@@ -141,6 +159,7 @@ private:
 
     Book* book(const Symbol& symbol);
     const Book* book(const Symbol& symbol) const;
+    static const BarPath& path_of(const Book& b);
     std::optional<Candidate> candidate(const Book& b, std::size_t index) const;
     std::optional<Candidate> earliest(const Book& b) const;
     /// Fills `w` at `c`; returns false when the order was refused or canceled.
@@ -157,6 +176,7 @@ private:
     std::vector<Book> books_;
     std::vector<Working> working_;
     std::optional<Money> cash_;  // quote balance, from fills
+    bool caps_volume_ = false;   // the slippage model limits fills per bar
 };
 
 }  // namespace ats::sim

@@ -35,7 +35,10 @@ public:
     static constexpr std::size_t kVolumeBars = 20;
 
     /// A bar closed: it becomes history.
-    void on_bar_closed(const model::Bar& bar);
+    void on_bar_closed(const model::Bar& bar) {
+        on_bar_closed(bar.high, bar.low, bar.close, bar.volume);
+    }
+    void on_bar_closed(Price high, Price low, Price close, Qty volume);
 
     /// Wilder's ATR(14) of the closed bars (the mean true range until 14 bars closed); NaN before
     /// the first bar.
@@ -66,6 +69,10 @@ public:
     virtual std::optional<Qty> max_fill(const MarketContext& /*known*/) const {
         return std::nullopt;
     }
+    /// Whether apply or max_fill read the MarketContext (the venue skips keeping it otherwise).
+    virtual bool uses_history() const { return false; }
+    /// Whether max_fill can cap a bar (the venue skips asking otherwise).
+    virtual bool caps_volume() const { return false; }
 };
 
 /// No slippage.
@@ -90,6 +97,7 @@ class VolatilitySlippage final : public SlippageModel {
 public:
     explicit VolatilitySlippage(double atr_fraction) : fraction_(atr_fraction) {}
     Price apply(Side side, Price price, const MarketContext& known) const override;
+    bool uses_history() const override { return true; }
 
 private:
     double fraction_;
@@ -104,6 +112,8 @@ public:
         : participation_(max_participation), bps_(bps) {}
     Price apply(Side side, Price price, const MarketContext& known) const override;
     std::optional<Qty> max_fill(const MarketContext& known) const override;
+    bool uses_history() const override { return true; }
+    bool caps_volume() const override { return true; }
 
 private:
     double participation_;
