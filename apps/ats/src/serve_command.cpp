@@ -24,7 +24,6 @@
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
 
-
 namespace ats::cli {
 namespace {
 
@@ -61,7 +60,7 @@ std::string default_web_root() {
 /// One line from stdin, without echo when it is a terminal.
 std::optional<std::string> read_secret_line(const char* prompt) {
     const bool tty = ::isatty(STDIN_FILENO) != 0;
-    termios old {};
+    termios old{};
     if (tty) {
         std::fprintf(stderr, "%s", prompt);
         ::tcgetattr(STDIN_FILENO, &old);
@@ -187,7 +186,7 @@ int run_serve(const ServeArgs& args) {
         tls ? "https" : "http",
         args.bind.c_str(),
         static_cast<unsigned>((*web)->port()),
-        a->sessions().ids().size());
+        a->resumed_sessions());
     std::fflush(stdout);
     while (!stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -204,8 +203,7 @@ int run_serve(const ServeArgs& args) {
 int run_users_add(const UsersArgs& args) {
     const auto role = server::parse_role(args.role);
     if (!role) {
-        return fail(
-            fmt::format("--role '{}': viewer or trader", printable(args.role)), kExitUsage);
+        return fail(fmt::format("--role '{}': viewer or trader", printable(args.role)), kExitUsage);
     }
     auto store = server::AuthStore::open(args.db);
     if (!store) {

@@ -369,7 +369,7 @@ Status write_report_html(
         ".grid{display:flex;gap:24px;flex-wrap:wrap}pre{background:#f6f6f6;padding:8px;font-size:"
         "12px}"
         "</style><script>" +
-        plotly + "</script></head><body>";
+        plotly + "</script><script>" + std::string(charts_js()) + "</script></head><body>";
     html += "<h1>Backtest " + html_escape(info.run_id) + "</h1>";
     html += "<p>Strategy <b>" + html_escape(info.strategy) + "</b> " + html_escape(info.params) +
             " on <b>" + html_escape(info.assets) + "</b></p>";
@@ -385,29 +385,7 @@ Status write_report_html(
             "<th>exit price</th><th>qty</th><th>fees</th><th>net P&amp;L</th></tr>" +
             trade_rows + "</table>";
     html += "<script>const D=" + script_safe(chart_data(result, assets).dump()) + ";";
-    html += R"JS(
-const ts = a => a.map(v => new Date(v));
-const cd = document.getElementById('candles');
-D.assets.forEach((a, i) => {
-  const div = document.createElement('div'); div.className = 'chart'; div.id = 'candles_' + i; cd.appendChild(div);
-  const traces = [{type:'candlestick', name:a.symbol, x:ts(a.x), open:a.open, high:a.high, low:a.low, close:a.close}];
-  for (const [name, ys] of Object.entries(a.indicators)) traces.push({type:'scatter', mode:'lines', name, x:ts(a.x), y:ys, line:{width:1}});
-  traces.push({type:'scatter', mode:'markers', name:'buy', x:ts(a.fills.buy_t), y:a.fills.buy_p, marker:{symbol:'triangle-up', color:'#0a0', size:9}});
-  traces.push({type:'scatter', mode:'markers', name:'sell', x:ts(a.fills.sell_t), y:a.fills.sell_p, marker:{symbol:'triangle-down', color:'#c00', size:9}});
-  const note = a.bars_per_candle > 1 ? ' (' + a.bars_per_candle + ' bars per candle)' : '';
-  Plotly.newPlot(div, traces, {title:a.symbol + note, xaxis:{rangeslider:{visible:false}}, margin:{t:40}});
-});
-Plotly.newPlot('equity', [
-  {type:'scatter', mode:'lines', name:'strategy', x:ts(D.time), y:D.equity},
-  {type:'scatter', mode:'lines', name:'buy and hold', x:ts(D.time), y:D.benchmark, line:{dash:'dot'}}],
-  {title:'Equity', margin:{t:40}});
-Plotly.newPlot('drawdown', [{type:'scatter', mode:'lines', fill:'tozeroy', name:'drawdown %', x:ts(D.time), y:D.drawdown, line:{color:'#c00'}}],
-  {title:'Drawdown (%)', margin:{t:40}});
-Plotly.newPlot('monthly', [{type:'heatmap', x:['Jan','Feb','Mar','Apr','May','Jun','Jul','Aug','Sep','Oct','Nov','Dec'], y:D.months_years, z:D.months_grid,
-  colorscale:'RdYlGn', zmid:0, texttemplate:'%{z:.1f}'}], {title:'Monthly returns (%)', margin:{t:40}});
-document.body.dataset.rendered = 'yes';
-</script></body></html>
-)JS";
+    html += "atsCharts.report(D);</script></body></html>\n";
     return write_text(path, html);
 }
 

@@ -17,18 +17,20 @@
 #include <nlohmann/json.hpp>
 
 #include "ats/backtest/backtest.hpp"
+#include "ats/backtest/outputs.hpp"
 #include "ats/data/bar_source.hpp"
 #include "ats/data/kline_csv.hpp"
 #include "ats/indicators/batch.hpp"
 #include "ats/indicators/registry.hpp"
 #include "ats/runtime/backtest_job.hpp"
-#include "ats/server/web_server.hpp"
 #include "ats/runtime/session_control.hpp"
 #include "ats/server/auth.hpp"
 #include "ats/server/hub.hpp"
 #include "ats/server/router.hpp"
 #include "ats/server/session_host.hpp"
+#include "ats/server/web_server.hpp"
 #include "ats/store/run_store.hpp"
+#include "ats/strategy/strategy.hpp"
 
 namespace ats::server {
 
@@ -179,6 +181,7 @@ struct Api::Impl {
     std::map<std::string, Cached> candles;  // Guarded by candles_mu
 
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::size_t resumed = 0;
 
     ~Impl() {
         {
@@ -192,8 +195,12 @@ struct Api::Impl {
         host.reset();  // stops sessions before the hub goes
     }
 
-    void audit(const Call& call, std::string action, std::string target, std::string result,
-               std::string detail) {
+    void audit(
+        const Call& call,
+        std::string action,
+        std::string target,
+        std::string result,
+        std::string detail) {
         AuditEntry e;
         e.time = wall_now();
         e.user = call.user ? call.user->name : std::string("-");
@@ -205,11 +212,12 @@ struct Api::Impl {
         hub.publish(
             "server",
             "logs",
-            Json{{"time_ms", e.time.unix_ms()},
-                 {"user", e.user},
-                 {"action", e.action},
-                 {"target", e.target},
-                 {"result", e.result}}
+            Json{
+                {"time_ms", e.time.unix_ms()},
+                {"user", e.user},
+                {"action", e.action},
+                {"target", e.target},
+                {"result", e.result}}
                 .dump());
     }
 
@@ -230,9 +238,21 @@ struct Api::Impl {
             runtime::BacktestJobOptions o;
             o.plotly_js = options.plotly_js;
             o.record = true;
-            o.progress = [job](std::size_t done, std::size_t total) {
+            o.progress = [this, job, last = -1](std::size_t done, std::size_t total) mutable {
                 job->done = done;
                 job->total = total;
+                const int pct = total == 0 ? 0 : static_cast<int>(done * 100 / total);
+                if (pct != last) {  // about a hundred messages per job
+                    last = pct;
+                    hub.publish(
+                        "server",
+                        "jobs",
+                        Json{
+                            {"id", job->id},
+                            {"status", "running"},
+                            {"progress", static_cast<double>(pct) / 100.0}}
+                            .dump());
+                }
             };
             auto r = runtime::run_backtest_job(job->settings, o);
             {
@@ -271,7 +291,8 @@ struct Api::Impl {
             {"id", j.id},
             {"status", j.status},
             {"error", j.error},
-            {"progress", total == 0 ? 0.0 : static_cast<double>(j.done) / static_cast<double>(total)},
+            {"progress",
+             total == 0 ? 0.0 : static_cast<double>(j.done) / static_cast<double>(total)},
             {"bars_done", j.done.load()},
             {"bars_total", total},
             {"result", j.result},
@@ -477,10 +498,17 @@ struct Api::Impl {
 
     Response static_file(const Request& r) {
         std::string rel = r.path == "/" ? std::string("index.html") : r.path.substr(8);  // /static/
+        if (rel == "charts.js") {  // the chart module the offline reports inline
+            Response out{
+                200, "text/javascript; charset=utf-8", std::string(backtest::charts_js()), {}};
+            out.headers.emplace_back("Cache-Control", "no-cache");
+            return out;
+        }
         if (rel == "vendor/plotly.min.js") {
             auto body = read_file(options.plotly_js);
             if (!body) {
-                return Response::error(404, "not_found", "Plotly.js is not installed (npm ci in web/)");
+                return Response::error(
+                    404, "not_found", "Plotly.js is not installed (npm ci in web/)");
             }
             Response out{200, "text/javascript; charset=utf-8", std::move(*body), {}};
             out.headers.emplace_back("Cache-Control", "max-age=86400");
@@ -575,7 +603,11 @@ void Api::Impl::add_routes() {
     add("GET", "/version", Access::kViewer, "system", "Server version", [this](Call&) {
         return ok_json(Json{{"version", options.version}, {"api", "v1"}});
     });
-    add("GET", "/status", Access::kViewer, "system", "Sessions, health and last update",
+    add("GET",
+        "/status",
+        Access::kViewer,
+        "system",
+        "Sessions, health and last update",
         [this](Call& call) {
             Json sessions = Json::array();
             std::int64_t last = 0;
@@ -625,8 +657,27 @@ void Api::Impl::add_routes() {
         return Response::json(200, router->openapi_json(options.version));
     });
 
+    add("GET",
+        "/ws",
+        Access::kPublic,
+        "stream",
+        "The WebSocket stream (upgrade required). Send {\"type\":\"auth\",\"token\"} first (or "
+        "connect with the bearer header or session cookie), then {\"type\":\"subscribe\","
+        "\"session\":ID|\"*\",\"topics\":[status,bars,fills,orders,positions,balances,equity,"
+        "trades,alerts,signals]|[\"*\"],\"last_seq\":N?}; the server session \"server\" has "
+        "topics jobs and logs. Every message is {seq, session, topic, data}; with last_seq the "
+        "missed messages are replayed, else a snapshot comes first. {\"type\":\"ping\"} -> pong.",
+        [](Call&) {
+            return Response::error(
+                426, "upgrade_required", "connect with a WebSocket client (Upgrade: websocket)");
+        });
+
     // Authentication.
-    add("POST", "/auth/login", Access::kPublic, "auth",
+    add(
+        "POST",
+        "/auth/login",
+        Access::kPublic,
+        "auth",
         "Log in: {username, password} -> {access_token, refresh_token, expires_in}",
         [this](Call& call) {
             Response bad;
@@ -638,8 +689,14 @@ void Api::Impl::add_routes() {
             const auto password = body->value("password", std::string());
             std::int64_t retry = 0;
             auto tokens = auth->login(name, password, call.request.client, wall_now(), &retry);
-            AuditEntry e{0, wall_now(), name, "login", call.request.client,
-                         tokens ? "ok" : tokens.error().message, ""};
+            AuditEntry e{
+                0,
+                wall_now(),
+                name,
+                "login",
+                call.request.client,
+                tokens ? "ok" : tokens.error().message,
+                ""};
             (void)auth->audit(e);
             if (!tokens) {
                 if (tokens.error().code == ErrorCode::kUnavailable) {
@@ -668,8 +725,12 @@ void Api::Impl::add_routes() {
                     AuthStore::kRefreshSeconds));
             return out;
         },
-        {}, R"({"type":"object","required":["username","password"],"properties":{"username":{"type":"string"},"password":{"type":"string"}}})");
-    add("POST", "/auth/refresh", Access::kPublic, "auth",
+        {},
+        R"({"type":"object","required":["username","password"],"properties":{"username":{"type":"string"},"password":{"type":"string"}}})");
+    add("POST",
+        "/auth/refresh",
+        Access::kPublic,
+        "auth",
         "New tokens for {refresh_token} (or the ats_refresh cookie)",
         [this](Call& call) {
             Response bad;
@@ -708,17 +769,28 @@ void Api::Impl::add_routes() {
         if (auto token = token_of(call.request)) {
             auth->logout(*token);
         }
+        // The refresh token goes too: a reload must not log the user back in.
+        if (auto refresh = call.request.cookie("ats_refresh")) {
+            auth->logout(*refresh);
+        }
         auto out = ok_json(Json{{"ok", true}});
-        out.headers.emplace_back("Set-Cookie", "ats_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        out.headers.emplace_back(
+            "Set-Cookie", "ats_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        out.headers.emplace_back(
+            "Set-Cookie", "ats_refresh=; Path=/api/v1/auth; HttpOnly; SameSite=Strict; Max-Age=0");
         return out;
     });
     add("GET", "/me", Access::kViewer, "auth", "Who the token belongs to", [](Call& call) {
-        return ok_json(Json{
-            {"username", call.user->name}, {"role", std::string(to_string(call.user->role))}});
+        return ok_json(
+            Json{{"username", call.user->name}, {"role", std::string(to_string(call.user->role))}});
     });
 
     // Market data.
-    add("GET", "/symbols", Access::kViewer, "market", "Bar files in the data directories",
+    add("GET",
+        "/symbols",
+        Access::kViewer,
+        "market",
+        "Bar files in the data directories",
         [this](Call&) {
             Json files = Json::array();
             for (const auto& dir : options.data_dirs) {
@@ -744,7 +816,10 @@ void Api::Impl::add_routes() {
             }
             return ok_json(files);
         });
-    add("GET", "/candles", Access::kViewer, "market",
+    add("GET",
+        "/candles",
+        Access::kViewer,
+        "market",
         "Bars (columns) from the data directories or a session, with indicators as extra columns",
         [this](Call& call) { return candles_route(call); },
         {{"symbol", "e.g. BTCUSDT", true},
@@ -769,8 +844,43 @@ void Api::Impl::add_routes() {
         return ok_json(list);
     });
 
+    add("GET",
+        "/strategies",
+        Access::kViewer,
+        "market",
+        "Built-in strategies with their parameters and defaults",
+        [](Call&) {
+            Json list = Json::array();
+            for (const auto& line : strategy::describe_strategies()) {
+                std::istringstream in(line);
+                std::string name;
+                in >> name;
+                Json params = Json::object();
+                std::string word;
+                std::string note;
+                while (in >> word) {
+                    const auto eq = word.find('=');
+                    char* end = nullptr;
+                    const double v =
+                        eq == std::string::npos ? 0.0 : std::strtod(word.c_str() + eq + 1, &end);
+                    if (eq != std::string::npos && eq > 0 && end != nullptr && *end == '\0' &&
+                        note.empty()) {
+                        params[word.substr(0, eq)] = v;
+                    } else {
+                        note += (note.empty() ? "" : " ") + word;
+                    }
+                }
+                list.push_back({{"name", name}, {"params", params}, {"note", note}});
+            }
+            return ok_json(list);
+        });
+
     // Sessions.
-    add("GET", "/sessions", Access::kViewer, "sessions", "Every session the server hosts",
+    add("GET",
+        "/sessions",
+        Access::kViewer,
+        "sessions",
+        "Every session the server hosts",
         [this](Call&) {
             Json list = Json::array();
             for (const auto& id : host->ids()) {
@@ -780,10 +890,15 @@ void Api::Impl::add_routes() {
             }
             return ok_json(list);
         });
-    add("POST", "/sessions", Access::kTrader, "sessions",
+    add(
+        "POST",
+        "/sessions",
+        Access::kTrader,
+        "sessions",
         "Start a paper or live session -> {id}",
         [this](Call& call) {
-            auto spec = SessionSpec::from_json(call.request.body.empty() ? "{}" : call.request.body);
+            auto spec =
+                SessionSpec::from_json(call.request.body.empty() ? "{}" : call.request.body);
             if (!spec) {
                 audit(call, "session.start", "", spec.error().message, call.request.body);
                 return from_error(spec.error());
@@ -792,16 +907,24 @@ void Api::Impl::add_routes() {
             spec->id.clear();
             spec->status = "running";
             auto id = host->start(*spec);
-            audit(call, "session.start", id ? *id : std::string(),
-                  id ? std::string("ok") : id.error().message,
-                  fmt::format("{} {} {}", spec->mode, fmt::join(spec->assets, ","), spec->strategy));
+            audit(
+                call,
+                "session.start",
+                id ? *id : std::string(),
+                id ? std::string("ok") : id.error().message,
+                fmt::format("{} {} {}", spec->mode, fmt::join(spec->assets, ","), spec->strategy));
             if (!id) {
                 return from_error(id.error());
             }
             return ok_json(Json{{"id", *id}});
         },
-        {}, kSessionSchema);
-    add("GET", "/sessions/{id}", Access::kViewer, "sessions", "A session's state",
+        {},
+        kSessionSchema);
+    add("GET",
+        "/sessions/{id}",
+        Access::kViewer,
+        "sessions",
+        "A session's state",
         [this](Call& call) {
             auto v = host->view(call.params["id"], "snapshot");
             return v ? Response::json(200, *v)
@@ -809,7 +932,10 @@ void Api::Impl::add_routes() {
         });
     for (const char* what :
          {"positions", "orders", "trades", "balances", "equity", "alerts", "fills", "risk"}) {
-        add("GET", fmt::format("/sessions/{{id}}/{}", what), Access::kViewer, "sessions",
+        add("GET",
+            fmt::format("/sessions/{{id}}/{}", what),
+            Access::kViewer,
+            "sessions",
             fmt::format("A session's {}", what),
             [this, w = std::string(what)](Call& call) {
                 auto v = host->view(call.params["id"], w);
@@ -817,15 +943,39 @@ void Api::Impl::add_routes() {
                          : Response::error(404, "not_found", "no such session");
             });
     }
-    add("POST", "/sessions/{id}/stop", Access::kTrader, "sessions",
-        "Stop a session (state saved; starting it again resumes)", [this](Call& call) {
+    add("POST",
+        "/sessions/{id}/stop",
+        Access::kTrader,
+        "sessions",
+        "Stop a session (state saved; starting it again resumes)",
+        [this](Call& call) {
             const std::string id = call.params["id"];
             auto s = host->stop(id);
             audit(call, "session.stop", id, s ? "ok" : s.error().message, "");
             return s ? ok_json(Json{{"stopped", id}}) : from_error(s.error());
         });
-    add("POST", "/sessions/{id}/pause-entries", Access::kTrader, "sessions",
-        "Pause (or with {\"paused\":false} resume) new entries", [this](Call& call) {
+    add("POST",
+        "/sessions/{id}/resume",
+        Access::kTrader,
+        "sessions",
+        "Start a stopped session again: it resumes from its state file",
+        [this](Call& call) {
+            const std::string id = call.params["id"];
+            auto restarted = host->restart(id);
+            audit(
+                call,
+                "session.resume",
+                id,
+                restarted ? std::string("ok") : restarted.error().message,
+                "");
+            return restarted ? ok_json(Json{{"id", *restarted}}) : from_error(restarted.error());
+        });
+    add("POST",
+        "/sessions/{id}/pause-entries",
+        Access::kTrader,
+        "sessions",
+        "Pause (or with {\"paused\":false} resume) new entries",
+        [this](Call& call) {
             Response bad;
             auto body = parse_body(call.request, bad);
             if (!body) {
@@ -838,12 +988,21 @@ void Api::Impl::add_routes() {
             c.reason = fmt::format("{} via the dashboard", call.user->name);
             const std::string id = call.params["id"];
             auto s = host->command(id, c);
-            audit(call, paused ? "session.pause_entries" : "session.resume_entries", id,
-                  s ? "ok" : s.error().message, "");
+            audit(
+                call,
+                paused ? "session.pause_entries" : "session.resume_entries",
+                id,
+                s ? "ok" : s.error().message,
+                "");
             return s ? ok_json(Json{{"queued", true}, {"paused", paused}}) : from_error(s.error());
         });
-    add("POST", "/sessions/{id}/positions/{symbol}/close", Access::kTrader, "sessions",
-        "Close a position, or {\"fraction\":0.5} of it", [this](Call& call) {
+    add(
+        "POST",
+        "/sessions/{id}/positions/{symbol}/close",
+        Access::kTrader,
+        "sessions",
+        "Close a position, or {\"fraction\":0.5} of it",
+        [this](Call& call) {
             Response bad;
             auto body = parse_body(call.request, bad);
             if (!body) {
@@ -869,16 +1028,26 @@ void Api::Impl::add_routes() {
             c.fraction = fraction;
             c.reason = fmt::format("{} via the dashboard", call.user->name);
             auto s = host->command(id, c);
-            audit(call, "position.close", fmt::format("{}/{}", id, symbol->to_string()),
-                  s ? "ok" : s.error().message, fmt::format("fraction {}", fraction));
+            audit(
+                call,
+                "position.close",
+                fmt::format("{}/{}", id, symbol->to_string()),
+                s ? "ok" : s.error().message,
+                fmt::format("fraction {}", fraction));
             return s ? ok_json(Json{{"queued", true}}) : from_error(s.error());
         },
-        {}, R"({"type":"object","properties":{"fraction":{"type":"number","exclusiveMinimum":0,"maximum":1}}})");
-    add("PUT", "/sessions/{id}/risk", Access::kTrader, "sessions",
+        {},
+        R"({"type":"object","properties":{"fraction":{"type":"number","exclusiveMinimum":0,"maximum":1}}})");
+    add(
+        "PUT",
+        "/sessions/{id}/risk",
+        Access::kTrader,
+        "sessions",
         "New risk limits (validated like the TOML [risk] table; applied at the next bar)",
         [this](Call& call) {
             const std::string id = call.params["id"];
-            auto limits = runtime::parse_risk_limits_json(call.request.body.empty() ? "{}" : call.request.body);
+            auto limits = runtime::parse_risk_limits_json(
+                call.request.body.empty() ? "{}" : call.request.body);
             if (!limits) {
                 audit(call, "session.risk", id, limits.error().message, call.request.body);
                 return from_error(limits.error());
@@ -888,25 +1057,43 @@ void Api::Impl::add_routes() {
             c.risk = *limits;
             c.reason = fmt::format("{} via the dashboard", call.user->name);
             auto s = host->command(id, c);
-            audit(call, "session.risk", id, s ? "ok" : s.error().message,
-                  runtime::risk_limits_json(*limits));
-            return s ? ok_json(Json{{"queued", true}, {"limits", Json::parse(runtime::risk_limits_json(*limits))}})
+            audit(
+                call,
+                "session.risk",
+                id,
+                s ? "ok" : s.error().message,
+                runtime::risk_limits_json(*limits));
+            return s ? ok_json(Json{
+                           {"queued", true},
+                           {"limits", Json::parse(runtime::risk_limits_json(*limits))}})
                      : from_error(s.error());
         },
-        {}, kRiskSchema);
-    add("POST", "/emergency-stop", Access::kTrader, "sessions",
-        "Every session: cancel working orders, flatten, halt (persisted)", [this](Call& call) {
+        {},
+        kRiskSchema);
+    add("POST",
+        "/emergency-stop",
+        Access::kTrader,
+        "sessions",
+        "Every session: cancel working orders, flatten, halt (persisted)",
+        [this](Call& call) {
             const std::size_t n =
                 host->emergency_stop_all(fmt::format("{} via the dashboard", call.user->name));
             audit(call, "emergency_stop", "*", "ok", fmt::format("{} sessions", n));
             return ok_json(Json{{"sessions", n}});
         });
-    add("POST", "/sessions/{id}/compare", Access::kViewer, "sessions",
+    add("POST",
+        "/sessions/{id}/compare",
+        Access::kViewer,
+        "sessions",
         "Session vs simulation: the same configuration as a backtest over the same bars",
         [this](Call& call) { return compare(call); });
 
     // Runs, jobs, evolutions, models.
-    add("GET", "/runs", Access::kViewer, "runs", "Recorded backtests, newest first",
+    add("GET",
+        "/runs",
+        Access::kViewer,
+        "runs",
+        "Recorded backtests, newest first",
         [this](Call& call) {
             auto db = store::RunStore::open(options.db_path);
             if (!db) {
@@ -914,7 +1101,8 @@ void Api::Impl::add_routes() {
             }
             std::size_t limit = 100;
             if (auto it = call.request.query.find("limit"); it != call.request.query.end()) {
-                limit = std::clamp<std::size_t>(std::strtoull(it->second.c_str(), nullptr, 10), 1, 1000);
+                limit = std::clamp<std::size_t>(
+                    std::strtoull(it->second.c_str(), nullptr, 10), 1, 1000);
             }
             auto runs = db->list(limit);
             if (!runs) {
@@ -938,7 +1126,11 @@ void Api::Impl::add_routes() {
             return ok_json(list);
         },
         {{"limit", "at most this many (default 100)", false}});
-    add("GET", "/runs/{id}", Access::kViewer, "runs", "A run: metrics, trades and equity",
+    add("GET",
+        "/runs/{id}",
+        Access::kViewer,
+        "runs",
+        "A run: metrics, trades and equity",
         [this](Call& call) {
             const auto id = std::strtoll(call.params["id"].c_str(), nullptr, 10);
             auto db = store::RunStore::open(options.db_path);
@@ -998,7 +1190,11 @@ void Api::Impl::add_routes() {
                 {"equity", equity},
                 {"has_report", fs::exists(fs::path(run->report_dir) / "report.html")}});
         });
-    add("GET", "/runs/{id}/report", Access::kViewer, "runs", "A run's HTML report",
+    add("GET",
+        "/runs/{id}/report",
+        Access::kViewer,
+        "runs",
+        "A run's HTML report",
         [this](Call& call) {
             const auto id = std::strtoll(call.params["id"].c_str(), nullptr, 10);
             auto db = store::RunStore::open(options.db_path);
@@ -1015,14 +1211,22 @@ void Api::Impl::add_routes() {
                 return Response::error(404, "not_found", "this run has no report.html");
             }
             Response out{200, "text/html; charset=utf-8", std::move(*body), {}};
-            out.headers.emplace_back("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; frame-ancestors 'self'");
+            out.headers.emplace_back(
+                "Content-Security-Policy",
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                "img-src data: blob:; frame-ancestors 'self'");
             return out;
         });
-    add("POST", "/backtests", Access::kTrader, "runs",
+    add(
+        "POST",
+        "/backtests",
+        Access::kTrader,
+        "runs",
         "Run a backtest in the background: {\"config\": TOML text} or the TOML tables as JSON -> "
         "{job}",
         [this](Call& call) { return submit_backtest(call); },
-        {}, R"({"type":"object","properties":{"config":{"type":"string"},"backtest":{"type":"object"},"strategy":{"type":"object"},"risk":{"type":"object"}}})");
+        {},
+        R"({"type":"object","properties":{"config":{"type":"string"},"backtest":{"type":"object"},"strategy":{"type":"object"},"risk":{"type":"object"}}})");
     add("GET", "/jobs", Access::kViewer, "runs", "Backtest jobs", [this](Call&) {
         Json list = Json::array();
         const std::lock_guard lock(jobs_mu);
@@ -1031,7 +1235,11 @@ void Api::Impl::add_routes() {
         }
         return ok_json(list);
     });
-    add("GET", "/jobs/{id}", Access::kViewer, "runs", "A backtest job: status and progress",
+    add("GET",
+        "/jobs/{id}",
+        Access::kViewer,
+        "runs",
+        "A backtest job: status and progress",
         [this](Call& call) {
             const std::lock_guard lock(jobs_mu);
             const auto it = jobs.find(call.params["id"]);
@@ -1040,7 +1248,11 @@ void Api::Impl::add_routes() {
             }
             return ok_json(job_json(*it->second));
         });
-    add("GET", "/evolutions", Access::kViewer, "runs", "Strategy and hyperparameter searches",
+    add("GET",
+        "/evolutions",
+        Access::kViewer,
+        "runs",
+        "Strategy and hyperparameter searches",
         [this](Call&) {
             auto db = store::RunStore::open(options.db_path);
             if (!db) {
@@ -1073,7 +1285,11 @@ void Api::Impl::add_routes() {
             }
             return ok_json(out);
         });
-    add("GET", "/models", Access::kViewer, "models", "Trained models in the registry",
+    add("GET",
+        "/models",
+        Access::kViewer,
+        "models",
+        "Trained models in the registry",
         [this](Call&) {
             auto db = store::RunStore::open(options.db_path);
             if (!db) {
@@ -1101,8 +1317,12 @@ void Api::Impl::add_routes() {
             }
             return ok_json(out);
         });
-    add("GET", "/models/{id}", Access::kViewer, "models",
-        "A model: walk-forward metrics and feature importance", [this](Call& call) {
+    add("GET",
+        "/models/{id}",
+        Access::kViewer,
+        "models",
+        "A model: walk-forward metrics and feature importance",
+        [this](Call& call) {
             auto db = store::RunStore::open(options.db_path);
             if (!db) {
                 return from_error(db.error());
@@ -1112,9 +1332,8 @@ void Api::Impl::add_routes() {
                 return from_error(list.error());
             }
             const auto id = std::strtoll(call.params["id"].c_str(), nullptr, 10);
-            const auto it = std::find_if(list->begin(), list->end(), [&](const auto& m) {
-                return m.id == id;
-            });
+            const auto it =
+                std::find_if(list->begin(), list->end(), [&](const auto& m) { return m.id == id; });
             if (it == list->end()) {
                 return Response::error(404, "not_found", "no such model");
             }
@@ -1156,7 +1375,11 @@ void Api::Impl::add_routes() {
                 {"importance", importance},
                 {"dir", it->dir}});
         });
-    add("GET", "/audit", Access::kViewer, "system", "Every control action: who, when, what, result",
+    add("GET",
+        "/audit",
+        Access::kViewer,
+        "system",
+        "Every control action: who, when, what, result",
         [this](Call&) {
             auto log = auth->audit_log(500);
             if (!log) {
@@ -1177,15 +1400,14 @@ void Api::Impl::add_routes() {
         });
 }
 
-
 namespace {
 
 /// TOML text for the tables of a JSON request ({"backtest": {...}, "strategy": {...}, ...}):
 /// numbers, strings, booleans, arrays of them and nested tables, nothing else.
 Result<std::string> json_tables_to_toml(const Json& body) {
     std::string out;
-    std::function<Status(const std::string&, const Json&)> table =
-        [&](const std::string& name, const Json& t) -> Status {
+    std::function<Status(const std::string&, const Json&)> table = [&](const std::string& name,
+                                                                       const Json& t) -> Status {
         if (!t.is_object()) {
             return make_error(
                 ErrorCode::kInvalidArgument, fmt::format("'{}': expected an object", name));
@@ -1198,7 +1420,8 @@ Result<std::string> json_tables_to_toml(const Json& body) {
             });
             if (!bare) {
                 return make_error(
-                    ErrorCode::kInvalidArgument, fmt::format("'{}.{}': not a valid key", name, key));
+                    ErrorCode::kInvalidArgument,
+                    fmt::format("'{}.{}': not a valid key", name, key));
             }
             if (value.is_object()) {
                 nested.emplace_back(key, &value);
@@ -1207,12 +1430,14 @@ Result<std::string> json_tables_to_toml(const Json& body) {
             const auto scalar_ok = [](const Json& v) {
                 return v.is_number() || v.is_string() || v.is_boolean();
             };
-            const bool ok = scalar_ok(value) ||
-                            (value.is_array() && std::all_of(value.begin(), value.end(), scalar_ok));
+            const bool ok =
+                scalar_ok(value) ||
+                (value.is_array() && std::all_of(value.begin(), value.end(), scalar_ok));
             if (!ok) {
                 return make_error(
                     ErrorCode::kInvalidArgument,
-                    fmt::format("'{}.{}': numbers, strings, booleans or arrays of them", name, key));
+                    fmt::format(
+                        "'{}.{}': numbers, strings, booleans or arrays of them", name, key));
             }
             out += fmt::format("{} = {}\n", key, value.dump());
         }
@@ -1224,7 +1449,7 @@ Result<std::string> json_tables_to_toml(const Json& body) {
         return ok_status();
     };
     for (const auto& [key, value] : body.items()) {
-        if (key == "config") {
+        if (key == "config" || key == "files") {
             continue;
         }
         if (auto st = table(key, value); !st) {
@@ -1298,7 +1523,11 @@ public:
             if (topics.empty()) {
                 topics.emplace_back("*");
             }
-            hub_.subscribe(client_, session, topics);
+            std::optional<std::uint64_t> last;
+            if (m.contains("last_seq") && m["last_seq"].is_number_unsigned()) {
+                last = m["last_seq"].get<std::uint64_t>();
+            }
+            hub_.subscribe(client_, session, topics, last);
         } else if (type == "unsubscribe") {
             hub_.unsubscribe(client_, session);
         } else if (type == "resume") {
@@ -1392,6 +1621,36 @@ Response Api::Impl::submit_backtest(Call& call) {
         job->id = fmt::format("job-{}", next_job++);
     }
     s.report = (fs::path(options.jobs_dir) / job->id).string();
+    // {"files": {"BTCUSDT": PATH, ...}}: exactly these files (e.g. one interval of several), as
+    // links in the job's own data directory.
+    if (body->contains("files")) {
+        const Json& files = body->at("files");
+        if (!files.is_object() || files.empty()) {
+            return Response::error(400, "bad_request", "'files': {\"SYMBOL\": \"PATH\", ...}");
+        }
+        const fs::path dir = fs::path(s.report) / "data";
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        for (const auto& [symbol, path] : files.items()) {
+            if (!Symbol::parse(symbol) || !path.is_string()) {
+                return Response::error(
+                    400, "bad_request", fmt::format("'files': bad entry '{}'", symbol));
+            }
+            auto resolved = host->resolve_data_path(path.get<std::string>());
+            if (!resolved) {
+                return Response::error(
+                    400,
+                    "bad_request",
+                    fmt::format("'files.{}': {}", symbol, resolved.error().message));
+            }
+            fs::create_symlink(*resolved, dir / (symbol + "_data.csv"), ec);
+            if (ec) {
+                return Response::error(
+                    500, "internal", fmt::format("cannot link {}: {}", symbol, ec.message()));
+            }
+        }
+        s.data = dir.string();
+    }
     if (auto st = runtime::finish_settings(s, true); !st) {
         audit(call, "backtest.submit", job->id, st.error().message, "");
         return from_error(st.error());
@@ -1415,8 +1674,12 @@ Response Api::Impl::submit_backtest(Call& call) {
         }
     }
     jobs_cv.notify_all();
-    audit(call, "backtest.submit", job->id, "ok",
-          fmt::format("{} {}", fmt::join(job->settings.assets, ","), job->settings.strategy));
+    audit(
+        call,
+        "backtest.submit",
+        job->id,
+        "ok",
+        fmt::format("{} {}", fmt::join(job->settings.assets, ","), job->settings.strategy));
     return ok_json(Json{{"job", job->id}});
 }
 
@@ -1526,8 +1789,12 @@ Response Api::Impl::compare(Call& call) {
                  f.price.to_string()});
         }
     }
-    const auto key = [](const Row& r) { return std::tie(r.time_ms, r.symbol, r.side); };
-    const auto less = [&](const Row& x, const Row& y) { return key(x) < key(y); };
+    const auto key = [](const Row& r) {
+        return std::tie(r.time_ms, r.symbol, r.side);
+    };
+    const auto less = [&](const Row& x, const Row& y) {
+        return key(x) < key(y);
+    };
     std::stable_sort(a.begin(), a.end(), less);
     std::stable_sort(b.begin(), b.end(), less);
     Json diffs = Json::array();
@@ -1542,26 +1809,130 @@ Response Api::Impl::compare(Call& call) {
         const bool take_b = i == a.size() || (j < b.size() && less(b[j], a[i]));
         Json d;
         if (take_a) {
-            d = {{"kind", "only_in_session"}, {"time_ms", a[i].time_ms}, {"symbol", a[i].symbol},
-                 {"side", a[i].side}, {"session", row_json(a[i])}};
+            d = {
+                {"kind", "only_in_session"},
+                {"time_ms", a[i].time_ms},
+                {"symbol", a[i].symbol},
+                {"side", a[i].side},
+                {"session", row_json(a[i])}};
             ++i;
         } else if (take_b) {
-            d = {{"kind", "only_in_simulation"}, {"time_ms", b[j].time_ms},
-                 {"symbol", b[j].symbol}, {"side", b[j].side}, {"simulation", row_json(b[j])}};
+            d = {
+                {"kind", "only_in_simulation"},
+                {"time_ms", b[j].time_ms},
+                {"symbol", b[j].symbol},
+                {"side", b[j].side},
+                {"simulation", row_json(b[j])}};
             ++j;
         } else {
             if (a[i].qty == b[j].qty && a[i].price == b[j].price) {
                 ++same;
             } else {
-                d = {{"kind", "different"}, {"time_ms", a[i].time_ms}, {"symbol", a[i].symbol},
-                     {"side", a[i].side}, {"session", row_json(a[i])},
-                     {"simulation", row_json(b[j])}};
+                d = {
+                    {"kind", "different"},
+                    {"time_ms", a[i].time_ms},
+                    {"symbol", a[i].symbol},
+                    {"side", a[i].side},
+                    {"session", row_json(a[i])},
+                    {"simulation", row_json(b[j])}};
             }
             ++i;
             ++j;
         }
         if (!d.is_null() && diffs.size() < 500) {
             diffs.push_back(std::move(d));
+        }
+    }
+    // Round trips matched by (symbol, entry time, side): per-trade differences in time, price,
+    // fees and P&L.
+    const auto session_trades = Json::parse(host->view(id, "trades").value_or("[]"));
+    const std::int64_t first_trade =
+        session_trades.empty() ? 0 : session_trades.front().value("entry_time_ms", std::int64_t{0});
+    std::map<std::tuple<std::string, std::int64_t, std::string>, const execution::ClosedTrade*>
+        sim_trades;
+    for (const auto& t : sim->trades) {
+        if (t.entry_time.unix_ms() >= first_trade) {
+            sim_trades[{
+                t.symbol.to_string(),
+                t.entry_time.unix_ms(),
+                t.side == Side::kBuy ? "long" : "short"}] = &t;
+        }
+    }
+    const auto sim_trade_json = [](const execution::ClosedTrade& t) {
+        return Json{
+            {"entry_time_ms", t.entry_time.unix_ms()},
+            {"entry_price", t.entry_price.to_string()},
+            {"exit_time_ms", t.exit_time.unix_ms()},
+            {"exit_price", t.exit_price.to_string()},
+            {"quantity", t.qty.to_string()},
+            {"fees", t.fees.to_string()},
+            {"pnl_net", t.pnl_net().to_string()}};
+    };
+    Json trade_diffs = Json::array();
+    std::size_t trades_same = 0;
+    for (const auto& t : session_trades) {
+        const std::tuple<std::string, std::int64_t, std::string> k{
+            t.value("symbol", ""), t.value("entry_time_ms", std::int64_t{0}), t.value("side", "")};
+        const auto it = sim_trades.find(k);
+        Json d;
+        if (it == sim_trades.end()) {
+            d = {
+                {"kind", "only_in_session"},
+                {"symbol", std::get<0>(k)},
+                {"side", std::get<2>(k)},
+                {"session", t}};
+        } else {
+            const Json sj = sim_trade_json(*it->second);
+            Json fields = Json::array();
+            for (const char* f :
+                 {"exit_time_ms", "entry_price", "exit_price", "quantity", "fees", "pnl_net"}) {
+                if (t.value(f, Json()) != sj.value(f, Json())) {
+                    fields.push_back(f);
+                }
+            }
+            if (fields.empty()) {
+                ++trades_same;
+            } else {
+                d = {
+                    {"kind", "different"},
+                    {"symbol", std::get<0>(k)},
+                    {"side", std::get<2>(k)},
+                    {"fields", fields},
+                    {"session", t},
+                    {"simulation", sj}};
+            }
+            sim_trades.erase(it);
+        }
+        if (!d.is_null() && trade_diffs.size() < 500) {
+            trade_diffs.push_back(std::move(d));
+        }
+    }
+    for (const auto& [k, t] : sim_trades) {
+        if (trade_diffs.size() < 500) {
+            trade_diffs.push_back(
+                {{"kind", "only_in_simulation"},
+                 {"symbol", std::get<0>(k)},
+                 {"side", std::get<2>(k)},
+                 {"simulation", sim_trade_json(*t)}});
+        }
+    }
+    Json sim_fill_rows = Json::array();
+    for (std::size_t k = b.size() > 1000 ? b.size() - 1000 : 0; k < b.size(); ++k) {
+        sim_fill_rows.push_back(
+            {{"symbol", b[k].symbol},
+             {"time_ms", b[k].time_ms},
+             {"side", b[k].side},
+             {"qty", b[k].qty},
+             {"price", b[k].price}});
+    }
+    Json sim_positions = Json::array();
+    for (const auto& p : sim->open_positions) {
+        if (!p.total().is_zero()) {
+            sim_positions.push_back(
+                {{"symbol", p.symbol.to_string()},
+                 {"side", p.qty.is_negative() ? "short" : "long"},
+                 {"qty", p.total().to_string()},
+                 {"entry", p.average_entry().to_string()}});
         }
     }
     Json sim_equity = Json::array();
@@ -1579,8 +1950,14 @@ Response Api::Impl::compare(Call& call) {
         {"session_fills", a.size()},
         {"simulation_fills", b.size()},
         {"matched", same},
-        {"identical", diffs.empty()},
+        {"identical", diffs.empty() && trade_diffs.empty()},
         {"differences", diffs},
+        {"session_trades", session_trades.size()},
+        {"trades_matched", trades_same},
+        {"trade_differences", trade_diffs},
+        {"simulation_fill_rows", sim_fill_rows},
+        {"simulation_positions", sim_positions},
+        {"session_positions", Json::parse(host->view(id, "positions").value_or("[]"))},
         {"session_equity", summary.value("equity", std::string())},
         {"simulation_equity", sim->final_equity.to_string()},
         {"simulation_trades", sim->trades.size()},
@@ -1611,7 +1988,7 @@ Result<std::unique_ptr<Api>> Api::create(ServerOptions options) {
     impl->add_routes();
     impl->worker = std::thread([p = impl.get()] { p->run_jobs(); });
     if (impl->options.resume_sessions) {
-        impl->host->resume_all();
+        impl->resumed = impl->host->resume_all().size();
     }
     return std::unique_ptr<Api>(new Api(std::move(impl)));
 }
@@ -1668,14 +2045,15 @@ SessionHost& Api::sessions() {
 Hub& Api::hub() {
     return impl_->hub;
 }
+std::size_t Api::resumed_sessions() const {
+    return impl_->resumed;
+}
 std::string Api::openapi() const {
     return impl_->router->openapi_json(impl_->options.version);
 }
 void Api::wait_for_jobs() {
     std::unique_lock lock(impl_->jobs_mu);
-    impl_->jobs_cv.wait(lock, [&] {
-        return impl_->job_queue.empty() && impl_->running_jobs == 0;
-    });
+    impl_->jobs_cv.wait(lock, [&] { return impl_->job_queue.empty() && impl_->running_jobs == 0; });
 }
 
 }  // namespace ats::server

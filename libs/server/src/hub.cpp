@@ -115,15 +115,32 @@ void Hub::send_snapshots(Client& c, const std::string& only_session) {
 }
 
 void Hub::subscribe(
-    std::uint64_t client, const std::string& session, const std::vector<std::string>& topics) {
+    std::uint64_t client,
+    const std::string& session,
+    const std::vector<std::string>& topics,
+    std::optional<std::uint64_t> last_seq) {
     const std::lock_guard lock(mu_);
     const auto it = clients_.find(client);
     if (it == clients_.end()) {
         return;
     }
-    auto& set = it->second.follows[session];
+    Client& c = it->second;
+    auto& set = c.follows[session];
     set.insert(topics.begin(), topics.end());
-    send_snapshots(it->second, session);
+    const bool kept = last_seq && (*last_seq >= seq_ ||
+                                   (!buffer_.empty() && buffer_.front().seq <= *last_seq + 1));
+    if (!kept) {
+        send_snapshots(c, session);
+        return;
+    }
+    // Only this subscription's messages: others the client follows were delivered already.
+    const bool all = set.count("*") != 0;
+    for (const auto& m : buffer_) {
+        if (m.seq > *last_seq && (session == "*" || m.session == session) &&
+            (all || set.count(m.topic) != 0) && !deliver(c, m)) {
+            return;
+        }
+    }
 }
 
 void Hub::unsubscribe(std::uint64_t client, const std::string& session) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -29,12 +30,12 @@ std::int64_t wall_ms() {
         .count();
 }
 
-constexpr std::size_t kMaxBars = 5000;      // per symbol, for the chart
-constexpr std::size_t kMaxEquity = 4000;    // points; halved (every other kept) when full
+constexpr std::size_t kMaxBars = 5000;    // per symbol, for the chart
+constexpr std::size_t kMaxEquity = 4000;  // points; halved (every other kept) when full
 constexpr std::size_t kMaxFills = 1000;
 constexpr std::size_t kMaxAlerts = 300;
 constexpr std::size_t kMaxTrades = 2000;
-constexpr std::size_t kMaxSignals = 5000;   // strategy lines (e.g. the ML probability) per symbol
+constexpr std::size_t kMaxSignals = 5000;  // strategy lines (e.g. the ML probability) per symbol
 constexpr auto kFlushEvery = std::chrono::milliseconds(100);
 
 Json order_json(const model::Order& o) {
@@ -118,8 +119,7 @@ Result<SessionSpec> SessionSpec::from_json(std::string_view text) {
         "status"};
     for (const auto& [key, value] : j.items()) {
         if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-            return make_error(
-                ErrorCode::kInvalidArgument, fmt::format("unknown field '{}'", key));
+            return make_error(ErrorCode::kInvalidArgument, fmt::format("unknown field '{}'", key));
         }
     }
     SessionSpec s;
@@ -164,8 +164,7 @@ Result<SessionSpec> SessionSpec::from_json(std::string_view text) {
             }
             for (const auto& [key, value] : p.items()) {
                 if (!value.is_number()) {
-                    throw std::invalid_argument(
-                        fmt::format("'params.{}' must be a number", key));
+                    throw std::invalid_argument(fmt::format("'params.{}' must be a number", key));
                 }
                 s.params[key] = value.get<double>();
             }
@@ -281,6 +280,7 @@ struct SessionHost::Session final : public runtime::SessionControl, public model
         Json equity_points = Json::array();
         Json bars_update = Json::object();
         Json trades_update = Json::array();
+        Json signals_update = Json::object();
         {
             const std::lock_guard lock(mu);
             View& v = view;
@@ -377,6 +377,11 @@ struct SessionHost::Session final : public runtime::SessionControl, public model
                 std::vector<double> point{static_cast<double>(v.time_ms)};
                 point.insert(point.end(), row.begin(), row.end());
                 auto& series = v.plots[a];
+                Json sig = Json::array();
+                for (const double x : point) {
+                    sig.push_back(std::isfinite(x) ? Json(x) : Json());
+                }
+                signals_update[a] = std::move(sig);
                 series.push_back(std::move(point));
                 if (series.size() > kMaxSignals) {
                     series.pop_front();
@@ -410,6 +415,12 @@ struct SessionHost::Session final : public runtime::SessionControl, public model
         }
         if (!trades_update.empty()) {
             hub->publish(spec.id, "trades", trades_update.dump());
+        }
+        if (!signals_update.empty()) {
+            hub->publish(
+                spec.id,
+                "signals",
+                Json{{"names", view_plot_names()}, {"points", signals_update}}.dump());
         }
     }
 
@@ -495,6 +506,11 @@ struct SessionHost::Session final : public runtime::SessionControl, public model
         hub->publish(spec.id, topic, data.dump());
     }
 
+    std::vector<std::string> view_plot_names() const {
+        const std::lock_guard lock(mu);
+        return view.plot_names;
+    }
+
     // mu held
     Json status_json() const {
         return Json{
@@ -509,6 +525,7 @@ struct SessionHost::Session final : public runtime::SessionControl, public model
             {"assets", spec.assets},
             {"strategy", spec.strategy},
             {"params", spec.params},
+            {"model", spec.model ? Json(*spec.model) : Json()},
             {"feed", spec.feed},
             {"exchange", spec.exchange},
             {"speed", spec.speed},
@@ -608,7 +625,7 @@ struct SessionHost::Session final : public runtime::SessionControl, public model
         for (const auto& [s, rows] : view.bars_by_symbol) {
             all_bars[s] = bars(s);
         }
-        snap["bars"] = all_bars;
+        snap["bar_rows"] = all_bars;  // per symbol; "bars" is the count
         snap["plot_names"] = view.plot_names;
         Json plots = Json::object();
         for (const auto& [s, rows] : view.plots) {
@@ -642,6 +659,7 @@ SessionHost::~SessionHost() {
     std::map<std::string, std::shared_ptr<Session>> sessions;
     {
         const std::lock_guard lock(mu_);
+        shutting_down_ = true;
         sessions = sessions_;
     }
     for (auto& [id, s] : sessions) {
@@ -663,7 +681,8 @@ Result<std::string> SessionHost::resolve_data_path(const std::string& path) cons
     }
     const std::string c = canonical.string();
     for (const auto& root : options_.data_roots) {
-        if (c == root || (c.rfind(root, 0) == 0 && c.size() > root.size() && c[root.size()] == '/')) {
+        if (c == root ||
+            (c.rfind(root, 0) == 0 && c.size() > root.size() && c[root.size()] == '/')) {
             return c;
         }
     }
@@ -699,8 +718,8 @@ Result<runtime::TradingSetup> trading_setup(const SessionSpec& spec) {
     for (const auto& [k, v] : spec.params) {
         params.push_back(fmt::format("{}={}", k, v));
     }
-    auto setup = runtime::load_trading_setup(
-        std::nullopt, spec.strategy, params, spec.model, spec.config);
+    auto setup =
+        runtime::load_trading_setup(std::nullopt, spec.strategy, params, spec.model, spec.config);
     if (!setup) {
         return tl::unexpected(setup.error());
     }
@@ -776,8 +795,7 @@ Result<std::string> SessionHost::launch(SessionSpec spec, bool resume) {
             }
             spec.id = fmt::format("s{}", next_id_++);
         } else if (sessions_.count(spec.id) != 0 && !resume) {
-            return make_error(
-                ErrorCode::kAlreadyExists, fmt::format("session {} exists", spec.id));
+            return make_error(ErrorCode::kAlreadyExists, fmt::format("session {} exists", spec.id));
         }
     }
     runtime::SessionRequest request;
@@ -831,39 +849,53 @@ Result<std::string> SessionHost::launch(SessionSpec spec, bool resume) {
             return tl::unexpected(s.error());
         }
     }
-    session->thread = std::thread([this, session, paper = std::move(paper), live = std::move(live)]() mutable {
-        std::string final_status = "finished";
-        std::string error;
-        if (paper) {
-            paper->config.stop = &session->stop_flag;
-            paper->config.control = session.get();
-            paper->config.observer = session.get();
-            paper->config.notifier = session->notifier;
-            auto r = runtime::run_paper(paper->config, paper->assets);
-            if (!r) {
-                final_status = "failed";
-                error = r.error().message;
-            } else if (!r->finished) {
-                final_status = "stopped";
-            }
-        } else {
-            live->config.stop = &session->stop_flag;
-            live->config.control = session.get();
-            live->config.observer = session.get();
-            live->config.notifier = session->notifier;
-            auto r = runtime::run_live(live->config, live->instruments);
-            if (!r) {
-                final_status = "failed";
-                error = r.error().message;
+    session->thread =
+        std::thread([this, session, paper = std::move(paper), live = std::move(live)]() mutable {
+            std::string final_status = "finished";
+            std::string error;
+            if (paper) {
+                paper->config.stop = &session->stop_flag;
+                paper->config.control = session.get();
+                paper->config.observer = session.get();
+                paper->config.notifier = session->notifier;
+                auto r = runtime::run_paper(paper->config, paper->assets);
+                if (!r) {
+                    final_status = "failed";
+                    error = r.error().message;
+                } else if (!r->finished) {
+                    final_status = "stopped";
+                }
             } else {
-                final_status = "stopped";
+                live->config.stop = &session->stop_flag;
+                live->config.control = session.get();
+                live->config.observer = session.get();
+                live->config.notifier = session->notifier;
+                auto r = runtime::run_live(live->config, live->instruments);
+                if (!r) {
+                    final_status = "failed";
+                    error = r.error().message;
+                } else {
+                    final_status = "stopped";
+                }
             }
-        }
-        session->set_status(final_status, error);
-        const std::lock_guard lock(mu_);
-        session->spec.status = final_status;
-        (void)save_registry();  // best effort: the state file is the truth
-    });
+            Status saved = ok_status();
+            {
+                const std::lock_guard lock(mu_);
+                // Stopped because the server stops: still "running" in the registry, so the next
+                // start resumes it from its state file.
+                if (!(final_status == "stopped" && shutting_down_)) {
+                    session->spec.status = final_status;
+                }
+                saved = save_registry();
+            }
+            if (!saved) {
+                // The state file is the truth; the registry only says what to resume.
+                error += (error.empty() ? "" : "; ") +
+                         ("the session registry was not saved: " + saved.error().message);
+            }
+            // Published without the host's lock (the hub calls back into the host for snapshots).
+            session->set_status(final_status, error);
+        });
     return id;
 }
 
@@ -886,7 +918,8 @@ std::vector<std::string> SessionHost::resume_all() {
     }
     std::vector<std::string> resumed;
     for (auto& spec : specs) {
-        const auto number = spec.id.size() > 1 ? std::strtoull(spec.id.c_str() + 1, nullptr, 10) : 0;
+        const auto number =
+            spec.id.size() > 1 ? std::strtoull(spec.id.c_str() + 1, nullptr, 10) : 0;
         {
             const std::lock_guard lock(mu_);
             next_id_ = std::max<std::uint64_t>(next_id_, number + 1);
@@ -908,6 +941,35 @@ std::vector<std::string> SessionHost::resume_all() {
         }
     }
     return resumed;
+}
+
+Result<std::string> SessionHost::restart(const std::string& id) {
+    std::shared_ptr<Session> s;
+    {
+        const std::lock_guard lock(mu_);
+        const auto it = sessions_.find(id);
+        if (it == sessions_.end()) {
+            return make_error(ErrorCode::kNotFound, fmt::format("no session {}", id));
+        }
+        s = it->second;
+    }
+    {
+        const std::lock_guard lock(s->mu);
+        const auto& st = s->view.status;
+        if (st == "running" || st == "replaying" || st == "starting") {
+            return make_error(
+                ErrorCode::kFailedPrecondition, fmt::format("session {} is running", id));
+        }
+    }
+    if (s->thread.joinable()) {
+        s->thread.join();  // it has ended; its state file is complete
+    }
+    SessionSpec spec;
+    {
+        const std::lock_guard lock(mu_);
+        spec = s->spec;
+    }
+    return launch(std::move(spec), true);
 }
 
 Status SessionHost::stop(const std::string& id) {

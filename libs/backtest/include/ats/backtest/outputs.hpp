@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/core/error.hpp"
@@ -27,6 +28,9 @@ std::string metrics_json(const BacktestResult& result, const RunInfo& info);
 Status write_text(const std::string& path, const std::string& text);
 /// Plotly.js for inlining into self-contained reports (kNotFound says how to install it).
 Result<std::string> read_plotly(const std::string& path);
+/// The chart module (web/charts/ats-charts.js, compiled in): atsCharts.candles, equity,
+/// drawdown, monthly, histogram, hbars and report; reports inline it, the dashboard serves it.
+std::string_view charts_js() noexcept;
 /// Keeps "</script>" out of JSON inlined in a <script> element.
 std::string script_safe(std::string s);
 

@@ -54,6 +54,8 @@ public:
     AuthStore& auth();
     SessionHost& sessions();
     Hub& hub();
+    /// How many sessions create() started again from the registry.
+    std::size_t resumed_sessions() const;
     /// The OpenAPI document (for `ats serve --openapi`).
     std::string openapi() const;
     /// Blocks until every queued backtest job has ended (tests, shutdown).

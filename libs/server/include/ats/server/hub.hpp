@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,9 +37,15 @@ public:
 
     std::uint64_t attach(std::shared_ptr<WsPeer> peer, Snapshot snapshot);
     void detach(std::uint64_t client);
-    /// Follows `topics` of `session` ("*": every session); sends each one's snapshot first.
+    /// Follows `topics` of `session` ("*": every session). Without `last_seq`, sends the
+    /// session's snapshot first; with it (a client coming back after a dropped connection),
+    /// replays the messages of this subscription after `last_seq` when the buffer still holds
+    /// them, else sends the snapshot.
     void subscribe(
-        std::uint64_t client, const std::string& session, const std::vector<std::string>& topics);
+        std::uint64_t client,
+        const std::string& session,
+        const std::vector<std::string>& topics,
+        std::optional<std::uint64_t> last_seq = std::nullopt);
     void unsubscribe(std::uint64_t client, const std::string& session);
     /// Replays what the client missed after `last_seq`, or snapshots when that is no longer kept.
     void resume(std::uint64_t client, std::uint64_t last_seq);

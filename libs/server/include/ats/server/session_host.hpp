@@ -33,8 +33,8 @@ struct SessionSpec {
     std::string confirm;   ///< live on a real exchange: the exchange's name typed by the user
     std::string strategy = "sma_cross";
     strategy::Params params;
-    std::string speed = "max";        ///< replay pace: "max" or "60x"
-    std::string interval = "1m";      ///< live feeds
+    std::string speed = "max";             ///< replay pace: "max" or "60x"
+    std::string interval = "1m";           ///< live feeds
     std::optional<std::string> config;     ///< TOML text in the backtest format (fees, risk, ...)
     std::optional<std::string> model;      ///< `ml`: model directory
     std::optional<std::string> risk_json;  ///< risk limits on top of the config
@@ -79,6 +79,9 @@ public:
     Result<std::string> start(SessionSpec spec);
     /// Sessions the registry says were running: started again on their state files (they resume).
     std::vector<std::string> resume_all();
+    /// Starts an ended (stopped, finished, failed) session again on its state file: it resumes
+    /// where it was. kFailedPrecondition while it runs.
+    Result<std::string> restart(const std::string& id);
     /// Asks a session to stop (state saved); it ends within a bar.
     Status stop(const std::string& id);
     /// Queues a command; kNotFound for an unknown id, kFailedPrecondition when it is not running.
@@ -111,6 +114,7 @@ private:
     mutable std::mutex mu_;
     std::map<std::string, std::shared_ptr<Session>> sessions_;  // Guarded by mu_
     std::uint64_t next_id_ = 1;                                 // Guarded by mu_
+    bool shutting_down_ = false;                                // Guarded by mu_
 };
 
 }  // namespace ats::server
