@@ -29,6 +29,7 @@ bench: release
 	build/release/bench/ats_indicators_bench
 	build/release/bench/ats_backtest_bench
 	build/release/bench/ats_binance_bench
+	build/release/bench/ats_parquet_bench
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -12,6 +12,7 @@ packages=(
   libpagmo-dev libtbb-dev libboost-dev libboost-serialization-dev
   libopenmpi-dev openmpi-bin
   libssl-dev openssl libsimdjson-dev libhiredis-dev redis-server
+  libzstd-dev libsnappy-dev
 )
 
 missing=()
@@ -34,11 +35,13 @@ else
 fi
 
 # Front-end packages (Plotly.js for reports, playwright-core for browser tests, ccxt for the
-# exchange simulator's interoperability test), from the lock file.
+# exchange simulator's interoperability test, DuckDB for the Parquet interoperability test), from
+# the lock file.
 # Node.js and npm come with the machine; they are never apt-installed (the packages conflict).
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ -f "$root/web/package-lock.json" && ( ! -f "$root/web/node_modules/plotly.js-dist-min/plotly.min.js" ||
-      ! -f "$root/web/node_modules/ccxt/package.json" ) ]]; then
+      ! -f "$root/web/node_modules/ccxt/package.json" ||
+      ! -f "$root/web/node_modules/@duckdb/node-api/package.json" ) ]]; then
   if command -v npm >/dev/null 2>&1; then
     echo "install-deps: npm ci in web/"
     (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error)

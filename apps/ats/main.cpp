@@ -15,6 +15,7 @@
 #include "src/live_command.hpp"
 #include "src/ml_commands.hpp"
 #include "src/paper_command.hpp"
+#include "src/record_command.hpp"
 #include "src/run_store.hpp"
 #include "src/serve_command.hpp"
 
@@ -29,8 +30,12 @@ int main(int argc, char** argv) {
 
     DataInspectArgs inspect;
     auto* inspect_cmd = data->add_subcommand(
-        "inspect", "Summarize a kline CSV: rows, time span, gaps, duplicates, bad rows, prices");
-    inspect_cmd->add_option("file", inspect.file, "Kline CSV file")->required();
+        "inspect",
+        "Summarize bars (CSV, Parquet or a catalog): rows, time span, gaps, duplicates, bad rows, "
+        "prices; the Parquet layout for Parquet files");
+    inspect_cmd->add_option("file", inspect.file, "Kline CSV or Parquet file, or a catalog")
+        ->required();
+    inspect_cmd->add_option("--asset", inspect.asset, "Symbol, for a catalog with several");
     inspect_cmd->add_option(
         "--interval", inspect.interval, "Bar interval, e.g. 1m, 1h (default: inferred)");
     inspect_cmd->add_option("--policy", inspect.policy, "Bad row policy")
@@ -40,16 +45,42 @@ int main(int argc, char** argv) {
     DataResampleArgs resample;
     auto* resample_cmd =
         data->add_subcommand("resample", "Aggregate bars into UTC-aligned buckets and write a CSV");
-    resample_cmd->add_option("file", resample.file, "Kline CSV file")->required();
+    resample_cmd->add_option("file", resample.file, "Kline CSV or Parquet file")->required();
     resample_cmd->add_option("--to", resample.to, "Target interval, e.g. 5m, 15m, 1h, 4h, 1d")
         ->required();
-    resample_cmd->add_option("--output,-o", resample.output, "Output CSV file")->required();
+    resample_cmd
+        ->add_option("--output,-o", resample.output, "Output file (.parquet for Parquet, else CSV)")
+        ->required();
     resample_cmd->add_option(
         "--interval", resample.interval, "Source interval (default: inferred)");
     resample_cmd->add_option("--policy", resample.policy, "Bad row policy")
         ->check(CLI::IsMember({"strict", "skip", "repair"}));
     resample_cmd->add_flag(
         "--drop-incomplete", resample.drop_incomplete, "Leave out buckets missing source bars");
+
+    DataConvertArgs convert;
+    auto* convert_cmd = data->add_subcommand(
+        "convert",
+        "Convert bars between CSV and Parquet exactly (Parquet: a file, or a catalog directory)");
+    convert_cmd->add_option("input", convert.input, "CSV or Parquet file, or a catalog")
+        ->required();
+    convert_cmd->add_option("--to", convert.to, "parquet | csv")
+        ->required()
+        ->check(CLI::IsMember({"parquet", "csv"}));
+    convert_cmd
+        ->add_option(
+            "--output,-o",
+            convert.output,
+            "Output file, or (Parquet) a catalog directory: bars/symbol=S/interval=I/month=M/")
+        ->required();
+    convert_cmd->add_option("--asset", convert.asset, "Symbol (default: from the input)");
+    convert_cmd->add_option("--interval", convert.interval, "Source interval (default: inferred)");
+    convert_cmd->add_option("--policy", convert.policy, "Bad row policy")
+        ->check(CLI::IsMember({"strict", "skip", "repair"}));
+    convert_cmd->add_option("--codec", convert.codec, "zstd | snappy | none (default zstd)")
+        ->check(CLI::IsMember({"zstd", "snappy", "none"}));
+    convert_cmd->add_option(
+        "--row-group-rows", convert.row_group_rows, "Rows per Parquet row group (default 65536)");
 
     DataDownloadArgs download;
     auto* download_cmd = data->add_subcommand(
@@ -59,18 +90,51 @@ int main(int argc, char** argv) {
     download_cmd->add_option("--from", download.from, "First open time (UTC date or time)")
         ->required();
     download_cmd->add_option("--to", download.to, "End, exclusive (UTC date or time)")->required();
-    download_cmd->add_option("--output,-o", download.output, "CSV file (appended to when resuming)")
+    download_cmd
+        ->add_option(
+            "--output,-o",
+            download.output,
+            "CSV file (appended to when resuming), or the catalog directory with --format parquet")
         ->required();
+    download_cmd->add_option("--format", download.format, "csv | parquet (default csv)")
+        ->check(CLI::IsMember({"csv", "parquet"}));
     download_cmd->add_option(
         "--base-url", download.base_url, "REST base URL, e.g. https://api.binance.com");
     download_cmd->add_option(
         "--ca-file", download.ca_file, "Extra trusted CA certificates (PEM) for https");
     download_cmd->add_flag("--no-progress", download.no_progress, "No progress bar");
 
+    RecordArgs record;
+    auto* record_cmd = app.add_subcommand(
+        "record",
+        "Record Binance market streams (klines, trades, depth) into the Parquet catalog "
+        "(docs/catalog.md)");
+    record_cmd->add_option("--symbols", record.symbols, "Symbols, e.g. BTCUSDT,ETHUSDT")
+        ->required();
+    record_cmd->add_option("--streams", record.streams, "kline_1m,trade,depth (any subset)")
+        ->required();
+    record_cmd->add_option("--catalog", record.catalog, "Catalog directory")->required();
+    record_cmd->add_option(
+        "--redis", record.redis, "redis://HOST:PORT: latest bars and book snapshots");
+    record_cmd->add_option(
+        "--exchange",
+        record.exchange,
+        "binance (default), testnet or http(s)://HOST:PORT (ats exchange-sim)");
+    record_cmd->add_option(
+        "--ca-file", record.ca_file, "Extra trusted CA certificates (PEM) for https/wss");
+    record_cmd->add_option(
+        "--checkpoint-seconds",
+        record.checkpoint_seconds,
+        "Footer checkpoint interval (default 5)");
+    record_cmd->add_option("--duration", record.duration_seconds, "Stop after this many seconds");
+    record_cmd->add_option("--codec", record.codec, "zstd | snappy | none (default zstd)");
+    record_cmd->add_flag("--no-progress", record.no_progress, "No progress line");
+
     IndicatorsArgs indicators;
     auto* indicators_cmd = app.add_subcommand(
         "indicators", "Compute technical indicators (TA-Lib-exact) over a kline CSV into a CSV");
-    indicators_cmd->add_option("--data", indicators.data, "Kline CSV file")->required();
+    indicators_cmd->add_option("--data", indicators.data, "Kline CSV or Parquet file, or a catalog")
+        ->required();
     indicators_cmd
         ->add_option(
             "--set",
@@ -92,7 +156,9 @@ int main(int argc, char** argv) {
     backtest_cmd->add_option(
         "--asset,--assets", bt.assets, "Symbol(s), e.g. BTCUSDT or BTCUSDT,ETHUSDT");
     backtest_cmd->add_option(
-        "--data", bt.data, "Kline CSV file, or a directory with SYMBOL_*.csv files");
+        "--data",
+        bt.data,
+        "Kline CSV or Parquet file, a directory with SYMBOL_* files, or a catalog");
     backtest_cmd->add_option(
         "--strategy",
         bt.strategy,
@@ -174,8 +240,9 @@ int main(int argc, char** argv) {
         ->add_option(
             "--feed",
             paper.feed,
-            "replay:FILE[,FILE] (one kline CSV per asset) or live:binance|testnet|URL (the "
-            "exchange's kline stream, orders filled by the paper venue)")
+            "replay:FILE[,FILE] (one kline CSV or Parquet file per asset, or one catalog "
+            "directory) or live:binance|testnet|URL (the exchange's kline stream, orders filled "
+            "by the paper venue)")
         ->required();
     paper_cmd->add_option("--max-bars", paper.max_bars, "live feed: stop after N closed bars");
     paper_cmd->add_option("--interval", paper.interval, "live feed: kline interval (default 1m)");
@@ -208,11 +275,18 @@ int main(int argc, char** argv) {
         "0600 file with bot_token= and chat_id= (else "
         "ATS_TELEGRAM_BOT_TOKEN/ATS_TELEGRAM_CHAT_ID)");
     paper_cmd->add_option("--telegram-api", paper.telegram_api, "Bot API base URL");
+    paper_cmd->add_option(
+        "--redis",
+        paper.redis,
+        "redis://HOST:PORT: also publish every event to a Redis Stream (optional; SQLite stays "
+        "the record)");
+    paper_cmd->add_option("--redis-stream", paper.redis_stream, "Stream key (default ats:events)");
 
     auto* train_cmd = app.add_subcommand(
         "train", "Train an ML signal model with purged walk-forward validation (docs/ml.md)");
     train_cmd->add_option("--asset", train.asset, "Symbol the data belongs to (default BTCUSDT)");
-    train_cmd->add_option("--data", train.data, "Kline CSV file")->required();
+    train_cmd->add_option("--data", train.data, "Kline CSV or Parquet file, or a catalog")
+        ->required();
     train_cmd->add_option("--model", train.model, "xgboost | random_forest | ensemble")
         ->check(CLI::IsMember({"xgboost", "random_forest", "ensemble"}));
     train_cmd->add_option(
@@ -248,7 +322,7 @@ int main(int argc, char** argv) {
         app.add_subcommand("predict", "Write a trained model's probability for every bar");
     predict_cmd->add_option("--model", predict.model, "Model directory from `ats train`")
         ->required();
-    predict_cmd->add_option("--data", predict.data, "Kline CSV file")->required();
+    predict_cmd->add_option("--data", predict.data, "Kline CSV or Parquet file")->required();
     predict_cmd->add_option("--output,-o", predict.output, "CSV open_time,probability");
     predict_cmd->add_option(
         "--dump-features", predict.dump_features, "Also write the feature rows to this CSV");
@@ -275,7 +349,8 @@ int main(int argc, char** argv) {
     evolve_cmd->add_option("--mode", ev.mode, "strategy | hyperparams (default strategy)")
         ->check(CLI::IsMember({"strategy", "hyperparams"}));
     evolve_cmd->add_option("--asset", ev.asset, "Symbol (default BTCUSDT)");
-    evolve_cmd->add_option("--data", ev.data, "Kline CSV file or directory (default data)");
+    evolve_cmd->add_option(
+        "--data", ev.data, "Kline CSV/Parquet file, directory or catalog (default data)");
     evolve_cmd->add_option("--algorithm", ev.algorithm, "sga | sade | pso | cmaes (default sga)")
         ->check(CLI::IsMember({"sga", "sade", "pso", "cmaes"}));
     evolve_cmd->add_option("--generations", ev.generations, "Generations (default 50)")
@@ -327,7 +402,9 @@ int main(int argc, char** argv) {
         "Serve a Binance Spot compatible REST API over replayed bars (docs/binance.md)");
     sim_cmd->add_option("--port", sim.port, "TCP port (default 8900; 0 picks a free one)");
     sim_cmd->add_option("--bind", sim.bind, "Address to bind (default 127.0.0.1)");
-    sim_cmd->add_option("--data", sim.data, "SYMBOL=FILE kline CSV to replay (repeatable)")
+    sim_cmd
+        ->add_option(
+            "--data", sim.data, "SYMBOL=FILE (CSV, Parquet or a catalog) to replay (repeatable)")
         ->required();
     sim_cmd->add_option(
         "--api-key", sim.api_key, "API key clients must send (or $ATS_SIM_API_KEY)");
@@ -418,8 +495,14 @@ int main(int argc, char** argv) {
         if (download_cmd->parsed()) {
             return run_data_download(download);
         }
+        if (convert_cmd->parsed()) {
+            return run_data_convert(convert);
+        }
         if (resample_cmd->parsed()) {
             return run_data_resample(resample);
+        }
+        if (record_cmd->parsed()) {
+            return run_record_command(record);
         }
         if (indicators_cmd->parsed()) {
             return run_indicators(indicators);

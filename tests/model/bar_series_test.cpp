@@ -1,5 +1,8 @@
 #include "ats/model/bar_series.hpp"
 
+#include <span>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace ats::model {
@@ -50,6 +53,61 @@ TEST(BarSeriesDeathTest, RejectsNonIncreasingTime) {
     BarSeries s(Duration::from_hours(1));
     s.push_back(make_bar(5, "100"));
     EXPECT_DEATH(s.push_back(make_bar(5, "100")), "does not follow");
+}
+
+TEST(BarSeriesTest, AppendEqualsPushBackOneByOne) {
+    BarSeries one(Duration::from_hours(1));
+    std::vector<Timestamp> open_time;
+    std::vector<Timestamp> close_time;
+    std::vector<Price> prices;
+    std::vector<Qty> volume;
+    std::vector<std::int64_t> trades;
+    for (std::int64_t h = 0; h < 5; ++h) {
+        auto b = make_bar(h, h % 2 == 0 ? "100" : "101.25");
+        b.trade_count = h;
+        one.push_back(b);
+        open_time.push_back(b.open_time);
+        close_time.push_back(b.close_time);
+        prices.push_back(b.close);
+        volume.push_back(b.volume);
+        trades.push_back(h);
+    }
+    BarSeries bulk(Duration::from_hours(1));
+    bulk.push_back(one.bar(0));
+    const auto tail = [](auto& v) {
+        return std::span(v).subspan(1);
+    };
+    bulk.append(BarSeries::Columns{
+        tail(open_time),
+        tail(close_time),
+        tail(prices),
+        tail(prices),
+        tail(prices),
+        tail(prices),
+        tail(volume),
+        {},
+        tail(trades),
+        {},
+        {}});
+    ASSERT_EQ(bulk.size(), one.size());
+    for (std::size_t i = 0; i < one.size(); ++i) {
+        EXPECT_EQ(bulk.bar(i), one.bar(i));
+    }
+    // The same checks as push_back: order and the set of optional columns.
+    EXPECT_DEATH(
+        bulk.append(BarSeries::Columns{
+            std::span(open_time).first(1),
+            std::span(close_time).first(1),
+            std::span(prices).first(1),
+            std::span(prices).first(1),
+            std::span(prices).first(1),
+            std::span(prices).first(1),
+            std::span(volume).first(1),
+            {},
+            std::span(trades).first(1),
+            {},
+            {}}),
+        "does not follow");
 }
 
 TEST(GapLedgerTest, TracksMissingRuns) {

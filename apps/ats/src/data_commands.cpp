@@ -2,11 +2,17 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "ats/data/bar_source.hpp"
+#include "ats/data/catalog.hpp"
 #include "ats/data/kline_csv.hpp"
+#include "ats/data/parquet_bars.hpp"
 #include "ats/data/resample.hpp"
+#include "ats/parquet/reader.hpp"
 
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
@@ -178,7 +184,7 @@ void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::s
     }
     fmt::print(
         "format        {} ({} columns: {}), time as {}\n",
-        to_string(r.layout),
+        r.format == "parquet" ? std::string("parquet") : std::string(to_string(r.layout)),
         r.columns.size(),
         printable(fmt::format("{}", fmt::join(r.columns, ","))),
         to_string(r.time_unit));
@@ -187,7 +193,11 @@ void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::s
         r.interval.to_string(),
         r.interval_inferred ? " (inferred from the data)" : "");
     fmt::print("policy        {}\n", policy);
-    fmt::print("rows          {} ({} lines, {} blank)\n", sum.rows, r.lines, r.blank_lines);
+    if (r.format == "parquet") {
+        fmt::print("rows          {} ({} in the file)\n", sum.rows, r.lines);
+    } else {
+        fmt::print("rows          {} ({} lines, {} blank)\n", sum.rows, r.lines, r.blank_lines);
+    }
     if (sum.rows > 0) {
         fmt::print("first bar     {}\n", sum.first);
         fmt::print("last bar      {}\n", sum.last);
@@ -225,7 +235,11 @@ void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::s
         }
     }
     for (const auto& e : r.examples) {
-        fmt::print("  e.g. line {}: {}\n", e.line, printable(e.message));
+        fmt::print(
+            "  e.g. {} {}: {}\n",
+            r.format == "parquet" ? "row" : "line",
+            e.line,
+            printable(e.message));
     }
     if (sum.rows > 0) {
         fmt::print("price         first open {}, last close {}\n", sum.first_open, sum.last_close);
@@ -244,6 +258,87 @@ void print_text(const data::LoadedBars& loaded, const Summary& sum, const std::s
     }
 }
 
+// The layout of a Parquet file, for `inspect`.
+nlohmann::json parquet_json(const parquet::FileReader& file) {
+    const auto& meta = file.metadata();
+    nlohmann::json j;
+    j["bytes"] = file.file_size();
+    j["created_by"] = meta.created_by.value_or("");
+    j["row_groups"] = meta.row_groups.size();
+    nlohmann::json columns = nlohmann::json::array();
+    for (std::size_t c = 0; c < meta.columns.size(); ++c) {
+        const auto& col = meta.columns[c];
+        std::set<std::string> encodings;
+        std::set<std::string> codecs;
+        std::int64_t compressed = 0;
+        std::int64_t uncompressed = 0;
+        for (const auto& g : meta.row_groups) {
+            for (const auto e : g.columns[c].encodings) {
+                encodings.insert(std::string(parquet::to_string(e)));
+            }
+            codecs.insert(std::string(parquet::to_string(g.columns[c].codec)));
+            compressed += g.columns[c].total_compressed_size;
+            uncompressed += g.columns[c].total_uncompressed_size;
+        }
+        columns.push_back(
+            {{"name", col.name},
+             {"type", std::string(parquet::to_string(col.type))},
+             {"logical", parquet::to_string(col.logical)},
+             {"optional", col.repetition == parquet::Repetition::kOptional},
+             {"encodings", encodings},
+             {"codecs", codecs},
+             {"compressed_bytes", compressed},
+             {"uncompressed_bytes", uncompressed}});
+    }
+    j["columns"] = columns;
+    nlohmann::json kv = nlohmann::json::object();
+    for (const auto& e : meta.key_value_metadata) {
+        kv[e.key] = e.value.value_or("");
+    }
+    j["metadata"] = kv;
+    return j;
+}
+
+void print_parquet(const nlohmann::json& j) {
+    fmt::print(
+        "parquet       {} bytes, {} row group(s), written by {}\n",
+        j["bytes"].get<std::uint64_t>(),
+        j["row_groups"].get<std::size_t>(),
+        j["created_by"].get<std::string>());
+    for (const auto& c : j["columns"]) {
+        fmt::print(
+            "  {:<24} {:<20} {:<24} {} {} {} -> {} bytes\n",
+            c["name"].get<std::string>(),
+            c["type"].get<std::string>(),
+            c["logical"].get<std::string>(),
+            fmt::join(c["encodings"].get<std::vector<std::string>>(), "+"),
+            fmt::join(c["codecs"].get<std::vector<std::string>>(), "+"),
+            c["uncompressed_bytes"].get<std::int64_t>(),
+            c["compressed_bytes"].get<std::int64_t>());
+    }
+    for (const auto& [key, value] : j["metadata"].items()) {
+        std::string v = value.get<std::string>();
+        if (v.size() > 100) {
+            v = v.substr(0, 97) + "...";
+        }
+        fmt::print("  {} = {}\n", key, v);
+    }
+}
+
+Result<parquet::Codec> parse_codec(const std::string& name) {
+    if (name == "zstd") {
+        return parquet::Codec::kZstd;
+    }
+    if (name == "snappy") {
+        return parquet::Codec::kSnappy;
+    }
+    if (name == "none" || name == "uncompressed") {
+        return parquet::Codec::kUncompressed;
+    }
+    return make_error(
+        ErrorCode::kInvalidArgument, fmt::format("--codec '{}': use zstd, snappy or none", name));
+}
+
 }  // namespace
 
 int run_data_inspect(const DataInspectArgs& args) {
@@ -251,17 +346,37 @@ int run_data_inspect(const DataInspectArgs& args) {
     if (!options) {
         return fail(options.error());
     }
-    auto loaded = data::load_klines_csv(args.file, *options);
+    data::BarRequest request;
+    request.data = args.file;
+    request.symbol = args.asset;
+    request.options = *options;
+    auto loaded = data::load_bars(request);
     if (!loaded) {
         return fail(loaded.error());
+    }
+    std::optional<nlohmann::json> layout;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(args.file, ec) && data::is_parquet_file(args.file)) {
+        auto file = parquet::FileReader::open(args.file);
+        if (!file) {
+            return fail(file.error());
+        }
+        layout = parquet_json(*file);
     }
     const Summary sum = summarize(loaded->series);
     if (args.json) {
         auto j = to_json(*loaded, sum);
         j["policy"] = args.policy;
+        j["format"] = loaded->report.format;
+        if (layout) {
+            j["parquet"] = *layout;
+        }
         fmt::print("{}\n", j.dump(2));
     } else {
         print_text(*loaded, sum, args.policy);
+        if (layout) {
+            print_parquet(*layout);
+        }
     }
     return kExitOk;
 }
@@ -275,7 +390,10 @@ int run_data_resample(const DataResampleArgs& args) {
     if (!to) {
         return fail(to.error());
     }
-    auto loaded = data::load_klines_csv(args.file, *options);
+    data::BarRequest request;
+    request.data = args.file;
+    request.options = *options;
+    auto loaded = data::load_bars(request);
     if (!loaded) {
         return fail(loaded.error());
     }
@@ -285,7 +403,12 @@ int run_data_resample(const DataResampleArgs& args) {
     if (!result) {
         return fail(result.error());
     }
-    if (auto written = data::write_klines_csv(result->series, args.output); !written) {
+    const bool parquet_out = std::filesystem::path(args.output).extension() == ".parquet";
+    data::ParquetWriteOptions parquet_options;
+    if (auto written = parquet_out
+                           ? data::write_bars_parquet(result->series, args.output, parquet_options)
+                           : data::write_klines_csv(result->series, args.output);
+        !written) {
         return fail(written.error());
     }
     std::fprintf(
@@ -308,6 +431,78 @@ int run_data_resample(const DataResampleArgs& args) {
             static_cast<long long>(b.bars_present),
             static_cast<long long>(b.bars_expected));
     }
+    return kExitOk;
+}
+
+}  // namespace ats::cli
+
+namespace ats::cli {
+
+int run_data_convert(const DataConvertArgs& args) {
+    auto options = make_options(args.interval, args.policy);
+    if (!options) {
+        return fail(options.error());
+    }
+    if (args.to != "parquet" && args.to != "csv") {
+        std::fprintf(stderr, "ats: --to '%s': use parquet or csv\n", args.to.c_str());
+        return kExitUsage;
+    }
+    auto codec = parse_codec(args.codec);
+    if (!codec) {
+        return fail(codec.error());
+    }
+    if (args.row_group_rows == 0 || args.row_group_rows > (std::size_t{1} << 26)) {
+        std::fprintf(stderr, "ats: --row-group-rows must be in 1..67108864\n");
+        return kExitUsage;
+    }
+    data::BarRequest request;
+    request.data = args.input;
+    request.symbol = args.asset;
+    request.options = *options;
+    auto loaded = data::load_bars(request);
+    if (!loaded) {
+        return fail(loaded.error());
+    }
+    model::BarSeries& series = loaded->series;
+    if (args.asset) {
+        auto symbol = Symbol::parse(*args.asset);
+        if (!symbol) {
+            return fail(symbol.error());
+        }
+        series.set_symbol(*symbol);
+    }
+    data::ParquetWriteOptions parquet_options;
+    parquet_options.codec = *codec;
+    parquet_options.row_group_rows = args.row_group_rows;
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (args.to == "csv") {
+        if (auto st = data::write_klines_csv(series, args.output); !st) {
+            return fail(st.error());
+        }
+        std::fprintf(stderr, "ats: %zu bars -> %s (csv)\n", series.size(), args.output.c_str());
+        return kExitOk;
+    }
+    const bool to_catalog = fs::is_directory(args.output, ec) || args.output.back() == '/' ||
+                            fs::path(args.output).extension() != ".parquet";
+    if (to_catalog) {
+        auto report = data::write_bars_to_catalog(args.output, series, parquet_options);
+        if (!report) {
+            return fail(report.error());
+        }
+        std::fprintf(
+            stderr,
+            "ats: %zu bars -> catalog %s: %zu month file(s), %zu new bar(s)\n",
+            series.size(),
+            args.output.c_str(),
+            report->files_written,
+            report->bars_new);
+        return kExitOk;
+    }
+    if (auto st = data::write_bars_parquet(series, args.output, parquet_options); !st) {
+        return fail(st.error());
+    }
+    std::fprintf(stderr, "ats: %zu bars -> %s (parquet)\n", series.size(), args.output.c_str());
     return kExitOk;
 }
 

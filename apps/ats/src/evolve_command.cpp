@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "ats/backtest/outputs.hpp"
-#include "ats/data/kline_csv.hpp"
+#include "ats/data/bar_source.hpp"
 #include "ats/evolve/deflated_sharpe.hpp"
 #include "ats/evolve/hyper_search.hpp"
 #include "ats/evolve/mpi_exchange.hpp"
@@ -564,11 +564,10 @@ int run_evolve(const EvolveArgs& args) {
     if (!symbol) {
         return fail(symbol.error().message, kExitUsage);
     }
-    auto file = find_data_file(args.data, args.asset, true);
-    if (!file) {
-        return fail(file.error().message, exit_code_for(file.error()));
-    }
-    auto loaded = data::load_klines_csv(*file, {});
+    data::BarRequest request;
+    request.data = args.data;
+    request.symbol = args.asset;
+    auto loaded = data::load_bars(request);
     if (!loaded) {
         return fail(loaded.error().message, exit_code_for(loaded.error()));
     }
@@ -583,10 +582,11 @@ int run_evolve(const EvolveArgs& args) {
     config.threads = args.threads;
     int code = kExitOk;
     if (args.mode == "strategy") {
-        code =
-            run_strategy_mode(args, config, mpi.get(), std::move(loaded->series), *file, *symbol);
+        code = run_strategy_mode(
+            args, config, mpi.get(), std::move(loaded->series), args.data, *symbol);
     } else if (args.mode == "hyperparams") {
-        code = run_hyper_mode(args, config, mpi.get(), std::move(loaded->series), *file, *symbol);
+        code =
+            run_hyper_mode(args, config, mpi.get(), std::move(loaded->series), args.data, *symbol);
     } else {
         code = fail(fmt::format("--mode '{}': use strategy or hyperparams", args.mode), kExitUsage);
     }

@@ -11,7 +11,7 @@
 
 #include "ats/core/clock.hpp"
 #include "ats/core/log.hpp"
-#include "ats/data/kline_csv.hpp"
+#include "ats/data/bar_source.hpp"
 #include "ats/exchange_sim/exchange.hpp"
 #include "ats/exchange_sim/http_server.hpp"
 
@@ -138,7 +138,10 @@ int run_exchange_sim(const ExchangeSimArgs& args) {
                 return kExitUsage;
             }
         }
-        auto loaded = data::load_klines_csv(item.substr(eq + 1), {});
+        data::BarRequest request;
+        request.data = item.substr(eq + 1);
+        request.symbol = item.substr(0, eq);
+        auto loaded = data::load_bars(request);
         if (!loaded) {
             std::fprintf(stderr, "ats exchange-sim: %s\n", loaded.error().to_string().c_str());
             return exit_code_for(loaded.error());

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ats/core/time.hpp"
-#include "ats/data/kline_csv.hpp"
+#include "ats/data/bar_source.hpp"
 #include "ats/indicators/registry.hpp"
 
 #include "exit_codes.hpp"
@@ -45,7 +45,10 @@ int run_indicators(const IndicatorsArgs& args) {
         }
         options.interval = *d;
     }
-    auto loaded = data::load_klines_csv(args.data, options);
+    data::BarRequest request;
+    request.data = args.data;
+    request.options = options;
+    auto loaded = data::load_bars(request);
     if (!loaded) {
         std::fprintf(stderr, "ats: %s\n", loaded.error().message.c_str());
         return exit_code_for(loaded.error());

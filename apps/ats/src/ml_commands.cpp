@@ -14,7 +14,7 @@
 #include <toml++/toml.h>
 
 #include "ats/backtest/outputs.hpp"
-#include "ats/data/kline_csv.hpp"
+#include "ats/data/bar_source.hpp"
 #include "ats/ml/booster.hpp"
 #include "ats/ml/features.hpp"
 #include "ats/ml/labels.hpp"
@@ -124,7 +124,7 @@ int run_train(const TrainArgs& args) {
             "0",
             kExitUsage);
     }
-    auto loaded = data::load_klines_csv(args.data, {});
+    auto loaded = data::load_bars(data::bar_request(args.data, args.asset));
     if (!loaded) {
         return fail(loaded.error());
     }
@@ -370,7 +370,7 @@ int run_predict(const PredictArgs& args) {
     if (!predictor) {
         return fail(predictor.error());
     }
-    auto loaded = data::load_klines_csv(args.data, {});
+    auto loaded = data::load_bars(data::bar_request(args.data));
     if (!loaded) {
         return fail(loaded.error());
     }

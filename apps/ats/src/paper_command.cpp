@@ -2,14 +2,17 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/data/kline_csv.hpp"
 #include "ats/notify/telegram_notifier.hpp"
+#include "ats/redis/event_publisher.hpp"
 #include "ats/runtime/paper_session.hpp"
 #include "ats/runtime/session_setup.hpp"
+#include "ats/store/sqlite_state_store.hpp"
 
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
@@ -160,8 +163,53 @@ int run_paper_command(const PaperArgs& args) {
                 return ok_status();
             }});
     }
+    // Redis: an optional mirror of the event stream for other processes; never in the way.
+    std::unique_ptr<redis::EventPublisher> publisher;
+    if (args.redis) {
+        auto endpoint = redis::Endpoint::parse(*args.redis);
+        if (!endpoint) {
+            return fail(fmt::format("--redis: {}", endpoint.error().message), kExitUsage);
+        }
+        redis::PublisherConfig pc;
+        pc.endpoint = *endpoint;
+        pc.stream = args.redis_stream;
+        // A restart replays the journal to the observers: those events were published already.
+        std::error_code ec;
+        if (std::filesystem::exists(config.state_path, ec)) {
+            auto db = store::SqliteStateStore::open(config.state_path);
+            if (!db) {
+                return fail(db.error().message, exit_code_for(db.error()));
+            }
+            pc.skip_first = (*db)->journal_size();
+        }
+        pc.on_warning = [](const std::string& w) {
+            std::fprintf(stderr, "ats: warning: %s\n", w.c_str());
+        };
+        auto started = redis::EventPublisher::start(std::move(pc));
+        if (!started) {
+            return fail(started.error().message, kExitUsage);
+        }
+        publisher = std::move(*started);
+        config.observer = publisher.get();
+    }
     config.stop = &stop;
     auto result = runtime::run_paper(config, paper_assets);
+    if (publisher) {
+        // Up to 2 s to publish the rest, unless Redis is known to be away.
+        const auto before = publisher->counters();
+        const bool drained = publisher->flush(
+            std::chrono::milliseconds(before.connected || before.failures == 0 ? 2000 : 100));
+        const auto c = publisher->counters();
+        std::fprintf(
+            stderr,
+            "ats: redis: %llu events published to %s, %llu dropped, %llu reconnects%s\n",
+            static_cast<unsigned long long>(c.published),  // NOLINT(google-runtime-int)
+            args.redis_stream.c_str(),
+            static_cast<unsigned long long>(c.dropped),     // NOLINT(google-runtime-int)
+            static_cast<unsigned long long>(c.reconnects),  // NOLINT(google-runtime-int)
+            drained ? ""
+                    : fmt::format(" ({} not published: redis unavailable)", c.buffered).c_str());
+    }
     if (telegram) {
         if (!result) {
             telegram->send(fmt::format("ats paper stopped: {}", result.error().message), true);

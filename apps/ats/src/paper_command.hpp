@@ -29,6 +29,8 @@ struct PaperArgs {
     bool telegram = false;                            ///< alerts to Telegram too
     std::optional<std::string> telegram_credentials;  ///< 0600 file (else the environment)
     std::string telegram_api = "https://api.telegram.org";
+    std::optional<std::string> redis;         ///< redis://HOST:PORT: publish events to a stream
+    std::string redis_stream = "ats:events";  ///< the stream's key
 };
 
 int run_paper_command(const PaperArgs& args);

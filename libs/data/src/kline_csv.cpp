@@ -17,76 +17,21 @@
 #include "ats/core/fixed_point.hpp"
 #include "ats/core/symbol.hpp"
 
+#include "bar_rules.hpp"
+
 namespace ats::data {
 namespace {
+
+using rules::Field;
+using rules::kBinanceNames;
+using rules::Problem;
+using rules::Row;
+using namespace rules;  // the Field enumerators (kOpen, kHigh, ...)
 
 constexpr std::size_t kChunkSize = 1U << 20;  // read granularity
 constexpr std::size_t kMaxLine = 1U << 20;  // longer lines are an error, not a reallocation spiral
 constexpr std::size_t kLookahead = 64;      // rows used to infer the interval
 constexpr std::size_t kMaxFields = 64;
-
-// Logical fields a kline file may carry.
-enum Field : std::uint8_t {
-    kOpenTime,
-    kOpen,
-    kHigh,
-    kLow,
-    kClose,
-    kVolume,
-    kCloseTime,
-    kQuoteVolume,
-    kTrades,
-    kTakerBase,
-    kTakerQuote,
-    kFieldCount,
-};
-
-constexpr const char* kBinanceNames[] = {
-    "open_time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "close_time",
-    "quote_volume",
-    "trades",
-    "taker_buy_base_volume",
-    "taker_buy_quote_volume",
-    "ignore",
-};
-
-// Accepted header names per field, in priority order (the first present wins).
-const std::vector<std::vector<std::string_view>>& header_aliases() {
-    static const std::vector<std::vector<std::string_view>> kAliases = {
-        {"open_time_ms",
-         "open_time",
-         "opentime",
-         "timestamp",
-         "time",
-         "date",
-         "datetime",
-         "open_time_utc"},
-        {"open"},
-        {"high"},
-        {"low"},
-        {"close"},
-        {"volume", "base_volume"},
-        {"close_time_ms", "close_time", "closetime"},
-        {"quote_volume", "quote_asset_volume", "quote_av"},
-        {"trades", "count", "number_of_trades", "num_trades", "trade_count"},
-        {"taker_buy_base_volume",
-         "taker_buy_volume",
-         "taker_buy_base_asset_volume",
-         "taker_base_vol",
-         "tb_base_av"},
-        {"taker_buy_quote_volume",
-         "taker_buy_quote_asset_volume",
-         "taker_quote_vol",
-         "tb_quote_av"},
-    };
-    return kAliases;
-}
 
 std::string_view trim(std::string_view s) {
     if (!s.empty() && s.front() > ' ' && s.back() > ' ' && s.front() != '"') {
@@ -241,40 +186,6 @@ bool all_digits(std::string_view s) {
     return !s.empty() &&
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
-
-bool looks_non_finite(std::string_view s) {
-    const std::string l = lower(s);
-    std::string_view v = l;
-    if (!v.empty() && (v.front() == '+' || v.front() == '-')) {
-        v.remove_prefix(1);
-    }
-    return v == "nan" || v == "inf" || v == "infinity" || v == "1.#inf" || v == "1.#ind";
-}
-
-// Magnitude classes of epoch integers: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns.
-TimeUnit classify_epoch(std::int64_t v) {
-    if (v < 100'000'000'000LL) {
-        return TimeUnit::kSeconds;
-    }
-    if (v < 100'000'000'000'000LL) {
-        return TimeUnit::kMilliseconds;
-    }
-    if (v < 100'000'000'000'000'000LL) {
-        return TimeUnit::kMicroseconds;
-    }
-    return TimeUnit::kNanoseconds;
-}
-
-struct Row {
-    model::Bar bar;
-    std::size_t line = 0;
-    bool has_close_time = false;
-};
-
-struct Problem {
-    RowIssue issue = RowIssue::kBadNumber;
-    std::string message;
-};
 
 // Reads physical lines from a file. Regular files are memory-mapped (read-only, sequential
 // advice) and pages behind the cursor are released every 64 MiB, so memory stays bounded however
@@ -501,25 +412,11 @@ struct KlineCsvReader::Impl {
     std::deque<Row> lookahead;
     std::optional<Error> pending_error;  // strict error met while looking ahead
     std::optional<Error> failed;
-    std::array<std::size_t, kRowIssueCount> examples_kept{};
     std::array<std::string_view, kMaxFields> fields{};
-    // Sequencing state.
-    std::optional<model::Bar> prev;
-    std::optional<Timestamp> grid_origin;
-    model::GapLedger gaps;
+    // Order, duplicate, alignment and gap rules (shared with the Parquet loader).
+    rules::BarSequencer seq{options, report, false};
 
-    Error row_error(std::size_t line, const Problem& p) const {
-        return Error{ErrorCode::kParse, fmt::format("{}:{}: {}", report.path, line, p.message)};
-    }
-
-    void note(std::size_t line, const Problem& p) {
-        const auto k = static_cast<std::size_t>(p.issue);
-        ++report.bad_rows[k];
-        if (examples_kept[k] < options.examples_per_issue) {
-            ++examples_kept[k];
-            report.examples.push_back(RowProblem{line, p.issue, p.message});
-        }
-    }
+    Error row_error(std::size_t line, const Problem& p) const { return seq.row_error(line, p); }
 
     std::string column_name(Field f) const {
         const auto idx = static_cast<std::size_t>(column[f]);
@@ -603,43 +500,8 @@ struct KlineCsvReader::Impl {
 
     // Prices are 64-bit; volumes and counts are 128-bit (a meme coin trades 1e12 coins a bar).
     bool parse_raw(std::string_view text, Field f, detail::Int128& raw, Problem& problem) const {
-        std::int64_t narrow = 0;
-        if (detail::parse_fixed_fast(text, narrow)) {
-            raw = narrow;
-            return true;
-        }
         const bool price = f == kOpen || f == kHigh || f == kLow || f == kClose;
-        auto parsed = price ? detail::parse_fixed(text, "value").map([](std::int64_t v) {
-            return detail::Int128{v};
-        })
-                            : detail::parse_fixed_wide(text, "value");
-        if (parsed) {
-            raw = *parsed;
-            return true;
-        }
-        if (parsed.error().code == ErrorCode::kOutOfRange) {
-            problem = {
-                RowIssue::kBadNumber,
-                fmt::format(
-                    "column '{}': '{}' is out of range ({})",
-                    column_name(f),
-                    text,
-                    price ? "prices are below 9.2e10" : "at most 1e20")};
-        } else if (looks_non_finite(text)) {
-            problem = {
-                RowIssue::kNonFinite,
-                fmt::format("column '{}': '{}' is not a finite number", column_name(f), text)};
-        } else if (text.empty()) {
-            problem = {RowIssue::kBadNumber, fmt::format("column '{}': empty", column_name(f))};
-        } else {
-            problem = {
-                RowIssue::kBadNumber,
-                fmt::format(
-                    "column '{}': '{}' is not a decimal number with at most 8 decimals",
-                    column_name(f),
-                    text)};
-        }
-        return false;
+        return rules::parse_decimal(text, price, raw, problem, [&] { return column_name(f); });
     }
 
     // Field carried by each column (kFieldCount: not used), for the fast path.
@@ -814,57 +676,7 @@ struct KlineCsvReader::Impl {
     }
 
     bool validate_values(const model::Bar& b, Problem& problem) const {
-        // Fast accept: one branch for the common, valid row.
-        const bool optional_ok =
-            (!b.quote_volume || !b.quote_volume->is_negative()) &&
-            (!b.trade_count || *b.trade_count >= 0) &&
-            (!b.taker_buy_base_volume || !b.taker_buy_base_volume->is_negative()) &&
-            (!b.taker_buy_quote_volume || !b.taker_buy_quote_volume->is_negative());
-        if (b.low.is_positive() && !b.volume.is_negative() && optional_ok &&
-            b.high >= std::max(b.open, b.close) && b.low <= std::min(b.open, b.close)) {
-            return true;
-        }
-        for (const Field f : {kOpen, kHigh, kLow, kClose}) {
-            const Price p = f == kOpen ? b.open : f == kHigh ? b.high : f == kLow ? b.low : b.close;
-            if (!p.is_positive()) {
-                problem = {
-                    RowIssue::kNonPositivePrice,
-                    fmt::format("column '{}': price {} is not positive", column_name(f), p)};
-                return false;
-            }
-        }
-        const bool negative_volume =
-            b.volume.is_negative() || (b.quote_volume && b.quote_volume->is_negative()) ||
-            (b.trade_count && *b.trade_count < 0) ||
-            (b.taker_buy_base_volume && b.taker_buy_base_volume->is_negative()) ||
-            (b.taker_buy_quote_volume && b.taker_buy_quote_volume->is_negative());
-        if (negative_volume) {
-            problem = {RowIssue::kNegativeVolume, "a volume or the trade count is negative"};
-            return false;
-        }
-        if (b.high < std::max(b.open, b.close)) {
-            problem = {
-                RowIssue::kOhlcInconsistent,
-                fmt::format(
-                    "column '{}': high {} is below max(open {}, close {})",
-                    column_name(kHigh),
-                    b.high,
-                    b.open,
-                    b.close)};
-            return false;
-        }
-        if (b.low > std::min(b.open, b.close)) {
-            problem = {
-                RowIssue::kOhlcInconsistent,
-                fmt::format(
-                    "column '{}': low {} is above min(open {}, close {})",
-                    column_name(kLow),
-                    b.low,
-                    b.open,
-                    b.close)};
-            return false;
-        }
-        return true;
+        return rules::validate_bar_values(b, problem, [this](Field f) { return column_name(f); });
     }
 
     enum class ReadOutcome : std::uint8_t { kRow, kBad, kEnd };
@@ -896,82 +708,14 @@ struct KlineCsvReader::Impl {
 
     // Handles a row-level problem under the policy: an error, or counted and skipped.
     std::optional<Error> on_bad_row(std::size_t line, const Problem& problem) {
-        if (options.policy == BadRowPolicy::kSkip) {
-            note(line, problem);
-            return std::nullopt;
-        }
-        return row_error(line, problem);
+        return seq.on_bad_row(line, problem);
     }
 
-    void fill_close_time(Row& row) const {
-        if (!row.has_close_time) {
-            const Duration ms = Duration::from_ms(1);
-            row.bar.close_time =
-                report.interval > ms ? row.bar.open_time + report.interval - ms : row.bar.open_time;
-        }
-    }
+    void fill_close_time(Row& row) const { seq.fill_close_time(row); }
 
-    enum class SeqOutcome : std::uint8_t { kAccept, kDrop };
+    using SeqOutcome = rules::BarSequencer::Outcome;
 
-    // Order, duplicate, alignment and gap checks against the previous accepted bar.
-    Result<SeqOutcome> sequence_row(Row& row) {
-        fill_close_time(row);
-        const model::Bar& b = row.bar;
-        std::optional<Problem> problem;
-        if (prev) {
-            if (b.open_time == prev->open_time) {
-                if (b == *prev) {
-                    if (options.policy == BadRowPolicy::kRepair) {
-                        ++report.duplicates_dropped;
-                        return SeqOutcome::kDrop;
-                    }
-                    problem = Problem{
-                        RowIssue::kDuplicate,
-                        fmt::format("duplicate of the previous row (open time {})", b.open_time)};
-                } else {
-                    problem = Problem{
-                        RowIssue::kConflictingDuplicate,
-                        fmt::format("open time {} repeats with different values", b.open_time)};
-                }
-            } else if (b.open_time < prev->open_time) {
-                problem = Problem{
-                    RowIssue::kOutOfOrder,
-                    fmt::format(
-                        "open time {} is before the previous row's {}",
-                        b.open_time,
-                        prev->open_time)};
-            }
-        }
-        const Duration interval = report.interval;
-        if (!problem && interval > Duration{} && grid_origin &&
-            (b.open_time - *grid_origin) % interval != Duration{}) {
-            problem = Problem{
-                RowIssue::kMisaligned,
-                fmt::format(
-                    "open time {} is off the {} grid (wrong --interval? `ats data resample` "
-                    "changes the interval)",
-                    b.open_time,
-                    interval)};
-        }
-        if (problem) {
-            if (options.policy == BadRowPolicy::kSkip) {
-                note(row.line, *problem);
-                return SeqOutcome::kDrop;
-            }
-            return tl::unexpected(row_error(row.line, *problem));
-        }
-        if (prev && interval > Duration{}) {
-            const std::int64_t steps = (b.open_time - prev->open_time) / interval;
-            if (steps > 1) {
-                gaps.record(prev->open_time + interval, steps - 1);
-            }
-        }
-        if (!grid_origin) {
-            grid_origin = b.open_time;
-        }
-        prev = b;
-        return SeqOutcome::kAccept;
-    }
+    Result<SeqOutcome> sequence_row(Row& row) { return seq.sequence(row); }
 
     Status read_header() {
         std::string_view line;
@@ -1121,7 +865,7 @@ struct KlineCsvReader::Impl {
                 report.interval_inferred = true;
             }
         }
-        gaps = model::GapLedger(report.interval);
+        seq.gaps = model::GapLedger(report.interval);
         return ok_status();
     }
 
@@ -1161,12 +905,12 @@ struct KlineCsvReader::Impl {
                 last_line = row.line;
                 return true;
             }
-            auto seq = sequence_row(row);
-            if (!seq) {
-                failed = seq.error();
+            auto outcome = sequence_row(row);
+            if (!outcome) {
+                failed = outcome.error();
                 return tl::unexpected(*failed);
             }
-            if (*seq == SeqOutcome::kAccept) {
+            if (*outcome == SeqOutcome::kAccept) {
                 ++report.rows;
                 out = row.bar;
                 return true;
@@ -1209,7 +953,7 @@ const KlineCsvReport& KlineCsvReader::report() const noexcept {
     return impl_->report;
 }
 const model::GapLedger& KlineCsvReader::gaps() const noexcept {
-    return impl_->gaps;
+    return impl_->seq.gaps;
 }
 bool KlineCsvReader::has_quote_volume() const noexcept {
     return impl_->column[kQuoteVolume] >= 0;
@@ -1268,7 +1012,7 @@ Result<LoadedBars> load_klines_csv(const std::string& path, const KlineCsvOption
             // usage error.
             return make_error(ErrorCode::kParse, fmt::format("{}: no bars (only a header)", path));
         }
-        for (const auto& g : impl.gaps.gaps()) {
+        for (const auto& g : impl.seq.gaps.gaps()) {
             loaded.series.gaps().record(g.first, g.bars);
         }
         loaded.report = impl.report;
@@ -1308,7 +1052,7 @@ Result<LoadedBars> load_klines_csv(const std::string& path, const KlineCsvOption
             loaded.series.push_back(r.bar);
         }
     }
-    for (const auto& g : impl.gaps.gaps()) {
+    for (const auto& g : impl.seq.gaps.gaps()) {
         loaded.series.gaps().record(g.first, g.bars);
     }
     loaded.report = impl.report;

@@ -1,5 +1,7 @@
 #include "ats/model/bar_series.hpp"
 
+#include <algorithm>
+
 #include "ats/core/check.hpp"
 
 namespace ats::model {
@@ -59,6 +61,70 @@ void BarSeries::push_back(const Bar& b) {
     if (has_taker_buy_) {
         taker_buy_base_.push_back(*b.taker_buy_base_volume);
         taker_buy_quote_.push_back(*b.taker_buy_quote_volume);
+    }
+}
+
+void BarSeries::append(const Columns& c) {
+    const std::size_t n = c.open_time.size();
+    if (n == 0) {
+        return;
+    }
+    const auto sized = [n](std::size_t size) {
+        return size == n;
+    };
+    ATS_CHECK(
+        sized(c.close_time.size()) && sized(c.open.size()) && sized(c.high.size()) &&
+            sized(c.low.size()) && sized(c.close.size()) && sized(c.volume.size()) &&
+            (c.quote_volume.empty() || sized(c.quote_volume.size())) &&
+            (c.trade_count.empty() || sized(c.trade_count.size())) &&
+            c.taker_buy_base_volume.size() == c.taker_buy_quote_volume.size() &&
+            (c.taker_buy_base_volume.empty() || sized(c.taker_buy_base_volume.size())),
+        "bar columns of different lengths");
+    const bool quote = !c.quote_volume.empty();
+    const bool trades = !c.trade_count.empty();
+    const bool taker = !c.taker_buy_base_volume.empty();
+    if (empty()) {
+        has_quote_volume_ = quote;
+        has_trade_count_ = trades;
+        has_taker_buy_ = taker;
+        reserve(std::max(open_time_.capacity(), n));
+    } else {
+        ATS_CHECK(
+            c.open_time.front() > open_time_.back(),
+            "bar at {} does not follow {}",
+            c.open_time.front(),
+            open_time_.back());
+        ATS_CHECK(
+            has_quote_volume_ == quote && has_trade_count_ == trades && has_taker_buy_ == taker,
+            "bar at {} has a different set of optional columns",
+            c.open_time.front());
+    }
+    for (std::size_t i = 1; i < n; ++i) {
+        ATS_CHECK(
+            c.open_time[i] > c.open_time[i - 1],
+            "bar at {} does not follow {}",
+            c.open_time[i],
+            c.open_time[i - 1]);
+    }
+    const auto add = [](auto& to, auto from) {
+        to.insert(to.end(), from.begin(), from.end());
+    };
+    add(open_time_, c.open_time);
+    add(close_time_, c.close_time);
+    add(open_, c.open);
+    add(high_, c.high);
+    add(low_, c.low);
+    add(close_, c.close);
+    add(volume_, c.volume);
+    if (quote) {
+        add(quote_volume_, c.quote_volume);
+    }
+    if (trades) {
+        add(trade_count_, c.trade_count);
+    }
+    if (taker) {
+        add(taker_buy_base_, c.taker_buy_base_volume);
+        add(taker_buy_quote_, c.taker_buy_quote_volume);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "ats/data/bar_source.hpp"
 #include "ats/data/kline_csv.hpp"
 #include "ats/store/run_store.hpp"
 
@@ -426,44 +427,7 @@ std::string effective_config(const BacktestSettings& s) {
 
 Result<std::string> find_data_file(
     const std::string& data, const std::string& symbol, bool single) {
-    std::error_code ec;
-    if (fs::is_regular_file(data, ec)) {
-        if (!single) {
-            return make_error(
-                ErrorCode::kInvalidArgument,
-                fmt::format(
-                    "--data {} is one file but several assets were asked for; give a directory",
-                    data));
-        }
-        return data;
-    }
-    if (!fs::is_directory(data, ec)) {
-        return make_error(
-            ErrorCode::kNotFound, fmt::format("--data {}: no such file or directory", data));
-    }
-    std::vector<std::string> matches;
-    for (const auto& entry : fs::directory_iterator(data, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (entry.is_regular_file() && name.rfind(symbol, 0) == 0 && name.size() > symbol.size() &&
-            (name[symbol.size()] == '_' || name[symbol.size()] == '-' ||
-             name[symbol.size()] == '.') &&
-            entry.path().extension() == ".csv") {
-            matches.push_back(entry.path().string());
-        }
-    }
-    std::sort(matches.begin(), matches.end());
-    if (matches.empty()) {
-        return make_error(
-            ErrorCode::kNotFound,
-            fmt::format("--data {}: no CSV file named {}_*.csv", data, symbol));
-    }
-    // Prefer the coarsest interval deterministically: the first in name order that is 1h, else any.
-    for (const auto& m : matches) {
-        if (m.find("_1h") != std::string::npos || m.find("-1h") != std::string::npos) {
-            return m;
-        }
-    }
-    return matches.front();
+    return data::find_data_file(data, symbol, single);
 }
 
 std::string make_run_id(const std::string& config_text) {
@@ -615,11 +579,12 @@ Result<std::vector<backtest::Asset>> load_assets(const BacktestSettings& s) {
         if (!symbol) {
             return tl::unexpected(symbol.error());
         }
-        auto file = find_data_file(s.data, name, s.assets.size() == 1);
-        if (!file) {
-            return tl::unexpected(file.error());
-        }
-        auto loaded = data::load_klines_csv(*file, {});
+        // A CSV or Parquet file, a directory of SYMBOL_* files, or a catalog (docs/catalog.md).
+        data::BarRequest request;
+        request.data = s.data;
+        request.symbol = name;
+        request.single = s.assets.size() == 1;
+        auto loaded = data::load_bars(request);
         if (!loaded) {
             return tl::unexpected(loaded.error());
         }

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "ats/data/kline_csv.hpp"
+#include "ats/data/bar_source.hpp"
 
 namespace ats::runtime {
 
@@ -87,11 +87,13 @@ Result<PaperSetup> make_paper_setup(const SessionRequest& r) {
             fmt::format("feed '{}': use replay:FILE[,FILE] or live:TARGET", r.feed));
     }
     const auto files = split(r.feed.substr(prefix.size()));
-    if (files.size() != r.assets.size()) {
+    // One file per asset, or one directory (a catalog, or SYMBOL_* files) for all of them.
+    if (files.size() != r.assets.size() && files.size() != 1) {
         return make_error(
             ErrorCode::kInvalidArgument,
             fmt::format(
-                "feed: {} file(s) for {} asset(s); give one file per asset, in the assets' order",
+                "feed: {} file(s) for {} asset(s); give one file per asset, in the assets' order, "
+                "or one directory (a catalog)",
                 files.size(),
                 r.assets.size()));
     }
@@ -130,7 +132,11 @@ Result<PaperSetup> make_paper_setup(const SessionRequest& r) {
         if (!symbol) {
             return tl::unexpected(symbol.error());
         }
-        auto loaded = data::load_klines_csv(files[i], {});
+        data::BarRequest bars;
+        bars.data = files.size() == 1 ? files.front() : files[i];
+        bars.symbol = r.assets[i];
+        bars.single = files.size() == r.assets.size();
+        auto loaded = data::load_bars(bars);
         if (!loaded) {
             return tl::unexpected(loaded.error());
         }

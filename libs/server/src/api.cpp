@@ -18,6 +18,7 @@
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/backtest/outputs.hpp"
+#include "ats/data/bar_source.hpp"
 #include "ats/data/kline_csv.hpp"
 #include "ats/indicators/batch.hpp"
 #include "ats/indicators/registry.hpp"
@@ -309,7 +310,7 @@ struct Api::Impl {
                 return it->second.series;
             }
         }
-        auto loaded = data::load_klines_csv(file, {});
+        auto loaded = data::load_bars(data::bar_request(file));
         if (!loaded) {
             return tl::unexpected(loaded.error());
         }
@@ -1708,7 +1709,8 @@ Response Api::Impl::compare(Call& call) {
             if (comma == std::string::npos) {
                 comma = spec->feed.size();
             }
-            auto loaded = data::load_klines_csv(spec->feed.substr(pos, comma - pos), {});
+            auto loaded = data::load_bars(
+                data::bar_request(spec->feed.substr(pos, comma - pos), spec->assets[k]));
             if (!loaded) {
                 return from_error(loaded.error());
             }

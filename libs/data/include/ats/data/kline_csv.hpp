@@ -82,6 +82,7 @@ struct RowProblem {
 /// What a read saw. Counts are final once the reader reaches the end.
 struct KlineCsvReport {
     std::string path;
+    std::string format = "csv";  ///< "csv" or "parquet" (Parquet rows count as lines)
     CsvLayout layout = CsvLayout::kHeader;
     TimeUnit time_unit = TimeUnit::kMilliseconds;
     std::vector<std::string> columns;  ///< names as found (header) or Binance names (positional)

@@ -90,6 +90,25 @@ public:
     void reserve(std::size_t n);
     /// Appends a bar whose open time is after the last one's.
     void push_back(const Bar& bar);
+
+    /// Bars column by column, for bulk loaders: spans of equal length; an optional column is
+    /// empty when absent.
+    struct Columns {
+        std::span<const Timestamp> open_time;
+        std::span<const Timestamp> close_time;
+        std::span<const Price> open;
+        std::span<const Price> high;
+        std::span<const Price> low;
+        std::span<const Price> close;
+        std::span<const Qty> volume;
+        std::span<const Money> quote_volume;
+        std::span<const std::int64_t> trade_count;
+        std::span<const Qty> taker_buy_base_volume;
+        std::span<const Money> taker_buy_quote_volume;
+    };
+    /// Appends many bars at once, as push_back would one by one (the same checks: increasing open
+    /// times, the same optional columns as the series).
+    void append(const Columns& columns);
     void set_symbol(std::optional<Symbol> symbol) { symbol_ = symbol; }
     void set_interval(Duration interval);
 
