@@ -18,6 +18,7 @@
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/backtest/outputs.hpp"
+#include "ats/core/log.hpp"
 #include "ats/data/bar_source.hpp"
 #include "ats/data/kline_csv.hpp"
 #include "ats/indicators/batch.hpp"
@@ -208,7 +209,14 @@ struct Api::Impl {
         e.target = std::move(target);
         e.result = std::move(result);
         e.detail = std::move(detail);
-        (void)auth->audit(e);
+        if (auto st = auth->audit(e); !st) {
+            // The action already happened: say loudly that its record is missing.
+            log::error(
+                "audit log write failed for '{}' on '{}': {}",
+                e.action,
+                e.target,
+                st.error().message);
+        }
         hub.publish(
             "server",
             "logs",
@@ -697,7 +705,10 @@ void Api::Impl::add_routes() {
                 call.request.client,
                 tokens ? "ok" : tokens.error().message,
                 ""};
-            (void)auth->audit(e);
+            if (auto st = auth->audit(e); !st) {
+                log::error(
+                    "audit log write failed for a login by '{}': {}", name, st.error().message);
+            }
             if (!tokens) {
                 if (tokens.error().code == ErrorCode::kUnavailable) {
                     auto out = Response::error(429, "too_many_requests", tokens.error().message);
