@@ -12,7 +12,7 @@ packages=(
   libpagmo-dev libtbb-dev libboost-dev libboost-serialization-dev
   libopenmpi-dev openmpi-bin
   libssl-dev openssl libsimdjson-dev libhiredis-dev redis-server
-  libzstd-dev libsnappy-dev
+  libzstd-dev libsnappy-dev zlib1g-dev
 )
 
 missing=()

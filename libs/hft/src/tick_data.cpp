@@ -1,0 +1,520 @@
+#include "ats/hft/tick_data.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+namespace ats::hft {
+namespace {
+
+constexpr std::int64_t kMaxBaseFeedLatencyNs = 10'000'000'000;
+
+/// Splits a CSV line (no quoting: the recorder never writes commas inside fields).
+template <std::size_t N>
+bool split(std::string_view line, std::array<std::string_view, N>& out) {
+    std::size_t field = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= line.size(); ++i) {
+        if (i == line.size() || line[i] == ',') {
+            if (field == N) {
+                return false;
+            }
+            out[field++] = line.substr(start, i - start);
+            start = i + 1;
+        }
+    }
+    return field == N;
+}
+
+std::string where(const LineReader& r) {
+    return fmt::format("{}:{}", r.path(), r.line_number());
+}
+
+tl::unexpected<Error> bad_row(const LineReader& r, std::string_view column, std::string_view why) {
+    return make_error(ErrorCode::kParse, fmt::format("{}: column '{}': {}", where(r), column, why));
+}
+
+Result<std::int64_t> parse_int(const LineReader& r, std::string_view column, std::string_view s) {
+    std::int64_t v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) {
+        return bad_row(r, column, fmt::format("'{}' is not an integer", s));
+    }
+    return v;
+}
+
+Result<Price> parse_price(const LineReader& r, std::string_view column, std::string_view s) {
+    auto p = Price::parse(s);
+    if (!p) {
+        return bad_row(r, column, p.error().message);
+    }
+    if (!p->is_positive()) {
+        return bad_row(r, column, fmt::format("price {} must be positive", s));
+    }
+    return *p;
+}
+
+Result<Qty> parse_qty(const LineReader& r, std::string_view column, std::string_view s) {
+    auto q = Qty::parse(s);
+    if (!q) {
+        return bad_row(r, column, q.error().message);
+    }
+    if (q->is_negative()) {
+        return bad_row(r, column, fmt::format("quantity {} must not be negative", s));
+    }
+    return *q;
+}
+
+/// Opens `path` and checks its header line.
+Result<LineReader> open_csv(const std::string& path, std::string_view header) {
+    auto reader = LineReader::open(path);
+    if (!reader) {
+        return tl::unexpected(reader.error());
+    }
+    std::string line;
+    auto got = reader->next(line);
+    if (!got) {
+        return tl::unexpected(got.error());
+    }
+    if (!*got) {
+        return make_error(ErrorCode::kParse, fmt::format("{}: empty file", path));
+    }
+    if (line != header) {
+        return make_error(
+            ErrorCode::kParse,
+            fmt::format("{}:1: expected the header '{}', got '{}'", path, header, line));
+    }
+    return std::move(*reader);
+}
+
+struct RawEvent {
+    MarketEvent event;
+    std::int64_t recv_ns = 0;
+    std::uint64_t order = 0;  // file order, trades before depth at equal exchange times
+};
+
+}  // namespace
+
+Result<LineReader> LineReader::open(const std::string& path) {
+    LineReader r;
+    r.path_ = path;
+    r.file_ = gzopen(path.c_str(), "rb");
+    if (r.file_ == nullptr) {
+        return make_error(
+            ErrorCode::kIo, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+    }
+    gzbuffer(static_cast<gzFile>(r.file_), 1 << 17);
+    r.buffer_.resize(1 << 16);
+    return r;
+}
+
+LineReader::LineReader(LineReader&& other) noexcept
+    : file_(std::exchange(other.file_, nullptr)),
+      path_(std::move(other.path_)),
+      line_(other.line_),
+      buffer_(std::move(other.buffer_)) {}
+
+LineReader& LineReader::operator=(LineReader&& other) noexcept {
+    if (this != &other) {
+        if (file_ != nullptr) {
+            gzclose(static_cast<gzFile>(file_));
+        }
+        file_ = std::exchange(other.file_, nullptr);
+        path_ = std::move(other.path_);
+        line_ = other.line_;
+        buffer_ = std::move(other.buffer_);
+    }
+    return *this;
+}
+
+LineReader::~LineReader() {
+    if (file_ != nullptr) {
+        gzclose(static_cast<gzFile>(file_));
+    }
+}
+
+Result<bool> LineReader::next(std::string& line) {
+    line.clear();
+    auto* f = static_cast<gzFile>(file_);
+    while (true) {
+        const char* got = gzgets(f, buffer_.data(), static_cast<int>(buffer_.size()));
+        if (got == nullptr) {
+            int code = 0;
+            const char* message = gzerror(f, &code);
+            if (code != Z_OK && code != Z_STREAM_END) {
+                return make_error(
+                    ErrorCode::kIo,
+                    fmt::format("{}:{}: damaged file: {}", path_, line_ + 1, message));
+            }
+            if (line.empty()) {
+                return false;
+            }
+            ++line_;
+            return true;
+        }
+        const std::size_t n = std::strlen(buffer_.data());
+        line.append(buffer_.data(), n);
+        if (n > 0 && buffer_[n - 1] == '\n') {
+            line.pop_back();
+            if (!line.empty() && line.back() == '\r') {
+                line.pop_back();
+            }
+            ++line_;
+            return true;
+        }
+    }
+}
+
+Result<std::vector<BookTickerRow>> load_book_ticker(const std::string& path) {
+    auto reader = open_csv(path, "recv_time_ns,update_id,bid_price,bid_qty,ask_price,ask_qty");
+    if (!reader) {
+        return tl::unexpected(reader.error());
+    }
+    std::vector<BookTickerRow> rows;
+    std::string line;
+    std::array<std::string_view, 6> f;
+    while (true) {
+        auto got = reader->next(line);
+        if (!got) {
+            return tl::unexpected(got.error());
+        }
+        if (!*got) {
+            break;
+        }
+        if (!split(line, f)) {
+            return make_error(
+                ErrorCode::kParse, fmt::format("{}: expected 6 columns", where(*reader)));
+        }
+        BookTickerRow row;
+        auto id = parse_int(*reader, "update_id", f[1]);
+        auto bid = parse_price(*reader, "bid_price", f[2]);
+        auto bid_qty = parse_qty(*reader, "bid_qty", f[3]);
+        auto ask = parse_price(*reader, "ask_price", f[4]);
+        auto ask_qty = parse_qty(*reader, "ask_qty", f[5]);
+        for (const Error* e :
+             {id ? nullptr : &id.error(),
+              bid ? nullptr : &bid.error(),
+              bid_qty ? nullptr : &bid_qty.error(),
+              ask ? nullptr : &ask.error(),
+              ask_qty ? nullptr : &ask_qty.error()}) {
+            if (e != nullptr) {
+                return tl::unexpected(*e);
+            }
+        }
+        rows.push_back(BookTickerRow{*id, *bid, *bid_qty, *ask, *ask_qty});
+    }
+    return rows;
+}
+
+Result<TickData> load_binance_ticks(
+    const Symbol& symbol, const TickFiles& files, const TickLoadOptions& options) {
+    if (options.base_feed_latency.ns() < 0 ||
+        options.base_feed_latency.ns() > kMaxBaseFeedLatencyNs) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format(
+                "base_feed_latency must be in [0, 10 s], got {} ns",
+                options.base_feed_latency.ns()));
+    }
+    TickData data{symbol};
+    std::string line;
+
+    // 1. The snapshot.
+    {
+        auto reader =
+            open_csv(files.depth_snapshot, "recv_time_ns,last_update_id,side,level,price,qty");
+        if (!reader) {
+            return tl::unexpected(reader.error());
+        }
+        std::array<std::string_view, 6> f;
+        bool first = true;
+        while (true) {
+            auto got = reader->next(line);
+            if (!got) {
+                return tl::unexpected(got.error());
+            }
+            if (!*got) {
+                break;
+            }
+            if (!split(line, f)) {
+                return make_error(
+                    ErrorCode::kParse, fmt::format("{}: expected 6 columns", where(*reader)));
+            }
+            auto recv = parse_int(*reader, "recv_time_ns", f[0]);
+            auto id = parse_int(*reader, "last_update_id", f[1]);
+            auto price = parse_price(*reader, "price", f[4]);
+            auto qty = parse_qty(*reader, "qty", f[5]);
+            for (const Error* e :
+                 {recv ? nullptr : &recv.error(),
+                  id ? nullptr : &id.error(),
+                  price ? nullptr : &price.error(),
+                  qty ? nullptr : &qty.error()}) {
+                if (e != nullptr) {
+                    return tl::unexpected(*e);
+                }
+            }
+            if (first) {
+                data.snapshot_update_id = *id;
+                data.snapshot_local_ns = *recv;
+                first = false;
+            } else if (*id != data.snapshot_update_id || *recv != data.snapshot_local_ns) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format(
+                        "{}: a second snapshot (last_update_id {}) in the file; one is expected",
+                        where(*reader),
+                        *id));
+            }
+            auto& side = f[2] == "bid" ? data.snapshot_bids : data.snapshot_asks;
+            if (f[2] != "bid" && f[2] != "ask") {
+                return bad_row(*reader, "side", fmt::format("'{}' is not bid or ask", f[2]));
+            }
+            if (!side.empty() &&
+                (f[2] == "bid" ? *price >= side.back().price : *price <= side.back().price)) {
+                return bad_row(*reader, "price", "levels must run from the best outward");
+            }
+            side.push_back(SnapshotLevel{*price, *qty});
+        }
+        if (first) {
+            return make_error(
+                ErrorCode::kParse,
+                fmt::format("{}: the snapshot has no levels", files.depth_snapshot));
+        }
+    }
+
+    std::vector<RawEvent> raw;
+    std::uint64_t order = 0;
+
+    // 2. Trades after the snapshot arrived.
+    {
+        auto reader = open_csv(
+            files.trades,
+            "trade_id,price,qty,trade_time_ms,is_buyer_maker,event_time_ms,recv_time_ns");
+        if (!reader) {
+            return tl::unexpected(reader.error());
+        }
+        std::array<std::string_view, 7> f;
+        std::int64_t last_time = std::numeric_limits<std::int64_t>::min();
+        while (true) {
+            auto got = reader->next(line);
+            if (!got) {
+                return tl::unexpected(got.error());
+            }
+            if (!*got) {
+                break;
+            }
+            if (!split(line, f)) {
+                return make_error(
+                    ErrorCode::kParse, fmt::format("{}: expected 7 columns", where(*reader)));
+            }
+            auto price = parse_price(*reader, "price", f[1]);
+            auto qty = parse_qty(*reader, "qty", f[2]);
+            auto time = parse_int(*reader, "trade_time_ms", f[3]);
+            auto recv = parse_int(*reader, "recv_time_ns", f[6]);
+            for (const Error* e :
+                 {price ? nullptr : &price.error(),
+                  qty ? nullptr : &qty.error(),
+                  time ? nullptr : &time.error(),
+                  recv ? nullptr : &recv.error()}) {
+                if (e != nullptr) {
+                    return tl::unexpected(*e);
+                }
+            }
+            if (f[4] != "0" && f[4] != "1") {
+                return bad_row(*reader, "is_buyer_maker", fmt::format("'{}' is not 0 or 1", f[4]));
+            }
+            if (!qty->is_positive()) {
+                return bad_row(*reader, "qty", "a trade's quantity must be positive");
+            }
+            if (*time < last_time) {
+                return bad_row(*reader, "trade_time_ms", "trade times go backwards");
+            }
+            last_time = *time;
+            if (*recv < data.snapshot_local_ns) {
+                ++data.trades_before_snapshot;
+                continue;
+            }
+            RawEvent e;
+            e.event.qty = *qty;
+            e.event.price = *price;
+            e.event.exch_ns = *time * 1'000'000;
+            // is_buyer_maker = 1: the buyer rested, so the aggressor sold.
+            e.event.kind = f[4] == "1" ? EventKind::kTradeSell : EventKind::kTradeBuy;
+            e.event.end_of_batch = true;
+            e.recv_ns = *recv;
+            e.order = order++;
+            raw.push_back(e);
+            ++data.trade_rows;
+        }
+    }
+
+    // 3. Depth diffs from the first one that straddles the snapshot.
+    {
+        auto reader = open_csv(
+            files.depth_diffs,
+            "recv_time_ns,event_time_ms,first_update_id,final_update_id,side,price,qty");
+        if (!reader) {
+            return tl::unexpected(reader.error());
+        }
+        std::array<std::string_view, 7> f;
+        std::int64_t batch_first = -1;
+        std::int64_t batch_final = -1;
+        std::int64_t applied_final = -1;  // u of the last applied batch
+        bool dropping = false;
+        std::size_t batch_start = raw.size();
+        auto close_batch = [&] {
+            if (raw.size() > batch_start) {
+                raw.back().event.end_of_batch = true;
+                data.batch_update_ids.push_back(batch_final);
+            }
+            batch_start = raw.size();
+        };
+        while (true) {
+            auto got = reader->next(line);
+            if (!got) {
+                return tl::unexpected(got.error());
+            }
+            if (!*got) {
+                break;
+            }
+            if (!split(line, f)) {
+                return make_error(
+                    ErrorCode::kParse, fmt::format("{}: expected 7 columns", where(*reader)));
+            }
+            auto recv = parse_int(*reader, "recv_time_ns", f[0]);
+            auto time = parse_int(*reader, "event_time_ms", f[1]);
+            auto first_id = parse_int(*reader, "first_update_id", f[2]);
+            auto final_id = parse_int(*reader, "final_update_id", f[3]);
+            auto price = parse_price(*reader, "price", f[5]);
+            auto qty = parse_qty(*reader, "qty", f[6]);
+            for (const Error* e :
+                 {recv ? nullptr : &recv.error(),
+                  time ? nullptr : &time.error(),
+                  first_id ? nullptr : &first_id.error(),
+                  final_id ? nullptr : &final_id.error(),
+                  price ? nullptr : &price.error(),
+                  qty ? nullptr : &qty.error()}) {
+                if (e != nullptr) {
+                    return tl::unexpected(*e);
+                }
+            }
+            if (f[4] != "bid" && f[4] != "ask") {
+                return bad_row(*reader, "side", fmt::format("'{}' is not bid or ask", f[4]));
+            }
+            if (*first_id > *final_id) {
+                return bad_row(*reader, "first_update_id", "U is after u");
+            }
+            const bool new_batch = *first_id != batch_first || *final_id != batch_final;
+            if (new_batch) {
+                close_batch();
+                batch_first = *first_id;
+                batch_final = *final_id;
+                if (*final_id <= data.snapshot_update_id) {
+                    dropping = true;  // older than the snapshot: Binance says drop it
+                    ++data.diffs_before_snapshot;
+                } else if (applied_final < 0) {
+                    if (*first_id > data.snapshot_update_id + 1) {
+                        return make_error(
+                            ErrorCode::kInvalidArgument,
+                            fmt::format(
+                                "{}: the first diff after the snapshot starts at U={} but the "
+                                "snapshot ends at lastUpdateId={}: updates are missing",
+                                where(*reader),
+                                *first_id,
+                                data.snapshot_update_id));
+                    }
+                    dropping = false;
+                    applied_final = *final_id;
+                } else {
+                    if (*first_id != applied_final + 1) {
+                        return make_error(
+                            ErrorCode::kInvalidArgument,
+                            fmt::format(
+                                "{}: gap in the depth diffs: U={} after u={} (updates {}..{} are "
+                                "missing)",
+                                where(*reader),
+                                *first_id,
+                                applied_final,
+                                applied_final + 1,
+                                *first_id - 1));
+                    }
+                    dropping = false;
+                    applied_final = *final_id;
+                }
+            }
+            if (dropping) {
+                continue;
+            }
+            RawEvent e;
+            e.event.qty = *qty;
+            e.event.price = *price;
+            e.event.exch_ns = *time * 1'000'000;
+            e.event.kind = f[4] == "bid" ? EventKind::kDepthBid : EventKind::kDepthAsk;
+            e.recv_ns = *recv;
+            e.order = order++;
+            raw.push_back(e);
+            ++data.depth_rows;
+        }
+        close_batch();
+        if (applied_final < 0) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "{}: no diff after the snapshot's lastUpdateId {}",
+                    files.depth_diffs,
+                    data.snapshot_update_id));
+        }
+    }
+    if (raw.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "no events after the snapshot");
+    }
+
+    // 4. Merge by exchange time (stable: trades were read first, so they come first at a tie).
+    std::stable_sort(raw.begin(), raw.end(), [](const RawEvent& a, const RawEvent& b) {
+        return a.event.exch_ns < b.event.exch_ns;
+    });
+    if (options.max_events != 0 && raw.size() > options.max_events) {
+        raw.resize(options.max_events);
+        // Cut at a batch boundary so the book stays consistent.
+        while (!raw.empty() && !raw.back().event.end_of_batch) {
+            raw.pop_back();
+        }
+    }
+    if (raw.size() > std::numeric_limits<std::uint32_t>::max()) {
+        return make_error(ErrorCode::kOutOfRange, "more than 2^32 events in one recording");
+    }
+
+    // 5. Local times: the recorder's clock shifted so no feed latency is below the base.
+    std::int64_t min_latency = std::numeric_limits<std::int64_t>::max();
+    for (const auto& e : raw) {
+        min_latency = std::min(min_latency, e.recv_ns - e.event.exch_ns);
+    }
+    data.feed_offset_ns = min_latency < options.base_feed_latency.ns()
+                              ? options.base_feed_latency.ns() - min_latency
+                              : 0;
+    data.snapshot_local_ns += data.feed_offset_ns;
+    data.events.reserve(raw.size());
+    for (auto& e : raw) {
+        e.event.local_ns = e.recv_ns + data.feed_offset_ns;
+        data.events.push_back(e.event);
+    }
+    // The batch ids were recorded in file order of depth batches; the merge keeps depth batches
+    // in their order (stable sort on non-decreasing E), so they still match.
+    data.local_order.resize(data.events.size());
+    std::iota(data.local_order.begin(), data.local_order.end(), 0U);
+    std::stable_sort(
+        data.local_order.begin(), data.local_order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return data.events[a].local_ns < data.events[b].local_ns;
+        });
+    return data;
+}
+
+}  // namespace ats::hft
