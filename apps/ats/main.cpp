@@ -11,6 +11,7 @@
 #include "src/evolve_command.hpp"
 #include "src/exchange_sim_command.hpp"
 #include "src/exit_codes.hpp"
+#include "src/hft_sim_command.hpp"
 #include "src/indicators_command.hpp"
 #include "src/live_command.hpp"
 #include "src/ml_commands.hpp"
@@ -430,6 +431,32 @@ int main(int argc, char** argv) {
         "PEM certificate chain: serve https:// and wss:// (with --tls-key)");
     sim_cmd->add_option("--tls-key", sim.tls_key, "PEM private key of --tls-cert");
 
+    HftSimArgs hft;
+    auto* hft_cmd = app.add_subcommand(
+        "hft-sim",
+        "Run the example market maker on a tick recording through the tick-level simulator "
+        "(docs/hft.md)");
+    hft_cmd->add_option("--ticks", hft.ticks, "Directory of the recording (default data/ticks)");
+    hft_cmd->add_option("--symbol", hft.symbol, "Symbol (default BTCUSDT)");
+    hft_cmd->add_option(
+        "--queue", hft.queue, "Queue model: risk-averse, power:N or log (default power:2)");
+    hft_cmd->add_option("--fill", hft.fill, "partial or no-partial (default partial)");
+    hft_cmd->add_option(
+        "--entry-ms", hft.entry_ms, "Order entry latency in ms, or a comma list drawn at random");
+    hft_cmd->add_option("--response-ms", hft.response_ms, "Exchange response latency (default 5)");
+    hft_cmd->add_option(
+        "--feed-latency-ms", hft.feed_latency_ms, "Fastest market data latency (default 5)");
+    hft_cmd->add_option("--maker-fee-bps", hft.maker_fee_bps, "Maker fee (default 1)");
+    hft_cmd->add_option("--taker-fee-bps", hft.taker_fee_bps, "Taker fee (default 7.5)");
+    hft_cmd->add_option("--quote-qty", hft.quote_qty, "Quote size (default 0.001)");
+    hft_cmd->add_option("--max-position", hft.max_position, "Inventory limit (default 0.01)");
+    hft_cmd->add_option("--skew-ticks", hft.skew_ticks, "Quote shift at the limit (default 2)");
+    hft_cmd->add_option("--requote-ms", hft.requote_ms, "Least time between cancels (default 100)");
+    hft_cmd->add_option("--tick-size", hft.tick_size, "Price tick (default 0.01)");
+    hft_cmd->add_option("--lot-size", hft.lot_size, "Quantity step (default 0.00001)");
+    hft_cmd->add_option("--seed", hft.seed, "Seed of the latency draws (default 1)");
+    hft_cmd->add_option("--output", hft.output, "Directory for fills.csv and report.html");
+
     ServeArgs serve;
     auto* serve_cmd = app.add_subcommand(
         "serve", "Web dashboard, REST API and WebSocket stream (docs/dashboard.md)");
@@ -533,6 +560,9 @@ int main(int argc, char** argv) {
         }
         if (sim_cmd->parsed()) {
             return run_exchange_sim(sim);
+        }
+        if (hft_cmd->parsed()) {
+            return run_hft_sim(hft);
         }
         if (serve_cmd->parsed()) {
             return run_serve(serve);

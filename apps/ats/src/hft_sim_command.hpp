@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ats::cli {
+
+struct HftSimArgs {
+    std::string ticks = "data/ticks";  ///< directory of SYMBOL_spot_{trades,depth_snapshot,depth_diff_100ms}_*.csv[.gz]
+    std::string symbol = "BTCUSDT";
+    std::string queue = "power:2";    ///< risk-averse, power:N, log
+    std::string fill = "partial";     ///< partial, no-partial
+    std::string entry_ms = "5";       ///< one value, or a comma list drawn at random (seeded)
+    double response_ms = 5;
+    double feed_latency_ms = 5;
+    double maker_fee_bps = 1;
+    double taker_fee_bps = 7.5;
+    std::string quote_qty = "0.001";
+    std::string max_position = "0.01";
+    double skew_ticks = 2;
+    double requote_ms = 100;
+    std::string tick_size = "0.01";
+    std::string lot_size = "0.00001";
+    std::uint64_t seed = 1;
+    std::string output;  ///< directory for fills.csv, samples.csv, report.html
+};
+
+/// `ats hft-sim`: the example market maker on a tick recording through the tick-level simulator
+/// (docs/hft.md).
+int run_hft_sim(const HftSimArgs& args);
+
+}  // namespace ats::cli

@@ -1,0 +1,150 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ats/core/error.hpp"
+#include "ats/core/fixed_point.hpp"
+#include "ats/core/side.hpp"
+#include "ats/hft/l2_book.hpp"
+#include "ats/hft/queue_model.hpp"
+#include "ats/hft/tick_data.hpp"
+
+namespace ats::hft {
+
+/// What a taker order would get by walking the book level by level (the slippage calculator).
+struct TakerQuote {
+    Qty filled;             ///< may be less than asked when the book runs out (or the limit stops it)
+    Money notional;         ///< sum of price x qty over the levels taken
+    int levels = 0;         ///< price levels touched
+    Price best;             ///< the touch before the order
+    Price last;             ///< the worst price taken
+    double vwap = 0;        ///< notional / filled
+    double impact_bps = 0;  ///< (vwap - best) / best in bps, against the taker (>= 0)
+};
+
+/// Walks `side`'s opposite levels of `book` from the touch for `qty`, not beyond `limit` when
+/// `limit` is positive.
+TakerQuote walk_book(const L2Book& book, Side side, Qty qty, Price limit = Price{});
+
+/// Order entry and response latency: constant, or drawn from recorded samples (nanoseconds) with
+/// a seeded generator (deterministic for a seed).
+struct LatencyModel {
+    std::int64_t constant_ns = 0;
+    std::vector<std::int64_t> samples_ns;  ///< when not empty, each latency is one of these
+    std::uint64_t seed = 1;
+
+    Status validate() const;
+};
+
+/// Whether a resting order whose queue ahead is used up fills all at once (no-partial-fill, as
+/// hftbacktest's NoPartialFillExchange) or by the traded quantity beyond the queue (partial).
+enum class FillModel : std::uint8_t { kNoPartial, kPartial };
+
+struct SimConfig {
+    QueueModel queue;
+    FillModel fill = FillModel::kPartial;
+    LatencyModel entry;     ///< local send -> exchange
+    LatencyModel response;  ///< exchange -> local report
+    double maker_fee_bps = 0;
+    double taker_fee_bps = 0;
+    Price tick_size = Price::from_raw(1'000'000);  ///< 0.01
+    Qty lot_size = Qty::from_raw(1'000);           ///< 0.00001
+
+    Status validate() const;
+};
+
+struct SimFill {
+    std::uint64_t order_id = 0;
+    Side side = Side::kBuy;
+    Price price;
+    Qty qty;
+    Money fee;
+    bool maker = false;
+    std::int64_t sent_ns = 0;   ///< when the strategy sent the order (local clock)
+    std::int64_t exch_ns = 0;   ///< when the exchange matched it
+    std::int64_t local_ns = 0;  ///< when the strategy heard of it
+};
+
+struct OpenOrder {
+    std::uint64_t id = 0;
+    Side side = Side::kBuy;
+    Price price;
+    Qty qty;
+    Qty filled;
+    bool live = false;         ///< the exchange has it (acknowledged to the strategy when true)
+    double queue_ahead = 0;    ///< the model's estimate (exchange side)
+    std::int64_t sent_local_ns = 0;
+};
+
+class Simulator;
+
+/// What a strategy sees and may do; everything is on the local clock.
+class SimContext {
+public:
+    explicit SimContext(Simulator& sim) : sim_(sim) {}
+    std::int64_t now() const noexcept;
+    const L2Book& book() const noexcept;  ///< the book as heard locally
+    Qty position() const noexcept;
+    Money cash() const noexcept;
+    const std::vector<OpenOrder>& orders() const noexcept;  ///< working orders, as known locally
+    /// A limit order at `price` (GTC); arrives after the entry latency. 0 when refused.
+    std::uint64_t limit(Side side, Price price, Qty qty);
+    /// A market order for `qty`; walks the exchange's book on arrival.
+    std::uint64_t market(Side side, Qty qty);
+    /// Cancels an order; takes effect on arrival unless it filled first.
+    void cancel(std::uint64_t id);
+
+private:
+    Simulator& sim_;
+};
+
+class HftStrategy {
+public:
+    virtual ~HftStrategy() = default;
+    /// After each depth batch and each trade heard locally.
+    virtual void on_market(SimContext& ctx, const MarketEvent& event) = 0;
+    virtual void on_fill(SimContext& /*ctx*/, const SimFill& /*fill*/) {}
+};
+
+struct SimSample {
+    std::int64_t exch_ns = 0;
+    double mid = 0;
+    double position = 0;
+    double equity = 0;  ///< cash + position x mid
+};
+
+struct SimResult {
+    std::vector<SimFill> fills;
+    std::vector<SimSample> samples;  ///< one per second of exchange time, for plots
+    Qty position;
+    Money cash;
+    Money fees;
+    double final_mid = 0;
+    double equity_change = 0;  ///< cash + position x final mid (starting flat with 0 cash)
+    std::size_t events = 0;
+    std::size_t orders_sent = 0;
+    std::size_t orders_refused = 0;
+    std::size_t maker_fills = 0;
+    std::size_t taker_fills = 0;
+};
+
+/// A tick-level exchange and strategy loop on one symbol's recording. The exchange side applies
+/// events in exchange time and matches the user's orders (queue model, fill model); the strategy
+/// hears events and reports after their latencies, on a second book kept in local time. Events
+/// at the same instant: exchange first, then order arrivals, then local notifications.
+class Simulator {
+public:
+    static Result<std::unique_ptr<Simulator>> create(const TickData& data, SimConfig config);
+    ~Simulator();
+    Result<SimResult> run(HftStrategy& strategy);
+
+private:
+    friend class SimContext;
+    struct Impl;
+    Simulator() = default;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ats::hft

@@ -1,0 +1,63 @@
+#include "ats/hft/market_maker.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace ats::hft {
+
+Status MakerParams::validate() const {
+    if (!quote_qty.is_positive() || !max_position.is_positive() || quote_qty > max_position) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "quote size and max position must be positive, the quote no larger than the max");
+    }
+    if (!std::isfinite(skew_ticks) || skew_ticks < 0 || skew_ticks > 1000) {
+        return make_error(
+            ErrorCode::kInvalidArgument, fmt::format("skew must be in [0, 1000] ticks, got {}", skew_ticks));
+    }
+    if (min_requote_ns < 0 || min_requote_ns > 3'600'000'000'000) {
+        return make_error(ErrorCode::kInvalidArgument, "requote interval must be in [0, 1 h]");
+    }
+    return ok_status();
+}
+
+void QuoteMaker::on_market(SimContext& ctx, const MarketEvent& /*event*/) {
+    const L2Book& book = ctx.book();
+    if (!book.has_bid() || !book.has_ask()) {
+        return;
+    }
+    const double inventory = ctx.position().to_double() / p_.max_position.to_double();
+    const auto skew = static_cast<std::int64_t>(std::lround(p_.skew_ticks * inventory));
+    const bool can_buy = ctx.position() + p_.quote_qty <= p_.max_position;
+    const bool can_sell = ctx.position() - p_.quote_qty >= -p_.max_position;
+    quote(ctx, Side::kBuy, can_buy ? book.best_bid_tick() - skew : L2Book::kNoBid);
+    quote(ctx, Side::kSell, can_sell ? book.best_ask_tick() - skew : L2Book::kNoAsk);
+}
+
+void QuoteMaker::quote(SimContext& ctx, Side side, std::int64_t wanted_tick) {
+    const int i = side == Side::kBuy ? 0 : 1;
+    const bool want = wanted_tick != L2Book::kNoBid && wanted_tick != L2Book::kNoAsk;
+    const auto& orders = ctx.orders();
+    const auto it = std::find_if(orders.begin(), orders.end(), [&](const OpenOrder& o) {
+        return o.id == working_[i];
+    });
+    if (it == orders.end()) {
+        working_[i] = 0;  // filled or canceled
+    }
+    if (working_[i] != 0) {
+        const bool right = want && ctx.book().to_tick(it->price) == wanted_tick;
+        if (!right && it->live && ctx.now() - last_cancel_[i] >= p_.min_requote_ns) {
+            ctx.cancel(working_[i]);
+            last_cancel_[i] = ctx.now();
+            ++requotes_;
+        }
+        return;
+    }
+    if (want) {
+        working_[i] = ctx.limit(side, ctx.book().to_price(wanted_tick), p_.quote_qty);
+    }
+}
+
+}  // namespace ats::hft

@@ -1,0 +1,549 @@
+#include "ats/hft/simulator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <queue>
+#include <random>
+
+#include <fmt/format.h>
+
+namespace ats::hft {
+
+TakerQuote walk_book(const L2Book& book, Side side, Qty qty, Price limit) {
+    TakerQuote q;
+    const Side take = opposite(side);  // a buy takes asks
+    if (!qty.is_positive() || book.best_tick(take) == L2Book::kNoBid ||
+        book.best_tick(take) == L2Book::kNoAsk) {
+        return q;
+    }
+    q.best = book.to_price(book.best_tick(take));
+    Qty left = qty;
+    book.walk(take, [&](std::int64_t tick, Qty available) {
+        const Price price = book.to_price(tick);
+        if (limit.is_positive() && (side == Side::kBuy ? price > limit : price < limit)) {
+            return false;
+        }
+        const Qty take_qty = std::min(left, available);
+        q.notional += *notional(price, take_qty, Round::kHalfEven);
+        q.filled += take_qty;
+        q.last = price;
+        ++q.levels;
+        left -= take_qty;
+        return left.is_positive();
+    });
+    if (q.filled.is_positive()) {
+        q.vwap = q.notional.to_double() / q.filled.to_double();
+        const double best = q.best.to_double();
+        q.impact_bps = (side == Side::kBuy ? q.vwap - best : best - q.vwap) / best * 1e4;
+    }
+    return q;
+}
+
+Status LatencyModel::validate() const {
+    constexpr std::int64_t kMax = 60'000'000'000;  // a minute
+    if (constant_ns < 0 || constant_ns > kMax) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("latency must be in [0, 60 s], got {} ns", constant_ns));
+    }
+    for (const auto s : samples_ns) {
+        if (s < 0 || s > kMax) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("latency sample {} ns is outside [0, 60 s]", s));
+        }
+    }
+    return ok_status();
+}
+
+Status SimConfig::validate() const {
+    for (const auto* l : {&entry, &response}) {
+        if (auto st = l->validate(); !st) {
+            return st;
+        }
+    }
+    if (auto st = queue.validate(); !st) {
+        return st;
+    }
+    for (const double fee : {maker_fee_bps, taker_fee_bps}) {
+        if (!std::isfinite(fee) || fee < -100 || fee > 1000) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("fees must be in [-100, 1000] bps, got {}", fee));
+        }
+    }
+    if (!tick_size.is_positive() || !lot_size.is_positive()) {
+        return make_error(ErrorCode::kInvalidArgument, "tick and lot sizes must be positive");
+    }
+    return ok_status();
+}
+
+namespace {
+
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+enum class ActionKind : std::uint8_t { kArrive, kCancelArrive, kReport };
+enum class ReportKind : std::uint8_t { kAck, kFill, kDone };
+
+struct Action {
+    std::int64_t time = 0;
+    std::uint64_t seq = 0;
+    ActionKind kind = ActionKind::kArrive;
+    ReportKind report = ReportKind::kAck;
+    std::uint64_t order = 0;
+    std::size_t fill = 0;
+    bool operator>(const Action& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+};
+
+struct ExchOrder {
+    OpenOrder o;
+    bool market = false;
+    bool arrived = false;
+    bool done = false;
+    bool cancel_requested = false;
+    double traded_at_level = 0;  // trades at the order's price since the level's last update
+};
+
+class Latency {
+public:
+    explicit Latency(const LatencyModel& m) : m_(m), rng_(m.seed) {}
+    std::int64_t draw() {
+        if (m_.samples_ns.empty()) {
+            return m_.constant_ns;
+        }
+        std::uniform_int_distribution<std::size_t> pick(0, m_.samples_ns.size() - 1);
+        return m_.samples_ns[pick(rng_)];
+    }
+
+private:
+    LatencyModel m_;
+    std::mt19937_64 rng_;
+};
+
+}  // namespace
+
+struct Simulator::Impl {
+    Impl(const TickData& d, SimConfig c, L2Book exch, L2Book local)
+        : data(d),
+          config(std::move(c)),
+          exch_book(std::move(exch)),
+          local_book(std::move(local)),
+          entry(config.entry),
+          response(config.response) {}
+
+    const TickData& data;
+    SimConfig config;
+    L2Book exch_book;
+    L2Book local_book;
+    Latency entry;
+    Latency response;
+    std::vector<ExchOrder> orders;  // by id - 1
+    std::vector<std::size_t> resting;  // indices of live orders at the exchange (done ones pruned)
+    std::vector<OpenOrder> local_orders;
+    std::priority_queue<Action, std::vector<Action>, std::greater<>> actions;
+    std::uint64_t seq = 0;
+    std::int64_t now_local = 0;
+    bool closed = false;  // the recording has ended: no new orders
+    SimResult result;
+    Qty local_position;
+    Money local_cash;
+
+    void schedule(Action a) {
+        a.seq = seq++;
+        actions.push(a);
+    }
+
+    Money fee_of(Money notional, double bps) const {
+        auto f = Money::from_double(notional.to_double() * bps / 1e4, Round::kHalfEven);
+        return f ? *f : Money{};
+    }
+
+    void fill(ExchOrder& x, Price price, Qty qty, bool maker, std::int64_t t) {
+        const Money value = *notional(price, qty, Round::kHalfEven);
+        SimFill f;
+        f.order_id = x.o.id;
+        f.side = x.o.side;
+        f.price = price;
+        f.qty = qty;
+        f.maker = maker;
+        f.fee = fee_of(value, maker ? config.maker_fee_bps : config.taker_fee_bps);
+        f.sent_ns = x.o.sent_local_ns;
+        f.exch_ns = t;
+        f.local_ns = t + response.draw();
+        x.o.filled += qty;
+        if (x.o.side == Side::kBuy) {
+            result.position += qty;
+            result.cash -= value;
+        } else {
+            result.position -= qty;
+            result.cash += value;
+        }
+        result.cash -= f.fee;
+        result.fees += f.fee;
+        ++(maker ? result.maker_fills : result.taker_fills);
+        result.fills.push_back(f);
+        Action a;
+        a.time = f.local_ns;
+        a.kind = ActionKind::kReport;
+        a.report = ReportKind::kFill;
+        a.order = x.o.id;
+        a.fill = result.fills.size() - 1;
+        schedule(a);
+        if (x.o.filled >= x.o.qty) {
+            x.done = true;
+        }
+    }
+
+    void report_done(const ExchOrder& x, std::int64_t t) {
+        Action a;
+        a.time = t + response.draw();
+        a.kind = ActionKind::kReport;
+        a.report = ReportKind::kDone;
+        a.order = x.o.id;
+        schedule(a);
+    }
+
+    // Takes liquidity for `x` up to its limit (market: no limit); one fill per level. The book
+    // is not changed by it (no self-impact).
+    void take(ExchOrder& x, std::int64_t t) {
+        const Side take_side = opposite(x.o.side);
+        Qty left = x.o.qty - x.o.filled;
+        std::vector<std::pair<Price, Qty>> levels;
+        exch_book.walk(take_side, [&](std::int64_t tick, Qty available) {
+            const Price price = exch_book.to_price(tick);
+            if (!x.market &&
+                (x.o.side == Side::kBuy ? price > x.o.price : price < x.o.price)) {
+                return false;
+            }
+            const Qty q = std::min(left, available);
+            levels.emplace_back(price, q);
+            left -= q;
+            return left.is_positive();
+        });
+        for (const auto& [price, q] : levels) {
+            fill(x, price, q, false, t);
+        }
+    }
+
+    void arrive(ExchOrder& x, std::int64_t t) {
+        x.arrived = true;
+        if (x.cancel_requested) {
+            x.done = true;
+            report_done(x, t);
+            return;
+        }
+        take(x, t);
+        if (x.done) {
+            return;
+        }
+        if (x.market) {  // the rest of a market order that emptied the book: canceled (IOC)
+            x.done = true;
+            report_done(x, t);
+            return;
+        }
+        // Rests at the back of its level's queue.
+        x.o.live = true;
+        resting.push_back(x.o.id - 1);
+        x.o.queue_ahead =
+            exch_book.qty_at(x.o.side, exch_book.to_tick(x.o.price)).to_double();
+        Action a;
+        a.time = t + response.draw();
+        a.kind = ActionKind::kReport;
+        a.report = ReportKind::kAck;
+        a.order = x.o.id;
+        schedule(a);
+    }
+
+    Qty lot_floor(double qty) const {
+        const auto lots = std::floor(qty / config.lot_size.to_double() + 1e-9);
+        return lots <= 0 ? Qty{} : config.lot_size * static_cast<std::int64_t>(lots);
+    }
+
+    void prune() {
+        std::erase_if(resting, [&](std::size_t k) { return orders[k].done; });
+    }
+
+    void on_exchange_event(const MarketEvent& e) {
+        const std::int64_t t = e.exch_ns;
+        prune();
+        if (is_depth(e.kind)) {
+            const std::int64_t tick = exch_book.to_tick(e.price);
+            const Side side = e.side();
+            const double before = exch_book.qty_at(side, tick).to_double();
+            exch_book.set(side, tick, e.qty);
+            for (const std::size_t k : resting) {
+                auto& x = orders[k];
+                if (x.o.live && !x.done && x.o.side == side &&
+                    exch_book.to_tick(x.o.price) == tick) {
+                    x.o.queue_ahead = config.queue.on_depth(
+                        x.o.queue_ahead, before, e.qty.to_double(), x.traded_at_level);
+                    x.traded_at_level = 0;
+                }
+            }
+            if (e.end_of_batch) {
+                // The other side moved through a resting order: it would have matched.
+                for (const std::size_t k : resting) {
+                    auto& x = orders[k];
+                    if (!x.o.live || x.done) {
+                        continue;
+                    }
+                    const Side other = opposite(x.o.side);
+                    const std::int64_t best = exch_book.best_tick(other);
+                    if (best == L2Book::kNoBid || best == L2Book::kNoAsk) {
+                        continue;
+                    }
+                    const std::int64_t own = exch_book.to_tick(x.o.price);
+                    if (x.o.side == Side::kBuy ? best <= own : best >= own) {
+                        fill(x, x.o.price, x.o.qty - x.o.filled, true, t);
+                    }
+                }
+            }
+            return;
+        }
+        // A trade: the aggressor's side takes the other side's orders.
+        const Side aggressed = e.kind == EventKind::kTradeBuy ? Side::kSell : Side::kBuy;
+        for (const std::size_t k : resting) {
+            auto& x = orders[k];
+            if (!x.o.live || x.done || x.o.side != aggressed) {
+                continue;
+            }
+            const bool through =
+                aggressed == Side::kBuy ? e.price < x.o.price : e.price > x.o.price;
+            if (through) {
+                fill(x, x.o.price, x.o.qty - x.o.filled, true, t);
+                continue;
+            }
+            if (e.price != x.o.price) {
+                continue;
+            }
+            const double q = e.qty.to_double();
+            x.traded_at_level += q;
+            x.o.queue_ahead -= q;
+            if (x.o.queue_ahead >= 0) {
+                continue;
+            }
+            const Qty rest = x.o.qty - x.o.filled;
+            const Qty got = config.fill == FillModel::kNoPartial
+                                ? rest
+                                : std::min(rest, lot_floor(-x.o.queue_ahead));
+            x.o.queue_ahead = 0;
+            if (got.is_positive()) {
+                fill(x, x.o.price, got, true, t);
+            }
+        }
+    }
+
+    void on_report(const Action& a, HftStrategy& strategy, SimContext& ctx) {
+        auto it = std::find_if(local_orders.begin(), local_orders.end(), [&](const OpenOrder& o) {
+            return o.id == a.order;
+        });
+        if (a.report == ReportKind::kFill) {
+            const SimFill& f = result.fills[a.fill];
+            if (f.side == Side::kBuy) {
+                local_position += f.qty;
+                local_cash -= *notional(f.price, f.qty, Round::kHalfEven);
+            } else {
+                local_position -= f.qty;
+                local_cash += *notional(f.price, f.qty, Round::kHalfEven);
+            }
+            local_cash -= f.fee;
+            if (it != local_orders.end()) {
+                it->filled += f.qty;
+                if (it->filled >= it->qty) {
+                    local_orders.erase(it);
+                }
+            }
+            strategy.on_fill(ctx, f);
+        } else if (a.report == ReportKind::kAck) {
+            if (it != local_orders.end()) {
+                it->live = true;
+            }
+        } else if (it != local_orders.end()) {
+            local_orders.erase(it);
+        }
+    }
+
+    std::uint64_t send(Side side, Price price, Qty qty, bool market) {
+        // Quantities up to 1e12 units: no notional can overflow; nothing is sent after the data.
+        const bool bad_qty = !qty.is_positive() || qty.raw() % config.lot_size.raw() != 0 ||
+                             qty > *Qty::parse("1000000000000") || closed;
+        const bool bad_price = !market && (!price.is_positive() || !exch_book.on_tick(price));
+        if (bad_qty || bad_price) {
+            ++result.orders_refused;
+            return 0;
+        }
+        ExchOrder x;
+        x.o.id = orders.size() + 1;
+        x.o.side = side;
+        x.o.price = price;
+        x.o.qty = qty;
+        x.o.sent_local_ns = now_local;
+        x.market = market;
+        orders.push_back(x);
+        local_orders.push_back(x.o);
+        ++result.orders_sent;
+        Action a;
+        a.time = now_local + entry.draw();
+        a.kind = ActionKind::kArrive;
+        a.order = x.o.id;
+        schedule(a);
+        return x.o.id;
+    }
+
+    void cancel(std::uint64_t id) {
+        if (id == 0 || id > orders.size()) {
+            return;
+        }
+        Action a;
+        a.time = now_local + entry.draw();
+        a.kind = ActionKind::kCancelArrive;
+        a.order = id;
+        schedule(a);
+    }
+};
+
+std::int64_t SimContext::now() const noexcept {
+    return sim_.impl_->now_local;
+}
+const L2Book& SimContext::book() const noexcept {
+    return sim_.impl_->local_book;
+}
+Qty SimContext::position() const noexcept {
+    return sim_.impl_->local_position;
+}
+Money SimContext::cash() const noexcept {
+    return sim_.impl_->local_cash;
+}
+const std::vector<OpenOrder>& SimContext::orders() const noexcept {
+    return sim_.impl_->local_orders;
+}
+std::uint64_t SimContext::limit(Side side, Price price, Qty qty) {
+    return sim_.impl_->send(side, price, qty, false);
+}
+std::uint64_t SimContext::market(Side side, Qty qty) {
+    return sim_.impl_->send(side, Price{}, qty, true);
+}
+void SimContext::cancel(std::uint64_t id) {
+    sim_.impl_->cancel(id);
+}
+
+Simulator::~Simulator() = default;
+
+Result<std::unique_ptr<Simulator>> Simulator::create(const TickData& data, SimConfig config) {
+    if (auto st = config.validate(); !st) {
+        return tl::unexpected(st.error());
+    }
+    if (data.snapshot_bids.empty() || data.snapshot_asks.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "the snapshot needs bids and asks");
+    }
+    // A dense region of +-5% around the snapshot's touch (at most L2Book::kMaxRoiTicks wide);
+    // levels beyond it live in the book's sorted maps.
+    const Price mid = data.snapshot_bids.front().price;
+    const std::int64_t half =
+        std::min(mid.raw() / 20, config.tick_size.raw() * (L2Book::kMaxRoiTicks / 2 - 1));
+    const Price lo = Price::from_raw(std::max<std::int64_t>(mid.raw() - half, 0));
+    const Price hi = Price::from_raw(mid.raw() + half);
+    auto exch = L2Book::create(config.tick_size, lo, hi);
+    if (!exch) {
+        return tl::unexpected(exch.error());
+    }
+    auto local = *exch;
+    for (auto* book : {&*exch, &local}) {
+        for (const auto& l : data.snapshot_bids) {
+            if (!book->on_tick(l.price)) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format("snapshot price {} is not on the tick {}", l.price.to_string(),
+                                config.tick_size.to_string()));
+            }
+            book->set(Side::kBuy, book->to_tick(l.price), l.qty);
+        }
+        for (const auto& l : data.snapshot_asks) {
+            if (!book->on_tick(l.price)) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format("snapshot price {} is not on the tick {}", l.price.to_string(),
+                                config.tick_size.to_string()));
+            }
+            book->set(Side::kSell, book->to_tick(l.price), l.qty);
+        }
+    }
+    std::unique_ptr<Simulator> sim(new Simulator());
+    sim->impl_ = std::make_unique<Impl>(data, std::move(config), std::move(*exch), std::move(local));
+    return sim;
+}
+
+Result<SimResult> Simulator::run(HftStrategy& strategy) {
+    Impl& s = *impl_;
+    SimContext ctx(*this);
+    const auto& events = s.data.events;
+    const auto& local_order = s.data.local_order;
+    std::size_t ei = 0;
+    std::size_t li = 0;
+    std::int64_t last_sample = std::numeric_limits<std::int64_t>::min() / 2;
+    s.now_local = s.data.snapshot_local_ns;
+    while (ei < events.size() || li < local_order.size() || !s.actions.empty()) {
+        s.closed = ei == events.size() && li == local_order.size();
+        const std::int64_t t_ex = ei < events.size() ? events[ei].exch_ns : kNever;
+        const std::int64_t t_act = s.actions.empty() ? kNever : s.actions.top().time;
+        const std::int64_t t_lo = li < local_order.size() ? events[local_order[li]].local_ns : kNever;
+        if (t_ex <= t_act && t_ex <= t_lo) {
+            const auto& e = events[ei++];
+            if (!s.exch_book.on_tick(e.price)) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format("price {} is not on the tick {}", e.price.to_string(),
+                                s.config.tick_size.to_string()));
+            }
+            s.on_exchange_event(e);
+            ++s.result.events;
+            if (e.exch_ns - last_sample >= 1'000'000'000 && s.exch_book.has_bid() &&
+                s.exch_book.has_ask()) {
+                last_sample = e.exch_ns;
+                const double mid = s.exch_book.mid();
+                const double pos = s.result.position.to_double();
+                s.result.samples.push_back(
+                    SimSample{e.exch_ns, mid, pos, s.result.cash.to_double() + pos * mid});
+            }
+        } else if (t_act <= t_lo) {
+            const Action a = s.actions.top();
+            s.actions.pop();
+            ExchOrder& x = s.orders[a.order - 1];
+            if (a.kind == ActionKind::kArrive) {
+                s.arrive(x, a.time);
+            } else if (a.kind == ActionKind::kCancelArrive) {
+                if (!x.arrived) {
+                    x.cancel_requested = true;
+                } else if (!x.done) {
+                    x.done = true;
+                    x.o.live = false;
+                    s.report_done(x, a.time);
+                }
+            } else {
+                s.now_local = std::max(s.now_local, a.time);
+                s.on_report(a, strategy, ctx);
+            }
+        } else {
+            const auto& e = events[local_order[li++]];
+            s.now_local = std::max(s.now_local, e.local_ns);
+            if (is_depth(e.kind)) {
+                s.local_book.set(e.side(), s.local_book.to_tick(e.price), e.qty);
+            }
+            if (e.end_of_batch) {
+                strategy.on_market(ctx, e);
+            }
+        }
+    }
+    for (auto& x : s.orders) {
+        if (x.done) {
+            x.o.live = false;
+        }
+    }
+    SimResult out = s.result;
+    out.final_mid = s.exch_book.mid();
+    out.equity_change = out.cash.to_double() + out.position.to_double() * out.final_mid;
+    return out;
+}
+
+}  // namespace ats::hft
