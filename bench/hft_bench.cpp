@@ -19,7 +19,8 @@ const hft::TickData& btc() {
         const std::string w = "2024-08-08_2354_to_2024-08-09_0005.csv.gz";
         return *hft::load_binance_ticks(
             *Symbol::parse("BTCUSDT"),
-            {dir + "BTCUSDT_spot_trades_" + w, dir + "BTCUSDT_spot_depth_snapshot_" + w,
+            {dir + "BTCUSDT_spot_trades_" + w,
+             dir + "BTCUSDT_spot_depth_snapshot_" + w,
              dir + "BTCUSDT_spot_depth_diff_100ms_" + w},
             {});
     }();

@@ -31,7 +31,10 @@ for r in rows:
     assert int(r["exch_ns"]) >= int(r["sent_ns"]) + 2_000_000, r
 print(f"hft-sim: {len(rows)} fills reconcile; position {pos}")
 PY
-for bad in "--queue power:11" "--fill maybe" "--entry-ms -1" "--quote-qty 0"; do
+"$ats" hft-backtest --ticks data/ticks --symbol BTCUSDT --strategy imbalance >"$work/c.txt"
+grep -q "strategy   imbalance" "$work/c.txt"
+grep -q "P&L parts  spread capture" "$work/c.txt"
+for bad in "--strategy nope" "--imbalance-threshold 1" "--queue power:11" "--fill maybe" "--entry-ms -1" "--quote-qty 0"; do
   set +e
   # shellcheck disable=SC2086
   "$ats" hft-sim --ticks data/ticks $bad >/dev/null 2>"$work/err"

@@ -436,7 +436,19 @@ int main(int argc, char** argv) {
         "hft-sim",
         "Run the example market maker on a tick recording through the tick-level simulator "
         "(docs/hft.md)");
+    hft_cmd->alias("hft-backtest");
     hft_cmd->add_option("--ticks", hft.ticks, "Directory of the recording (default data/ticks)");
+    hft_cmd->add_option(
+        "--strategy",
+        hft.strategy,
+        "maker (quotes both sides) or imbalance (order-book imbalance taker)");
+    hft_cmd->add_option("--imbalance-levels", hft.imbalance_levels, "Levels per side (default 5)");
+    hft_cmd->add_option(
+        "--imbalance-threshold",
+        hft.imbalance_threshold,
+        "Imbalance to trade at, in (0, 1) (default 0.6)");
+    hft_cmd->add_option(
+        "--cooldown-ms", hft.cooldown_ms, "Least time between taker orders (default 1000)");
     hft_cmd->add_option("--symbol", hft.symbol, "Symbol (default BTCUSDT)");
     hft_cmd->add_option(
         "--queue", hft.queue, "Queue model: risk-averse, power:N or log (default power:2)");

@@ -1,5 +1,4 @@
 #include "ats/hft/simulator.hpp"
-#include "ats/hft/market_maker.hpp"
 
 #include <cmath>
 #include <functional>
@@ -7,6 +6,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "ats/hft/market_maker.hpp"
 
 namespace ats::hft {
 namespace {
@@ -24,7 +25,8 @@ constexpr std::int64_t kMs = 1'000'000;
 TickData scripted(std::vector<MarketEvent> events) {
     TickData d(*Symbol::parse("BTCUSDT"));
     d.snapshot_bids = {{px("100.00"), qty("5")}, {px("99.99"), qty("5")}};
-    d.snapshot_asks = {{px("100.01"), qty("2")}, {px("100.02"), qty("3")}, {px("100.03"), qty("10")}};
+    d.snapshot_asks = {
+        {px("100.01"), qty("2")}, {px("100.02"), qty("3")}, {px("100.03"), qty("10")}};
     for (auto& e : events) {
         e.end_of_batch = true;
         if (e.local_ns == 0) {
@@ -130,7 +132,9 @@ TEST(SimulatorTest, QueuePositionAndPartialFills) {
     for (const auto fill : {FillModel::kPartial, FillModel::kNoPartial}) {
         auto sim = *Simulator::create(data, config_with(fill, 10));
         Script s;
-        s.at_start = [](SimContext& ctx) { EXPECT_NE(ctx.limit(Side::kBuy, px("100.00"), qty("2")), 0U); };
+        s.at_start = [](SimContext& ctx) {
+            EXPECT_NE(ctx.limit(Side::kBuy, px("100.00"), qty("2")), 0U);
+        };
         auto r = *sim->run(s);
         if (fill == FillModel::kPartial) {
             ASSERT_EQ(r.fills.size(), 2U);
@@ -148,6 +152,10 @@ TEST(SimulatorTest, QueuePositionAndPartialFills) {
         EXPECT_EQ(r.cash, *Money::parse("-200.02"));  // 200.00 + 1 bps maker fee
         EXPECT_EQ(r.fees, *Money::parse("0.02"));
         EXPECT_EQ(s.heard.size(), r.fills.size());
+        // Bought 2 at 100.00 with the mid at 100.005: 0.01 of spread captured; the final mid is
+        // the snapshot's, so the inventory earned 2 x 0.005 more and fees took 0.02.
+        EXPECT_NEAR(r.spread_capture, 0.01, 1e-9);
+        EXPECT_NEAR(r.spread_capture + r.inventory_pnl - r.fees.to_double(), r.equity_change, 1e-9);
         for (const auto& f : r.fills) {
             EXPECT_TRUE(f.maker);
             EXPECT_EQ(f.price, px("100.00"));
@@ -165,7 +173,9 @@ TEST(SimulatorTest, LatencyKeepsAnOrderOutOfTradesBeforeItArrives) {
     });
     auto sim = *Simulator::create(data, config_with(FillModel::kPartial, 10));
     Script s;
-    s.at_start = [](SimContext& ctx) { ctx.limit(Side::kBuy, px("100.00"), qty("1")); };
+    s.at_start = [](SimContext& ctx) {
+        ctx.limit(Side::kBuy, px("100.00"), qty("1"));
+    };
     auto r = *sim->run(s);
     ASSERT_EQ(r.fills.size(), 1U);
     EXPECT_EQ(r.fills[0].exch_ns, 30 * kMs);  // the trade through at 30 ms fills it whole
@@ -186,7 +196,7 @@ TEST(SimulatorTest, MarketOrdersWalkTheBookAndCancelsRaceFills) {
         resting = ctx.limit(Side::kBuy, px("100.00"), qty("1"));
         ctx.cancel(resting);  // arrives right after the order: never fills
         EXPECT_EQ(ctx.limit(Side::kBuy, px("100.005"), qty("1")), 0U);  // off the tick
-        EXPECT_EQ(ctx.market(Side::kBuy, qty("0.000001")), 0U);        // below the lot
+        EXPECT_EQ(ctx.market(Side::kBuy, qty("0.000001")), 0U);         // below the lot
     };
     auto r = *sim->run(s);
     EXPECT_EQ(r.orders_refused, 2U);
@@ -217,7 +227,8 @@ TEST(SimulatorTest, MarketMakerOnRealTicksReconcilesUnderEveryModel) {
     lo.base_feed_latency = Duration::from_ms(5);
     auto data = load_binance_ticks(
         *Symbol::parse("BTCUSDT"),
-        {dir + "BTCUSDT_spot_trades_" + w, dir + "BTCUSDT_spot_depth_snapshot_" + w,
+        {dir + "BTCUSDT_spot_trades_" + w,
+         dir + "BTCUSDT_spot_depth_snapshot_" + w,
          dir + "BTCUSDT_spot_depth_diff_100ms_" + w},
         lo);
     ASSERT_TRUE(data) << data.error().message;
@@ -226,10 +237,11 @@ TEST(SimulatorTest, MarketMakerOnRealTicksReconcilesUnderEveryModel) {
         QueueModel queue;
         FillModel fill;
     };
-    for (const Case& c : {Case{"risk-averse", {QueueKind::kRiskAverse, 0}, FillModel::kPartial},
-                          Case{"power 2", {QueueKind::kPower, 2}, FillModel::kPartial},
-                          Case{"log", {QueueKind::kLog, 0}, FillModel::kPartial},
-                          Case{"power 2, no partial", {QueueKind::kPower, 2}, FillModel::kNoPartial}}) {
+    for (const Case& c :
+         {Case{"risk-averse", {QueueKind::kRiskAverse, 0}, FillModel::kPartial},
+          Case{"power 2", {QueueKind::kPower, 2}, FillModel::kPartial},
+          Case{"log", {QueueKind::kLog, 0}, FillModel::kPartial},
+          Case{"power 2, no partial", {QueueKind::kPower, 2}, FillModel::kNoPartial}}) {
         SCOPED_TRACE(c.name);
         SimConfig cfg;
         cfg.queue = c.queue;
@@ -264,10 +276,45 @@ TEST(SimulatorTest, MarketMakerOnRealTicksReconcilesUnderEveryModel) {
         EXPECT_EQ(r->fees, fees);
         EXPECT_LE(r->position, mp.max_position + mp.quote_qty);
         EXPECT_GE(r->position, -(mp.max_position + mp.quote_qty));
+        EXPECT_NEAR(
+            r->spread_capture + r->inventory_pnl - r->fees.to_double(), r->equity_change, 1e-6);
         std::cout << c.name << ": " << r->events << " events, " << r->orders_sent << " orders, "
                   << r->fills.size() << " fills (" << r->maker_fills << " maker), position "
                   << r->position.to_string() << ", P&L " << r->equity_change << " USDT after fees "
                   << r->fees.to_string() << "\n";
+    }
+}
+
+TEST(SimulatorTest, ImbalanceTakerOnRealTicksTakesOnlyAndStaysWithinItsLimit) {
+    const std::string dir = std::string(ATS_BUNDLED_DATA_DIR) + "/ticks/";
+    const std::string w = "2024-08-08_2354_to_2024-08-09_0005.csv.gz";
+    auto data = load_binance_ticks(
+        *Symbol::parse("ETHUSDT"),
+        {dir + "ETHUSDT_spot_trades_" + w,
+         dir + "ETHUSDT_spot_depth_snapshot_" + w,
+         dir + "ETHUSDT_spot_depth_diff_100ms_" + w},
+        {});
+    ASSERT_TRUE(data) << data.error().message;
+    SimConfig cfg;
+    cfg.entry.constant_ns = 5 * kMs;
+    cfg.response.constant_ns = 5 * kMs;
+    cfg.taker_fee_bps = 7.5;
+    ImbalanceParams ip;
+    ASSERT_TRUE(ip.validate());
+    ip.threshold = 1.5;
+    EXPECT_FALSE(ip.validate());
+    ip.threshold = 0.6;
+    ImbalanceTaker taker(ip);
+    auto r = *(*Simulator::create(*data, cfg))->run(taker);
+    EXPECT_GT(r.fills.size(), 20U);
+    EXPECT_EQ(r.maker_fills, 0U);
+    EXPECT_LE(r.position, ip.max_position);
+    EXPECT_GE(r.position, -ip.max_position);
+    // One order at a time, at least a cooldown apart.
+    for (std::size_t i = 1; i < r.fills.size(); ++i) {
+        if (r.fills[i].order_id != r.fills[i - 1].order_id) {
+            EXPECT_GE(r.fills[i].sent_ns - r.fills[i - 1].sent_ns, ip.cooldown_ns);
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 #include "ats/hft/market_maker.hpp"
 #include "ats/hft/simulator.hpp"
 #include "ats/hft/tick_data.hpp"
+
 #include "src/cli_common.hpp"
 #include "src/exit_codes.hpp"
 
@@ -27,8 +28,7 @@ Result<std::string> find_file(const std::string& dir, const std::string& prefix)
     std::string found;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string name = entry.path().filename().string();
-        if (name.rfind(prefix, 0) == 0 &&
-            (name.ends_with(".csv") || name.ends_with(".csv.gz"))) {
+        if (name.rfind(prefix, 0) == 0 && (name.ends_with(".csv") || name.ends_with(".csv.gz"))) {
             if (!found.empty()) {
                 return make_error(
                     ErrorCode::kInvalidArgument,
@@ -41,7 +41,8 @@ Result<std::string> find_file(const std::string& dir, const std::string& prefix)
         return make_error(ErrorCode::kIo, fmt::format("--ticks {}: {}", dir, ec.message()));
     }
     if (found.empty()) {
-        return make_error(ErrorCode::kNotFound, fmt::format("--ticks {}: no {}* file", dir, prefix));
+        return make_error(
+            ErrorCode::kNotFound, fmt::format("--ticks {}: no {}* file", dir, prefix));
     }
     return found;
 }
@@ -49,7 +50,8 @@ Result<std::string> find_file(const std::string& dir, const std::string& prefix)
 Result<std::int64_t> ms_to_ns(const char* flag, double ms) {
     if (!std::isfinite(ms) || ms < 0 || ms > 60'000) {
         return make_error(
-            ErrorCode::kInvalidArgument, fmt::format("{} must be in [0, 60000] ms, got {}", flag, ms));
+            ErrorCode::kInvalidArgument,
+            fmt::format("{} must be in [0, 60000] ms, got {}", flag, ms));
     }
     return static_cast<std::int64_t>(std::llround(ms * 1e6));
 }
@@ -85,7 +87,8 @@ Result<T> parse_fixed(const char* flag, const std::string& text) {
     auto v = T::parse(text);
     if (!v || !v->is_positive()) {
         return make_error(
-            ErrorCode::kInvalidArgument, fmt::format("{} '{}' must be a positive number", flag, text));
+            ErrorCode::kInvalidArgument,
+            fmt::format("{} '{}' must be a positive number", flag, text));
     }
     return *v;
 }
@@ -101,9 +104,9 @@ Status write_outputs(const std::string& dir, const hft::SimResult& r, const std:
         f << "order_id,side,price,qty,fee,maker,sent_ns,exch_ns,local_ns\n";
         for (const auto& x : r.fills) {
             f << x.order_id << ',' << (x.side == Side::kBuy ? "buy" : "sell") << ','
-              << x.price.to_string() << ',' << x.qty.to_string() << ',' << x.fee.to_string()
-              << ',' << (x.maker ? 1 : 0) << ',' << x.sent_ns << ',' << x.exch_ns << ','
-              << x.local_ns << '\n';
+              << x.price.to_string() << ',' << x.qty.to_string() << ',' << x.fee.to_string() << ','
+              << (x.maker ? 1 : 0) << ',' << x.sent_ns << ',' << x.exch_ns << ',' << x.local_ns
+              << '\n';
         }
         if (!f) {
             return make_error(ErrorCode::kIo, fmt::format("{}/fills.csv: write failed", dir));
@@ -166,12 +169,14 @@ Plotly.newPlot('pnl', [
 int run_hft_sim(const HftSimArgs& args) {
     auto symbol = Symbol::parse(args.symbol);
     if (!symbol) {
-        return fail(fmt::format("--symbol '{}': {}", args.symbol, symbol.error().message), kExitUsage);
+        return fail(
+            fmt::format("--symbol '{}': {}", args.symbol, symbol.error().message), kExitUsage);
     }
     hft::TickFiles files;
-    for (auto [out, kind] : {std::pair{&files.trades, "trades"},
-                             std::pair{&files.depth_snapshot, "depth_snapshot"},
-                             std::pair{&files.depth_diffs, "depth_diff_100ms"}}) {
+    for (auto [out, kind] :
+         {std::pair{&files.trades, "trades"},
+          std::pair{&files.depth_snapshot, "depth_snapshot"},
+          std::pair{&files.depth_diffs, "depth_diff_100ms"}}) {
         auto f = find_file(args.ticks, args.symbol + "_spot_" + kind + "_");
         if (!f) {
             return fail(f.error().message, exit_code_for(f.error()));
@@ -181,6 +186,7 @@ int run_hft_sim(const HftSimArgs& args) {
     hft::SimConfig cfg;
     hft::TickLoadOptions load;
     hft::MakerParams maker;
+    hft::ImbalanceParams imbalance;
     {
         auto queue = parse_queue(args.queue);
         if (!queue) {
@@ -230,7 +236,10 @@ int run_hft_sim(const HftSimArgs& args) {
         auto qq = parse_fixed<Qty>("--quote-qty", args.quote_qty);
         auto mp = parse_fixed<Qty>("--max-position", args.max_position);
         if (!tick || !lot || !qq || !mp) {
-            const Error& e = !tick ? tick.error() : !lot ? lot.error() : !qq ? qq.error() : mp.error();
+            const Error& e = !tick  ? tick.error()
+                             : !lot ? lot.error()
+                             : !qq  ? qq.error()
+                                    : mp.error();
             return fail(e.message, kExitUsage);
         }
         cfg.tick_size = *tick;
@@ -244,6 +253,22 @@ int run_hft_sim(const HftSimArgs& args) {
         if (auto st = maker.validate(); !st) {
             return fail(st.error().message, kExitUsage);
         }
+        if (args.strategy != "maker" && args.strategy != "imbalance") {
+            return fail(
+                fmt::format("--strategy '{}': maker or imbalance", args.strategy), kExitUsage);
+        }
+        auto cooldown = ms_to_ns("--cooldown-ms", args.cooldown_ms);
+        if (!cooldown) {
+            return fail(cooldown.error().message, kExitUsage);
+        }
+        imbalance.levels = args.imbalance_levels;
+        imbalance.threshold = args.imbalance_threshold;
+        imbalance.qty = maker.quote_qty;
+        imbalance.max_position = maker.max_position;
+        imbalance.cooldown_ns = *cooldown;
+        if (auto st = imbalance.validate(); !st) {
+            return fail(st.error().message, kExitUsage);
+        }
     }
     const auto t0 = std::chrono::steady_clock::now();
     auto data = hft::load_binance_ticks(*symbol, files, load);
@@ -255,7 +280,10 @@ int run_hft_sim(const HftSimArgs& args) {
     if (!sim) {
         return fail(sim.error().message, exit_code_for(sim.error()));
     }
-    hft::QuoteMaker strategy(maker);
+    hft::QuoteMaker quote_maker(maker);
+    hft::ImbalanceTaker taker(imbalance);
+    hft::HftStrategy& strategy =
+        args.strategy == "maker" ? static_cast<hft::HftStrategy&>(quote_maker) : taker;
     auto r = (*sim)->run(strategy);
     if (!r) {
         return fail(r.error().message, exit_code_for(r.error()));
@@ -265,20 +293,48 @@ int run_hft_sim(const HftSimArgs& args) {
     const double run_s = std::chrono::duration<double>(t2 - t1).count();
     const double span_s =
         static_cast<double>(data->events.back().exch_ns - data->events.front().exch_ns) / 1e9;
-    std::printf("hft-sim %s: %zu events over %.0f s (%zu depth rows, %zu trades), loaded in %.2f s\n",
-                args.symbol.c_str(), r->events, span_s, data->depth_rows, data->trade_rows, load_s);
-    std::printf("models     queue %s, %s fills, entry %s ms, response %.3g ms, feed %.3g ms\n",
-                args.queue.c_str(), args.fill.c_str(), args.entry_ms.c_str(), args.response_ms,
-                args.feed_latency_ms);
-    std::printf("orders     %zu sent, %zu refused, %zu requotes\n", r->orders_sent, r->orders_refused,
-                strategy.requotes());
-    std::printf("fills      %zu (%zu maker, %zu taker), fees %s\n", r->fills.size(), r->maker_fills,
-                r->taker_fills, r->fees.to_string().c_str());
-    std::printf("result     position %s, cash %s, P&L %.2f (marked at mid %.2f)\n",
-                r->position.to_string().c_str(), r->cash.to_string().c_str(), r->equity_change,
-                r->final_mid);
-    std::printf("speed      %.2f s, %.2f M events/s\n", run_s,
-                static_cast<double>(r->events) / run_s / 1e6);
+    std::printf(
+        "hft-sim %s: %zu events over %.0f s (%zu depth rows, %zu trades), loaded in %.2f s\n",
+        args.symbol.c_str(),
+        r->events,
+        span_s,
+        data->depth_rows,
+        data->trade_rows,
+        load_s);
+    std::printf(
+        "models     queue %s, %s fills, entry %s ms, response %.3g ms, feed %.3g ms\n",
+        args.queue.c_str(),
+        args.fill.c_str(),
+        args.entry_ms.c_str(),
+        args.response_ms,
+        args.feed_latency_ms);
+    std::printf("strategy   %s\n", args.strategy.c_str());
+    std::printf(
+        "orders     %zu sent, %zu refused, %zu requotes\n",
+        r->orders_sent,
+        r->orders_refused,
+        quote_maker.requotes());
+    std::printf(
+        "fills      %zu (%zu maker, %zu taker), fees %s\n",
+        r->fills.size(),
+        r->maker_fills,
+        r->taker_fills,
+        r->fees.to_string().c_str());
+    std::printf(
+        "result     position %s, cash %s, P&L %.2f (marked at mid %.2f)\n",
+        r->position.to_string().c_str(),
+        r->cash.to_string().c_str(),
+        r->equity_change,
+        r->final_mid);
+    std::printf(
+        "P&L parts  spread capture %.2f, inventory %.2f, fees -%.2f\n",
+        r->spread_capture,
+        r->inventory_pnl,
+        r->fees.to_double());
+    std::printf(
+        "speed      %.2f s, %.2f M events/s\n",
+        run_s,
+        static_cast<double>(r->events) / run_s / 1e6);
     if (!args.output.empty()) {
         if (auto st = write_outputs(args.output, *r, "ats hft-sim " + args.symbol); !st) {
             return fail(st.error().message, exit_code_for(st.error()));

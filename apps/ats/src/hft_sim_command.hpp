@@ -6,11 +6,17 @@
 namespace ats::cli {
 
 struct HftSimArgs {
-    std::string ticks = "data/ticks";  ///< directory of SYMBOL_spot_{trades,depth_snapshot,depth_diff_100ms}_*.csv[.gz]
+    std::string ticks =
+        "data/ticks";  ///< directory of
+                       ///< SYMBOL_spot_{trades,depth_snapshot,depth_diff_100ms}_*.csv[.gz]
     std::string symbol = "BTCUSDT";
-    std::string queue = "power:2";    ///< risk-averse, power:N, log
-    std::string fill = "partial";     ///< partial, no-partial
-    std::string entry_ms = "5";       ///< one value, or a comma list drawn at random (seeded)
+    std::string strategy = "maker";  ///< maker (QuoteMaker) or imbalance (ImbalanceTaker)
+    int imbalance_levels = 5;
+    double imbalance_threshold = 0.6;
+    double cooldown_ms = 1000;
+    std::string queue = "power:2";  ///< risk-averse, power:N, log
+    std::string fill = "partial";   ///< partial, no-partial
+    std::string entry_ms = "5";     ///< one value, or a comma list drawn at random (seeded)
     double response_ms = 5;
     double feed_latency_ms = 5;
     double maker_fee_bps = 1;

@@ -15,7 +15,8 @@ Status MakerParams::validate() const {
     }
     if (!std::isfinite(skew_ticks) || skew_ticks < 0 || skew_ticks > 1000) {
         return make_error(
-            ErrorCode::kInvalidArgument, fmt::format("skew must be in [0, 1000] ticks, got {}", skew_ticks));
+            ErrorCode::kInvalidArgument,
+            fmt::format("skew must be in [0, 1000] ticks, got {}", skew_ticks));
     }
     if (min_requote_ns < 0 || min_requote_ns > 3'600'000'000'000) {
         return make_error(ErrorCode::kInvalidArgument, "requote interval must be in [0, 1 h]");
@@ -40,9 +41,8 @@ void QuoteMaker::quote(SimContext& ctx, Side side, std::int64_t wanted_tick) {
     const int i = side == Side::kBuy ? 0 : 1;
     const bool want = wanted_tick != L2Book::kNoBid && wanted_tick != L2Book::kNoAsk;
     const auto& orders = ctx.orders();
-    const auto it = std::find_if(orders.begin(), orders.end(), [&](const OpenOrder& o) {
-        return o.id == working_[i];
-    });
+    const auto it = std::find_if(
+        orders.begin(), orders.end(), [&](const OpenOrder& o) { return o.id == working_[i]; });
     if (it == orders.end()) {
         working_[i] = 0;  // filled or canceled
     }
@@ -57,6 +57,54 @@ void QuoteMaker::quote(SimContext& ctx, Side side, std::int64_t wanted_tick) {
     }
     if (want) {
         working_[i] = ctx.limit(side, ctx.book().to_price(wanted_tick), p_.quote_qty);
+    }
+}
+
+Status ImbalanceParams::validate() const {
+    if (levels < 1 || levels > 100) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("imbalance levels must be in [1, 100], got {}", levels));
+    }
+    if (!std::isfinite(threshold) || threshold <= 0 || threshold >= 1) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("imbalance threshold must be in (0, 1), got {}", threshold));
+    }
+    if (!qty.is_positive() || !max_position.is_positive() || qty > max_position) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "order size and max position must be positive, the order no larger than the max");
+    }
+    if (cooldown_ns < 0 || cooldown_ns > 3'600'000'000'000) {
+        return make_error(ErrorCode::kInvalidArgument, "cooldown must be in [0, 1 h]");
+    }
+    return ok_status();
+}
+
+void ImbalanceTaker::on_market(SimContext& ctx, const MarketEvent& /*event*/) {
+    if (ctx.now() - last_ < p_.cooldown_ns || !ctx.orders().empty()) {
+        return;  // one order at a time
+    }
+    double depth[2] = {0, 0};
+    for (const Side side : {Side::kBuy, Side::kSell}) {
+        int n = 0;
+        ctx.book().walk(side, [&](std::int64_t, Qty q) {
+            depth[side == Side::kBuy ? 0 : 1] += q.to_double();
+            return ++n < p_.levels;
+        });
+    }
+    const double total = depth[0] + depth[1];
+    if (total <= 0) {
+        return;
+    }
+    const double imbalance = (depth[0] - depth[1]) / total;
+    if (imbalance > p_.threshold && ctx.position() + p_.qty <= p_.max_position) {
+        ctx.market(Side::kBuy, p_.qty);
+        last_ = ctx.now();
+    } else if (imbalance < -p_.threshold && ctx.position() - p_.qty >= -p_.max_position) {
+        ctx.market(Side::kSell, p_.qty);
+        last_ = ctx.now();
     }
 }
 

@@ -32,8 +32,8 @@ double QueueModel::prob_behind(double front, double back) const noexcept {
     return sum > 0 ? f_back / sum : 1.0;
 }
 
-double QueueModel::on_depth(double front, double before, double after, double traded)
-    const noexcept {
+double QueueModel::on_depth(
+    double front, double before, double after, double traded) const noexcept {
     if (kind == QueueKind::kRiskAverse) {
         return std::clamp(std::min(front, after), 0.0, std::max(after, 0.0));
     }

@@ -138,7 +138,7 @@ struct Simulator::Impl {
     L2Book local_book;
     Latency entry;
     Latency response;
-    std::vector<ExchOrder> orders;  // by id - 1
+    std::vector<ExchOrder> orders;     // by id - 1
     std::vector<std::size_t> resting;  // indices of live orders at the exchange (done ones pruned)
     std::vector<OpenOrder> local_orders;
     std::priority_queue<Action, std::vector<Action>, std::greater<>> actions;
@@ -169,6 +169,7 @@ struct Simulator::Impl {
         f.maker = maker;
         f.fee = fee_of(value, maker ? config.maker_fee_bps : config.taker_fee_bps);
         f.sent_ns = x.o.sent_local_ns;
+        f.mid = exch_book.mid();
         f.exch_ns = t;
         f.local_ns = t + response.draw();
         x.o.filled += qty;
@@ -212,8 +213,7 @@ struct Simulator::Impl {
         std::vector<std::pair<Price, Qty>> levels;
         exch_book.walk(take_side, [&](std::int64_t tick, Qty available) {
             const Price price = exch_book.to_price(tick);
-            if (!x.market &&
-                (x.o.side == Side::kBuy ? price > x.o.price : price < x.o.price)) {
+            if (!x.market && (x.o.side == Side::kBuy ? price > x.o.price : price < x.o.price)) {
                 return false;
             }
             const Qty q = std::min(left, available);
@@ -245,8 +245,7 @@ struct Simulator::Impl {
         // Rests at the back of its level's queue.
         x.o.live = true;
         resting.push_back(x.o.id - 1);
-        x.o.queue_ahead =
-            exch_book.qty_at(x.o.side, exch_book.to_tick(x.o.price)).to_double();
+        x.o.queue_ahead = exch_book.qty_at(x.o.side, exch_book.to_tick(x.o.price)).to_double();
         Action a;
         a.time = t + response.draw();
         a.kind = ActionKind::kReport;
@@ -454,8 +453,10 @@ Result<std::unique_ptr<Simulator>> Simulator::create(const TickData& data, SimCo
             if (!book->on_tick(l.price)) {
                 return make_error(
                     ErrorCode::kInvalidArgument,
-                    fmt::format("snapshot price {} is not on the tick {}", l.price.to_string(),
-                                config.tick_size.to_string()));
+                    fmt::format(
+                        "snapshot price {} is not on the tick {}",
+                        l.price.to_string(),
+                        config.tick_size.to_string()));
             }
             book->set(Side::kBuy, book->to_tick(l.price), l.qty);
         }
@@ -463,14 +464,17 @@ Result<std::unique_ptr<Simulator>> Simulator::create(const TickData& data, SimCo
             if (!book->on_tick(l.price)) {
                 return make_error(
                     ErrorCode::kInvalidArgument,
-                    fmt::format("snapshot price {} is not on the tick {}", l.price.to_string(),
-                                config.tick_size.to_string()));
+                    fmt::format(
+                        "snapshot price {} is not on the tick {}",
+                        l.price.to_string(),
+                        config.tick_size.to_string()));
             }
             book->set(Side::kSell, book->to_tick(l.price), l.qty);
         }
     }
     std::unique_ptr<Simulator> sim(new Simulator());
-    sim->impl_ = std::make_unique<Impl>(data, std::move(config), std::move(*exch), std::move(local));
+    sim->impl_ =
+        std::make_unique<Impl>(data, std::move(config), std::move(*exch), std::move(local));
     return sim;
 }
 
@@ -487,14 +491,17 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
         s.closed = ei == events.size() && li == local_order.size();
         const std::int64_t t_ex = ei < events.size() ? events[ei].exch_ns : kNever;
         const std::int64_t t_act = s.actions.empty() ? kNever : s.actions.top().time;
-        const std::int64_t t_lo = li < local_order.size() ? events[local_order[li]].local_ns : kNever;
+        const std::int64_t t_lo =
+            li < local_order.size() ? events[local_order[li]].local_ns : kNever;
         if (t_ex <= t_act && t_ex <= t_lo) {
             const auto& e = events[ei++];
             if (!s.exch_book.on_tick(e.price)) {
                 return make_error(
                     ErrorCode::kInvalidArgument,
-                    fmt::format("price {} is not on the tick {}", e.price.to_string(),
-                                s.config.tick_size.to_string()));
+                    fmt::format(
+                        "price {} is not on the tick {}",
+                        e.price.to_string(),
+                        s.config.tick_size.to_string()));
             }
             s.on_exchange_event(e);
             ++s.result.events;
@@ -543,6 +550,12 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
     SimResult out = s.result;
     out.final_mid = s.exch_book.mid();
     out.equity_change = out.cash.to_double() + out.position.to_double() * out.final_mid;
+    for (const auto& f : out.fills) {
+        const double edge =
+            f.side == Side::kBuy ? f.mid - f.price.to_double() : f.price.to_double() - f.mid;
+        out.spread_capture += edge * f.qty.to_double();
+    }
+    out.inventory_pnl = out.equity_change + out.fees.to_double() - out.spread_capture;
     return out;
 }
 

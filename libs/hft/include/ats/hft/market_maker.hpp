@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "ats/core/error.hpp"
 #include "ats/hft/simulator.hpp"
@@ -34,6 +35,30 @@ private:
     std::uint64_t working_[2] = {0, 0};  // bid, ask order ids (0: none)
     std::int64_t last_cancel_[2] = {0, 0};
     std::size_t requotes_ = 0;
+};
+
+/// An example taker on order-book imbalance: with I = (B - A) / (B + A) over the quantities of
+/// the best `levels` levels of each side of the local book, it buys `qty` at market when
+/// I > threshold and sells when I < -threshold (within +-max_position), at most once per
+/// cooldown_ns.
+struct ImbalanceParams {
+    int levels = 5;
+    double threshold = 0.6;
+    Qty qty = Qty::from_raw(100'000);           ///< 0.001
+    Qty max_position = Qty::from_raw(500'000);  ///< 0.005
+    std::int64_t cooldown_ns = 1'000'000'000;   ///< 1 s
+
+    Status validate() const;
+};
+
+class ImbalanceTaker final : public HftStrategy {
+public:
+    explicit ImbalanceTaker(ImbalanceParams p) : p_(p) {}
+    void on_market(SimContext& ctx, const MarketEvent& event) override;
+
+private:
+    ImbalanceParams p_;
+    std::int64_t last_ = std::numeric_limits<std::int64_t>::min() / 2;
 };
 
 }  // namespace ats::hft

@@ -15,12 +15,12 @@ namespace ats::hft {
 
 /// What a taker order would get by walking the book level by level (the slippage calculator).
 struct TakerQuote {
-    Qty filled;             ///< may be less than asked when the book runs out (or the limit stops it)
-    Money notional;         ///< sum of price x qty over the levels taken
-    int levels = 0;         ///< price levels touched
-    Price best;             ///< the touch before the order
-    Price last;             ///< the worst price taken
-    double vwap = 0;        ///< notional / filled
+    Qty filled;       ///< may be less than asked when the book runs out (or the limit stops it)
+    Money notional;   ///< sum of price x qty over the levels taken
+    int levels = 0;   ///< price levels touched
+    Price best;       ///< the touch before the order
+    Price last;       ///< the worst price taken
+    double vwap = 0;  ///< notional / filled
     double impact_bps = 0;  ///< (vwap - best) / best in bps, against the taker (>= 0)
 };
 
@@ -62,6 +62,7 @@ struct SimFill {
     Qty qty;
     Money fee;
     bool maker = false;
+    double mid = 0;             ///< the exchange's mid when it matched (for spread capture)
     std::int64_t sent_ns = 0;   ///< when the strategy sent the order (local clock)
     std::int64_t exch_ns = 0;   ///< when the exchange matched it
     std::int64_t local_ns = 0;  ///< when the strategy heard of it
@@ -73,8 +74,8 @@ struct OpenOrder {
     Price price;
     Qty qty;
     Qty filled;
-    bool live = false;         ///< the exchange has it (acknowledged to the strategy when true)
-    double queue_ahead = 0;    ///< the model's estimate (exchange side)
+    bool live = false;       ///< the exchange has it (acknowledged to the strategy when true)
+    double queue_ahead = 0;  ///< the model's estimate (exchange side)
     std::int64_t sent_local_ns = 0;
 };
 
@@ -123,6 +124,10 @@ struct SimResult {
     Money fees;
     double final_mid = 0;
     double equity_change = 0;  ///< cash + position x final mid (starting flat with 0 cash)
+    /// equity_change = spread_capture + inventory_pnl - fees: what the fills earned against the
+    /// mid when they happened, what holding the inventory earned as the mid moved, and fees.
+    double spread_capture = 0;
+    double inventory_pnl = 0;
     std::size_t events = 0;
     std::size_t orders_sent = 0;
     std::size_t orders_refused = 0;
