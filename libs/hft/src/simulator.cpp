@@ -436,11 +436,11 @@ Result<std::unique_ptr<Simulator>> Simulator::create(const TickData& data, SimCo
     if (data.snapshot_bids.empty() || data.snapshot_asks.empty()) {
         return make_error(ErrorCode::kInvalidArgument, "the snapshot needs bids and asks");
     }
-    // A dense region of +-5% around the snapshot's touch (at most L2Book::kMaxRoiTicks wide);
+    // A dense region of +-1% around the snapshot's touch (at most L2Book::kMaxRoiTicks wide);
     // levels beyond it live in the book's sorted maps.
     const Price mid = data.snapshot_bids.front().price;
     const std::int64_t half =
-        std::min(mid.raw() / 20, config.tick_size.raw() * (L2Book::kMaxRoiTicks / 2 - 1));
+        std::min(mid.raw() / 100, config.tick_size.raw() * (L2Book::kMaxRoiTicks / 2 - 1));
     const Price lo = Price::from_raw(std::max<std::int64_t>(mid.raw() - half, 0));
     const Price hi = Price::from_raw(mid.raw() + half);
     auto exch = L2Book::create(config.tick_size, lo, hi);
