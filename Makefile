@@ -4,7 +4,7 @@
 JOBS ?= 2
 ATS := build/release/bin/ats
 
-.PHONY: all deps release demo test bench format format-check clean
+.PHONY: all deps release demo test bench python format format-check clean
 
 all: release
 
@@ -14,6 +14,12 @@ deps:
 release: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
+
+# The Python module ats_gym in build/release/python (PYTHONPATH=build/release/python /usr/bin/python3).
+python: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target ats_gym_core
+	@echo "ats_gym: PYTHONPATH=$(CURDIR)/build/release/python /usr/bin/python3 -c 'import ats_gym'"
 
 demo: release
 	$(ATS) data inspect data/BTCUSDT_1h_2021-04_2025-12.csv | head -12

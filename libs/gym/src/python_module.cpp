@@ -1,0 +1,83 @@
+// The Python module `ats_gym._core` (pybind11): the C++ environment core. The gymnasium
+// classes live in python/ats_gym/__init__.py.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "ats/gym/bar_env.hpp"
+
+namespace py = pybind11;
+using ats::gym::BarEnv;
+using ats::gym::BarEnvOptions;
+
+namespace {
+
+class PyBarEnv {
+public:
+    explicit PyBarEnv(const BarEnvOptions& o) : env_(make(o)) {}
+
+    std::size_t obs_size() const { return env_.observation_size(); }
+    std::size_t bars() const { return env_.bars(); }
+
+    py::array_t<float> reset(std::uint64_t seed, std::optional<std::size_t> start) {
+        py::array_t<float> obs(static_cast<py::ssize_t>(env_.observation_size()));
+        env_.reset(seed, start, obs.mutable_data());
+        return obs;
+    }
+
+    py::tuple step(double target) {
+        py::array_t<float> obs(static_cast<py::ssize_t>(env_.observation_size()));
+        bool terminated = false;
+        bool truncated = false;
+        ats::gym::StepInfo info;
+        const double reward = env_.step(target, obs.mutable_data(), terminated, truncated, info);
+        py::dict d;
+        d["equity"] = info.equity;
+        d["position"] = info.position;
+        d["price"] = info.price;
+        d["fee"] = info.fee;
+        d["time_ms"] = info.time_ms;
+        d["bar"] = info.bar;
+        return py::make_tuple(obs, reward, terminated, truncated, d);
+    }
+
+private:
+    static BarEnv make(const BarEnvOptions& o) {
+        auto env = BarEnv::create(o);
+        if (!env) {
+            throw std::invalid_argument(env.error().message);
+        }
+        return std::move(*env);
+    }
+    BarEnv env_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "ats trading environments (C++ core)";
+    py::class_<BarEnvOptions>(m, "BarEnvOptions")
+        .def(py::init<>())
+        .def_readwrite("data", &BarEnvOptions::data)
+        .def_readwrite("symbol", &BarEnvOptions::symbol)
+        .def_readwrite("features", &BarEnvOptions::features)
+        .def_readwrite("window", &BarEnvOptions::window)
+        .def_readwrite("norm_window", &BarEnvOptions::norm_window)
+        .def_readwrite("episode_bars", &BarEnvOptions::episode_bars)
+        .def_readwrite("fee_bps", &BarEnvOptions::fee_bps)
+        .def_readwrite("allow_short", &BarEnvOptions::allow_short)
+        .def_readwrite("reward", &BarEnvOptions::reward)
+        .def_readwrite("max_drawdown", &BarEnvOptions::max_drawdown)
+        .def_readwrite("ruin", &BarEnvOptions::ruin);
+    py::class_<PyBarEnv>(m, "BarEnvCore")
+        .def(py::init<const BarEnvOptions&>())
+        .def_property_readonly("observation_size", &PyBarEnv::obs_size)
+        .def_property_readonly("bars", &PyBarEnv::bars)
+        .def("reset", &PyBarEnv::reset, py::arg("seed"), py::arg("start") = py::none())
+        .def("step", &PyBarEnv::step, py::arg("target"));
+    m.attr("OBS_BOUND") = ats::gym::BarEnv::kObsBound;
+}

@@ -1,0 +1,127 @@
+"""ats_gym: trading environments over real market data (docs/gym.md).
+
+`BarTradingEnv(data=PATH, **options)` is a `gymnasium.Env` when gymnasium is importable; the C++
+core (`ats_gym._core`) does the work. Without gymnasium the class keeps the same API on a small
+stand-in base and spaces, so the module imports with Debian's packages alone.
+"""
+
+import numpy as np
+
+from . import _core
+
+try:  # gymnasium is not packaged in Debian 12; tests use a vendored copy
+    import gymnasium as _gym
+    from gymnasium import spaces as _spaces
+
+    _Env = _gym.Env
+except ImportError:  # pragma: no cover - exercised on machines without gymnasium
+    _gym = None
+
+    class _Env:  # the parts of gymnasium.Env this module uses
+        metadata = {}
+        np_random = None
+
+        def reset(self, *, seed=None, options=None):
+            if seed is not None or self.np_random is None:
+                self.np_random = np.random.default_rng(seed)
+
+    class _Discrete:
+        def __init__(self, n):
+            self.n = n
+            self.shape = ()
+            self.dtype = np.int64
+
+        def contains(self, x):
+            return int(x) == x and 0 <= int(x) < self.n
+
+    class _Box:
+        def __init__(self, low, high, shape, dtype):
+            self.low = np.full(shape, low, dtype=dtype)
+            self.high = np.full(shape, high, dtype=dtype)
+            self.shape = shape
+            self.dtype = dtype
+
+        def contains(self, x):
+            x = np.asarray(x)
+            return x.shape == self.shape and bool(np.all(x >= self.low) and np.all(x <= self.high))
+
+    class _spaces:  # noqa: N801 - mirrors the gymnasium module name
+        Discrete = _Discrete
+        Box = _Box
+
+__all__ = ["BarTradingEnv", "OBS_BOUND"]
+
+OBS_BOUND = float(_core.OBS_BOUND)
+
+_OPTIONS = (
+    "symbol",
+    "features",
+    "window",
+    "norm_window",
+    "episode_bars",
+    "fee_bps",
+    "allow_short",
+    "reward",
+    "max_drawdown",
+    "ruin",
+)
+
+
+class BarTradingEnv(_Env):
+    """Trade one asset on bars. Actions: Discrete(3) (0 flat, 1 long, 2 short) or, with
+    action="box", Box([-1], [1]) as the target exposure. The decision at a bar's close trades at
+    the next bar's open, paying fee_bps; the reward is measured at that bar's close."""
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(self, data, action="discrete", render_mode=None, **options):
+        unknown = set(options) - set(_OPTIONS)
+        if unknown:
+            raise TypeError(f"unknown options: {sorted(unknown)}; known: {list(_OPTIONS)}")
+        if action not in ("discrete", "box"):
+            raise ValueError("action: 'discrete' or 'box'")
+        if render_mode not in (None, "ansi"):
+            raise ValueError("render_mode: None or 'ansi'")
+        o = _core.BarEnvOptions()
+        o.data = str(data)
+        for key, value in options.items():
+            setattr(o, key, value)
+        self._core = _core.BarEnvCore(o)  # ValueError with the reason on a bad option or file
+        self._allow_short = o.allow_short
+        self.render_mode = render_mode
+        self._action = action
+        n = self._core.observation_size
+        self.observation_space = _spaces.Box(-OBS_BOUND, OBS_BOUND, (n,), np.float32)
+        if action == "discrete":
+            self.action_space = _spaces.Discrete(3 if o.allow_short else 2)
+        else:
+            self.action_space = _spaces.Box(-1.0 if o.allow_short else 0.0, 1.0, (1,), np.float32)
+        self._last_info = {}
+        self._closed = False
+
+    def _target(self, action):
+        if self._action == "discrete":
+            return (0.0, 1.0, -1.0)[int(action)]
+        return float(np.asarray(action, dtype=np.float64).reshape(-1)[0])
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        start = None if not options else options.get("start")
+        core_seed = int(self.np_random.integers(0, 2**63 - 1))
+        obs = self._core.reset(core_seed, start)
+        self._last_info = {"equity": 1.0, "position": 0.0}
+        return obs, dict(self._last_info)
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self._core.step(self._target(action))
+        self._last_info = info
+        return obs, float(reward), bool(terminated), bool(truncated), info
+
+    def render(self):
+        if self.render_mode == "ansi":
+            i = self._last_info
+            return f"equity {i.get('equity', 1.0):.4f} position {i.get('position', 0.0):+.2f}\n"
+        return None
+
+    def close(self):
+        self._closed = True

@@ -1,0 +1,133 @@
+"""ats_gym.BarTradingEnv: gymnasium's checker, determinism, the accounting of fees and marks,
+causality (an observation does not change when the data after its bar is cut off), option
+errors, and the speed of step() (printed)."""
+
+import csv
+import os
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+import ats_gym
+
+DATA = sys.argv[1]  # the bundled BTCUSDT 1h file
+
+
+def checker():
+    try:
+        from gymnasium.utils.env_checker import check_env
+    except ImportError:
+        print("SKIP: gymnasium is not importable (set ATS_GYMNASIUM or put ../shared/vendor/gymnasium beside the project)")
+        sys.exit(77)
+    for kwargs in ({}, {"action": "box", "reward": "dsr"}, {"allow_short": False}):
+        env = ats_gym.BarTradingEnv(DATA, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            check_env(env, skip_render_check=True)
+        assert not caught, [str(w.message) for w in caught]
+        env.close()
+        env.close()  # idempotent
+    print("check_env: 3 variants, no warnings")
+
+
+def determinism():
+    runs = []
+    for _ in range(2):
+        env = ats_gym.BarTradingEnv(DATA, episode_bars=200)
+        obs, _ = env.reset(seed=42)
+        rng = np.random.default_rng(0)
+        trace = [obs]
+        for _ in range(200):
+            obs, r, term, trunc, info = env.step(int(rng.integers(0, 3)))
+            trace.append(obs)
+            trace.append(np.array([r]))
+            if term or trunc:
+                break
+        runs.append(np.concatenate(trace))
+    assert np.array_equal(runs[0], runs[1])
+    other, _ = ats_gym.BarTradingEnv(DATA).reset(seed=43)
+    assert not np.array_equal(other, runs[0][: len(other)])
+    print("determinism: same seed, same episode")
+
+
+def accounting():
+    fee = 10.0
+    env = ats_gym.BarTradingEnv(DATA, fee_bps=fee, episode_bars=300, max_drawdown=1.0, ruin=0.0)
+    env.reset(seed=7)
+    _, _, _, _, first = env.step(1)  # buy at the open: one fee on the whole equity
+    prev = first
+    for _ in range(50):
+        _, r, _, _, info = env.step(1)  # holding: equity moves with the close, no fee
+        assert info["fee"] == 0.0
+        assert abs(info["equity"] / prev["equity"] - info["price"] / prev["price"]) < 1e-12
+        assert abs(r - (info["equity"] - prev["equity"])) < 1e-12
+        prev = info
+    _, _, _, _, flip = env.step(2)  # long -> short at the open: twice the fee
+    assert flip["position"] == -1.0
+    assert flip["fee"] > 0
+    at_open = flip["fee"] / (2 * fee / 1e4)
+    assert 0.5 * prev["equity"] < at_open < 1.5 * prev["equity"]
+    print("accounting: marks, fees and rewards agree")
+
+
+def causality():
+    rows = list(csv.reader(open(DATA)))
+    header, body = rows[0], rows[1:]
+    start = 3000
+    with tempfile.TemporaryDirectory() as d:
+        cut = os.path.join(d, "BTCUSDT_1h_cut.csv")
+        with open(cut, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(body[: start + 2])
+        full = ats_gym.BarTradingEnv(DATA, episode_bars=1)
+        short = ats_gym.BarTradingEnv(cut, episode_bars=1)
+        a, _ = full.reset(seed=0, options={"start": start})
+        b, _ = short.reset(seed=0, options={"start": start})
+        assert np.array_equal(a, b), np.flatnonzero(a != b)
+    print("causality: observations use data up to their bar's close only")
+
+
+def errors():
+    for kwargs, text in (
+        ({"window": 0}, "window"),
+        ({"fee_bps": -1}, "fee_bps"),
+        ({"reward": "sharpe"}, "reward"),
+        ({"features": "nope:3"}, "features"),
+    ):
+        try:
+            ats_gym.BarTradingEnv(DATA, **kwargs)
+        except ValueError as e:
+            assert text in str(e), str(e)
+        else:
+            raise AssertionError(f"{kwargs} was accepted")
+    try:
+        ats_gym.BarTradingEnv("/nonexistent.csv")
+    except ValueError as e:
+        assert "nonexistent" in str(e)
+    print("errors: bad options and files are ValueErrors naming them")
+
+
+def speed():
+    env = ats_gym.BarTradingEnv(DATA, episode_bars=0)
+    env.reset(seed=1)
+    n = 0
+    t0 = time.perf_counter()
+    while n < 20000:
+        _, _, term, trunc, _ = env.step(n % 3)
+        n += 1
+        if term or trunc:
+            env.reset(seed=n)
+    dt = time.perf_counter() - t0
+    print(f"speed: {n / dt:,.0f} steps/s through the Python API")
+
+
+checker()
+determinism()
+accounting()
+causality()
+errors()
+speed()
