@@ -56,7 +56,9 @@ struct BarEnv::Impl {
     double dsr_a = 0;
     double dsr_b = 0;
 
-    std::size_t obs_size() const { return static_cast<std::size_t>(o.window) * (feats.size() + 1) + 2; }
+    std::size_t obs_size() const {
+        return static_cast<std::size_t>(o.window) * (feats.size() + 1) + 2;
+    }
 
     void observe(float* obs) const {
         std::size_t k = 0;
@@ -132,9 +134,10 @@ Result<BarEnv> BarEnv::create(const BarEnvOptions& options) {
                 const double mean = sum / static_cast<double>(count);
                 const double var = std::max(sq / static_cast<double>(count) - mean * mean, 0.0);
                 const double sd = std::sqrt(var);
-                z[i] = sd > 1e-12 ? static_cast<float>(std::clamp(
-                                        (raw[i] - mean) / sd, -double{kObsBound}, double{kObsBound}))
-                                  : 0.0F;
+                z[i] = sd > 1e-12
+                           ? static_cast<float>(std::clamp(
+                                 (raw[i] - mean) / sd, -double{kObsBound}, double{kObsBound}))
+                           : 0.0F;
             }
             // A feature counts once it has a full normalization window behind it.
             first = std::max(first, defined_from + n);
@@ -142,7 +145,8 @@ Result<BarEnv> BarEnv::create(const BarEnvOptions& options) {
         }
     }
     s.first = first + static_cast<std::size_t>(options.window);
-    const std::size_t need = options.episode_bars == 0 ? 2 : static_cast<std::size_t>(options.episode_bars) + 1;
+    const std::size_t need =
+        options.episode_bars == 0 ? 2 : static_cast<std::size_t>(options.episode_bars) + 1;
     if (s.close.size() < s.first + need) {
         return make_error(
             ErrorCode::kInvalidArgument,

@@ -1,12 +1,12 @@
 // The Python module `ats_gym._core` (pybind11): the C++ environment core. The gymnasium
 // classes live in python/ats_gym/__init__.py.
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
-
 #include <optional>
 #include <stdexcept>
 #include <string>
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include "ats/gym/bar_env.hpp"
 

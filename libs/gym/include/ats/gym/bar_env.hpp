@@ -12,26 +12,27 @@ namespace ats::gym {
 
 /// Options of the bar trading environment; every one has a default (docs/gym.md).
 struct BarEnvOptions {
-    std::string data;                     ///< kline CSV, Parquet file or catalog
-    std::optional<std::string> symbol;    ///< for a catalog or a directory
+    std::string data;                                ///< kline CSV, Parquet file or catalog
+    std::optional<std::string> symbol;               ///< for a catalog or a directory
     std::string features = "rsi:14,natr:14,adx:14";  ///< indicator registry names
     int window = 16;         ///< bars of features per observation, in [1, 256]
     int norm_window = 256;   ///< past bars of the rolling z-score of each feature, in [16, 10000]
     int episode_bars = 512;  ///< steps per episode (0: from the start to the end of the data)
     double fee_bps = 10;     ///< per trade, on the traded notional, in [0, 1000]
     bool allow_short = true;
-    std::string reward = "equity";  ///< "equity" (change / start equity) or "dsr" (differential Sharpe)
-    double max_drawdown = 0.5;      ///< terminate past this drawdown from the episode's peak, (0, 1]
-    double ruin = 0.1;              ///< terminate when equity falls below this fraction, [0, 1)
+    std::string reward =
+        "equity";               ///< "equity" (change / start equity) or "dsr" (differential Sharpe)
+    double max_drawdown = 0.5;  ///< terminate past this drawdown from the episode's peak, (0, 1]
+    double ruin = 0.1;          ///< terminate when equity falls below this fraction, [0, 1)
 
     Status validate() const;
 };
 
 struct StepInfo {
-    double equity = 0;    ///< relative to the episode's start (1 = unchanged)
-    double position = 0;  ///< exposure held over the bar, in [-1, 1]
-    double price = 0;     ///< the bar's close
-    double fee = 0;       ///< paid this step, relative to the start equity
+    double equity = 0;         ///< relative to the episode's start (1 = unchanged)
+    double position = 0;       ///< exposure held over the bar, in [-1, 1]
+    double price = 0;          ///< the bar's close
+    double fee = 0;            ///< paid this step, relative to the start equity
     std::int64_t time_ms = 0;  ///< the bar's close time
     std::size_t bar = 0;       ///< index into the data
 };
