@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover - exercised on machines without gymnasiu
         Discrete = _Discrete
         Box = _Box
 
-__all__ = ["BarTradingEnv", "OBS_BOUND"]
+__all__ = ["BarTradingEnv", "VectorBarTradingEnv", "OBS_BOUND"]
 
 OBS_BOUND = float(_core.OBS_BOUND)
 
@@ -67,6 +67,43 @@ _OPTIONS = (
 )
 
 
+def _options(data, options):
+    unknown = set(options) - set(_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown options: {sorted(unknown)}; known: {list(_OPTIONS)}")
+    o = _core.BarEnvOptions()
+    o.data = str(data)
+    for key, value in options.items():
+        setattr(o, key, value)
+    return o
+
+
+class VectorBarTradingEnv:
+    """n BarTradingEnv stepped together in C++ on one shared copy of the data. Actions are target
+    exposures (an array of n numbers in [-1, 1], or [0, 1] without shorts). step() returns
+    (obs[n, d], rewards[n], terminated[n], truncated[n], {"equity": [n]}); an environment whose
+    episode ended starts a new one at once (its row of obs is the new episode's first), and the
+    arrays at that index describe the episode that ended."""
+
+    def __init__(self, n, data, **options):
+        self._core = _core.VectorBarEnvCore(_options(data, options), int(n))
+        self.num_envs = self._core.size
+        d = self._core.observation_size
+        self.single_observation_space = _spaces.Box(-OBS_BOUND, OBS_BOUND, (d,), np.float32)
+
+    def reset(self, *, seed=None):
+        if seed is None:
+            seed = int(np.random.default_rng().integers(0, 2**63 - 1))
+        return self._core.reset(int(seed)), {}
+
+    def step(self, actions):
+        obs, rewards, terminated, truncated, equity = self._core.step(np.asarray(actions, dtype=np.float64))
+        return obs, rewards, terminated.astype(bool), truncated.astype(bool), {"equity": equity}
+
+    def close(self):
+        pass
+
+
 class BarTradingEnv(_Env):
     """Trade one asset on bars. Actions: Discrete(3) (0 flat, 1 long, 2 short) or, with
     action="box", Box([-1], [1]) as the target exposure. The decision at a bar's close trades at
@@ -75,17 +112,11 @@ class BarTradingEnv(_Env):
     metadata = {"render_modes": ["ansi"]}
 
     def __init__(self, data, action="discrete", render_mode=None, **options):
-        unknown = set(options) - set(_OPTIONS)
-        if unknown:
-            raise TypeError(f"unknown options: {sorted(unknown)}; known: {list(_OPTIONS)}")
         if action not in ("discrete", "box"):
             raise ValueError("action: 'discrete' or 'box'")
         if render_mode not in (None, "ansi"):
             raise ValueError("render_mode: None or 'ansi'")
-        o = _core.BarEnvOptions()
-        o.data = str(data)
-        for key, value in options.items():
-            setattr(o, key, value)
+        o = _options(data, options)
         self._core = _core.BarEnvCore(o)  # ValueError with the reason on a bad option or file
         self._allow_short = o.allow_short
         self.render_mode = render_mode

@@ -127,6 +127,54 @@ def speed():
     print(f"speed: {n / dt:,.0f} steps/s through the Python API")
 
 
+def vector():
+    # Shapes, bounds, automatic restarts, and a wrong number of actions refused.
+    venv = ats_gym.VectorBarTradingEnv(4, DATA, episode_bars=64)
+    obs, _ = venv.reset(seed=5)
+    assert obs.shape == (4, venv.single_observation_space.shape[0]) and obs.dtype == np.float32
+    rng = np.random.default_rng(1)
+    ended = 0
+    for _ in range(200):
+        obs, rewards, term, trunc, info = venv.step(rng.uniform(-1, 1, 4))
+        assert obs.shape[0] == 4 and rewards.shape == (4,)
+        assert np.all(np.abs(obs) <= ats_gym.OBS_BOUND)
+        ended += int(np.sum(term | trunc))
+    assert ended >= 4 * 3  # episodes of 64 steps restart on their own
+    try:
+        venv.step(np.zeros(3))
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a wrong number of actions was accepted")
+
+    # Same logic in pure Python (numpy arrays, a Python loop) against the C++ vector env.
+    rows = list(csv.reader(open(DATA)))[1:]
+    open_ = np.array([float(r[2]) for r in rows])
+    close = np.array([float(r[5]) for r in rows])
+    n, steps = 64, 200
+    venv = ats_gym.VectorBarTradingEnv(n, DATA, episode_bars=0)
+    venv.reset(seed=1)
+    targets = np.ones(n)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        venv.step(targets)
+    cpp = n * steps / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    equity = np.ones(n)
+    position = np.zeros(n)
+    t = np.full(n, 600)
+    for _ in range(steps):
+        for i in range(n):
+            nxt = t[i] + 1
+            at_open = equity[i] * (1 + position[i] * (open_[nxt] / close[t[i]] - 1))
+            fee = abs(1.0 - position[i]) * at_open * 10 / 1e4
+            equity[i] = (at_open - fee) * (1 + 1.0 * (close[nxt] / open_[nxt] - 1))
+            position[i] = 1.0
+            t[i] = nxt
+    py = n * steps / (time.perf_counter() - t0)
+    print(f"vector: {cpp:,.0f} env-steps/s with observations (C++, 64 envs) vs {py:,.0f} in a pure-Python loop without them ({cpp / py:.0f}x)")
+
+
 if MODE == "checker":
     checker()
 else:
@@ -135,3 +183,4 @@ else:
     causality()
     errors()
     speed()
+    vector()

@@ -40,13 +40,22 @@ Status BarEnvOptions::validate() const {
     return ok_status();
 }
 
-struct BarEnv::Impl {
-    BarEnvOptions o;
+namespace {
+
+/// The data and features, shared by the copies of an environment (read-only once built).
+struct Series {
     std::vector<double> open;
     std::vector<double> close;
     std::vector<std::int64_t> close_ms;
     std::vector<std::vector<float>> feats;  // per feature column, normalized, clipped
     std::size_t first = 0;                  // first bar with every feature defined
+};
+
+}  // namespace
+
+struct BarEnv::Impl {
+    BarEnvOptions o;
+    std::shared_ptr<const Series> d;
     // Episode.
     std::size_t t = 0;    // the decision bar (its close is known)
     std::size_t end = 0;  // last decision bar of the episode
@@ -57,7 +66,7 @@ struct BarEnv::Impl {
     double dsr_b = 0;
 
     std::size_t obs_size() const {
-        return static_cast<std::size_t>(o.window) * (feats.size() + 1) + 2;
+        return static_cast<std::size_t>(o.window) * (d->feats.size() + 1) + 2;
     }
 
     void observe(float* obs) const {
@@ -67,8 +76,8 @@ struct BarEnv::Impl {
         };
         for (int w = o.window - 1; w >= 0; --w) {
             const std::size_t i = t - static_cast<std::size_t>(w);
-            obs[k++] = clip(100.0 * std::log(close[i] / close[i - 1]));
-            for (const auto& f : feats) {
+            obs[k++] = clip(100.0 * std::log(d->close[i] / d->close[i - 1]));
+            for (const auto& f : d->feats) {
                 obs[k++] = f[i];
             }
         }
@@ -94,10 +103,12 @@ Result<BarEnv> BarEnv::create(const BarEnvOptions& options) {
     BarEnv env;
     Impl& s = *env.impl_;
     s.o = options;
-    s.open = cols.open;
-    s.close = cols.close;
+    auto series = std::make_shared<Series>();
+    Series& d = *series;
+    d.open = cols.open;
+    d.close = cols.close;
     for (const auto& t : loaded->series.close_time()) {
-        s.close_ms.push_back(t.unix_ms());
+        d.close_ms.push_back(t.unix_ms());
     }
     auto specs = indicators::parse_indicator_set(options.features);
     if (!specs) {
@@ -141,22 +152,29 @@ Result<BarEnv> BarEnv::create(const BarEnvOptions& options) {
             }
             // A feature counts once it has a full normalization window behind it.
             first = std::max(first, defined_from + n);
-            s.feats.push_back(std::move(z));
+            d.feats.push_back(std::move(z));
         }
     }
-    s.first = first + static_cast<std::size_t>(options.window);
+    d.first = first + static_cast<std::size_t>(options.window);
     const std::size_t need =
         options.episode_bars == 0 ? 2 : static_cast<std::size_t>(options.episode_bars) + 1;
-    if (s.close.size() < s.first + need) {
+    if (d.close.size() < d.first + need) {
         return make_error(
             ErrorCode::kInvalidArgument,
             fmt::format(
                 "{}: {} bars; the features' warm-up needs {} and an episode {} more",
                 options.data,
-                s.close.size(),
-                s.first,
+                d.close.size(),
+                d.first,
                 need));
     }
+    s.d = std::move(series);
+    return env;
+}
+
+BarEnv BarEnv::copy() const {
+    BarEnv env;
+    *env.impl_ = *impl_;  // shares the data and features
     return env;
 }
 
@@ -165,23 +183,23 @@ std::size_t BarEnv::observation_size() const noexcept {
 }
 
 std::size_t BarEnv::bars() const noexcept {
-    return impl_->close.size();
+    return impl_->d->close.size();
 }
 
 void BarEnv::reset(std::uint64_t seed, std::optional<std::size_t> start, float* obs) {
     Impl& s = *impl_;
-    const std::size_t last = s.close.size() - 2;  // a decision needs the next bar
+    const std::size_t last = s.d->close.size() - 2;  // a decision needs the next bar
     if (s.o.episode_bars == 0) {
-        s.t = s.first;
+        s.t = s.d->first;
         s.end = last;
     } else {
         const auto len = static_cast<std::size_t>(s.o.episode_bars);
         const std::size_t hi = last - len + 1;
         if (start) {
-            s.t = std::clamp(*start, s.first, hi);
+            s.t = std::clamp(*start, s.d->first, hi);
         } else {
             std::mt19937_64 rng(seed);
-            s.t = std::uniform_int_distribution<std::size_t>(s.first, hi)(rng);
+            s.t = std::uniform_int_distribution<std::size_t>(s.d->first, hi)(rng);
         }
         s.end = s.t + len - 1;
     }
@@ -201,10 +219,10 @@ double BarEnv::step(double target, float* obs, bool& terminated, bool& truncated
     target = std::clamp(target, s.o.allow_short ? -1.0 : 0.0, 1.0);
     const std::size_t next = s.t + 1;
     // Mark to the open, trade to the target exposure there, hold to the close.
-    const double at_open = s.equity * (1 + s.position * (s.open[next] / s.close[s.t] - 1));
+    const double at_open = s.equity * (1 + s.position * (s.d->open[next] / s.d->close[s.t] - 1));
     const double fee = std::abs(target - s.position) * at_open * s.o.fee_bps / 1e4;
     const double after_fee = at_open - fee;
-    const double new_equity = after_fee * (1 + target * (s.close[next] / s.open[next] - 1));
+    const double new_equity = after_fee * (1 + target * (s.d->close[next] / s.d->open[next] - 1));
     const double before = s.equity;
     s.equity = std::max(new_equity, 0.0);
     s.position = target;
@@ -227,9 +245,9 @@ double BarEnv::step(double target, float* obs, bool& terminated, bool& truncated
     truncated = !terminated && s.t >= s.end;
     info.equity = s.equity;
     info.position = s.position;
-    info.price = s.close[s.t];
+    info.price = s.d->close[s.t];
     info.fee = fee;
-    info.time_ms = s.close_ms[s.t];
+    info.time_ms = s.d->close_ms[s.t];
     info.bar = s.t;
     s.observe(obs);
     return reward;

@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include "ats/gym/bar_env.hpp"
+#include "ats/gym/vector_env.hpp"
 
 namespace py = pybind11;
 using ats::gym::BarEnv;
@@ -56,6 +57,55 @@ private:
     BarEnv env_;
 };
 
+class PyVectorEnv {
+public:
+    PyVectorEnv(const BarEnvOptions& o, std::size_t n) : env_(make(o, n)) {}
+
+    std::size_t size() const { return env_.size(); }
+    std::size_t obs_size() const { return env_.observation_size(); }
+
+    py::array_t<float> reset(std::uint64_t seed) {
+        py::array_t<float> obs(
+            {static_cast<py::ssize_t>(env_.size()),
+             static_cast<py::ssize_t>(env_.observation_size())});
+        env_.reset(seed, obs.mutable_data());
+        return obs;
+    }
+
+    py::tuple step(const py::array_t<double, py::array::c_style | py::array::forcecast>& targets) {
+        const auto n = static_cast<py::ssize_t>(env_.size());
+        if (targets.ndim() != 1 || targets.shape(0) != n) {
+            throw std::invalid_argument("actions: one number per environment");
+        }
+        py::array_t<float> obs({n, static_cast<py::ssize_t>(env_.observation_size())});
+        py::array_t<double> rewards(n);
+        py::array_t<std::uint8_t> terminated(n);
+        py::array_t<std::uint8_t> truncated(n);
+        py::array_t<double> equity(n);
+        {
+            py::gil_scoped_release release;
+            env_.step(
+                targets.data(),
+                obs.mutable_data(),
+                rewards.mutable_data(),
+                terminated.mutable_data(),
+                truncated.mutable_data(),
+                equity.mutable_data());
+        }
+        return py::make_tuple(obs, rewards, terminated, truncated, equity);
+    }
+
+private:
+    static ats::gym::VectorBarEnv make(const BarEnvOptions& o, std::size_t n) {
+        auto env = ats::gym::VectorBarEnv::create(o, n);
+        if (!env) {
+            throw std::invalid_argument(env.error().message);
+        }
+        return std::move(*env);
+    }
+    ats::gym::VectorBarEnv env_;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -79,5 +129,11 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly("bars", &PyBarEnv::bars)
         .def("reset", &PyBarEnv::reset, py::arg("seed"), py::arg("start") = py::none())
         .def("step", &PyBarEnv::step, py::arg("target"));
+    py::class_<PyVectorEnv>(m, "VectorBarEnvCore")
+        .def(py::init<const BarEnvOptions&, std::size_t>())
+        .def_property_readonly("size", &PyVectorEnv::size)
+        .def_property_readonly("observation_size", &PyVectorEnv::obs_size)
+        .def("reset", &PyVectorEnv::reset, py::arg("seed"))
+        .def("step", &PyVectorEnv::step, py::arg("targets"));
     m.attr("OBS_BOUND") = ats::gym::BarEnv::kObsBound;
 }

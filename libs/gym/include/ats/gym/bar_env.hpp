@@ -48,6 +48,10 @@ public:
     BarEnv& operator=(BarEnv&&) noexcept;
     ~BarEnv();
 
+    /// Another environment on the same data and features (shared, not copied), episode state
+    /// copied.
+    BarEnv copy() const;
+
     std::size_t observation_size() const noexcept;
     std::size_t bars() const noexcept;
     /// Starts an episode at a random bar (seeded; `start` forces one). Writes the observation.
