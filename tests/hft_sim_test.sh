@@ -34,7 +34,9 @@ PY
 "$ats" hft-backtest --ticks data/ticks --symbol BTCUSDT --strategy imbalance >"$work/c.txt"
 grep -q "strategy   imbalance" "$work/c.txt"
 grep -q "P&L parts  spread capture" "$work/c.txt"
-for bad in "--strategy nope" "--imbalance-threshold 1" "--queue power:11" "--fill maybe" "--entry-ms -1" "--quote-qty 0"; do
+"$ats" hft-sim --ticks data/ticks --symbol ETHUSDT --strategy as >"$work/d.txt"
+grep -q "strategy   as" "$work/d.txt"
+for bad in "--strategy nope" "--strategy as --as-gamma 0" "--imbalance-threshold 1" "--queue power:11" "--fill maybe" "--entry-ms -1" "--quote-qty 0"; do
   set +e
   # shellcheck disable=SC2086
   "$ats" hft-sim --ticks data/ticks $bad >/dev/null 2>"$work/err"

@@ -441,7 +441,14 @@ int main(int argc, char** argv) {
     hft_cmd->add_option(
         "--strategy",
         hft.strategy,
-        "maker (quotes both sides) or imbalance (order-book imbalance taker)");
+        "maker (joins the touch), as (Avellaneda-Stoikov) or imbalance (order-book imbalance "
+        "taker)");
+    hft_cmd->add_option(
+        "--as-gamma", hft.as_gamma, "Avellaneda-Stoikov risk aversion (default 0.1)");
+    hft_cmd->add_option(
+        "--as-kappa", hft.as_kappa, "Avellaneda-Stoikov order-arrival decay (default 1.5)");
+    hft_cmd->add_option(
+        "--as-tau-s", hft.as_tau_s, "Avellaneda-Stoikov horizon in seconds (default 30)");
     hft_cmd->add_option("--imbalance-levels", hft.imbalance_levels, "Levels per side (default 5)");
     hft_cmd->add_option(
         "--imbalance-threshold",

@@ -285,6 +285,43 @@ TEST(SimulatorTest, MarketMakerOnRealTicksReconcilesUnderEveryModel) {
     }
 }
 
+TEST(SimulatorTest, AvellanedaStoikovQuotesBehindTheTouchAndReconciles) {
+    const std::string dir = std::string(ATS_BUNDLED_DATA_DIR) + "/ticks/";
+    const std::string w = "2024-08-08_2354_to_2024-08-09_0005.csv.gz";
+    auto data = load_binance_ticks(
+        *Symbol::parse("BTCUSDT"),
+        {dir + "BTCUSDT_spot_trades_" + w,
+         dir + "BTCUSDT_spot_depth_snapshot_" + w,
+         dir + "BTCUSDT_spot_depth_diff_100ms_" + w},
+        {});
+    ASSERT_TRUE(data) << data.error().message;
+    AvellanedaStoikovParams ap;
+    ASSERT_TRUE(ap.validate());
+    ap.gamma = 0;
+    EXPECT_FALSE(ap.validate());
+    ap.gamma = 0.1;
+    SimConfig cfg;
+    cfg.queue = {QueueKind::kPower, 2};
+    cfg.entry.constant_ns = 5 * kMs;
+    cfg.response.constant_ns = 5 * kMs;
+    cfg.maker_fee_bps = 1;
+    cfg.taker_fee_bps = 7.5;
+    AvellanedaStoikovMaker maker(ap);
+    auto r = *(*Simulator::create(*data, cfg))->run(maker);
+    EXPECT_GT(maker.sigma2(), 0);
+    EXPECT_GT(r.fills.size(), 5U);
+    // Quotes are placed at or behind the local touch: nearly every fill is a maker fill.
+    EXPECT_GE(r.maker_fills * 10, r.fills.size() * 8);
+    Qty pos;
+    for (const auto& f : r.fills) {
+        pos += f.side == Side::kBuy ? f.qty : -f.qty;
+    }
+    EXPECT_EQ(r.position, pos);
+    EXPECT_LE(r.position, ap.max_position + ap.quote_qty);
+    EXPECT_GE(r.position, -(ap.max_position + ap.quote_qty));
+    EXPECT_NEAR(r.spread_capture + r.inventory_pnl - r.fees.to_double(), r.equity_change, 1e-6);
+}
+
 TEST(SimulatorTest, ImbalanceTakerOnRealTicksTakesOnlyAndStaysWithinItsLimit) {
     const std::string dir = std::string(ATS_BUNDLED_DATA_DIR) + "/ticks/";
     const std::string w = "2024-08-08_2354_to_2024-08-09_0005.csv.gz";

@@ -187,6 +187,7 @@ int run_hft_sim(const HftSimArgs& args) {
     hft::TickLoadOptions load;
     hft::MakerParams maker;
     hft::ImbalanceParams imbalance;
+    hft::AvellanedaStoikovParams as;
     {
         auto queue = parse_queue(args.queue);
         if (!queue) {
@@ -253,9 +254,18 @@ int run_hft_sim(const HftSimArgs& args) {
         if (auto st = maker.validate(); !st) {
             return fail(st.error().message, kExitUsage);
         }
-        if (args.strategy != "maker" && args.strategy != "imbalance") {
+        if (args.strategy != "maker" && args.strategy != "imbalance" && args.strategy != "as") {
             return fail(
-                fmt::format("--strategy '{}': maker or imbalance", args.strategy), kExitUsage);
+                fmt::format("--strategy '{}': maker, as or imbalance", args.strategy), kExitUsage);
+        }
+        as.gamma = args.as_gamma;
+        as.kappa = args.as_kappa;
+        as.tau_s = args.as_tau_s;
+        as.quote_qty = maker.quote_qty;
+        as.max_position = maker.max_position;
+        as.min_requote_ns = maker.min_requote_ns;
+        if (auto st = as.validate(); !st) {
+            return fail(st.error().message, kExitUsage);
         }
         auto cooldown = ms_to_ns("--cooldown-ms", args.cooldown_ms);
         if (!cooldown) {
@@ -282,8 +292,11 @@ int run_hft_sim(const HftSimArgs& args) {
     }
     hft::QuoteMaker quote_maker(maker);
     hft::ImbalanceTaker taker(imbalance);
-    hft::HftStrategy& strategy =
-        args.strategy == "maker" ? static_cast<hft::HftStrategy&>(quote_maker) : taker;
+    hft::AvellanedaStoikovMaker as_maker(as);
+    hft::HftStrategy& strategy = args.strategy == "maker"
+                                     ? static_cast<hft::HftStrategy&>(quote_maker)
+                                 : args.strategy == "as" ? static_cast<hft::HftStrategy&>(as_maker)
+                                                         : taker;
     auto r = (*sim)->run(strategy);
     if (!r) {
         return fail(r.error().message, exit_code_for(r.error()));

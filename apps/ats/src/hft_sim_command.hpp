@@ -10,7 +10,10 @@ struct HftSimArgs {
         "data/ticks";  ///< directory of
                        ///< SYMBOL_spot_{trades,depth_snapshot,depth_diff_100ms}_*.csv[.gz]
     std::string symbol = "BTCUSDT";
-    std::string strategy = "maker";  ///< maker (QuoteMaker) or imbalance (ImbalanceTaker)
+    std::string strategy = "maker";  ///< maker (QuoteMaker), as (Avellaneda-Stoikov) or imbalance
+    double as_gamma = 0.1;
+    double as_kappa = 1.5;
+    double as_tau_s = 30;
     int imbalance_levels = 5;
     double imbalance_threshold = 0.6;
     double cooldown_ms = 1000;

@@ -60,6 +60,86 @@ void QuoteMaker::quote(SimContext& ctx, Side side, std::int64_t wanted_tick) {
     }
 }
 
+Status AvellanedaStoikovParams::validate() const {
+    const auto in = [](double v, double lo, double hi) {
+        return std::isfinite(v) && v > lo && v <= hi;
+    };
+    if (!in(gamma, 0, 100) || !in(kappa, 0, 1e6) || !in(tau_s, 0, 86400) ||
+        !in(sigma_halflife_s, 0, 86400)) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format(
+                "Avellaneda-Stoikov: gamma in (0, 100], kappa in (0, 1e6], tau and half-life in "
+                "(0, 86400] s; got {}, {}, {}, {}",
+                gamma,
+                kappa,
+                tau_s,
+                sigma_halflife_s));
+    }
+    if (!quote_qty.is_positive() || !max_position.is_positive() || quote_qty > max_position) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "quote size and max position must be positive, the quote no larger than the max");
+    }
+    if (min_requote_ns < 0 || min_requote_ns > 3'600'000'000'000) {
+        return make_error(ErrorCode::kInvalidArgument, "requote interval must be in [0, 1 h]");
+    }
+    return ok_status();
+}
+
+void AvellanedaStoikovMaker::on_market(SimContext& ctx, const MarketEvent& /*event*/) {
+    const L2Book& book = ctx.book();
+    if (!book.has_bid() || !book.has_ask()) {
+        return;
+    }
+    const double mid = book.mid();
+    const std::int64_t now = ctx.now();
+    if (last_mid_ > 0 && now > last_ns_) {
+        const double dt = static_cast<double>(now - last_ns_) / 1e9;
+        const double dm = mid - last_mid_;
+        const double alpha = 1 - std::exp(-std::log(2.0) * dt / p_.sigma_halflife_s);
+        var_ += alpha * (dm * dm / dt - var_);
+    }
+    last_mid_ = mid;
+    last_ns_ = now;
+    const double q = ctx.position().to_double() / p_.quote_qty.to_double();
+    const double risk = p_.gamma * var_ * p_.tau_s;
+    const double r = mid - q * risk;
+    const double half = 0.5 * (risk + 2 / p_.gamma * std::log1p(p_.gamma / p_.kappa));
+    const double tick = book.tick_size().to_double();
+    // Rounded away from the mid, never through the local touch.
+    const auto bid =
+        std::min(static_cast<std::int64_t>(std::floor((r - half) / tick)), book.best_bid_tick());
+    const auto ask =
+        std::max(static_cast<std::int64_t>(std::ceil((r + half) / tick)), book.best_ask_tick());
+    const bool can_buy = ctx.position() + p_.quote_qty <= p_.max_position;
+    const bool can_sell = ctx.position() - p_.quote_qty >= -p_.max_position;
+    quote(ctx, Side::kBuy, can_buy && bid > 0 ? bid : L2Book::kNoBid);
+    quote(ctx, Side::kSell, can_sell ? ask : L2Book::kNoAsk);
+}
+
+void AvellanedaStoikovMaker::quote(SimContext& ctx, Side side, std::int64_t tick) {
+    const int i = side == Side::kBuy ? 0 : 1;
+    const bool want = tick != L2Book::kNoBid && tick != L2Book::kNoAsk;
+    const auto& orders = ctx.orders();
+    const auto it = std::find_if(
+        orders.begin(), orders.end(), [&](const OpenOrder& o) { return o.id == working_[i]; });
+    if (it == orders.end()) {
+        working_[i] = 0;
+    }
+    if (working_[i] != 0) {
+        const bool right = want && ctx.book().to_tick(it->price) == tick;
+        if (!right && it->live && ctx.now() - last_cancel_[i] >= p_.min_requote_ns) {
+            ctx.cancel(working_[i]);
+            last_cancel_[i] = ctx.now();
+        }
+        return;
+    }
+    if (want) {
+        working_[i] = ctx.limit(side, ctx.book().to_price(tick), p_.quote_qty);
+    }
+}
+
 Status ImbalanceParams::validate() const {
     if (levels < 1 || levels > 100) {
         return make_error(

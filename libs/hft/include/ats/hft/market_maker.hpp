@@ -37,6 +37,42 @@ private:
     std::size_t requotes_ = 0;
 };
 
+/// Avellaneda and Stoikov (2008) quoting, infinite-horizon form with a fixed horizon tau:
+///   reservation price  r = mid - q * gamma * sigma^2 * tau
+///   total spread       delta = gamma * sigma^2 * tau + (2 / gamma) * ln(1 + gamma / kappa)
+/// quotes r -/+ delta/2 rounded away from the mid to the tick and never through the local
+/// touch; q the position in quote_qty units, sigma^2 an EWMA of squared mid changes per second
+/// (price units), tau in seconds. One quote per side, replaced when its price moves.
+struct AvellanedaStoikovParams {
+    double gamma = 0.1;                           ///< risk aversion, (0, 100]
+    double kappa = 1.5;                           ///< order-arrival decay per price unit, (0, 1e6]
+    double tau_s = 30;                            ///< horizon in seconds, (0, 86400]
+    double sigma_halflife_s = 30;                 ///< EWMA half-life of the variance, (0, 86400]
+    Qty quote_qty = Qty::from_raw(100'000);       ///< 0.001
+    Qty max_position = Qty::from_raw(1'000'000);  ///< 0.01
+    std::int64_t min_requote_ns = 100'000'000;
+
+    Status validate() const;
+};
+
+class AvellanedaStoikovMaker final : public HftStrategy {
+public:
+    explicit AvellanedaStoikovMaker(AvellanedaStoikovParams p) : p_(p) {}
+    void on_market(SimContext& ctx, const MarketEvent& event) override;
+
+    double sigma2() const noexcept { return var_; }
+
+private:
+    void quote(SimContext& ctx, Side side, std::int64_t tick);
+
+    AvellanedaStoikovParams p_;
+    double last_mid_ = 0;
+    std::int64_t last_ns_ = 0;
+    double var_ = 0;  // per second, price units squared
+    std::uint64_t working_[2] = {0, 0};
+    std::int64_t last_cancel_[2] = {0, 0};
+};
+
 /// An example taker on order-book imbalance: with I = (B - A) / (B + A) over the quantities of
 /// the best `levels` levels of each side of the local book, it buys `qty` at market when
 /// I > threshold and sells when I < -threshold (within +-max_position), at most once per
