@@ -106,8 +106,10 @@ class VectorBarTradingEnv:
 
 class BarTradingEnv(_Env):
     """Trade one asset on bars. Actions: Discrete(3) (0 flat, 1 long, 2 short) or, with
-    action="box", Box([-1], [1]) as the target exposure. The decision at a bar's close trades at
-    the next bar's open, paying fee_bps; the reward is measured at that bar's close."""
+    action="box", Box([-1], [1]) as the target exposure. A decision at a bar's close that changes
+    the target trades at the next bar's open to the quantity whose exposure after the fee is the
+    target, paying fee_bps on the traded notional; the same target again holds the quantity. The
+    reward is measured at that bar's close. info["position"] is the exposure at the close."""
 
     metadata = {"render_modes": ["ansi"]}
 

@@ -35,6 +35,48 @@ def checker():
     print("check_env: 3 variants, no warnings")
 
 
+def parity(ats, project):
+    """Replays the positions of `ats backtest` (sma_cross, all-in, next-open, 10 bps) as actions:
+    the environment's equity equals the backtest's at every bar close."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [ats, "backtest", "--config", "configs/sma_cross_backtrader.toml", "--report", out],
+            cwd=project, check=True, stdout=subprocess.DEVNULL)
+        trades = list(csv.DictReader(open(os.path.join(out, "trades.csv"))))
+        curve = [(int(r["time_ms"]), float(r["equity"])) for r in csv.DictReader(open(os.path.join(out, "equity.csv")))]
+    held = []  # [entry, exit) open times of the backtest's positions
+    for t in trades:
+        held.append((int(t["entry_time_ms"]), int(t["exit_time_ms"]) if t["exit_time_ms"] else 2**62))
+    hour = 3_600_000
+    index = {open_ms + hour - 1: i for i, (open_ms, _) in enumerate(curve)}
+    env = ats_gym.BarTradingEnv(DATA, features="rsi:2", window=1, norm_window=16, episode_bars=0,
+                                allow_short=False, max_drawdown=1.0, ruin=0.0, fee_bps=10.0)
+    env.reset(seed=0)
+    probe = ats_gym.BarTradingEnv(DATA, features="rsi:2", window=1, norm_window=16, episode_bars=0,
+                                  allow_short=False)
+    probe.reset(seed=0)
+    k = index[probe.step(0)[4]["time_ms"]] - 1  # the episode's first decision bar
+    start = curve[k][1]
+    worst, steps, j = 0.0, 0, 0
+    while k + 1 < len(curve):
+        bar_open = curve[k + 1][0]
+        while j < len(held) and held[j][1] <= bar_open:
+            j += 1
+        long = j < len(held) and held[j][0] <= bar_open < held[j][1]
+        _, _, term, trunc, info = env.step(1 if long else 0)
+        assert info["time_ms"] == bar_open + hour - 1
+        worst = max(worst, abs(info["equity"] / (curve[k + 1][1] / start) - 1))
+        steps += 1
+        k += 1
+        if term or trunc:
+            break
+    assert steps > 40_000, steps
+    assert worst < 1e-6, worst
+    print(f"parity: {steps} bars, {len(trades)} trades of ats backtest replayed, max relative equity difference {worst:.2g}")
+
+
 def determinism():
     runs = []
     for _ in range(2):
@@ -67,8 +109,8 @@ def accounting():
         assert abs(info["equity"] / prev["equity"] - info["price"] / prev["price"]) < 1e-12
         assert abs(r - (info["equity"] - prev["equity"])) < 1e-12
         prev = info
-    _, _, _, _, flip = env.step(2)  # long -> short at the open: twice the fee
-    assert flip["position"] == -1.0
+    _, _, _, _, flip = env.step(2)  # long -> short at the open: about twice the fee
+    assert -1.1 < flip["position"] < -0.9  # the exposure at the close: -1 at the open
     assert flip["fee"] > 0
     at_open = flip["fee"] / (2 * fee / 1e4)
     assert 0.5 * prev["equity"] < at_open < 1.5 * prev["equity"]
@@ -161,15 +203,23 @@ def vector():
     cpp = n * steps / (time.perf_counter() - t0)
     t0 = time.perf_counter()
     equity = np.ones(n)
-    position = np.zeros(n)
+    cash = np.ones(n)
+    units = np.zeros(n)
+    last = np.zeros(n)
     t = np.full(n, 600)
+    f = 10 / 1e4
     for _ in range(steps):
         for i in range(n):
             nxt = t[i] + 1
-            at_open = equity[i] * (1 + position[i] * (open_[nxt] / close[t[i]] - 1))
-            fee = abs(1.0 - position[i]) * at_open * 10 / 1e4
-            equity[i] = (at_open - fee) * (1 + 1.0 * (close[nxt] / open_[nxt] - 1))
-            position[i] = 1.0
+            x = targets[i]
+            if x != last[i]:
+                a = units[i] * open_[nxt]
+                e = cash[i] + a
+                y = x * (e + f * a) / (1 + x * f) if x * e >= a else x * (e - f * a) / (1 - x * f)
+                cash[i] -= (y - a) + f * abs(y - a)
+                units[i] = y / open_[nxt]
+                last[i] = x
+            equity[i] = cash[i] + units[i] * close[nxt]
             t[i] = nxt
     py = n * steps / (time.perf_counter() - t0)
     print(f"vector: {cpp:,.0f} env-steps/s with observations (C++, 64 envs) vs {py:,.0f} in a pure-Python loop without them ({cpp / py:.0f}x)")
@@ -177,6 +227,8 @@ def vector():
 
 if MODE == "checker":
     checker()
+elif MODE == "parity":
+    parity(sys.argv[3], sys.argv[4])
 else:
     determinism()
     accounting()

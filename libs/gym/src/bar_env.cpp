@@ -61,7 +61,10 @@ struct BarEnv::Impl {
     std::size_t end = 0;  // last decision bar of the episode
     double equity = 1;
     double peak = 1;
-    double position = 0;
+    double cash = 1;      // relative to the start equity
+    double units = 0;     // base units held, relative to the start equity
+    double target = 0;    // the last target traded to
+    double exposure = 0;  // units x close / equity at the decision bar
     double dsr_a = 0;
     double dsr_b = 0;
 
@@ -81,7 +84,7 @@ struct BarEnv::Impl {
                 obs[k++] = f[i];
             }
         }
-        obs[k++] = static_cast<float>(position);
+        obs[k++] = clip(exposure);
         obs[k++] = clip(equity - 1);
     }
 };
@@ -190,7 +193,7 @@ void BarEnv::reset(std::uint64_t seed, std::optional<std::size_t> start, float* 
     Impl& s = *impl_;
     const std::size_t last = s.d->close.size() - 2;  // a decision needs the next bar
     if (s.o.episode_bars == 0) {
-        s.t = s.d->first;
+        s.t = start ? std::clamp(*start, s.d->first, last) : s.d->first;
         s.end = last;
     } else {
         const auto len = static_cast<std::size_t>(s.o.episode_bars);
@@ -205,7 +208,10 @@ void BarEnv::reset(std::uint64_t seed, std::optional<std::size_t> start, float* 
     }
     s.equity = 1;
     s.peak = 1;
-    s.position = 0;
+    s.cash = 1;
+    s.units = 0;
+    s.target = 0;
+    s.exposure = 0;
     s.dsr_a = 0;
     s.dsr_b = 0;
     s.observe(obs);
@@ -218,14 +224,27 @@ double BarEnv::step(double target, float* obs, bool& terminated, bool& truncated
     }
     target = std::clamp(target, s.o.allow_short ? -1.0 : 0.0, 1.0);
     const std::size_t next = s.t + 1;
-    // Mark to the open, trade to the target exposure there, hold to the close.
-    const double at_open = s.equity * (1 + s.position * (s.d->open[next] / s.d->close[s.t] - 1));
-    const double fee = std::abs(target - s.position) * at_open * s.o.fee_bps / 1e4;
-    const double after_fee = at_open - fee;
-    const double new_equity = after_fee * (1 + target * (s.d->close[next] / s.d->open[next] - 1));
+    const double open = s.d->open[next];
+    double fee = 0;
+    if (target != s.target) {
+        // Trade at the next open to the notional y whose exposure after the fee is the target:
+        // y = x (E - f |y - a|) with a the notional held and E the equity at the open. The
+        // right side decreases in y, so the root is on the side of a that x E points to.
+        const double f = s.o.fee_bps / 1e4;
+        const double a = s.units * open;
+        const double e = s.cash + a;
+        const double y = target * e >= a ? target * (e + f * a) / (1 + target * f)
+                                         : target * (e - f * a) / (1 - target * f);
+        fee = f * std::abs(y - a);
+        s.cash -= (y - a) + fee;
+        s.units = y / open;
+        s.target = target;
+    }
+    const double close = s.d->close[next];
     const double before = s.equity;
-    s.equity = std::max(new_equity, 0.0);
-    s.position = target;
+    const double marked = s.cash + s.units * close;
+    s.equity = std::max(marked, 0.0);
+    s.exposure = s.equity > 0 ? s.units * close / s.equity : 0;
     s.peak = std::max(s.peak, s.equity);
     s.t = next;
     double reward = s.equity - before;
@@ -241,10 +260,10 @@ double BarEnv::step(double target, float* obs, bool& terminated, bool& truncated
         s.dsr_a += eta * da;
         s.dsr_b += eta * db;
     }
-    terminated = s.equity < s.o.ruin || s.equity < s.peak * (1 - s.o.max_drawdown);
+    terminated = s.equity <= 0 || s.equity < s.o.ruin || s.equity < s.peak * (1 - s.o.max_drawdown);
     truncated = !terminated && s.t >= s.end;
     info.equity = s.equity;
-    info.position = s.position;
+    info.position = s.exposure;
     info.price = s.d->close[s.t];
     info.fee = fee;
     info.time_ms = s.d->close_ms[s.t];

@@ -30,7 +30,7 @@ struct BarEnvOptions {
 
 struct StepInfo {
     double equity = 0;         ///< relative to the episode's start (1 = unchanged)
-    double position = 0;       ///< exposure held over the bar, in [-1, 1]
+    double position = 0;       ///< exposure at the bar's close: units x close / equity
     double price = 0;          ///< the bar's close
     double fee = 0;            ///< paid this step, relative to the start equity
     std::int64_t time_ms = 0;  ///< the bar's close time
@@ -38,9 +38,11 @@ struct StepInfo {
 };
 
 /// The environment core: the agent decides at a bar's close a target exposure in [-1, 1] of
-/// its equity; it trades at the next bar's open, paying `fee_bps` on the traded notional; the
-/// reward is measured at that bar's close. Observations use data up to the decision bar's close
-/// only (features with a causal rolling z-score).
+/// its equity. A target different from the last one trades at the next bar's open to the
+/// quantity whose exposure after the fee is the target, paying `fee_bps` on the traded notional
+/// (from flat to 1 this is the backtester's `all_in` sizing); the same target again holds the
+/// quantity (no rebalancing, no fee). The reward is measured at the next bar's close. Observations
+/// use data up to the decision bar's close only (features with a causal rolling z-score).
 class BarEnv {
 public:
     static Result<BarEnv> create(const BarEnvOptions& options);
