@@ -249,7 +249,7 @@ TEST(SimulatorTest, MarketMakerOnRealTicksReconcilesUnderEveryModel) {
         cfg.entry.samples_ns = {3 * kMs, 5 * kMs, 8 * kMs, 20 * kMs};  // an empirical distribution
         cfg.entry.seed = 11;
         cfg.response.constant_ns = 4 * kMs;
-        cfg.maker_fee_bps = 1;
+        cfg.maker_fee_bps = c.fill == FillModel::kNoPartial ? -0.5 : 1;  // a maker rebate
         cfg.taker_fee_bps = 7.5;
         auto sim = Simulator::create(*data, cfg);
         ASSERT_TRUE(sim) << sim.error().message;
@@ -274,6 +274,14 @@ TEST(SimulatorTest, MarketMakerOnRealTicksReconcilesUnderEveryModel) {
         EXPECT_EQ(r->position, pos);
         EXPECT_EQ(r->cash, cash);
         EXPECT_EQ(r->fees, fees);
+        // The local account (the engine's portfolio, from the reports) equals the exchange's.
+        EXPECT_EQ(r->local_position, r->position);
+        EXPECT_EQ(r->local_cash, r->cash);
+        if (cfg.maker_fee_bps < 0) {  // every maker fill earned a rebate
+            for (const auto& f : r->fills) {
+                EXPECT_EQ(f.fee.is_negative(), f.maker);
+            }
+        }
         EXPECT_LE(r->position, mp.max_position + mp.quote_qty);
         EXPECT_GE(r->position, -(mp.max_position + mp.quote_qty));
         EXPECT_NEAR(

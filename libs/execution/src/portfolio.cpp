@@ -156,12 +156,15 @@ void Portfolio::mark(const Symbol& symbol, Price price) {
 }
 
 Status Portfolio::apply_fill(const model::Fill& fill) {
-    if (!fill.qty.is_positive() || !fill.price.is_positive() || fill.fee.is_negative() ||
-        fill.base_fee.is_negative()) {
+    // A negative fee is a maker rebate: only a maker fill may carry one.
+    if (!fill.qty.is_positive() || !fill.price.is_positive() ||
+        (fill.fee.is_negative() && !fill.maker) || fill.base_fee.is_negative()) {
         return make_error(
             ErrorCode::kInvalidArgument,
             fmt::format(
-                "fill for {}: qty, price must be positive and fees non-negative", fill.symbol));
+                "fill for {}: qty, price must be positive and fees non-negative (a negative fee "
+                "is a maker rebate)",
+                fill.symbol));
     }
     if (fill.base_fee.is_zero()) {
         return apply_quote_fill(fill);

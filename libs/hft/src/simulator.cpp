@@ -1,12 +1,19 @@
 #include "ats/hft/simulator.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <queue>
 #include <random>
+#include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
+
+#include "ats/core/ids.hpp"
+#include "ats/model/bar.hpp"
+#include "ats/model/order.hpp"
 
 namespace ats::hft {
 
@@ -57,6 +64,76 @@ Status LatencyModel::validate() const {
     return ok_status();
 }
 
+Result<std::vector<LatencyRow>> load_latency_rows(const std::string& path) {
+    auto reader = LineReader::open(path);
+    if (!reader) {
+        return tl::unexpected(reader.error());
+    }
+    std::vector<LatencyRow> rows;
+    std::string line;
+    bool header = true;
+    constexpr std::int64_t kMax = 60'000'000'000;
+    while (true) {
+        auto more = reader->next(line);
+        if (!more) {
+            return tl::unexpected(more.error());
+        }
+        if (!*more) {
+            break;
+        }
+        if (header) {
+            header = false;
+            if (line.rfind("request_ns,exchange_ns,response_ns", 0) != 0) {
+                return make_error(
+                    ErrorCode::kParse,
+                    fmt::format(
+                        "{}:1: expected the header request_ns,exchange_ns,response_ns", path));
+            }
+            continue;
+        }
+        if (line.empty()) {
+            continue;
+        }
+        LatencyRow r;
+        std::int64_t* fields[] = {&r.request_ns, &r.exchange_ns, &r.response_ns};
+        const char* p = line.data();
+        const char* end = line.data() + line.size();
+        bool good = true;
+        for (std::size_t k = 0; k < 3 && good; ++k) {
+            const auto [next, ec] = std::from_chars(p, end, *fields[k]);
+            good = ec == std::errc() &&
+                   (k == 2 ? (next == end || *next == ',') : next != end && *next == ',');
+            p = next + 1;
+        }
+        if (!good) {
+            return make_error(
+                ErrorCode::kParse,
+                fmt::format(
+                    "{}:{}: expected three integers (nanoseconds)", path, reader->line_number()));
+        }
+        const std::int64_t entry = r.exchange_ns - r.request_ns;
+        const std::int64_t response = r.response_ns - r.exchange_ns;
+        if (entry < 0 || response < 0 || entry > kMax || response > kMax) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "{}:{}: latencies {} and {} ns must be in [0, 60 s] (clocks out of sync?)",
+                    path,
+                    reader->line_number(),
+                    entry,
+                    response));
+        }
+        rows.push_back(r);
+    }
+    if (rows.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, fmt::format("{}: no rows", path));
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const LatencyRow& a, const LatencyRow& b) {
+        return a.request_ns < b.request_ns;
+    });
+    return rows;
+}
+
 Status SimConfig::validate() const {
     for (const auto* l : {&entry, &response}) {
         if (auto st = l->validate(); !st) {
@@ -76,14 +153,32 @@ Status SimConfig::validate() const {
     if (!tick_size.is_positive() || !lot_size.is_positive()) {
         return make_error(ErrorCode::kInvalidArgument, "tick and lot sizes must be positive");
     }
-    return ok_status();
+    for (const auto& r : recorded_latency) {
+        if (r.exchange_ns < r.request_ns || r.response_ns < r.exchange_ns ||
+            r.exchange_ns - r.request_ns > 60'000'000'000 ||
+            r.response_ns - r.exchange_ns > 60'000'000'000) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                "recorded latency rows need request <= exchange <= response, within 60 s");
+        }
+    }
+    if (impact_halflife_ns < 0 || impact_halflife_ns > 3'600'000'000'000) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("the impact half-life must be in [0, 1 h], got {} ns", impact_halflife_ns));
+    }
+    if (!initial_cash.is_positive() || initial_cash > Money::from_units(10'000'000'000)) {
+        return make_error(
+            ErrorCode::kInvalidArgument, "the initial cash must be in (0, 1e10] quote units");
+    }
+    return risk::validate(risk);
 }
 
 namespace {
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
-enum class ActionKind : std::uint8_t { kArrive, kCancelArrive, kReport };
+enum class ActionKind : std::uint8_t { kArrive, kCancelArrive, kReport, kTimer };
 enum class ReportKind : std::uint8_t { kAck, kFill, kDone };
 
 struct Action {
@@ -105,10 +200,20 @@ struct ExchOrder {
     double traded_at_level = 0;  // trades at the order's price since the level's last update
 };
 
+/// Entry (`response` false) or response latency at time `t`.
 class Latency {
 public:
-    explicit Latency(const LatencyModel& m) : m_(m), rng_(m.seed) {}
-    std::int64_t draw() {
+    Latency(
+        const LatencyModel& m,
+        const std::vector<LatencyRow>& rows,
+        bool response,
+        std::int64_t replay_start)
+        : m_(m), rows_(rows), response_(response), start_(replay_start), rng_(m.seed) {}
+
+    std::int64_t draw(std::int64_t t) {
+        if (!rows_.empty()) {
+            return interpolate(t);
+        }
         if (m_.samples_ns.empty()) {
             return m_.constant_ns;
         }
@@ -117,8 +222,47 @@ public:
     }
 
 private:
+    double of(const LatencyRow& r) const {
+        return static_cast<double>(
+            response_ ? r.response_ns - r.exchange_ns : r.exchange_ns - r.request_ns);
+    }
+
+    std::int64_t interpolate(std::int64_t t) const {
+        const std::int64_t first = rows_.front().request_ns;
+        const std::int64_t span = rows_.back().request_ns - first;
+        if (t < first || t > rows_.back().request_ns) {
+            // A recording from another period: aligned to the replay's start and repeated.
+            t = first + (span > 0 ? ((t - start_) % span + span) % span : 0);
+        }
+        auto hi = std::lower_bound(
+            rows_.begin(), rows_.end(), t, [](const LatencyRow& r, std::int64_t v) {
+                return r.request_ns < v;
+            });
+        if (hi == rows_.begin()) {
+            return static_cast<std::int64_t>(of(*hi));
+        }
+        if (hi == rows_.end()) {
+            return static_cast<std::int64_t>(of(rows_.back()));
+        }
+        const auto lo = hi - 1;
+        const double w = hi->request_ns == lo->request_ns
+                             ? 0
+                             : static_cast<double>(t - lo->request_ns) /
+                                   static_cast<double>(hi->request_ns - lo->request_ns);
+        return static_cast<std::int64_t>(std::llround(of(*lo) + w * (of(*hi) - of(*lo))));
+    }
+
     LatencyModel m_;
+    const std::vector<LatencyRow>& rows_;
+    bool response_;
+    std::int64_t start_;
     std::mt19937_64 rng_;
+};
+
+/// Consumed depth at a level, coming back with a half-life.
+struct Impact {
+    double qty = 0;
+    std::int64_t t = 0;
 };
 
 }  // namespace
@@ -129,8 +273,12 @@ struct Simulator::Impl {
           config(std::move(c)),
           exch_book(std::move(exch)),
           local_book(std::move(local)),
-          entry(config.entry),
-          response(config.response) {}
+          entry(config.entry, config.recorded_latency, false, d.events.front().exch_ns),
+          response(config.response, config.recorded_latency, true, d.events.front().exch_ns),
+          portfolio(config.initial_cash),
+          risk(config.risk) {
+        risk.start(config.initial_cash);
+    }
 
     const TickData& data;
     SimConfig config;
@@ -146,8 +294,13 @@ struct Simulator::Impl {
     std::int64_t now_local = 0;
     bool closed = false;  // the recording has ended: no new orders
     SimResult result;
-    Qty local_position;
-    Money local_cash;
+    execution::Portfolio portfolio;  // the local account, from the reports
+    risk::RiskManager risk;
+    std::unordered_map<std::int64_t, Impact> impacts;  // by tick * 2 + side
+    // One-second bars of the local mid for the risk manager.
+    std::int64_t bar_second = std::numeric_limits<std::int64_t>::min();
+    double bar_open = 0, bar_high = 0, bar_low = 0, bar_close = 0;
+    std::uint64_t flatten_order = 0;  // the kill switch's market order in flight
 
     void schedule(Action a) {
         a.seq = seq++;
@@ -171,8 +324,13 @@ struct Simulator::Impl {
         f.sent_ns = x.o.sent_local_ns;
         f.mid = exch_book.mid();
         f.exch_ns = t;
-        f.local_ns = t + response.draw();
+        f.local_ns = t + response.draw(t);
         x.o.filled += qty;
+        OrderRecord& rec = result.orders[x.o.id - 1];
+        rec.filled += qty;
+        if (rec.first_fill_ns < 0) {
+            rec.first_fill_ns = t;
+        }
         if (x.o.side == Side::kBuy) {
             result.position += qty;
             result.cash -= value;
@@ -198,36 +356,68 @@ struct Simulator::Impl {
 
     void report_done(const ExchOrder& x, std::int64_t t) {
         Action a;
-        a.time = t + response.draw();
+        a.time = t + response.draw(t);
         a.kind = ActionKind::kReport;
         a.report = ReportKind::kDone;
         a.order = x.o.id;
         schedule(a);
     }
 
-    // Takes liquidity for `x` up to its limit (market: no limit); one fill per level. The book
-    // is not changed by it (no self-impact).
+    // What remains of our earlier consumption at a level (0 without self-impact).
+    double residual(Side side, std::int64_t tick, std::int64_t t) {
+        if (config.impact_halflife_ns == 0) {
+            return 0;
+        }
+        const auto it = impacts.find(tick * 2 + (side == Side::kBuy ? 0 : 1));
+        if (it == impacts.end()) {
+            return 0;
+        }
+        const double age = static_cast<double>(t - it->second.t);
+        return it->second.qty * std::exp2(-age / static_cast<double>(config.impact_halflife_ns));
+    }
+
+    // Takes liquidity for `x` up to its limit (market: no limit); one fill per level. With
+    // self-impact, each level shows its recorded quantity less what we consumed there, decayed.
     void take(ExchOrder& x, std::int64_t t) {
         const Side take_side = opposite(x.o.side);
         Qty left = x.o.qty - x.o.filled;
-        std::vector<std::pair<Price, Qty>> levels;
+        std::vector<std::tuple<std::int64_t, Price, Qty>> levels;
         exch_book.walk(take_side, [&](std::int64_t tick, Qty available) {
             const Price price = exch_book.to_price(tick);
             if (!x.market && (x.o.side == Side::kBuy ? price > x.o.price : price < x.o.price)) {
                 return false;
             }
-            const Qty q = std::min(left, available);
-            levels.emplace_back(price, q);
-            left -= q;
+            const double gone = residual(take_side, tick, t);
+            const Qty shown =
+                gone > 0 ? std::min(available, lot_floor(available.to_double() - gone)) : available;
+            const Qty q = std::min(left, shown);
+            if (q.is_positive()) {
+                levels.emplace_back(tick, price, q);
+                left -= q;
+            }
             return left.is_positive();
         });
-        for (const auto& [price, q] : levels) {
+        for (const auto& [tick, price, q] : levels) {
+            if (config.impact_halflife_ns > 0) {
+                const double before = residual(take_side, tick, t);
+                impacts[tick * 2 + (take_side == Side::kBuy ? 0 : 1)] =
+                    Impact{before + q.to_double(), t};
+            }
             fill(x, price, q, false, t);
         }
     }
 
     void arrive(ExchOrder& x, std::int64_t t) {
         x.arrived = true;
+        OrderRecord& rec = result.orders[x.o.id - 1];
+        rec.arrive_ns = t;
+        if (!x.market) {
+            const std::int64_t own = exch_book.to_tick(x.o.price);
+            const std::int64_t best = exch_book.best_tick(x.o.side);
+            if (best != L2Book::kNoBid && best != L2Book::kNoAsk) {
+                rec.touch_ticks = x.o.side == Side::kBuy ? best - own : own - best;
+            }
+        }
         if (x.cancel_requested) {
             x.done = true;
             report_done(x, t);
@@ -246,8 +436,10 @@ struct Simulator::Impl {
         x.o.live = true;
         resting.push_back(x.o.id - 1);
         x.o.queue_ahead = exch_book.qty_at(x.o.side, exch_book.to_tick(x.o.price)).to_double();
+        rec.rested = true;
+        rec.queue_at_arrival = x.o.queue_ahead;
         Action a;
-        a.time = t + response.draw();
+        a.time = t + response.draw(t);
         a.kind = ActionKind::kReport;
         a.report = ReportKind::kAck;
         a.order = x.o.id;
@@ -333,34 +525,106 @@ struct Simulator::Impl {
         }
     }
 
+    Status failure = ok_status();  // a broken invariant stops the run with this error
+
     void on_report(const Action& a, HftStrategy& strategy, SimContext& ctx) {
         auto it = std::find_if(local_orders.begin(), local_orders.end(), [&](const OpenOrder& o) {
             return o.id == a.order;
         });
         if (a.report == ReportKind::kFill) {
             const SimFill& f = result.fills[a.fill];
-            if (f.side == Side::kBuy) {
-                local_position += f.qty;
-                local_cash -= *notional(f.price, f.qty, Round::kHalfEven);
-            } else {
-                local_position -= f.qty;
-                local_cash += *notional(f.price, f.qty, Round::kHalfEven);
+            auto id = ClientOrderId::parse(fmt::format("hft-{}", f.order_id));
+            model::Fill booked{
+                *id,
+                data.symbol,
+                f.side,
+                f.qty,
+                f.price,
+                f.fee,
+                f.maker,
+                Timestamp::from_unix_ns(f.local_ns),
+                Qty{}};
+            if (auto st = portfolio.apply_fill(booked); !st) {
+                failure = st;
+                return;
             }
-            local_cash -= f.fee;
+            bool done = false;
+            OpenOrder copy;
             if (it != local_orders.end()) {
                 it->filled += f.qty;
-                if (it->filled >= it->qty) {
+                done = it->filled >= it->qty;
+                copy = *it;
+                if (done) {
                     local_orders.erase(it);
                 }
             }
             strategy.on_fill(ctx, f);
-        } else if (a.report == ReportKind::kAck) {
-            if (it != local_orders.end()) {
-                it->live = true;
+            if (done) {
+                strategy.on_order_update(ctx, copy, true);
             }
-        } else if (it != local_orders.end()) {
-            local_orders.erase(it);
+            if (f.order_id == flatten_order && done) {
+                flatten_order = 0;
+            }
+            keep_flat();
+            return;
         }
+        if (it == local_orders.end()) {
+            return;  // already done locally (filled in full before the report came)
+        }
+        if (a.report == ReportKind::kAck) {
+            it->live = true;
+            result.orders[a.order - 1].ack_ns = a.time;
+            strategy.on_order_update(ctx, *it, false);
+            return;
+        }
+        const OpenOrder copy = *it;
+        local_orders.erase(it);
+        if (a.order == flatten_order) {
+            flatten_order = 0;
+        }
+        strategy.on_order_update(ctx, copy, true);
+        keep_flat();
+    }
+
+    Price local_mid() const {
+        if (!local_book.has_bid() || !local_book.has_ask()) {
+            return Price{};
+        }
+        auto mid = Price::from_double(local_book.mid(), Round::kHalfEven);
+        return mid ? *mid : Price{};
+    }
+
+    // The engine's pre-trade check; nullopt when the order may go.
+    std::optional<std::string> risk_check(Side side, Qty qty, bool market, Price price) {
+        const Qty pos = portfolio.position_qty(data.symbol);
+        const bool reduces = (side == Side::kSell && pos.is_positive() && qty <= pos) ||
+                             (side == Side::kBuy && pos.is_negative() && qty <= -pos);
+        const Timestamp now = Timestamp::from_unix_ns(now_local);
+        const model::RiskCheck check{
+            now,
+            now,
+            model::OrderRequest{
+                data.symbol,
+                side,
+                market ? model::OrderType::kMarket : model::OrderType::kLimit,
+                qty,
+                market ? std::nullopt : std::optional<Price>(price),
+                std::nullopt,
+                reduces,
+                0},
+            std::nullopt,
+            reduces ? model::OrderPurpose::kExit : model::OrderPurpose::kEntry,
+            {}};
+        risk::AccountView view;
+        view.equity = portfolio.equity();
+        view.position = pos;
+        view.reference_price = market ? local_mid() : price;
+        view.open_orders = local_orders.size();
+        view.gross_exposure = portfolio.gross_exposure();
+        if (!view.reference_price.is_positive()) {
+            return std::nullopt;  // no mid yet: nothing to measure notional against
+        }
+        return risk.check(check, view, now);
     }
 
     std::uint64_t send(Side side, Price price, Qty qty, bool market) {
@@ -372,6 +636,14 @@ struct Simulator::Impl {
             ++result.orders_refused;
             return 0;
         }
+        if (auto why = risk_check(side, qty, market, price)) {
+            ++result.orders_refused;
+            ++result.risk_rejections;
+            if (result.first_rejection.empty()) {
+                result.first_rejection = *why;
+            }
+            return 0;
+        }
         ExchOrder x;
         x.o.id = orders.size() + 1;
         x.o.side = side;
@@ -381,13 +653,82 @@ struct Simulator::Impl {
         x.market = market;
         orders.push_back(x);
         local_orders.push_back(x.o);
+        OrderRecord rec;
+        rec.id = x.o.id;
+        rec.side = side;
+        rec.market = market;
+        rec.price = price;
+        rec.qty = qty;
+        rec.sent_ns = now_local;
+        result.orders.push_back(rec);
         ++result.orders_sent;
         Action a;
-        a.time = now_local + entry.draw();
+        a.time = now_local + entry.draw(now_local);
         a.kind = ActionKind::kArrive;
         a.order = x.o.id;
         schedule(a);
         return x.o.id;
+    }
+
+    // After the kill switch: every working order canceled, the position closed at market (and
+    // closed again if a fill in flight reopens it).
+    void keep_flat() {
+        if (!risk.halted() || flatten_order != 0 || closed) {
+            return;
+        }
+        const Qty pos = portfolio.position_qty(data.symbol);
+        const Qty size = lot_floor(std::abs(pos.to_double()));
+        if (size.is_positive()) {
+            flatten_order = send(pos.is_positive() ? Side::kSell : Side::kBuy, Price{}, size, true);
+        }
+    }
+
+    // One-second bars of the local mid feed the risk manager (drawdown kill switch, daily loss).
+    void on_local_mid(std::int64_t t) {
+        const Price mid = local_mid();
+        if (!mid.is_positive()) {
+            return;
+        }
+        const double m = mid.to_double();
+        const std::int64_t second = t / 1'000'000'000;
+        if (second != bar_second) {
+            if (bar_second != std::numeric_limits<std::int64_t>::min()) {
+                close_bar();
+            }
+            bar_second = second;
+            bar_open = bar_high = bar_low = m;
+        }
+        bar_high = std::max(bar_high, m);
+        bar_low = std::min(bar_low, m);
+        bar_close = m;
+    }
+
+    void close_bar() {
+        const auto px = [](double v) {
+            auto p = Price::from_double(v, Round::kHalfEven);
+            return p ? *p : Price{};
+        };
+        model::Bar bar;
+        bar.open_time = Timestamp::from_unix_ns(bar_second * 1'000'000'000);
+        bar.close_time = Timestamp::from_unix_ns((bar_second + 1) * 1'000'000'000 - 1);
+        bar.open = px(bar_open);
+        bar.high = px(bar_high);
+        bar.low = px(bar_low);
+        bar.close = px(bar_close);
+        portfolio.mark(data.symbol, bar.close);
+        const bool was = risk.halted();
+        risk.on_bar(data.symbol, bar, portfolio.equity(), bar.close_time);
+        if (risk.halted() && !was) {
+            result.halted = true;
+            result.halt_reason = risk.halt_reason();
+            result.halt_ns = now_local;
+            for (const auto& o : local_orders) {
+                if (o.id != flatten_order) {
+                    cancel(o.id);
+                }
+            }
+            keep_flat();
+        }
     }
 
     void cancel(std::uint64_t id) {
@@ -395,7 +736,7 @@ struct Simulator::Impl {
             return;
         }
         Action a;
-        a.time = now_local + entry.draw();
+        a.time = now_local + entry.draw(now_local);
         a.kind = ActionKind::kCancelArrive;
         a.order = id;
         schedule(a);
@@ -409,10 +750,26 @@ const L2Book& SimContext::book() const noexcept {
     return sim_.impl_->local_book;
 }
 Qty SimContext::position() const noexcept {
-    return sim_.impl_->local_position;
+    return sim_.impl_->portfolio.position_qty(sim_.impl_->data.symbol);
 }
 Money SimContext::cash() const noexcept {
-    return sim_.impl_->local_cash;
+    return sim_.impl_->portfolio.cash();
+}
+const execution::Portfolio& SimContext::portfolio() const noexcept {
+    return sim_.impl_->portfolio;
+}
+bool SimContext::halted() const noexcept {
+    return sim_.impl_->risk.halted();
+}
+void SimContext::set_timer(std::int64_t at_ns) {
+    auto& s = *sim_.impl_;
+    if (s.closed) {
+        return;
+    }
+    Action a;
+    a.time = std::max(at_ns, s.now_local);
+    a.kind = ActionKind::kTimer;
+    s.schedule(a);
 }
 const std::vector<OpenOrder>& SimContext::orders() const noexcept {
     return sim_.impl_->local_orders;
@@ -516,6 +873,13 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
         } else if (t_act <= t_lo) {
             const Action a = s.actions.top();
             s.actions.pop();
+            if (a.kind == ActionKind::kTimer) {
+                if (!s.closed) {
+                    s.now_local = std::max(s.now_local, a.time);
+                    strategy.on_timer(ctx, s.now_local);
+                }
+                continue;
+            }
             ExchOrder& x = s.orders[a.order - 1];
             if (a.kind == ActionKind::kArrive) {
                 s.arrive(x, a.time);
@@ -530,6 +894,9 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
             } else {
                 s.now_local = std::max(s.now_local, a.time);
                 s.on_report(a, strategy, ctx);
+                if (!s.failure) {
+                    return tl::unexpected(s.failure.error());
+                }
             }
         } else {
             const auto& e = events[local_order[li++]];
@@ -538,6 +905,7 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
                 s.local_book.set(e.side(), s.local_book.to_tick(e.price), e.qty);
             }
             if (e.end_of_batch) {
+                s.on_local_mid(s.now_local);
                 strategy.on_market(ctx, e);
             }
         }
@@ -556,6 +924,8 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
         out.spread_capture += edge * f.qty.to_double();
     }
     out.inventory_pnl = out.equity_change + out.fees.to_double() - out.spread_capture;
+    out.local_cash = s.portfolio.cash() - s.config.initial_cash;
+    out.local_position = s.portfolio.position_qty(s.data.symbol);
     return out;
 }
 
