@@ -95,10 +95,20 @@ run_live() {  # run_live NAME BARS ASSETS: trade, then compare the engine's fill
 import sqlite3, sys
 # Orders the engine's own validation stops (e.g. no cash left for a second symbol) never reach
 # the exchange; none may be refused by it.
-rejected = sqlite3.connect(sys.argv[1]).execute(
+db = sqlite3.connect(sys.argv[1])
+rejected = db.execute(
     "SELECT body FROM journal WHERE type = 'OrderRejected' AND body LIKE '%HTTP%'").fetchall()
 if rejected:
     sys.exit(f"orders rejected by the exchange: {rejected}")
+# Every placed order's round trip is recorded for the tick simulator (request <= exchange stamp
+# <= response, on the system clock).
+placed = db.execute("SELECT COUNT(*) FROM journal WHERE type = 'OrderPlaced'").fetchone()[0]
+rows = db.execute("SELECT request_ns, exchange_ns, response_ns FROM order_latency").fetchall()
+assert placed > 0 and len(rows) == placed, (placed, len(rows))
+for req, exch, resp in rows:
+    assert req <= exch <= resp and resp - req < 5_000_000_000, (req, exch, resp)
+print(f"{len(rows)} order latencies recorded, median round trip "
+      f"{sorted(r[2] - r[0] for r in rows)[len(rows) // 2] / 1e6:.2f} ms")
 PY
   # The engine's cash and positions equal the exchange account's balances exactly.
   [[ $(grep -c '^reconcile .* ok$' "$work/$name.out") -eq $((1 + $(tr -cd , <<<"$assets" | wc -c) + 1)) ]]

@@ -433,10 +433,10 @@ int main(int argc, char** argv) {
 
     HftSimArgs hft;
     auto* hft_cmd = app.add_subcommand(
-        "hft-sim",
-        "Run the example market maker on a tick recording through the tick-level simulator "
-        "(docs/hft.md)");
-    hft_cmd->alias("hft-backtest");
+        "hft-backtest",
+        "Run a tick-level strategy (market maker, Avellaneda-Stoikov, imbalance taker) on a "
+        "Binance tick recording through the tick-level simulator, with a report (docs/hft.md)");
+    hft_cmd->alias("hft-sim");
     hft_cmd->add_option("--ticks", hft.ticks, "Directory of the recording (default data/ticks)");
     hft_cmd->add_option(
         "--strategy",
@@ -474,7 +474,39 @@ int main(int argc, char** argv) {
     hft_cmd->add_option("--tick-size", hft.tick_size, "Price tick (default 0.01)");
     hft_cmd->add_option("--lot-size", hft.lot_size, "Quantity step (default 0.00001)");
     hft_cmd->add_option("--seed", hft.seed, "Seed of the latency draws (default 1)");
-    hft_cmd->add_option("--output", hft.output, "Directory for fills.csv and report.html");
+    hft_cmd->add_option(
+        "--output,--report", hft.output, "Directory for fills.csv, orders.csv and report.html");
+    hft_cmd->add_option(
+        "--config", hft.config, "TOML file of these settings (docs/hft.md); flags win over it");
+    hft_cmd->add_option(
+        "--latency-file",
+        hft.latency_file,
+        "Recorded order latencies: request_ns,exchange_ns,response_ns CSV or an ats live state "
+        "database");
+    hft_cmd->add_option(
+        "--impact-halflife-ms",
+        hft.impact_halflife_ms,
+        "Self-impact: consumed depth comes back with this half-life (default 0: off)");
+    hft_cmd->add_option("--cash", hft.cash, "Starting quote balance (default 10000)");
+    hft_cmd->add_option(
+        "--max-position-qty", hft.risk_max_position_qty, "Risk: position limit (default none)");
+    hft_cmd->add_option(
+        "--max-drawdown-pct",
+        hft.max_drawdown_pct,
+        "Risk: kill switch at this drawdown fraction, e.g. 0.02 (default off)");
+    hft_cmd->add_option(
+        "--max-daily-loss-pct", hft.max_daily_loss_pct, "Risk: daily loss fraction (default off)");
+    hft_cmd->add_option(
+        "--max-open-orders", hft.max_open_orders, "Risk: working orders at most (default 50)");
+    hft_cmd->add_option(
+        "--calibrate",
+        hft.calibrate,
+        "A recorded ats live/paper state database: its orders are replayed and their fill "
+        "rates compared");
+    hft_cmd->add_option(
+        "--session",
+        hft.session,
+        "Write the simulated orders and fills into this state database (ats live's format)");
 
     ServeArgs serve;
     auto* serve_cmd = app.add_subcommand(
@@ -581,6 +613,13 @@ int main(int argc, char** argv) {
             return run_exchange_sim(sim);
         }
         if (hft_cmd->parsed()) {
+            for (const auto* opt : hft_cmd->get_options()) {
+                if (opt->count() > 0) {
+                    for (const auto& name : opt->get_lnames()) {
+                        hft.explicit_flags.insert(name);
+                    }
+                }
+            }
             return run_hft_sim(hft);
         }
         if (serve_cmd->parsed()) {

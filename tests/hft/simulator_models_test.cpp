@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ats/hft/calibration.hpp"
 #include "ats/hft/market_maker.hpp"
 #include "ats/hft/simulator.hpp"
 
@@ -301,6 +302,89 @@ TEST(SimulatorModelsTest, OrderRecordsGiveQueueWaitsAndFillRatiosByDistance) {
     EXPECT_GT(filled, 5U);
     EXPECT_LT(filled, rested);
     EXPECT_GT(at_touch * 2, rested);
+}
+
+}  // namespace
+}  // namespace ats::hft
+
+namespace ats::hft {
+namespace {
+
+// A "recorded session" made by the simulator itself: the maker's orders under one queue model.
+std::vector<RecordedOrder> recorded_from(const SimResult& r) {
+    std::vector<RecordedOrder> out;
+    for (const auto& o : r.orders) {
+        if (!o.market) {
+            out.push_back(RecordedOrder{
+                o.sent_ns, o.side, o.price, o.qty, o.filled, o.first_fill_ns, o.cancel_ns});
+        }
+    }
+    return out;
+}
+
+TEST(CalibrationTest, ReplayingASessionUnderItsOwnModelsReproducesItsFillRates) {
+    const TickData data = real_btc();
+    SimConfig cfg;
+    cfg.queue = {QueueKind::kRiskAverse, 0};
+    cfg.entry.constant_ns = 5 * kMs;
+    cfg.response.constant_ns = 5 * kMs;
+    MakerParams mp;
+    QuoteMaker maker(mp);
+    const auto session = *(*Simulator::create(data, cfg))->run(maker);
+    const auto recorded = recorded_from(session);
+    ASSERT_GT(recorded.size(), 100U);
+
+    // The same models: every bucket's simulated fills equal the recorded ones.
+    auto same = calibrate(data, cfg, recorded);
+    ASSERT_TRUE(same) << same.error().message;
+    ASSERT_GE(same->rows.size(), 2U);
+    EXPECT_EQ(same->rows.back().bucket, "all");
+    EXPECT_EQ(same->outside, 0U);
+    for (const auto& row : same->rows) {
+        SCOPED_TRACE(row.bucket);
+        EXPECT_EQ(row.sim_filled, row.real_filled);
+    }
+    EXPECT_GT(same->rows.back().real_filled, 5U);
+
+    // A more optimistic queue model fills more of the same orders: the table shows it.
+    SimConfig optimistic = cfg;
+    optimistic.queue = {QueueKind::kPower, 3};
+    auto other = calibrate(data, optimistic, recorded);
+    ASSERT_TRUE(other);
+    EXPECT_GT(other->rows.back().sim_filled, other->rows.back().real_filled);
+
+    // Orders outside the recording are counted and skipped; none inside is an error.
+    auto late = recorded;
+    for (auto& o : late) {
+        o.placed_ns += 3'600'000'000'000;
+    }
+    EXPECT_FALSE(calibrate(data, cfg, late));
+}
+
+TEST(CalibrationTest, DistanceBucketsAndFillRatios) {
+    EXPECT_EQ(distance_bucket(-3), 0);
+    EXPECT_EQ(distance_bucket(0), 1);
+    EXPECT_EQ(distance_bucket(1), 2);
+    EXPECT_EQ(distance_bucket(4), 3);
+    EXPECT_EQ(distance_bucket(9), 4);
+    EXPECT_EQ(distance_bucket(10), 5);
+    EXPECT_STREQ(distance_bucket_name(3), "2-4");
+    SimResult r;
+    OrderRecord a;
+    a.rested = true;
+    a.touch_ticks = 0;
+    a.arrive_ns = 10;
+    a.first_fill_ns = 2'000'000'010;
+    OrderRecord b = a;
+    b.first_fill_ns = -1;
+    OrderRecord c = a;
+    c.rested = false;  // a taker: not in the ratios
+    r.orders = {a, b, c};
+    const auto f = fill_ratios(r);
+    EXPECT_EQ(f.orders[1], 2U);
+    EXPECT_EQ(f.filled[1], 1U);
+    ASSERT_EQ(f.queue_wait_s.size(), 1U);
+    EXPECT_DOUBLE_EQ(f.queue_wait_s[0], 2.0);
 }
 
 }  // namespace

@@ -309,14 +309,15 @@ TEST_F(StateStoreTest, OldSchemaIsMigratedKeepingData) {
         ASSERT_TRUE(store->append(bar_event(0)));
         ASSERT_TRUE(store->commit());
     }
-    // Turn the file back into schema 1 (before the scheduler's job_runs table and the fills'
-    // base_fee column).
+    // Turn the file back into schema 1 (before the scheduler's job_runs table, the fills'
+    // base_fee column and the order_latency table).
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
         sqlite3_exec(
             db,
-            "DROP TABLE job_runs; ALTER TABLE fills DROP COLUMN base_fee; PRAGMA user_version=1",
+            "DROP TABLE job_runs; ALTER TABLE fills DROP COLUMN base_fee; DROP TABLE "
+            "order_latency; PRAGMA user_version=1",
             nullptr,
             nullptr,
             nullptr),
@@ -345,6 +346,8 @@ TEST_F(StateStoreTest, OldSchemaIsMigratedKeepingData) {
     ASSERT_TRUE(store->append(model::OrderFilled{t, t, f}));
     ASSERT_TRUE(store->commit());
     EXPECT_EQ(store->fills()->back().base_fee, qty("0.001"));
+    EXPECT_TRUE(store->record_order_latency(OrderLatency{"paper-9", 1, 2, 3}));
+    EXPECT_EQ(store->order_latencies()->size(), 1U);
 }
 
 // Quantities and money past 64 bits (a meme coin's fills, a whale's cash) round-trip exactly, and
@@ -411,6 +414,59 @@ TEST_F(StateStoreTest, MissingFileWithoutCreateIsNotFound) {
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().code, ErrorCode::kNotFound);
     EXPECT_FALSE(fs::exists(path_));
+}
+
+}  // namespace
+}  // namespace ats::store
+
+namespace ats::store {
+namespace {
+
+TEST(StateStoreLatencyTest, OrderLatenciesAndOrderTimesRoundTrip) {
+    const auto path =
+        (fs::temp_directory_path() / ("ats_latency_" + std::to_string(::getpid()) + ".db"))
+            .string();
+    fs::remove(path);
+    {
+        auto store = *SqliteStateStore::open(path);
+        ASSERT_TRUE(store->record_order_latency(OrderLatency{"a-1", 100, 250, 400}));
+        ASSERT_TRUE(store->record_order_latency(OrderLatency{"a-2", 500, 600, 900}));
+        const auto id = *ClientOrderId::parse("a-1");
+        const auto other = *ClientOrderId::parse("a-2");
+        const auto sym = *Symbol::parse("BTCUSDT");
+        const model::OrderRequest req{
+            sym, Side::kBuy, model::OrderType::kLimit, qty("1"), px("100"), std::nullopt, false, 0};
+        const auto at = [](std::int64_t ns) {
+            return Timestamp::from_unix_ns(ns);
+        };
+        ASSERT_TRUE(store->append(model::OrderPlaced{at(1'000), at(1'000), id, req}));
+        ASSERT_TRUE(store->append(model::OrderPlaced{at(1'500), at(1'500), other, req}));
+        const model::Fill f{
+            id, sym, Side::kBuy, qty("0.4"), px("100"), money("0"), true, at(2'000)};
+        ASSERT_TRUE(store->append(model::OrderFilled{at(2'000), at(2'000), f}));
+        ASSERT_TRUE(store->append(model::OrderCanceled{at(3'000), at(3'000), id, sym, {}}));
+        ASSERT_TRUE(store->commit());
+    }
+    StateStoreOptions ro;
+    ro.read_only = true;
+    auto store = *SqliteStateStore::open(path, ro);
+    auto rows = store->order_latencies();
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 2U);
+    EXPECT_EQ((*rows)[0].order_id, "a-1");
+    EXPECT_EQ((*rows)[1].exchange_ns, 600);
+    auto times = store->order_times();
+    ASSERT_TRUE(times);
+    ASSERT_EQ(times->size(), 2U);
+    EXPECT_EQ((*times)[0].order_id, "a-1");
+    EXPECT_EQ((*times)[0].placed_ns, 1'000);
+    EXPECT_EQ((*times)[0].first_fill_ns, 2'000);
+    EXPECT_EQ((*times)[0].canceled_ns, 3'000);
+    EXPECT_EQ((*times)[1].placed_ns, 1'500);
+    EXPECT_EQ((*times)[1].first_fill_ns, -1);
+    EXPECT_EQ((*times)[1].canceled_ns, -1);
+    store.reset();
+    fs::remove(path);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
+
+#include "ats/core/error.hpp"
 
 namespace ats::cli {
 
@@ -31,11 +34,26 @@ struct HftSimArgs {
     std::string tick_size = "0.01";
     std::string lot_size = "0.00001";
     std::uint64_t seed = 1;
-    std::string output;  ///< directory for fills.csv, samples.csv, report.html
+    std::string output;  ///< directory for fills.csv, orders.csv, report.html (alias --report)
+    std::string latency_file;           ///< recorded rows: CSV or an `ats live` state database
+    double impact_halflife_ms = 0;      ///< 0: no self-impact
+    double cash = 10'000;               ///< the local account's starting quote balance
+    std::string risk_max_position_qty;  ///< empty: no limit
+    double max_drawdown_pct = 0;        ///< 0: off; else the kill switch, in (0, 1]
+    double max_daily_loss_pct = 0;      ///< 0: off; else in (0, 1]
+    int max_open_orders = 50;
+    std::string calibrate;  ///< an `ats live` / `ats paper` state database to compare fill rates
+    std::string session;    ///< write the simulated orders and fills here (a state database)
+    std::string config;     ///< TOML file (docs/hft.md); flags given on the command line win
+    std::set<std::string> explicit_flags;  ///< long names of the flags given (no dashes)
 };
+
+/// Fills `args` from the TOML file `args.config`, except the flags in `args.explicit_flags`.
+/// Unknown sections and keys, wrong types and values out of range are errors naming the key.
+Status apply_hft_config(HftSimArgs& args);
 
 /// `ats hft-sim`: the example market maker on a tick recording through the tick-level simulator
 /// (docs/hft.md).
-int run_hft_sim(const HftSimArgs& args);
+int run_hft_sim(HftSimArgs args);
 
 }  // namespace ats::cli

@@ -54,7 +54,19 @@ Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quot
         return tl::unexpected(out.error());
     }
     const auto& request = order.request();
+    const auto wall_ns = [] {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    const std::int64_t sent_ns = wall_ns();
     auto placed = client_.place_order(*out);
+    const std::int64_t answered_ns = wall_ns();
+    if (placed && placed->transact_time_ms > 0) {
+        const std::int64_t exch = (placed->transact_time_ms - client_.time_offset_ms()) * 1'000'000;
+        latencies_.push_back(
+            LatencySample{id, sent_ns, std::clamp(exch, sent_ns, answered_ns), answered_ns});
+    }
     if (!placed) {
         auto error = placed.error();
         if (error.code != ErrorCode::kUnavailable && error.code != ErrorCode::kTimeout) {

@@ -63,6 +63,7 @@ Result<OrderState> parse_order(const std::string& body) {
         out.order_id = json.at("orderId").get<std::int64_t>();
         out.client_order_id = json.at("clientOrderId").get<std::string>();
         out.status = json.value("status", "NEW");
+        out.transact_time_ms = json.value("transactTime", std::int64_t{0});
         if (json.contains("price")) {
             auto price = price_of(json, "price");
             auto orig = Qty::parse(json.at("origQty").get<std::string>());

@@ -735,6 +735,9 @@ struct Simulator::Impl {
         if (id == 0 || id > orders.size()) {
             return;
         }
+        if (result.orders[id - 1].cancel_ns < 0) {
+            result.orders[id - 1].cancel_ns = now_local;
+        }
         Action a;
         a.time = now_local + entry.draw(now_local);
         a.kind = ActionKind::kCancelArrive;

@@ -632,6 +632,13 @@ Result<LiveResult> run_live(
             }
         }
         Status s = db.set_balance(quote, engine.portfolio().cash());
+        // Order round trips measured on this bar, for the tick simulator's latency model.
+        for (const auto& l : venue.take_latencies()) {
+            if (s) {
+                s = db.record_order_latency(
+                    store::OrderLatency{l.order_id, l.request_ns, l.exchange_ns, l.response_ns});
+            }
+        }
         if (s) {
             s = db.put_state("risk", detail::risk_json(engine.risk().state()));
         }
@@ -647,6 +654,13 @@ Result<LiveResult> run_live(
     }
     if (!paper) {
         (void)venue.poll();
+        for (const auto& l : venue.take_latencies()) {
+            if (auto s = db.record_order_latency(
+                    store::OrderLatency{l.order_id, l.request_ns, l.exchange_ns, l.response_ns});
+                !s && !journal.failure()) {
+                journal.fail(s.error());
+            }
+        }
     }
     engine.process_pending();
     if (auto s = db.commit(); !s && !journal.failure()) {

@@ -99,6 +99,15 @@ CREATE INDEX job_runs_by_job ON job_runs(job, id);
     R"SQL(
 ALTER TABLE fills ADD COLUMN base_fee INTEGER NOT NULL DEFAULT 0;
 )SQL",
+    R"SQL(
+CREATE TABLE order_latency (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  order_id TEXT NOT NULL,
+  request_ns INTEGER NOT NULL,
+  exchange_ns INTEGER NOT NULL,
+  response_ns INTEGER NOT NULL
+);
+)SQL",
 };
 
 class Statement {
@@ -943,6 +952,68 @@ Status SqliteStateStore::record_job_run(const model::JobRun& run) {
         return r;
     }
     return m.do_commit();
+}
+
+Status SqliteStateStore::record_order_latency(const OrderLatency& row) {
+    Impl& m = *impl_;
+    if (auto s = m.ensure_batch(); !s) {
+        return s;
+    }
+    Statement s(
+        m.db,
+        "INSERT INTO order_latency(order_id, request_ns, exchange_ns, response_ns) "
+        "VALUES(?,?,?,?)");
+    if (!s.ok()) {
+        return m.error("prepare order latency");
+    }
+    s.bind(1, row.order_id);
+    s.bind(2, row.request_ns);
+    s.bind(3, row.exchange_ns);
+    s.bind(4, row.response_ns);
+    return m.run(s, "record order latency");
+}
+
+Result<std::vector<OrderLatency>> SqliteStateStore::order_latencies() {
+    Statement s(
+        impl_->db,
+        "SELECT order_id, request_ns, exchange_ns, response_ns FROM order_latency ORDER BY seq");
+    if (!s.ok()) {
+        return impl_->error("read order latencies");
+    }
+    std::vector<OrderLatency> out;
+    int rc = 0;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        out.push_back(OrderLatency{s.text(0), s.integer(1), s.integer(2), s.integer(3)});
+    }
+    if (rc != SQLITE_DONE) {
+        return impl_->error("read order latencies");
+    }
+    return out;
+}
+
+Result<std::vector<OrderTimes>> SqliteStateStore::order_times() {
+    Statement s(
+        impl_->db,
+        "SELECT order_id, "
+        "MIN(CASE WHEN event='OrderPlaced' THEN ts_ns END), "
+        "MIN(CASE WHEN event='OrderFilled' THEN ts_ns END), "
+        "MIN(CASE WHEN event='OrderCanceled' THEN ts_ns END) "
+        "FROM order_events GROUP BY order_id ORDER BY MIN(seq)");
+    if (!s.ok()) {
+        return impl_->error("read order times");
+    }
+    std::vector<OrderTimes> out;
+    int rc = 0;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        const auto at = [&](int col) {
+            return s.is_null(col) ? -1 : s.integer(col);
+        };
+        out.push_back(OrderTimes{s.text(0), at(1), at(2), at(3)});
+    }
+    if (rc != SQLITE_DONE) {
+        return impl_->error("read order times");
+    }
+    return out;
 }
 
 Result<std::vector<model::JobRun>> SqliteStateStore::job_runs(

@@ -5,6 +5,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ats/binance/rest_client.hpp"
 #include "ats/binance/user_stream.hpp"
@@ -73,6 +75,18 @@ public:
 
     std::size_t working_orders() const noexcept { return working_.size(); }
 
+    /// One placed order's round trip on the system clock (ns): request sent, the exchange's
+    /// transactTime moved to the local clock by the measured server offset (and kept inside the
+    /// round trip: it has millisecond resolution), response received.
+    struct LatencySample {
+        std::string order_id;
+        std::int64_t request_ns = 0;
+        std::int64_t exchange_ns = 0;
+        std::int64_t response_ns = 0;
+    };
+    /// The samples since the last call (the live session stores them for the tick simulator).
+    std::vector<LatencySample> take_latencies() { return std::exchange(latencies_, {}); }
+
     /// Commissions paid in assets other than the pair's base and quote (e.g. BNB), by asset.
     const std::map<std::string, Qty>& other_fees() const noexcept { return other_fees_; }
 
@@ -123,6 +137,7 @@ private:
     Timestamp next_connect_;
     Duration backoff_ = Duration::from_ms(100);
     std::map<std::string, Qty> balances_;
+    std::vector<LatencySample> latencies_;
     Stats stats_;
 };
 

@@ -85,6 +85,7 @@ struct OrderState {
     Qty orig_qty;
     Qty executed_qty;
     Money cumulative_quote;
+    std::int64_t transact_time_ms = 0;  ///< the exchange's stamp (order replies; 0 when absent)
 };
 
 /// One of our trades (GET /myTrades).

@@ -110,6 +110,7 @@ struct OrderRecord {
     std::int64_t arrive_ns = -1;      ///< exchange clock; -1 when it never arrived
     std::int64_t ack_ns = -1;         ///< local: when the strategy heard it rests
     std::int64_t first_fill_ns = -1;  ///< exchange clock
+    std::int64_t cancel_ns = -1;      ///< local: when the strategy asked to cancel it
     std::int64_t touch_ticks = 0;  ///< on arrival, ticks behind the same side's best (< 0: inside)
     double queue_at_arrival = 0;   ///< quantity ahead when it joined
 };

@@ -29,6 +29,24 @@ struct StateStoreOptions {
     std::optional<std::int64_t> max_pages;
 };
 
+/// One order round trip as `ats live` measured it: local clock when the request left, the
+/// exchange's transaction time, local clock when the response came (nanoseconds). The tick
+/// simulator's latency model replays these (docs/hft.md).
+struct OrderLatency {
+    std::string order_id;
+    std::int64_t request_ns = 0;
+    std::int64_t exchange_ns = 0;
+    std::int64_t response_ns = 0;
+};
+
+/// When an order was placed, first filled and canceled (event times, ns; -1 when it never was).
+struct OrderTimes {
+    std::string order_id;
+    std::int64_t placed_ns = -1;
+    std::int64_t first_fill_ns = -1;
+    std::int64_t canceled_ns = -1;
+};
+
 /// The StateStore port on one SQLite file in WAL mode. Schema versions live in
 /// `PRAGMA user_version` and are migrated forward on open, one transaction per step; the file is
 /// tagged with `PRAGMA application_id` so a foreign or emptied file is refused.
@@ -38,7 +56,7 @@ struct StateStoreOptions {
 /// raw int64 (scale 10^8). Not thread-safe.
 class SqliteStateStore final : public model::StateStore, public model::JobHistory {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     static Result<std::unique_ptr<SqliteStateStore>> open(
         const std::string& path, StateStoreOptions options = {});
@@ -67,6 +85,12 @@ public:
     /// Scheduler history (schema 2): each run is committed with the current batch at once.
     Status record_job_run(const model::JobRun& run) override;
     Result<std::vector<model::JobRun>> job_runs(std::string_view job, std::size_t limit) override;
+
+    /// Order latencies (schema 4): written in the current batch, committed with it.
+    Status record_order_latency(const OrderLatency& row);
+    Result<std::vector<OrderLatency>> order_latencies();
+    /// Per order with events, in the order they were first recorded (for fill-rate calibration).
+    Result<std::vector<OrderTimes>> order_times();
 
     /// The schema version of the open file (after migrations).
     int schema_version() const;
