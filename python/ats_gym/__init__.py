@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover - exercised on machines without gymnasiu
         Discrete = _Discrete
         Box = _Box
 
-__all__ = ["BarTradingEnv", "VectorBarTradingEnv", "OBS_BOUND"]
+__all__ = ["BarTradingEnv", "VectorBarTradingEnv", "TickTradingEnv", "OBS_BOUND"]
 
 OBS_BOUND = float(_core.OBS_BOUND)
 
@@ -154,6 +154,79 @@ class BarTradingEnv(_Env):
         if self.render_mode == "ansi":
             i = self._last_info
             return f"equity {i.get('equity', 1.0):.4f} position {i.get('position', 0.0):+.2f}\n"
+        return None
+
+    def close(self):
+        self._closed = True
+
+
+_TICK_OPTIONS = (
+    "symbol",
+    "mode",
+    "step_ms",
+    "episode_steps",
+    "window",
+    "levels",
+    "qty",
+    "max_position",
+    "maker_fee_bps",
+    "taker_fee_bps",
+    "entry_ms",
+    "response_ms",
+    "feed_latency_ms",
+    "queue",
+    "cash",
+    "max_drawdown_pct",
+)
+
+
+class TickTradingEnv(_Env):
+    """Trade on the tick-level simulator (a Binance recording of trades and depth, replayed with
+    latency, queue position, partial fills, fees and the engine's risk manager). Each step is
+    step_ms of the recording with the action in force. mode="maker": Discrete(4), quote at the
+    local touch on 0 no side, 1 both, 2 the bid, 3 the ask; mode="taker": Discrete(3), target
+    position 0, +max_position or -max_position at market. The reward is the change of equity in
+    basis points of the starting cash. Observations: the last `window` mid returns (bps), the
+    spread (ticks), the book imbalance over `levels` levels, the step's trade-flow imbalance, the
+    position / max_position, whether each side is quoted, the episode's P&L (bps / 10)."""
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(self, ticks="data/ticks", render_mode=None, **options):
+        if render_mode not in (None, "ansi"):
+            raise ValueError("render_mode: None or 'ansi'")
+        unknown = set(options) - set(_TICK_OPTIONS)
+        if unknown:
+            raise TypeError(f"unknown options: {sorted(unknown)}; known: {list(_TICK_OPTIONS)}")
+        o = _core.TickEnvOptions()
+        o.ticks = str(ticks)
+        for key, value in options.items():
+            setattr(o, key, value)
+        self._core = _core.TickEnvCore(o)  # ValueError with the reason on a bad option or file
+        self.render_mode = render_mode
+        n = self._core.observation_size
+        self.observation_space = _spaces.Box(-OBS_BOUND, OBS_BOUND, (n,), np.float32)
+        self.action_space = _spaces.Discrete(self._core.actions)
+        self._last_info = {}
+        self._closed = False
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        start = None if not options else options.get("start")
+        core_seed = int(self.np_random.integers(0, 2**63 - 1))
+        obs = self._core.reset(core_seed, start)
+        self._last_info = {"position": 0.0}
+        return obs, dict(self._last_info)
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self._core.step(int(action))
+        self._last_info = info
+        return obs, float(reward), bool(terminated), bool(truncated), info
+
+    def render(self):
+        if self.render_mode == "ansi":
+            i = self._last_info
+            return f"equity {i.get('equity') or 0:.4f} position {i.get('position', 0.0):+.5f}\n"
         return None
 
     def close(self):

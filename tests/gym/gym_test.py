@@ -16,6 +16,7 @@ import ats_gym
 
 DATA = sys.argv[1]  # the bundled BTCUSDT 1h file
 MODE = sys.argv[2] if len(sys.argv) > 2 else "core"  # core (no gymnasium needed) or checker
+TICKS = os.path.join(os.path.dirname(DATA), "ticks")  # the bundled tick recording
 
 
 def checker():
@@ -32,7 +33,14 @@ def checker():
         assert not caught, [str(w.message) for w in caught]
         env.close()
         env.close()  # idempotent
-    print("check_env: 3 variants, no warnings")
+    for kwargs in ({"mode": "maker"}, {"mode": "taker", "step_ms": 500}):
+        env = ats_gym.TickTradingEnv(TICKS, episode_steps=20, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            check_env(env, skip_render_check=True)
+        assert not caught, [str(w.message) for w in caught]
+        env.close()
+    print("check_env: 3 bar and 2 tick variants, no warnings")
 
 
 def parity(ats, project):
@@ -75,6 +83,62 @@ def parity(ats, project):
     assert steps > 40_000, steps
     assert worst < 1e-6, worst
     print(f"parity: {steps} bars, {len(trades)} trades of ats backtest replayed, max relative equity difference {worst:.2g}")
+
+
+def tick_env():
+    """TickTradingEnv: seeded episodes repeat, rewards add up to the equity change, the taker
+    reaches its target position within a step, options are checked, and its speed."""
+    runs = []
+    for _ in range(2):
+        env = ats_gym.TickTradingEnv(TICKS, mode="maker", episode_steps=60)
+        obs, _ = env.reset(seed=5)
+        trace, rewards, infos = [obs], [], []
+        rng = np.random.default_rng(1)
+        while True:
+            obs, r, term, trunc, info = env.step(int(rng.integers(4)))
+            trace.append(obs)
+            rewards.append(r)
+            infos.append(info)
+            if term or trunc:
+                break
+        runs.append((np.concatenate(trace), rewards, infos))
+    assert np.array_equal(runs[0][0], runs[1][0]) and runs[0][1] == runs[1][1]
+    _, rewards, infos = runs[0]
+    assert len(rewards) == 60 and infos[-1]["fills"] > 0
+    start = infos[0]["equity"] - rewards[0] * 10_000 / 1e4
+    assert abs(sum(rewards) * 10_000 / 1e4 - (infos[-1]["equity"] - start)) < 1e-6
+    assert all(abs(o) <= ats_gym.OBS_BOUND for o in runs[0][0])
+    # A taker at 5 ms latency holds its target by the end of each 1 s step.
+    env = ats_gym.TickTradingEnv(TICKS, mode="taker", max_position="0.002", episode_steps=30)
+    env.reset(seed=2)
+    for action, want in ((1, 0.002), (1, 0.002), (2, -0.002), (0, 0.0)):
+        _, _, _, _, info = env.step(action)
+        assert abs(info["position"] - want) < 1e-12, (action, info)
+    assert info["fees"] > 0
+    for bad, word in (({"mode": "both"}, "mode"), ({"step_ms": 5}, "step_ms"), ({"qty": "-1"}, "qty"),
+                      ({"queue": "power:x"}, "queue"), ({"episode_steps": 100000}, "recording")):
+        try:
+            ats_gym.TickTradingEnv(TICKS, **bad)
+        except ValueError as e:
+            assert word in str(e), (bad, str(e))
+        else:
+            raise AssertionError(f"{bad} was accepted")
+    try:
+        env.step(7)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an action out of range was accepted")
+    env = ats_gym.TickTradingEnv(TICKS, mode="maker", episode_steps=200)
+    env.reset(seed=3)
+    t0, n = time.perf_counter(), 0
+    while True:
+        _, _, term, trunc, _ = env.step(1)
+        n += 1
+        if term or trunc:
+            break
+    rate = n / (time.perf_counter() - t0)
+    print(f"tick env: seeded episodes repeat, rewards add up, the taker holds its target; {rate:,.0f} steps/s of 1 s each")
 
 
 def determinism():
@@ -236,3 +300,4 @@ else:
     errors()
     speed()
     vector()
+    tick_env()

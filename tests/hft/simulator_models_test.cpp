@@ -389,3 +389,44 @@ TEST(CalibrationTest, DistanceBucketsAndFillRatios) {
 
 }  // namespace
 }  // namespace ats::hft
+
+namespace ats::hft {
+namespace {
+
+TEST(SimulatorModelsTest, SteppingInChunksEqualsOneRun) {
+    const TickData data = real_btc();
+    SimConfig cfg;
+    cfg.entry.samples_ns = {2 * kMs, 5 * kMs, 9 * kMs};
+    cfg.response.constant_ns = 5 * kMs;
+    MakerParams mp;
+    QuoteMaker whole(mp);
+    const auto once = *(*Simulator::create(data, cfg))->run(whole);
+    QuoteMaker stepped(mp);
+    auto sim = *Simulator::create(data, cfg);
+    ASSERT_TRUE(sim->begin(stepped));
+    EXPECT_FALSE(sim->begin(stepped));  // once
+    std::int64_t t = data.snapshot_local_ns;
+    std::size_t steps = 0;
+    while (true) {
+        t += 250 * kMs;
+        auto more = sim->advance(t);
+        ASSERT_TRUE(more);
+        ++steps;
+        if (!*more) {
+            break;
+        }
+        EXPECT_EQ(sim->now(), t);
+    }
+    const auto chunked = sim->finish();
+    EXPECT_GT(steps, 2000U);
+    ASSERT_EQ(chunked.fills.size(), once.fills.size());
+    for (std::size_t i = 0; i < once.fills.size(); ++i) {
+        EXPECT_EQ(chunked.fills[i].exch_ns, once.fills[i].exch_ns);
+        EXPECT_EQ(chunked.fills[i].qty, once.fills[i].qty);
+    }
+    EXPECT_EQ(chunked.cash, once.cash);
+    EXPECT_EQ(chunked.position, once.position);
+}
+
+}  // namespace
+}  // namespace ats::hft

@@ -27,31 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The one file in `dir` whose name starts with `prefix` (plain or .gz).
-Result<std::string> find_file(const std::string& dir, const std::string& prefix) {
-    std::error_code ec;
-    std::string found;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.rfind(prefix, 0) == 0 && (name.ends_with(".csv") || name.ends_with(".csv.gz"))) {
-            if (!found.empty()) {
-                return make_error(
-                    ErrorCode::kInvalidArgument,
-                    fmt::format("--ticks {}: more than one {}* file", dir, prefix));
-            }
-            found = entry.path().string();
-        }
-    }
-    if (ec) {
-        return make_error(ErrorCode::kIo, fmt::format("--ticks {}: {}", dir, ec.message()));
-    }
-    if (found.empty()) {
-        return make_error(
-            ErrorCode::kNotFound, fmt::format("--ticks {}: no {}* file", dir, prefix));
-    }
-    return found;
-}
-
 Result<std::int64_t> ms_to_ns(const char* flag, double ms) {
     if (!std::isfinite(ms) || ms < 0 || ms > 60'000) {
         return make_error(
@@ -476,17 +451,11 @@ int run_hft_sim(HftSimArgs args) {
         return fail(
             fmt::format("--symbol '{}': {}", args.symbol, symbol.error().message), kExitUsage);
     }
-    hft::TickFiles files;
-    for (auto [out, kind] :
-         {std::pair{&files.trades, "trades"},
-          std::pair{&files.depth_snapshot, "depth_snapshot"},
-          std::pair{&files.depth_diffs, "depth_diff_100ms"}}) {
-        auto f = find_file(args.ticks, args.symbol + "_spot_" + kind + "_");
-        if (!f) {
-            return fail(f.error().message, exit_code_for(f.error()));
-        }
-        *out = *f;
+    auto found = hft::find_tick_files(args.ticks, args.symbol);
+    if (!found) {
+        return fail("--" + found.error().message, exit_code_for(found.error()));
     }
+    const hft::TickFiles files = *found;
     hft::SimConfig cfg;
     hft::TickLoadOptions load;
     hft::MakerParams maker;

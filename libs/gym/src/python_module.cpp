@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include "ats/gym/bar_env.hpp"
+#include "ats/gym/tick_env.hpp"
 #include "ats/gym/vector_env.hpp"
 
 namespace py = pybind11;
@@ -106,6 +107,51 @@ private:
     ats::gym::VectorBarEnv env_;
 };
 
+class PyTickEnv {
+public:
+    explicit PyTickEnv(const ats::gym::TickEnvOptions& o) : env_(make(o)) {}
+
+    std::size_t obs_size() const { return env_.observation_size(); }
+    int actions() const { return env_.actions(); }
+
+    py::array_t<float> reset(std::uint64_t seed, std::optional<double> start) {
+        py::array_t<float> obs(static_cast<py::ssize_t>(env_.observation_size()));
+        if (auto st = env_.reset(seed, start, obs.mutable_data()); !st) {
+            throw std::runtime_error(st.error().message);
+        }
+        return obs;
+    }
+
+    py::tuple step(int action) {
+        py::array_t<float> obs(static_cast<py::ssize_t>(env_.observation_size()));
+        bool terminated = false;
+        bool truncated = false;
+        ats::gym::TickStepInfo info;
+        auto reward = env_.step(action, obs.mutable_data(), terminated, truncated, info);
+        if (!reward) {
+            throw std::invalid_argument(reward.error().message);
+        }
+        py::dict d;
+        d["equity"] = info.equity;
+        d["position"] = info.position;
+        d["mid"] = info.mid;
+        d["fees"] = info.fees;
+        d["fills"] = info.fills;
+        d["time_ns"] = info.time_ns;
+        return py::make_tuple(obs, *reward, terminated, truncated, d);
+    }
+
+private:
+    static ats::gym::TickEnv make(const ats::gym::TickEnvOptions& o) {
+        auto env = ats::gym::TickEnv::create(o);
+        if (!env) {
+            throw std::invalid_argument(env.error().message);
+        }
+        return std::move(*env);
+    }
+    ats::gym::TickEnv env_;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -135,5 +181,31 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly("observation_size", &PyVectorEnv::obs_size)
         .def("reset", &PyVectorEnv::reset, py::arg("seed"))
         .def("step", &PyVectorEnv::step, py::arg("targets"));
+    using ats::gym::TickEnvOptions;
+    py::class_<TickEnvOptions>(m, "TickEnvOptions")
+        .def(py::init<>())
+        .def_readwrite("ticks", &TickEnvOptions::ticks)
+        .def_readwrite("symbol", &TickEnvOptions::symbol)
+        .def_readwrite("mode", &TickEnvOptions::mode)
+        .def_readwrite("step_ms", &TickEnvOptions::step_ms)
+        .def_readwrite("episode_steps", &TickEnvOptions::episode_steps)
+        .def_readwrite("window", &TickEnvOptions::window)
+        .def_readwrite("levels", &TickEnvOptions::levels)
+        .def_readwrite("qty", &TickEnvOptions::qty)
+        .def_readwrite("max_position", &TickEnvOptions::max_position)
+        .def_readwrite("maker_fee_bps", &TickEnvOptions::maker_fee_bps)
+        .def_readwrite("taker_fee_bps", &TickEnvOptions::taker_fee_bps)
+        .def_readwrite("entry_ms", &TickEnvOptions::entry_ms)
+        .def_readwrite("response_ms", &TickEnvOptions::response_ms)
+        .def_readwrite("feed_latency_ms", &TickEnvOptions::feed_latency_ms)
+        .def_readwrite("queue", &TickEnvOptions::queue)
+        .def_readwrite("cash", &TickEnvOptions::cash)
+        .def_readwrite("max_drawdown_pct", &TickEnvOptions::max_drawdown_pct);
+    py::class_<PyTickEnv>(m, "TickEnvCore")
+        .def(py::init<const TickEnvOptions&>())
+        .def_property_readonly("observation_size", &PyTickEnv::obs_size)
+        .def_property_readonly("actions", &PyTickEnv::actions)
+        .def("reset", &PyTickEnv::reset, py::arg("seed"), py::arg("start") = py::none())
+        .def("step", &PyTickEnv::step, py::arg("action"));
     m.attr("OBS_BOUND") = ats::gym::BarEnv::kObsBound;
 }

@@ -31,8 +31,8 @@ void QuoteMaker::on_market(SimContext& ctx, const MarketEvent& /*event*/) {
     }
     const double inventory = ctx.position().to_double() / p_.max_position.to_double();
     const auto skew = static_cast<std::int64_t>(std::lround(p_.skew_ticks * inventory));
-    const bool can_buy = ctx.position() + p_.quote_qty <= p_.max_position;
-    const bool can_sell = ctx.position() - p_.quote_qty >= -p_.max_position;
+    const bool can_buy = sides_[0] && ctx.position() + p_.quote_qty <= p_.max_position;
+    const bool can_sell = sides_[1] && ctx.position() - p_.quote_qty >= -p_.max_position;
     quote(ctx, Side::kBuy, can_buy ? book.best_bid_tick() - skew : L2Book::kNoBid);
     quote(ctx, Side::kSell, can_sell ? book.best_ask_tick() - skew : L2Book::kNoAsk);
 }

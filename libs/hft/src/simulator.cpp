@@ -301,6 +301,11 @@ struct Simulator::Impl {
     std::int64_t bar_second = std::numeric_limits<std::int64_t>::min();
     double bar_open = 0, bar_high = 0, bar_low = 0, bar_close = 0;
     std::uint64_t flatten_order = 0;  // the kill switch's market order in flight
+    // The replay loop's position (stepwise runs keep it between advance() calls).
+    HftStrategy* running = nullptr;
+    std::size_t ei = 0;
+    std::size_t li = 0;
+    std::int64_t last_sample = std::numeric_limits<std::int64_t>::min() / 2;
 
     void schedule(Action a) {
         a.seq = seq++;
@@ -838,21 +843,45 @@ Result<std::unique_ptr<Simulator>> Simulator::create(const TickData& data, SimCo
     return sim;
 }
 
-Result<SimResult> Simulator::run(HftStrategy& strategy) {
+Status Simulator::begin(HftStrategy& strategy) {
     Impl& s = *impl_;
+    if (s.running != nullptr) {
+        return make_error(ErrorCode::kFailedPrecondition, "the simulator has already run");
+    }
+    s.running = &strategy;
+    s.now_local = s.data.snapshot_local_ns;
+    return ok_status();
+}
+
+SimContext Simulator::context() {
+    return SimContext(*this);
+}
+
+std::int64_t Simulator::now() const noexcept {
+    return impl_->now_local;
+}
+
+Result<bool> Simulator::advance(std::int64_t until_ns) {
+    Impl& s = *impl_;
+    if (s.running == nullptr) {
+        return make_error(ErrorCode::kFailedPrecondition, "advance() before begin()");
+    }
+    HftStrategy& strategy = *s.running;
     SimContext ctx(*this);
     const auto& events = s.data.events;
     const auto& local_order = s.data.local_order;
-    std::size_t ei = 0;
-    std::size_t li = 0;
-    std::int64_t last_sample = std::numeric_limits<std::int64_t>::min() / 2;
-    s.now_local = s.data.snapshot_local_ns;
+    std::size_t& ei = s.ei;
+    std::size_t& li = s.li;
     while (ei < events.size() || li < local_order.size() || !s.actions.empty()) {
         s.closed = ei == events.size() && li == local_order.size();
         const std::int64_t t_ex = ei < events.size() ? events[ei].exch_ns : kNever;
         const std::int64_t t_act = s.actions.empty() ? kNever : s.actions.top().time;
         const std::int64_t t_lo =
             li < local_order.size() ? events[local_order[li]].local_ns : kNever;
+        if (std::min({t_ex, t_act, t_lo}) > until_ns) {
+            s.now_local = std::max(s.now_local, until_ns);
+            return true;
+        }
         if (t_ex <= t_act && t_ex <= t_lo) {
             const auto& e = events[ei++];
             if (!s.exch_book.on_tick(e.price)) {
@@ -865,9 +894,9 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
             }
             s.on_exchange_event(e);
             ++s.result.events;
-            if (e.exch_ns - last_sample >= 1'000'000'000 && s.exch_book.has_bid() &&
+            if (e.exch_ns - s.last_sample >= 1'000'000'000 && s.exch_book.has_bid() &&
                 s.exch_book.has_ask()) {
-                last_sample = e.exch_ns;
+                s.last_sample = e.exch_ns;
                 const double mid = s.exch_book.mid();
                 const double pos = s.result.position.to_double();
                 s.result.samples.push_back(
@@ -913,11 +942,12 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
             }
         }
     }
-    for (auto& x : s.orders) {
-        if (x.done) {
-            x.o.live = false;
-        }
-    }
+    s.closed = true;
+    return false;
+}
+
+SimResult Simulator::finish() const {
+    const Impl& s = *impl_;
     SimResult out = s.result;
     out.final_mid = s.exch_book.mid();
     out.equity_change = out.cash.to_double() + out.position.to_double() * out.final_mid;
@@ -930,6 +960,17 @@ Result<SimResult> Simulator::run(HftStrategy& strategy) {
     out.local_cash = s.portfolio.cash() - s.config.initial_cash;
     out.local_position = s.portfolio.position_qty(s.data.symbol);
     return out;
+}
+
+Result<SimResult> Simulator::run(HftStrategy& strategy) {
+    if (auto st = begin(strategy); !st) {
+        return tl::unexpected(st.error());
+    }
+    auto done = advance(kNever);
+    if (!done) {
+        return tl::unexpected(done.error());
+    }
+    return finish();
 }
 
 }  // namespace ats::hft

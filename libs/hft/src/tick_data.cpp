@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <string_view>
@@ -515,6 +516,40 @@ Result<TickData> load_binance_ticks(
             return data.events[a].local_ns < data.events[b].local_ns;
         });
     return data;
+}
+
+Result<TickFiles> find_tick_files(const std::string& dir, const std::string& symbol) {
+    namespace fs = std::filesystem;
+    TickFiles files;
+    for (auto [out, kind] :
+         {std::pair{&files.trades, "trades"},
+          std::pair{&files.depth_snapshot, "depth_snapshot"},
+          std::pair{&files.depth_diffs, "depth_diff_100ms"}}) {
+        const std::string prefix = symbol + "_spot_" + kind + "_";
+        std::error_code ec;
+        std::string found;
+        for (const auto& entry : fs::directory_iterator(dir, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.rfind(prefix, 0) == 0 &&
+                (name.ends_with(".csv") || name.ends_with(".csv.gz"))) {
+                if (!found.empty()) {
+                    return make_error(
+                        ErrorCode::kInvalidArgument,
+                        fmt::format("ticks {}: more than one {}* file", dir, prefix));
+                }
+                found = entry.path().string();
+            }
+        }
+        if (ec) {
+            return make_error(ErrorCode::kIo, fmt::format("ticks {}: {}", dir, ec.message()));
+        }
+        if (found.empty()) {
+            return make_error(
+                ErrorCode::kNotFound, fmt::format("ticks {}: no {}* file", dir, prefix));
+        }
+        *out = found;
+    }
+    return files;
 }
 
 }  // namespace ats::hft

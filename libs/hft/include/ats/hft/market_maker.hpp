@@ -27,11 +27,19 @@ public:
     void on_market(SimContext& ctx, const MarketEvent& event) override;
 
     std::size_t requotes() const noexcept { return requotes_; }
+    /// Which sides to quote (both by default); a side turned off has its quote canceled at the
+    /// next market event. The tick-level Gym environment drives this.
+    void set_sides(bool bid, bool ask) noexcept {
+        sides_[0] = bid;
+        sides_[1] = ask;
+    }
+    bool quoting(Side side) const noexcept { return working_[side == Side::kBuy ? 0 : 1] != 0; }
 
 private:
     void quote(SimContext& ctx, Side side, std::int64_t wanted_tick);
 
     MakerParams p_;
+    bool sides_[2] = {true, true};
     std::uint64_t working_[2] = {0, 0};  // bid, ask order ids (0: none)
     std::int64_t last_cancel_[2] = {0, 0};
     std::size_t requotes_ = 0;

@@ -211,7 +211,18 @@ class Simulator {
 public:
     static Result<std::unique_ptr<Simulator>> create(const TickData& data, SimConfig config);
     ~Simulator();
+    /// The whole recording at once (begin, advance to the end, finish). Once per simulator.
     Result<SimResult> run(HftStrategy& strategy);
+
+    /// Stepwise use (the Gym environment): begin(), then advance() to local times, acting
+    /// through context() in between, then finish(). advance() processes everything up to and
+    /// including `until_ns` and moves the local clock there; false once the recording and every
+    /// pending action are done.
+    Status begin(HftStrategy& strategy);
+    Result<bool> advance(std::int64_t until_ns);
+    SimContext context();
+    std::int64_t now() const noexcept;  ///< the local clock
+    SimResult finish() const;
 
 private:
     friend class SimContext;

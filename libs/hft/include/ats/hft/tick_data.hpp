@@ -58,6 +58,11 @@ struct TickFiles {
     std::string depth_diffs;     ///< recv_time_ns,event_time_ms,first_update_id,final_update_id,...
 };
 
+/// The recording of `symbol` in `dir`: the one SYMBOL_spot_trades_*, SYMBOL_spot_depth_snapshot_*
+/// and SYMBOL_spot_depth_diff_100ms_* file each (.csv or .csv.gz). kNotFound naming what is
+/// missing; kInvalidArgument when a kind has several files.
+Result<TickFiles> find_tick_files(const std::string& dir, const std::string& symbol);
+
 struct TickLoadOptions {
     /// Added to the smallest observed feed latency when the recording clock is behind the
     /// exchange (as it is in the bundled files): local times are shifted so that the fastest
