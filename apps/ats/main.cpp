@@ -437,7 +437,10 @@ int main(int argc, char** argv) {
         "Run a tick-level strategy (market maker, Avellaneda-Stoikov, imbalance taker) on a "
         "Binance tick recording through the tick-level simulator, with a report (docs/hft.md)");
     hft_cmd->alias("hft-sim");
-    hft_cmd->add_option("--ticks", hft.ticks, "Directory of the recording (default data/ticks)");
+    hft_cmd->add_option(
+        "--ticks",
+        hft.ticks,
+        "Directory of the recording's CSV files, or a Parquet catalog (default data/ticks)");
     hft_cmd->add_option(
         "--strategy",
         hft.strategy,

@@ -451,11 +451,6 @@ int run_hft_sim(HftSimArgs args) {
         return fail(
             fmt::format("--symbol '{}': {}", args.symbol, symbol.error().message), kExitUsage);
     }
-    auto found = hft::find_tick_files(args.ticks, args.symbol);
-    if (!found) {
-        return fail("--" + found.error().message, exit_code_for(found.error()));
-    }
-    const hft::TickFiles files = *found;
     hft::SimConfig cfg;
     hft::TickLoadOptions load;
     hft::MakerParams maker;
@@ -596,9 +591,10 @@ int run_hft_sim(HftSimArgs args) {
         }
     }
     const auto t0 = std::chrono::steady_clock::now();
-    auto data = hft::load_binance_ticks(*symbol, files, load);
+    auto data = hft::load_ticks(args.ticks, *symbol, load);  // CSV files or a catalog
     if (!data) {
-        return fail(data.error().message, exit_code_for(data.error()));
+        const std::string& m = data.error().message;
+        return fail((m.rfind("ticks ", 0) == 0 ? "--" : "") + m, exit_code_for(data.error()));
     }
     const auto t1 = std::chrono::steady_clock::now();
     auto sim = hft::Simulator::create(*data, cfg);

@@ -238,13 +238,9 @@ Result<TickEnv> TickEnv::create(const TickEnvOptions& options) {
     if (!symbol) {
         return tl::unexpected(symbol.error());
     }
-    auto files = hft::find_tick_files(options.ticks, options.symbol);
-    if (!files) {
-        return tl::unexpected(files.error());
-    }
     hft::TickLoadOptions load;
     load.base_feed_latency = Duration::from_ns(ms(options.feed_latency_ms));
-    auto data = hft::load_binance_ticks(*symbol, *files, load);
+    auto data = hft::load_ticks(options.ticks, *symbol, load);
     if (!data) {
         return tl::unexpected(data.error());
     }

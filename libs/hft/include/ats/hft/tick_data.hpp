@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,21 @@ struct TickData {
 /// a file cannot be read; never a crash.
 Result<TickData> load_binance_ticks(
     const Symbol& symbol, const TickFiles& files, const TickLoadOptions& options);
+
+/// One symbol's ticks from the Parquet catalog (`trades/` and `depth/` as `ats record` writes
+/// them, docs/catalog.md), times in [from, to): the first depth snapshot, then the trades and
+/// diffs after it, up to the next snapshot (the recorder takes one after every gap, so the replay
+/// stops there; `to` or a later `from` chooses another stretch). Times are microseconds there.
+Result<TickData> load_catalog_ticks(
+    const Symbol& symbol,
+    const std::string& root,
+    std::optional<Timestamp> from,
+    std::optional<Timestamp> to,
+    const TickLoadOptions& options);
+
+/// `dir` a catalog root (it has trades/ and depth/) or a directory of CSV files.
+Result<TickData> load_ticks(
+    const std::string& dir, const Symbol& symbol, const TickLoadOptions& options);
 
 /// One bookTicker row (best bid and ask after update `update_id`).
 struct BookTickerRow {
