@@ -49,6 +49,10 @@ struct Series {
     std::vector<std::int64_t> close_ms;
     std::vector<std::vector<float>> feats;  // per feature column, normalized, clipped
     std::size_t first = 0;                  // first bar with every feature defined
+    // Per bar, the observation's row: the clipped log return (%) then every feature; a window
+    // is a contiguous run of rows, copied at once.
+    std::vector<float> rows;
+    std::size_t row_size = 0;
 };
 
 }  // namespace
@@ -67,25 +71,19 @@ struct BarEnv::Impl {
     double exposure = 0;  // units x close / equity at the decision bar
     double dsr_a = 0;
     double dsr_b = 0;
+    bool dsr = false;  // o.reward == "dsr", decided once
 
-    std::size_t obs_size() const {
-        return static_cast<std::size_t>(o.window) * (d->feats.size() + 1) + 2;
-    }
+    std::size_t obs_size() const { return static_cast<std::size_t>(o.window) * d->row_size + 2; }
 
     void observe(float* obs) const {
-        std::size_t k = 0;
         const auto clip = [](double v) {
             return static_cast<float>(std::clamp(v, -double{kObsBound}, double{kObsBound}));
         };
-        for (int w = o.window - 1; w >= 0; --w) {
-            const std::size_t i = t - static_cast<std::size_t>(w);
-            obs[k++] = clip(100.0 * std::log(d->close[i] / d->close[i - 1]));
-            for (const auto& f : d->feats) {
-                obs[k++] = f[i];
-            }
-        }
-        obs[k++] = clip(exposure);
-        obs[k++] = clip(equity - 1);
+        const std::size_t n = static_cast<std::size_t>(o.window) * d->row_size;
+        const std::size_t from = (t + 1 - static_cast<std::size_t>(o.window)) * d->row_size;
+        std::copy_n(d->rows.data() + from, n, obs);
+        obs[n] = clip(exposure);
+        obs[n + 1] = clip(equity - 1);
     }
 };
 
@@ -106,6 +104,7 @@ Result<BarEnv> BarEnv::create(const BarEnvOptions& options) {
     BarEnv env;
     Impl& s = *env.impl_;
     s.o = options;
+    s.dsr = options.reward == "dsr";
     auto series = std::make_shared<Series>();
     Series& d = *series;
     d.open = cols.open;
@@ -159,6 +158,18 @@ Result<BarEnv> BarEnv::create(const BarEnvOptions& options) {
         }
     }
     d.first = first + static_cast<std::size_t>(options.window);
+    d.row_size = d.feats.size() + 1;
+    d.rows.assign(d.close.size() * d.row_size, 0.0F);
+    for (std::size_t i = 1; i < d.close.size(); ++i) {
+        float* row = d.rows.data() + i * d.row_size;
+        row[0] = static_cast<float>(std::clamp(
+            100.0 * std::log(d.close[i] / d.close[i - 1]), -double{kObsBound}, double{kObsBound}));
+        for (std::size_t f = 0; f < d.feats.size(); ++f) {
+            row[f + 1] = d.feats[f][i];
+        }
+    }
+    d.feats.clear();  // the rows hold them
+    d.feats.shrink_to_fit();
     const std::size_t need =
         options.episode_bars == 0 ? 2 : static_cast<std::size_t>(options.episode_bars) + 1;
     if (d.close.size() < d.first + need) {
@@ -248,7 +259,7 @@ double BarEnv::step(double target, float* obs, bool& terminated, bool& truncated
     s.peak = std::max(s.peak, s.equity);
     s.t = next;
     double reward = s.equity - before;
-    if (s.o.reward == "dsr") {
+    if (s.dsr) {
         // Moody and Saffell's differential Sharpe ratio with eta = 0.01.
         constexpr double eta = 0.01;
         const double r = before > 0 ? s.equity / before - 1 : 0;
