@@ -14,6 +14,7 @@
 #include "src/hft_sim_command.hpp"
 #include "src/indicators_command.hpp"
 #include "src/live_command.hpp"
+#include "src/market_sim_command.hpp"
 #include "src/ml_commands.hpp"
 #include "src/paper_command.hpp"
 #include "src/record_command.hpp"
@@ -511,6 +512,21 @@ int main(int argc, char** argv) {
         hft.session,
         "Write the simulated orders and fills into this state database (ats live's format)");
 
+    MarketSimArgs market;
+    auto* market_cmd = app.add_subcommand(
+        "market-sim",
+        "Run a multi-agent market scenario and compare its bars with real data (docs/agents.md)");
+    market_cmd->add_option(
+        "--config", market.config, "Scenario TOML (default configs/market_default.toml)");
+    market_cmd->add_option("--output", market.output, "Output directory (default out/market)");
+    market_cmd->add_option(
+        "--real",
+        market.real,
+        "Real 1m klines for the scorecard (default data/BTCUSDT_1m_2024-12.csv)");
+    market_cmd->add_option("--seed", market.seed, "Override the scenario's seed");
+    market_cmd->add_option("--hours", market.hours, "Override the scenario's duration");
+    market_cmd->add_flag("--no-trades", market.no_trades, "Do not write trades.csv");
+
     ServeArgs serve;
     auto* serve_cmd = app.add_subcommand(
         "serve", "Web dashboard, REST API and WebSocket stream (docs/dashboard.md)");
@@ -614,6 +630,9 @@ int main(int argc, char** argv) {
         }
         if (sim_cmd->parsed()) {
             return run_exchange_sim(sim);
+        }
+        if (market_cmd->parsed()) {
+            return run_market_sim(market);
         }
         if (hft_cmd->parsed()) {
             for (const auto* opt : hft_cmd->get_options()) {
