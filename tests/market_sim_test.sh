@@ -44,4 +44,19 @@ set +e
 rc=$?
 set -e
 [[ $rc == 2 ]] && grep -q p_market "$work/err"
+# Meta-evolution: four islands, ecology per generation, final genomes, the two controls; on two
+# MPI ranks (when mpirun is there) the same result.
+"$ats" market-sim --config configs/market_evolve.toml --output "$work/v" --hours 2 >"$work/v.txt" 2>/dev/null
+cat "$work/v.txt"
+grep -q "^MI " "$work/v.txt" && grep -q "^collusion " "$work/v.txt"
+[[ $(($(wc -l <"$work/v/ecology.csv") - 1)) == 8 ]]  # 4 islands x 2 one-hour generations
+[[ $(grep -c '^\[\[genome\]\]' "$work/v/genomes.toml") == 160 ]]
+grep -q "Plotly.newPlot('share'" "$work/v/report.html"
+if command -v mpirun >/dev/null; then
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 \
+    "$ats" market-sim --config configs/market_evolve.toml --output "$work/w" --hours 2 >/dev/null 2>&1
+  cmp "$work/v/ecology.csv" "$work/w/ecology.csv"
+  cmp "$work/v/genomes.toml" "$work/w/genomes.toml"
+  echo "market-sim: the same evolution on 2 MPI ranks"
+fi
 echo "market-sim: ok"

@@ -1,18 +1,22 @@
 #include "src/market_sim_command.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ats/agents/evolution.hpp"
 #include "ats/agents/facts.hpp"
 #include "ats/agents/scenario.hpp"
 #include "ats/backtest/outputs.hpp"
 #include "ats/data/kline_csv.hpp"
+#include "ats/evolve/mpi_exchange.hpp"
 
 #include "src/cli_common.hpp"
 #include "src/exit_codes.hpp"
@@ -44,6 +48,277 @@ Status write_text(const fs::path& path, const std::string& text) {
     return ok_status();
 }
 
+struct Summary {
+    double mi_action = 0;
+    double mi_return = 0;
+    double spread = 0;
+    double maker_pnl = 0;
+    double messages = 0;
+};
+
+Summary summarize(const std::vector<agents::IslandResult>& runs) {
+    Summary s;
+    std::size_t n = 0;
+    for (const auto& r : runs) {
+        for (const auto& e : r.ecology) {
+            s.mi_action += e.mi_token_action;
+            s.mi_return += e.mi_token_return;
+            s.spread += e.maker_spread_ticks;
+            s.maker_pnl += e.maker_pnl;
+            s.messages += e.messages_per_agent;
+            ++n;
+        }
+    }
+    if (n > 0) {
+        const auto d = static_cast<double>(n);
+        s.mi_action /= d;
+        s.mi_return /= d;
+        s.spread /= d;
+        s.messages /= d;
+    }
+    return s;
+}
+
+int run_evolution(const MarketSimArgs& args, const agents::ScenarioConfig& config) {
+    auto mpi = evolve::MpiExchange::start_if_launched();
+    const int rank = mpi ? mpi->rank() : 0;
+    const int size = mpi ? mpi->size() : 1;
+    agents::AllGather gather;
+    if (mpi) {
+        gather = [&](const std::vector<double>& mine) {
+            return mpi->all_gather(mine);
+        };
+    }
+    std::vector<agents::ScenarioConfig> islands;
+    if (config.islands.empty()) {
+        islands.push_back(config);
+    } else {
+        for (const auto& m : config.islands) {
+            agents::ScenarioConfig c = config;
+            c.kernel.markets = {m};
+            islands.push_back(c);
+        }
+    }
+    const auto& evo = *config.evolution;
+    if (rank == 0) {
+        std::printf(
+            "market-sim %s: meta-evolution, %zu island(s), %d evolving agents each, %.1f hours, "
+            "generations of %d min, %d rank(s)\n",
+            args.config.c_str(),
+            islands.size(),
+            evo.evolving,
+            static_cast<double>(config.kernel.duration_ns) / 3600e9,
+            evo.generation_minutes,
+            size);
+    }
+    const auto run = [&](const char* label, const std::vector<agents::ScenarioConfig>& cfg)
+        -> Result<std::vector<agents::IslandResult>> {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = agents::run_islands(
+            cfg,
+            evo,
+            config.migration,
+            rank,
+            size,
+            gather,
+            [&](int island, const agents::GenerationStats& st) {
+                if (rank == 0 && island == 0 && st.generation % 6 == 0) {
+                    std::fprintf(stderr, "\r%s: generation %d", label, st.generation);
+                }
+            });
+        if (rank == 0) {
+            std::fprintf(
+                stderr,
+                "\r%s: %.2f s%20s\n",
+                label,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                "");
+        }
+        return r;
+    };
+    auto main_run = run("evolution", islands);
+    if (!main_run) {
+        return fail(main_run.error().message, exit_code_for(main_run.error()));
+    }
+    // Controls: the same runs with the channel shuffled (tokens lose their timing) and with no
+    // channel at all (for collusion: spreads and makers' profit).
+    std::optional<std::vector<agents::IslandResult>> shuffled;
+    std::optional<std::vector<agents::IslandResult>> silent;
+    if (config.kernel.alphabet > 0) {
+        auto cfg = islands;
+        for (auto& c : cfg) {
+            c.kernel.shuffle_channel = true;
+        }
+        auto r = run("control, shuffled channel", cfg);
+        if (!r) {
+            return fail(r.error().message, exit_code_for(r.error()));
+        }
+        shuffled = std::move(*r);
+        cfg = islands;
+        for (auto& c : cfg) {
+            c.kernel.alphabet = 0;
+        }
+        r = run("control, no channel", cfg);
+        if (!r) {
+            return fail(r.error().message, exit_code_for(r.error()));
+        }
+        silent = std::move(*r);
+    }
+    if (rank != 0) {
+        return kExitOk;
+    }
+    std::error_code ec;
+    fs::create_directories(args.output, ec);
+    if (ec) {
+        return fail(fmt::format("--output {}: {}", args.output, ec.message()), kExitIo);
+    }
+    std::string eco =
+        "island,generation,time_s,share_maker,share_taker,share_value,count_maker,count_taker,"
+        "count_value,entropy_bits,replaced,messages_per_agent,mi_token_action,mi_token_return,"
+        "spread_ticks,maker_pnl\n";
+    std::string genomes;
+    nlohmann::json j;
+    for (const auto& r : *main_run) {
+        nlohmann::json isl;
+        isl["market"] = r.market;
+        for (const auto& e : r.ecology) {
+            eco += fmt::format(
+                "{},{},{:.0f},{:.6f},{:.6f},{:.6f},{},{},{},{:.6f},{},{:.4f},{:.6f},{:.6f},{:.3f},"
+                "{:.4f}\n",
+                r.market,
+                e.generation,
+                static_cast<double>(e.time_ns) / 1e9,
+                e.wealth_share[0],
+                e.wealth_share[1],
+                e.wealth_share[2],
+                e.count[0],
+                e.count[1],
+                e.count[2],
+                e.entropy,
+                e.replaced,
+                e.messages_per_agent,
+                e.mi_token_action,
+                e.mi_token_return,
+                e.maker_spread_ticks,
+                e.maker_pnl);
+            isl["generation"].push_back(e.generation);
+            for (int f = 0; f < agents::kFamilies; ++f) {
+                isl["share"][agents::family_name(f)].push_back(
+                    e.wealth_share[static_cast<std::size_t>(f)]);
+                isl["count"][agents::family_name(f)].push_back(
+                    e.count[static_cast<std::size_t>(f)]);
+            }
+            isl["entropy"].push_back(e.entropy);
+            isl["messages"].push_back(e.messages_per_agent);
+            isl["mi_action"].push_back(e.mi_token_action);
+            isl["mi_return"].push_back(e.mi_token_return);
+            isl["spread"].push_back(e.maker_spread_ticks);
+        }
+        auto pop = r.population;
+        std::sort(pop.begin(), pop.end(), [](const auto& a, const auto& b) {
+            return a.second > b.second;
+        });
+        genomes += fmt::format("# island {}\n", r.market);
+        for (const auto& [g, w] : pop) {
+            genomes += agents::genome_toml(g, w) + "island = \"" + r.market + "\"\n\n";
+        }
+        j["islands"].push_back(isl);
+    }
+    const Summary main_s = summarize(*main_run);
+    std::printf("ecology    final family counts:");
+    for (const auto& r : *main_run) {
+        if (!r.ecology.empty()) {
+            const auto& e = r.ecology.back();
+            std::printf(
+                " %s maker %d taker %d value %d (entropy %.2f bits)",
+                r.market.c_str(),
+                e.count[0],
+                e.count[1],
+                e.count[2],
+                e.entropy);
+        }
+    }
+    std::printf("\n");
+    j["summary"]["main"] = {
+        {"mi_action", main_s.mi_action},
+        {"mi_return", main_s.mi_return},
+        {"spread", main_s.spread},
+        {"maker_pnl", main_s.maker_pnl},
+        {"messages", main_s.messages}};
+    if (shuffled && silent) {
+        const Summary sh = summarize(*shuffled);
+        const Summary si = summarize(*silent);
+        j["summary"]["shuffled"] = {
+            {"mi_action", sh.mi_action},
+            {"mi_return", sh.mi_return},
+            {"spread", sh.spread},
+            {"maker_pnl", sh.maker_pnl},
+            {"messages", sh.messages}};
+        j["summary"]["silent"] = {{"spread", si.spread}, {"maker_pnl", si.maker_pnl}};
+        std::printf(
+            "messages   %.2f per agent per generation\n"
+            "MI         token -> sender's action %.4f bits (shuffled channel %.4f); token -> next "
+            "minute's return %.4f bits (shuffled %.4f)\n"
+            "collusion  quoted spread %.2f ticks with the channel, %.2f without; evolving makers' "
+            "P&L %.0f with, %.0f without\n",
+            main_s.messages,
+            main_s.mi_action,
+            sh.mi_action,
+            main_s.mi_return,
+            sh.mi_return,
+            main_s.spread,
+            si.spread,
+            main_s.maker_pnl,
+            si.maker_pnl);
+    }
+    for (const auto& [name, text] :
+         {std::pair{"ecology.csv", eco},
+          std::pair{"genomes.toml", genomes},
+          std::pair{"evolution.json", j.dump(2)}}) {
+        if (auto st = write_text(fs::path(args.output) / name, text); !st) {
+            return fail(st.error().message, kExitIo);
+        }
+    }
+    auto plotly = backtest::read_plotly(plotly_js_path());
+    std::string html =
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ats market-sim "
+        "evolution</title><style>body{font-family:system-ui,sans-serif;margin:20px}.half{width:"
+        "49%;height:330px;display:inline-block}table{border-collapse:collapse}td,th{border:1px "
+        "solid #ccc;padding:3px 8px}</style><script>" +
+        (plotly ? *plotly : std::string()) +
+        "</script></head><body><h1>Meta-evolution</h1><div id=\"sum\"></div><div id=\"plots\">"
+        "</div><script>const E=" +
+        backtest::script_safe(j.dump()) + ";";
+    html += R"JS(
+const S = E.summary, f = v => v === undefined ? '-' : Number(v).toFixed(4);
+let h = '<table><tr><th></th><th>MI token/action (bits)</th><th>MI token/next return</th><th>quoted spread (ticks)</th><th>evolving makers P&amp;L</th></tr>';
+h += `<tr><td>with the channel</td><td>${f(S.main.mi_action)}</td><td>${f(S.main.mi_return)}</td><td>${f(S.main.spread)}</td><td>${f(S.main.maker_pnl)}</td></tr>`;
+if (S.shuffled) h += `<tr><td>shuffled channel (control)</td><td>${f(S.shuffled.mi_action)}</td><td>${f(S.shuffled.mi_return)}</td><td>${f(S.shuffled.spread)}</td><td>${f(S.shuffled.maker_pnl)}</td></tr>`;
+if (S.silent) h += `<tr><td>no channel (control)</td><td>-</td><td>-</td><td>${f(S.silent.spread)}</td><td>${f(S.silent.maker_pnl)}</td></tr>`;
+document.getElementById('sum').innerHTML = h + '</table>';
+const P = document.getElementById('plots');
+E.islands.forEach((isl, i) => {
+  for (const k of ['share', 'stats', 'mi']) { const d = document.createElement('div'); d.id = k + i; d.className = 'half'; P.appendChild(d); }
+  Plotly.newPlot('share' + i, ['maker', 'taker', 'value'].map(fam => ({x: isl.generation, y: isl.share[fam], name: fam, stackgroup: 'w'})),
+    {title: `${isl.market}: wealth share by family`, margin: {t: 40}, yaxis: {range: [0, 1]}});
+  Plotly.newPlot('stats' + i, [{x: isl.generation, y: isl.entropy, name: 'strategy entropy (bits)'},
+    {x: isl.generation, y: isl.messages, name: 'messages per agent', yaxis: 'y2'}],
+    {title: `${isl.market}: diversity and message use`, margin: {t: 40}, yaxis2: {overlaying: 'y', side: 'right'}});
+  Plotly.newPlot('mi' + i, [{x: isl.generation, y: isl.mi_action, name: 'MI token / action'},
+    {x: isl.generation, y: isl.mi_return, name: 'MI token / next return'}],
+    {title: `${isl.market}: mutual information (bits)`, margin: {t: 40}});
+});
+</script></body></html>
+)JS";
+    if (auto st = write_text(fs::path(args.output) / "report.html", html); !st) {
+        return fail(st.error().message, kExitIo);
+    }
+    std::printf(
+        "outputs    %s/{ecology.csv,genomes.toml,evolution.json,report.html}\n",
+        args.output.c_str());
+    return kExitOk;
+}
+
 }  // namespace
 
 int run_market_sim(const MarketSimArgs& args) {
@@ -63,6 +338,9 @@ int run_market_sim(const MarketSimArgs& args) {
                 fmt::format("--hours must be in (0, 720], got {}", *args.hours), kExitUsage);
         }
         config->kernel.duration_ns = static_cast<std::int64_t>(*args.hours * 3600e9);
+    }
+    if (config->evolution) {
+        return run_evolution(args, *config);
     }
     // The real bars first: a bad --real path should not cost a whole simulation.
     auto real = data::load_klines_csv(args.real, {});

@@ -131,6 +131,7 @@ struct Pending {
     std::uint64_t book_id = 0;  // once resting
     bool cancel_early = false;  // canceled before it arrived
     bool done = false;
+    std::uint32_t generation = 0;  // of the sender's slot
 };
 
 struct TopOfBook {
@@ -144,6 +145,8 @@ struct AgentSlot {
     std::vector<Account> accounts;
     std::vector<std::int64_t> known_position;
     std::uint32_t generation = 0;  // bumps when replaced: pending wakes of the old one are void
+    std::vector<std::uint64_t> limits;  // handles of limit orders sent (pruned when done)
+    std::size_t prune_at = 256;
 };
 
 }  // namespace
@@ -263,7 +266,8 @@ struct Kernel::Impl {
                   (maker ? mc.maker_fee_bps : mc.taker_fee_bps) / 1e4;
     }
 
-    void report(std::uint32_t agent, const AgentFill& f) {
+    void report(std::uint32_t agent, AgentFill f) {
+        f.generation = slots[agent].generation;
         reports.push_back(f);
         push(
             now + slots[agent].latency + config.markets[f.market].latency_ns,
@@ -274,6 +278,10 @@ struct Kernel::Impl {
 
     void arrive(std::uint64_t handle) {
         Pending& p = orders[handle - 1];
+        if (p.generation != slots[p.agent].generation) {
+            p.done = true;  // sent by an agent that has been replaced since
+            return;
+        }
         ++actions;
         Account& acc = slots[p.agent].accounts[p.market];
         auto& book = books[p.market];
@@ -349,8 +357,18 @@ struct Kernel::Impl {
     }
 
     std::uint64_t send(Pending p) {
+        AgentSlot& slot = slots[p.agent];
+        p.generation = slot.generation;
         orders.push_back(p);
         const std::uint64_t handle = orders.size();
+        if (p.kind == OrderKind::kLimit) {
+            if (slot.limits.size() >= slot.prune_at) {
+                // Amortized: the next prune waits until the list has doubled again.
+                std::erase_if(slot.limits, [&](std::uint64_t h) { return orders[h - 1].done; });
+                slot.prune_at = std::max<std::size_t>(256, 2 * slot.limits.size());
+            }
+            slot.limits.push_back(handle);
+        }
         push(
             now + slots[p.agent].latency + config.markets[p.market].latency_ns,
             Ev::kArrive,
@@ -522,6 +540,15 @@ std::uint32_t Kernel::add(
 void Kernel::replace(std::uint32_t i, std::unique_ptr<Agent> agent, std::int64_t wake_ns) {
     Impl& s = *impl_;
     AgentSlot& slot = s.slots[i];
+    // The old agent's resting orders leave the book with it.
+    for (const std::uint64_t h : slot.limits) {
+        Pending& p = s.orders[h - 1];
+        if (!p.done && p.book_id != 0 && s.books[p.market].cancel(p.book_id)) {
+            s.record_top(p.market);
+        }
+        p.done = true;
+    }
+    slot.limits.clear();
     slot.agent = std::move(agent);
     ++slot.generation;
     std::fill(slot.accounts.begin(), slot.accounts.end(), Account{});
@@ -533,8 +560,27 @@ Status Kernel::run(
     const std::function<void(double)>& progress, const std::function<void()>& every_minute) {
     Impl& s = *impl_;
     const std::int64_t end = s.config.duration_ns;
+    // In one-minute steps (the hook's cadence), reporting progress about every 1%.
     std::int64_t next_progress = end / 100;
-    std::int64_t next_minute = kMinuteNs;
+    for (std::int64_t t = std::min(kMinuteNs, end);; t = std::min(t + kMinuteNs, end)) {
+        advance(t);
+        if (every_minute && t < end) {
+            every_minute();
+        }
+        if (progress && t >= next_progress) {
+            progress(static_cast<double>(t) / static_cast<double>(end));
+            next_progress += std::max<std::int64_t>(end / 100, 1);
+        }
+        if (t >= end) {
+            break;
+        }
+    }
+    return ok_status();
+}
+
+void Kernel::advance(std::int64_t until_ns) {
+    Impl& s = *impl_;
+    const std::int64_t end = std::min(until_ns, s.config.duration_ns);
     while (!s.queue.empty()) {
         const Event e = s.queue.top();
         if (e.time > end) {
@@ -543,16 +589,6 @@ Status Kernel::run(
         s.queue.pop();
         s.now = e.time;
         ++s.events;
-        if (s.now >= next_minute) {
-            if (every_minute) {
-                every_minute();
-            }
-            next_minute += kMinuteNs;
-        }
-        if (progress && s.now >= next_progress) {
-            progress(static_cast<double>(s.now) / static_cast<double>(end));
-            next_progress += end / 100;
-        }
         switch (e.kind) {
             case Ev::kFundamental:
                 s.step_processes();
@@ -573,6 +609,9 @@ Status Kernel::run(
             case Ev::kReport: {
                 const AgentFill f = s.reports[e.ref];
                 AgentSlot& slot = s.slots[e.agent];
+                if (f.generation != slot.generation) {
+                    break;  // a fill of the agent this slot held before
+                }
                 slot.known_position[f.market] += f.side == Side::kBuy ? f.lots : -f.lots;
                 AgentContext ctx(*this, e.agent);
                 slot.agent->on_fill(ctx, f);
@@ -582,11 +621,11 @@ Status Kernel::run(
                 break;
         }
     }
-    s.now = end;
-    if (progress) {
-        progress(1.0);
-    }
-    return ok_status();
+    s.now = std::max(s.now, end);
+}
+
+Quote Kernel::top(std::uint32_t market) const {
+    return impl_->current(market);
 }
 
 const KernelConfig& Kernel::config() const noexcept {

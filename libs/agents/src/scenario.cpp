@@ -101,12 +101,12 @@ Result<ScenarioConfig> parse_scenario(const std::string& text, const std::string
     for (const auto& [k, v] : root) {
         const std::string key(k.str());
         if (key != "simulation" && key != "market" && key != "fundamental" && key != "activity" &&
-            key != "agents") {
+            key != "agents" && key != "evolution" && key != "migration" && key != "island") {
             return make_error(
                 ErrorCode::kInvalidArgument,
                 fmt::format(
                     "{}: unknown section [{}] (valid: [simulation], [[market]], [fundamental], "
-                    "[activity], [[agents]])",
+                    "[activity], [[agents]], [evolution], [migration], [[island]])",
                     origin,
                     key));
         }
@@ -296,6 +296,70 @@ Result<ScenarioConfig> parse_scenario(const std::string& text, const std::string
             c.populations.push_back(p);
         }
     }
+    if (const auto* t = root["evolution"].as_table()) {
+        EvolutionConfig e;
+        Table s(*t, origin + ": [evolution]");
+        ATS_TRY(s.integer("evolving", e.evolving));
+        ATS_TRY(s.number("initial_wealth", e.initial_wealth));
+        ATS_TRY(s.number("broke_fraction", e.broke_fraction));
+        ATS_TRY(s.number("cull_fraction", e.cull_fraction));
+        ATS_TRY(s.integer("generation_minutes", e.generation_minutes));
+        ATS_TRY(s.number("mutation_rate", e.mutation_rate));
+        ATS_TRY(s.number("mutation_sigma", e.mutation_sigma));
+        ATS_TRY(s.number("latency_ms", e.latency_ms));
+        ATS_TRY(s.finish());
+        if (auto st = e.validate(); !st) {
+            return make_error(
+                ErrorCode::kInvalidArgument, fmt::format("{}: {}", origin, st.error().message));
+        }
+        c.evolution = e;
+    }
+    if (const auto* t = root["migration"].as_table()) {
+        Table s(*t, origin + ": [migration]");
+        ATS_TRY(s.text("topology", c.migration.topology));
+        ATS_TRY(s.integer("migrate_every", c.migration.migrate_every));
+        ATS_TRY(s.integer("migrants", c.migration.migrants));
+        ATS_TRY(s.finish());
+        if (auto st = c.migration.validate(); !st) {
+            return make_error(
+                ErrorCode::kInvalidArgument, fmt::format("{}: {}", origin, st.error().message));
+        }
+    }
+    if (const auto* arr = root["island"].as_array()) {
+        for (const auto& node : *arr) {
+            const auto* t = node.as_table();
+            if (t == nullptr) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format("{}: [[island]] entries must be tables", origin));
+            }
+            MarketConfig m = c.kernel.markets[0];
+            double latency_ms = static_cast<double>(m.latency_ns) / 1e6;
+            Table s(*t, fmt::format("{}: [[island]] {}", origin, c.islands.size() + 1));
+            ATS_TRY(s.text("name", m.name));
+            ATS_TRY(s.number("tick", m.tick));
+            ATS_TRY(s.number("maker_fee_bps", m.maker_fee_bps));
+            ATS_TRY(s.number("taker_fee_bps", m.taker_fee_bps));
+            ATS_TRY(s.number("latency_ms", latency_ms));
+            ATS_TRY(s.finish());
+            if (!(latency_ms >= 0 && latency_ms <= 60'000)) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format("{}: island {}: latency_ms in [0, 60000]", origin, m.name));
+            }
+            m.latency_ns = static_cast<std::int64_t>(latency_ms * 1e6);
+            if (auto st = m.validate(); !st) {
+                return make_error(
+                    ErrorCode::kInvalidArgument, fmt::format("{}: {}", origin, st.error().message));
+            }
+            c.islands.push_back(m);
+        }
+        if (!c.islands.empty() && !c.evolution) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("{}: [[island]] needs [evolution]", origin));
+        }
+    }
     if (auto st = c.kernel.validate(); !st) {
         return make_error(
             ErrorCode::kInvalidArgument, fmt::format("{}: {}", origin, st.error().message));
@@ -350,13 +414,7 @@ std::vector<Bar1m> minute_bars(
     return bars;
 }
 
-Result<ScenarioResult> run_scenario(
-    const ScenarioConfig& config, const std::function<void(double)>& progress) {
-    auto kernel = Kernel::create(config.kernel);
-    if (!kernel) {
-        return tl::unexpected(kernel.error());
-    }
-    Kernel& k = **kernel;
+std::vector<double> populate(Kernel& k, const ScenarioConfig& config) {
     std::mt19937_64 setup(config.kernel.seed ^ 0x9E3779B97F4A7C15ULL);
     std::vector<double> latencies;
     for (const auto& p : config.populations) {
@@ -389,6 +447,17 @@ Result<ScenarioResult> run_scenario(
             latencies.push_back(std::max(lat, 0.0));
         }
     }
+    return latencies;
+}
+
+Result<ScenarioResult> run_scenario(
+    const ScenarioConfig& config, const std::function<void(double)>& progress) {
+    auto kernel = Kernel::create(config.kernel);
+    if (!kernel) {
+        return tl::unexpected(kernel.error());
+    }
+    Kernel& k = **kernel;
+    const std::vector<double> latencies = populate(k, config);
     const auto t0 = std::chrono::steady_clock::now();
     if (auto st = k.run(progress); !st) {
         return tl::unexpected(st.error());

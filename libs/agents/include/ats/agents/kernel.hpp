@@ -48,7 +48,8 @@ struct AgentFill {
     std::int64_t tick = 0;
     std::int64_t lots = 0;
     bool maker = false;
-    bool done = false;  ///< nothing of the order is left open
+    bool done = false;             ///< nothing of the order is left open
+    std::uint32_t generation = 0;  ///< of the agent slot (a replaced agent's fills are dropped)
 };
 
 /// An agent's account on one market: exact lots and notional (ticks x lots), fees in quote.
@@ -169,6 +170,12 @@ public:
     Status run(
         const std::function<void(double)>& progress = {},
         const std::function<void()>& every_minute = {});
+
+    /// Processes everything up to `until_ns` (lock-step islands). run() is advance() minute by
+    /// minute to the end.
+    void advance(std::int64_t until_ns);
+    /// The market's top of book now (for measurements, not for agents).
+    Quote top(std::uint32_t market) const;
 
     const KernelConfig& config() const noexcept;
     std::size_t agents() const noexcept;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,36 @@ struct Population {
     ArbParams arb;
 };
 
+struct EvolutionConfig {
+    int evolving = 40;                ///< evolving agents added to the scenario's, [2, 10000]
+    double initial_wealth = 100'000;  ///< quote units each starts (and is reborn) with
+    double broke_fraction = 0.5;      ///< below this share of its start it is replaced
+    double cull_fraction = 0.1;       ///< and the poorest this share of them each generation
+    int generation_minutes = 60;      ///< [1, 10080]
+    double mutation_rate = 0.2;       ///< per gene, [0, 1]
+    double mutation_sigma = 0.1;      ///< [0, 1]
+    double latency_ms = 5;            ///< of the evolving agents
+    Status validate() const;
+};
+
+/// How genomes travel between islands (docs/agents.md).
+struct MigrationConfig {
+    std::string topology = "ring";
+    int migrate_every = 2;
+    int migrants = 2;
+    Status validate() const;
+};
+
 struct ScenarioConfig {
     KernelConfig kernel;
     std::vector<Population> populations;
     std::int64_t start_ms = 1'704'067'200'000;  ///< wall time of t = 0 (2024-01-01T00:00Z)
+    /// [evolution]: the meta-evolution runs when present.
+    std::optional<EvolutionConfig> evolution;
+    MigrationConfig migration;
+    /// [[island]]: variants of the first market (its own name, tick, fees, latency), one island
+    /// each; none: one island on the first market.
+    std::vector<MarketConfig> islands;
 };
 
 /// `configs/market_*.toml` (docs/agents.md): [simulation] hours, seed; [[market]] name, tick,
@@ -59,6 +86,10 @@ struct ScenarioResult {
     std::uint64_t events = 0;
     double seconds = 0;  ///< wall time of the run
 };
+
+/// Adds the scenario's populations to `kernel` (latencies and first wake-ups drawn from the
+/// seed); returns each agent's latency in ms.
+std::vector<double> populate(Kernel& kernel, const ScenarioConfig& config);
 
 /// Builds the kernel and the agents (latencies and first wake-ups drawn from the seed) and runs.
 Result<ScenarioResult> run_scenario(
