@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 "$ats" market-sim --config configs/market_default.toml --output "$work/d" >"$work/d.txt" 2>/dev/null
 cat "$work/d.txt"
-grep -q "9 of 9 facts pass" "$work/d.txt"
+grep -q "10 of 10 facts pass" "$work/d.txt"
 for f in bars_1m.csv trades.csv agents.csv facts.json report.html; do
   test -s "$work/d/$f" || { echo "missing $f"; exit 1; }
 done
@@ -44,6 +44,17 @@ set +e
 rc=$?
 set -e
 [[ $rc == 2 ]] && grep -q p_market "$work/err"
+# Calibration (pagmo over the processes and populations): the distance to the real facts is
+# reported and the calibrated parameters go into facts.json.
+"$ats" market-sim --config configs/market_default.toml --output "$work/c" --hours 2 --no-trades \
+  --calibrate-generations 1 --calibrate-population 7 --calibrate-hours 2 >"$work/c.txt" 2>/dev/null
+grep -q "^calibrate  14 runs of 2 h" "$work/c.txt"
+python3 - "$work/c/facts.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["calibration"]
+assert len(c["parameters"]) == 8 and 0 <= c["distance"] < 1e6, c
+print(f"calibration: distance {c['start_distance']:.3f} -> {c['distance']:.3f}")
+PY
 # Meta-evolution: four islands, ecology per generation, final genomes, the two controls; on two
 # MPI ranks (when mpirun is there) the same result.
 "$ats" market-sim --config configs/market_evolve.toml --output "$work/v" --hours 2 >"$work/v.txt" 2>/dev/null

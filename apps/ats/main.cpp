@@ -526,6 +526,18 @@ int main(int argc, char** argv) {
     market_cmd->add_option("--seed", market.seed, "Override the scenario's seed");
     market_cmd->add_option("--hours", market.hours, "Override the scenario's duration");
     market_cmd->add_flag("--no-trades", market.no_trades, "Do not write trades.csv");
+    market_cmd->add_option(
+        "--calibrate-generations",
+        market.calibrate_generations,
+        "Calibrate the scenario to the real facts first: pagmo generations (default 0: off)");
+    market_cmd->add_option(
+        "--calibrate-population",
+        market.calibrate_population,
+        "Calibration population (default 8)");
+    market_cmd->add_option(
+        "--calibrate-hours",
+        market.calibrate_hours,
+        "Simulated hours per calibration run (default 12)");
 
     ServeArgs serve;
     auto* serve_cmd = app.add_subcommand(

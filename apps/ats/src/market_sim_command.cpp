@@ -20,6 +20,7 @@
 
 #include "src/cli_common.hpp"
 #include "src/exit_codes.hpp"
+#include "src/market_calibrate.hpp"
 
 namespace ats::cli {
 namespace {
@@ -357,6 +358,48 @@ int run_market_sim(const MarketSimArgs& args) {
     for (const auto& q : real->series.volume()) {
         real_volume.push_back(q.to_double());
     }
+    const auto real_facts_for_calibration = agents::stylized_facts(real_close, real_volume);
+    nlohmann::json calibration_json;
+    if (args.calibrate_generations > 0) {
+        if (args.calibrate_generations > 1000 || args.calibrate_population < 7 ||
+            args.calibrate_population > 1000 ||
+            !(args.calibrate_hours > 0 && args.calibrate_hours <= 720)) {
+            return fail(
+                "--calibrate-generations in [1, 1000], --calibrate-population in [7, 1000], "
+                "--calibrate-hours in (0, 720]",
+                kExitUsage);
+        }
+        auto cal = calibrate_scenario(
+            *config,
+            real_facts_for_calibration,
+            args.calibrate_generations,
+            args.calibrate_population,
+            args.calibrate_hours,
+            config->kernel.seed);
+        if (!cal) {
+            return fail(cal.error().message, exit_code_for(cal.error()));
+        }
+        std::printf(
+            "calibrate  %zu runs of %.0f h in %.1f s: distance to the real facts %.3f -> %.3f\n",
+            cal->evaluations,
+            args.calibrate_hours,
+            cal->seconds,
+            cal->start_distance,
+            cal->distance);
+        for (std::size_t i = 0; i < cal->names.size(); ++i) {
+            std::printf("           %-28s %.6g\n", cal->names[i].c_str(), cal->x[i]);
+            calibration_json["parameters"][cal->names[i]] = cal->x[i];
+        }
+        calibration_json["distance"] = cal->distance;
+        calibration_json["start_distance"] = cal->start_distance;
+        calibration_json["evaluations"] = cal->evaluations;
+        for (const auto& [g, d] : cal->history) {
+            calibration_json["history"].push_back({{"generation", g}, {"distance", d}});
+        }
+        const auto duration = config->kernel.duration_ns;
+        *config = cal->best;
+        config->kernel.duration_ns = duration;
+    }
     std::size_t agents_n = 0;
     for (const auto& p : config->populations) {
         agents_n += static_cast<std::size_t>(p.count);
@@ -507,6 +550,9 @@ int run_market_sim(const MarketSimArgs& args) {
         if (!f) {
             return fail("trades.csv: write failed", kExitIo);
         }
+    }
+    if (!calibration_json.is_null()) {
+        report["calibration"] = calibration_json;
     }
     report["kernel"] = {
         {"events", result->events},

@@ -133,6 +133,9 @@ StylizedFacts stylized_facts(const std::vector<double>& close, const std::vector
         v += (x - m) * (x - m);
     }
     f.stdev_1m = std::sqrt(v / static_cast<double>(r.size()));
+    f.flat_share =
+        static_cast<double>(std::count_if(a.begin(), a.end(), [](double x) { return x < 2e-5; })) /
+        static_cast<double>(a.size());
     return f;
 }
 
@@ -201,6 +204,13 @@ std::vector<FactCheck> scorecard(const StylizedFacts& s, const StylizedFacts& re
         s.gain_loss_ratio,
         real.gain_loss_ratio,
         [](double v) { return v >= 0.7 && v <= 1.3; });
+    add("share of flat minutes (|r| < 0.2 bp)",
+        "< 0.2",
+        "a liquid market moves every minute (the real month: about 5% of minutes flat); a "
+        "simulation whose traders stop (position limits, no flow) shows long flat stretches",
+        s.flat_share,
+        real.flat_share,
+        [](double v) { return v < 0.2; });
     // The decay check of lag 60 against lag 1 needs both numbers.
     out[5].passes = out[5].passes && acf_at(s.acf_abs, 60) < acf_at(s.acf_abs, 1);
     out[5].real_passes = out[5].real_passes && acf_at(real.acf_abs, 60) < acf_at(real.acf_abs, 1);

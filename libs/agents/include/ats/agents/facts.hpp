@@ -20,6 +20,7 @@ struct StylizedFacts {
     double volume_volatility_corr = 0;  ///< Pearson correlation of volume and |r|
     double gain_loss_ratio = 0;         ///< q99.5(r) / -q0.5(r): above 1 gains' tail is heavier
     double stdev_1m = 0;                ///< of r, for scale
+    double flat_share = 0;  ///< share of minutes with |r| < 0.2 bp: a market that stalls
 };
 
 /// `close` and `volume` per 1-minute bar (bars without trades carry the last close and 0).
