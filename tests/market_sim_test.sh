@@ -55,13 +55,13 @@ c = json.load(open(sys.argv[1]))["calibration"]
 assert len(c["parameters"]) == 8 and 0 <= c["distance"] < 1e6, c
 print(f"calibration: distance {c['start_distance']:.3f} -> {c['distance']:.3f}")
 PY
-# Meta-evolution: four islands, ecology per generation, final genomes, the two controls; on two
+# Meta-evolution: eight islands, ecology per generation, final genomes, the two controls; on two
 # MPI ranks (when mpirun is there) the same result.
 "$ats" market-sim --config configs/market_evolve.toml --output "$work/v" --hours 2 >"$work/v.txt" 2>/dev/null
 cat "$work/v.txt"
 grep -q "^MI " "$work/v.txt" && grep -q "^collusion " "$work/v.txt"
-[[ $(($(wc -l <"$work/v/ecology.csv") - 1)) == 8 ]]  # 4 islands x 2 one-hour generations
-[[ $(grep -c '^\[\[genome\]\]' "$work/v/genomes.toml") == 160 ]]
+[[ $(($(wc -l <"$work/v/ecology.csv") - 1)) == 16 ]]  # 8 islands x 2 one-hour generations
+[[ $(grep -c '^\[\[genome\]\]' "$work/v/genomes.toml") == 320 ]]
 grep -q "Plotly.newPlot('share'" "$work/v/report.html"
 if command -v mpirun >/dev/null; then
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 \
