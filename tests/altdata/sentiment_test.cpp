@@ -2,6 +2,7 @@
 // (tests/data_files/sentiment/labelled_headlines.csv; docs/altdata.md says how it was made).
 #include "ats/altdata/sentiment.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -85,6 +86,64 @@ TEST(SentimentTest, AccuracyOnTheHandLabelledHeadlines) {
     EXPECT_GT(accuracy, baseline + 0.25);
     // Sign errors (positive called negative or the reverse) are the costly ones.
     EXPECT_LT(confusion[0][2] + confusion[2][0], n / 10);
+}
+
+}  // namespace
+}  // namespace ats::altdata
+
+#include "ats/altdata/headlines.hpp"
+
+namespace ats::altdata {
+namespace {
+
+TEST(HeadlinesTest, FilesLoadWithTheirTimezoneRulesAndAggregatePointInTime) {
+    const std::string dir = std::string(ATS_BUNDLED_DATA_DIR) + "/sentiment/";
+    auto coindesk = load_headlines_csv(dir + "coindesk_bitcoin_headlines_2020-03_2025-06.csv");
+    ASSERT_TRUE(coindesk) << coindesk.error().message;
+    EXPECT_EQ(coindesk->size(), 2676U);
+    EXPECT_EQ(coindesk->front().available, coindesk->front().published);  // UTC: at once
+    auto plus = load_headlines_csv(dir + "crypto_news_plus_headlines_2021-10-12_2022-07-05.csv");
+    ASSERT_TRUE(plus) << plus.error().message;
+    EXPECT_EQ(plus->size(), 7496U);
+    EXPECT_EQ(plus->front().available - plus->front().published, Duration::from_seconds(14 * 3600));
+    const Timestamp ingested = *Timestamp::parse_iso8601("2026-12-05T00:00:00Z");
+    for (const auto* set : {&*coindesk, &*plus}) {
+        const auto obs = aggregate_sentiment(*set, Duration::from_days(1), "1d", 7, ingested);
+        PointInTimeStore store;
+        ASSERT_TRUE(store.add(obs));
+        double counted = 0;
+        for (const auto& o : obs) {
+            // Nothing is available before its bucket has closed and its headlines were readable.
+            ASSERT_GE(*o.available, o.event + Duration::from_days(1));
+            if (o.series == "news.count:1d") {
+                counted += o.value;
+            }
+            ASSERT_TRUE(std::isfinite(o.value));
+        }
+        EXPECT_EQ(counted, static_cast<double>(set->size()));
+        EXPECT_EQ(store.series().size(), 3U);
+    }
+    // A day's mean is not known during that day.
+    const auto obs = aggregate_sentiment(*coindesk, Duration::from_days(1), "1d", 7, ingested);
+    const auto& first = obs.front();
+    PointInTimeStore store;
+    ASSERT_TRUE(store.add(obs));
+    EXPECT_FALSE(store.as_of("news.sentiment_mean:1d", first.event + Duration::from_seconds(3600)));
+    EXPECT_TRUE(store.as_of("news.sentiment_mean:1d", *first.available));
+    // Bad files are named.
+    const std::string path = ::testing::TempDir() + "/bad_headlines.csv";
+    {
+        std::ofstream f(path);
+        f << "published_local,title,source\n2020-01-01 00:00,x,y\n";
+    }
+    EXPECT_FALSE(load_headlines_csv(path));
+    {
+        std::ofstream f(path);
+        f << "published_utc,title,source\nyesterday,x,y\n";
+    }
+    auto bad = load_headlines_csv(path);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find(":2:"), std::string::npos);
 }
 
 }  // namespace
