@@ -163,3 +163,67 @@ TEST(PitStoreTest, TheNaiveJoinLooksAheadAndThePointInTimeJoinDoesNot) {
 
 }  // namespace
 }  // namespace ats::altdata
+
+#include "ats/altdata/onchain_features.hpp"
+
+namespace ats::altdata {
+namespace {
+
+TEST(OnchainFeaturesTest, DerivedSeriesAreCausalAndInheritAvailability) {
+    const std::string dir = ATS_BUNDLED_DATA_DIR;
+    auto raw = load_coinmetrics_csv(
+        dir + "/onchain/BTC_coinmetrics_daily_2020-01-01_2026-03-22.csv", "BTC", kIngested);
+    ASSERT_TRUE(raw);
+    const auto feats = onchain_features(*raw, "BTC", 30, 365, kIngested);
+    PointInTimeStore s;
+    ASSERT_TRUE(s.add(feats));
+    EXPECT_EQ(s.series().size(), 7U);
+    // The z-score of active addresses on one day, by hand from the 30 days ending there.
+    const Timestamp day = at("2024-03-15");
+    std::vector<double> window;
+    for (const auto& o : *raw) {
+        if (o.series == "onchain.BTC.AdrActCnt" && o.event <= day &&
+            o.event > day - Duration::from_days(30)) {
+            window.push_back(o.value);
+        }
+    }
+    ASSERT_EQ(window.size(), 30U);
+    double mean = 0;
+    for (const double v : window) {
+        mean += v / 30;
+    }
+    double var = 0;
+    for (const double v : window) {
+        var += (v - mean) * (v - mean) / 30;
+    }
+    const auto got =
+        s.as_of_observation("onchain_active_addresses_z:30", at("2024-03-16T07:00:00Z"));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->event, day);
+    EXPECT_NEAR(got->value, (window.back() - mean) / std::sqrt(var), 1e-9);
+    EXPECT_FALSE(s.as_of("onchain_mvrv_z:365", at("2020-06-01")));  // not warm yet
+    // Causality: computed from the raw data cut after a day, every derived value up to that day
+    // is the same.
+    std::vector<Observation> cut;
+    for (const auto& o : *raw) {
+        if (o.event <= day) {
+            cut.push_back(o);
+        }
+    }
+    const auto past = onchain_features(cut, "BTC", 30, 365, kIngested);
+    std::size_t compared = 0;
+    for (const auto& p : past) {
+        for (const auto& f : feats) {
+            if (f.series == p.series && f.event == p.event) {
+                ASSERT_DOUBLE_EQ(f.value, p.value) << p.series << " " << p.event.to_iso8601();
+                ASSERT_EQ(*f.available, *p.available);
+                ++compared;
+                break;
+            }
+        }
+    }
+    EXPECT_GT(compared, 5000U);
+}
+
+}  // namespace
+}  // namespace ats::altdata
