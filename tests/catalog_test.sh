@@ -66,7 +66,7 @@ test -s "$work/paper_csv.txt"
 "$ats" exchange-sim --port 0 --data "BTCUSDT=$day" --api-key cat-key-1234 --api-secret cat-secret-1234 \
   --bar-ms 0 --start-bar 5000 >"$work/sim.out" 2>&1 &
 sim_pid=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do
   grep -q 'listening on' "$work/sim.out" && break
   sleep 0.05
 done

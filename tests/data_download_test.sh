@@ -15,7 +15,7 @@ trap cleanup EXIT
 "$ats" exchange-sim --port 0 --data "BTCUSDT=$root/tests/data_files/BTCUSDT-1m-2024-12-02-positional.csv" \
   --api-key dl-key-1234 --api-secret dl-secret-1234 --bar-ms 0 --start-bar 5000 >"$work/sim.out" 2>&1 &
 sim_pid=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do
   grep -q 'listening on' "$work/sim.out" && break
   sleep 0.05
 done

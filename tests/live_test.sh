@@ -70,11 +70,17 @@ start_sim() {  # start_sim [FAULTS]: a fresh simulator (fresh balances) on a fre
     --api-key "$key" --api-secret "$secret" "${sim_tls[@]}" \
     --balance USDT=10000,BTC=0 --bar-ms 100 --start-bar 1000 ${1:+--faults "$1"} >"$work/sim.out" 2>&1 &
   sim_pid=$!
-  for _ in $(seq 100); do
+  # Up to 30 s: a loaded CI machine (tests run two at a time) can be slow to start it.
+  for _ in $(seq 600); do
     grep -q 'listening on' "$work/sim.out" && break
     sleep 0.05
   done
-  url=$(grep -o 'listening on https*://127.0.0.1:[0-9]*' "$work/sim.out" | sed 's/^listening on //')
+  url=$(grep -o 'listening on https*://127.0.0.1:[0-9]*' "$work/sim.out" | sed 's/^listening on //' || true)
+  if [[ -z "$url" ]]; then
+    echo "the exchange simulator did not start:" >&2
+    cat "$work/sim.out" >&2
+    exit 1
+  fi
 }
 
 run_live() {  # run_live NAME BARS ASSETS: trade, then compare the engine's fills with the simulator's

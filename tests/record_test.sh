@@ -35,7 +35,7 @@ sim_pid=$!
 rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >"$work/redis.log" 2>&1 &
 redis_pid=$!
-for _ in $(seq 200); do
+for _ in $(seq 1500); do
   grep -q 'listening on' "$work/sim.out" && redis-cli -p "$rport" ping >/dev/null 2>&1 && break
   sleep 0.02
 done

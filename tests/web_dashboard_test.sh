@@ -106,7 +106,7 @@ node tests/dashboard_e2e.mjs main "$url" "$shots" BTCUSDT_1m_2024-12.csv
 "$ats" exchange-sim --port 0 --data "BTCUSDT=$work/data/BTCUSDT_1m_day.csv" --api-key "$key" \
   --api-secret "$secret" --balance USDT=10000,BTC=0 --bar-ms 150 --start-bar 200 >"$work/sim.out" 2>&1 &
 sim_pid=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do
   grep -q 'listening on' "$work/sim.out" && break
   sleep 0.05
 done
