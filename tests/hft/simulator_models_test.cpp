@@ -430,3 +430,49 @@ TEST(SimulatorModelsTest, SteppingInChunksEqualsOneRun) {
 
 }  // namespace
 }  // namespace ats::hft
+
+namespace ats::hft {
+namespace {
+
+// on_depth and on_trade split what on_market hears.
+class Counter final : public HftStrategy {
+public:
+    std::size_t market = 0;
+    std::size_t depth = 0;
+    std::size_t trades = 0;
+    double traded = 0;
+    void on_market(SimContext&, const MarketEvent&) override { ++market; }
+    void on_depth(SimContext& ctx, const MarketEvent&) override {
+        ++depth;
+        EXPECT_TRUE(ctx.book().has_bid() && ctx.book().has_ask());
+    }
+    void on_trade(SimContext&, const MarketEvent& e) override {
+        ++trades;
+        EXPECT_FALSE(is_depth(e.kind));
+        traded += e.qty.to_double();
+    }
+};
+
+TEST(SimulatorModelsTest, DepthAndTradeCallbacksSplitTheMarketEvents) {
+    const TickData data = real_btc();
+    Counter c;
+    ASSERT_TRUE((*Simulator::create(data, SimConfig{}))->run(c));
+    std::size_t trades = 0;
+    std::size_t batches = 0;
+    double qty = 0;
+    for (const auto& e : data.events) {
+        if (!is_depth(e.kind)) {
+            ++trades;
+            qty += e.qty.to_double();
+        } else if (e.end_of_batch) {
+            ++batches;
+        }
+    }
+    EXPECT_EQ(c.trades, trades);
+    EXPECT_EQ(c.depth, batches);
+    EXPECT_EQ(c.market, trades + batches);
+    EXPECT_NEAR(c.traded, qty, 1e-6);
+}
+
+}  // namespace
+}  // namespace ats::hft

@@ -939,6 +939,11 @@ Result<bool> Simulator::advance(std::int64_t until_ns) {
             if (e.end_of_batch) {
                 s.on_local_mid(s.now_local);
                 strategy.on_market(ctx, e);
+                if (is_depth(e.kind)) {
+                    strategy.on_depth(ctx, e);
+                } else {
+                    strategy.on_trade(ctx, e);
+                }
             }
         }
     }

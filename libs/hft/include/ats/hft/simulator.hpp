@@ -158,8 +158,12 @@ private:
 class HftStrategy {
 public:
     virtual ~HftStrategy() = default;
-    /// After each depth batch and each trade heard locally.
+    /// After each depth batch and each trade heard locally (then on_depth or on_trade).
     virtual void on_market(SimContext& ctx, const MarketEvent& event) = 0;
+    /// After a depth batch: the local book is consistent again; `last` is its last level.
+    virtual void on_depth(SimContext& /*ctx*/, const MarketEvent& /*last*/) {}
+    /// After a trade (price, quantity, aggressor side in `kind`).
+    virtual void on_trade(SimContext& /*ctx*/, const MarketEvent& /*trade*/) {}
     virtual void on_fill(SimContext& /*ctx*/, const SimFill& /*fill*/) {}
     /// An order's state as the exchange reported it, after the response latency: acknowledged
     /// (resting), or done (filled, canceled, or the unfilled rest of a market order).
