@@ -297,7 +297,15 @@ int main(int argc, char** argv) {
         "forward_return:N[:DEAD_ZONE] | triple_barrier:N:TP:SL (TP/SL fractions or like 2atr)");
     train_cmd->add_option(
         "--walk-forward", train.walk_forward, "train=8760h,test=720h,embargo=24h[,anchored]");
-    train_cmd->add_option("--features", train.features, "Comma-separated feature names");
+    train_cmd->add_option(
+        "--features",
+        train.features,
+        "Comma-separated feature names, or a TOML file with features = [...] (docs/ml.md; "
+        "alternative data: docs/altdata.md)");
+    train_cmd->add_option(
+        "--altdata",
+        train.altdata,
+        "TOML file with an [altdata] table for fear_greed, onchain_*, news_* features");
     train_cmd->add_option(
         "--to", train.to, "Use only bars before this UTC date (keep later bars out of sample)");
     train_cmd->add_option("--output,-o", train.output, "Model directory (default out/model)");
@@ -328,6 +336,8 @@ int main(int argc, char** argv) {
     predict_cmd->add_option("--output,-o", predict.output, "CSV open_time,probability");
     predict_cmd->add_option(
         "--dump-features", predict.dump_features, "Also write the feature rows to this CSV");
+    predict_cmd->add_option(
+        "--altdata", predict.altdata, "[altdata] config (default: the one the model recorded)");
 
     std::string runs_db = "ats.db";
     auto* runs = app.add_subcommand("runs", "Past runs recorded in SQLite");

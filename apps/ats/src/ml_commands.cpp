@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "ats/altdata/alt_features.hpp"
 #include "ats/backtest/outputs.hpp"
 #include "ats/data/bar_source.hpp"
 #include "ats/ml/booster.hpp"
@@ -98,6 +99,43 @@ Result<ml::FeatureSet> features_from_flag(const std::string& flag) {
     return ml::FeatureSet::parse(fmt::format("{}", fmt::join(names, ",")));
 }
 
+/// The alternative data a feature set needs: from `flag` (--altdata FILE), else from the
+/// features TOML when it has an [altdata] table; null when the set needs none. `path` gets the
+/// config's path for the model's metadata.
+Result<std::shared_ptr<const altdata::AltData>> altdata_for(
+    const ml::FeatureSet& set,
+    const std::optional<std::string>& flag,
+    const std::optional<std::string>& features_flag,
+    std::string& path) {
+    if (!set.needs_altdata()) {
+        return std::shared_ptr<const altdata::AltData>{};
+    }
+    if (flag) {
+        path = *flag;
+    } else if (features_flag && features_flag->ends_with(".toml")) {
+        path = *features_flag;
+    } else {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "alternative-data features need --altdata FILE (a TOML file with an [altdata] "
+            "table, e.g. configs/altdata.toml)");
+    }
+    auto config = altdata::load_altdata_config(path);
+    if (!config) {
+        return tl::unexpected(config.error());
+    }
+    auto loaded = altdata::AltData::load(*config, Timestamp{});
+    if (!loaded) {
+        return tl::unexpected(loaded.error());
+    }
+    std::fprintf(
+        stderr,
+        "altdata: %zu values from %s (read point in time at each bar's close)\n",
+        (*loaded)->store().size(),
+        path.c_str());
+    return loaded;
+}
+
 int run_train(const TrainArgs& args) {
     const auto started = std::chrono::steady_clock::now();
     auto choice = ml::parse_model_choice(args.model);
@@ -153,7 +191,17 @@ int run_train(const TrainArgs& args) {
     params.forest.seed = static_cast<std::uint64_t>(args.seed);
     params.forest.threads = args.threads;
 
-    const auto matrix = ml::compute_features(*features, series);
+    std::string altdata_path;
+    auto alt = altdata_for(*features, args.altdata, args.features, altdata_path);
+    if (!alt) {
+        return fail(alt.error());
+    }
+    auto computed = ml::compute_features(
+        *features, series, series.size(), ml::AltInput{*alt, altdata::base_asset(args.asset)});
+    if (!computed) {
+        return fail(computed.error());
+    }
+    const auto& matrix = *computed;
     const auto labels = ml::make_labels(*label, series);
     const auto dataset = ml::make_dataset(matrix, labels, series);
     std::fprintf(
@@ -206,6 +254,7 @@ int run_train(const TrainArgs& args) {
     meta.data_hash = ml::data_hash(series);
     meta.walk_forward = wf->to_string();
     meta.oos = result->overall;
+    meta.altdata = altdata_path;
     if (auto s = ml::save_model_dir(args.output, *model, meta); !s) {
         return fail(s.error());
     }
@@ -375,7 +424,27 @@ int run_predict(const PredictArgs& args) {
         return fail(loaded.error());
     }
     const auto& series = loaded->series;
-    const auto matrix = ml::compute_features(predictor->features(), series);
+    std::string altdata_path;
+    auto alt = altdata_for(
+        predictor->features(),
+        args.altdata
+            ? args.altdata
+            : (predictor->altdata().empty() ? std::nullopt : std::optional(predictor->altdata())),
+        std::nullopt,
+        altdata_path);
+    if (!alt) {
+        return fail(alt.error());
+    }
+    const std::string symbol = series.symbol() ? series.symbol()->to_string() : predictor->asset();
+    auto computed = ml::compute_features(
+        predictor->features(),
+        series,
+        series.size(),
+        ml::AltInput{*alt, altdata::base_asset(symbol)});
+    if (!computed) {
+        return fail(computed.error());
+    }
+    const auto& matrix = *computed;
     std::string preds = "open_time,probability\n";
     std::string dump = "open_time";
     for (const auto& name : matrix.names) {

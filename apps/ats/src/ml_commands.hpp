@@ -13,7 +13,8 @@ struct TrainArgs {
     std::string label = "forward_return:1";
     std::string walk_forward = "train=8760h,test=720h,embargo=24h";
     std::optional<std::string> features;
-    std::optional<std::string> to;  ///< use only bars opening before this UTC date/time
+    std::optional<std::string> to;       ///< use only bars opening before this UTC date/time
+    std::optional<std::string> altdata;  ///< [altdata] config for alternative-data features
     std::string output = "out/model";
     int rounds = 200;
     int trees = 100;
@@ -32,6 +33,7 @@ struct PredictArgs {
     std::string data;
     std::string output = "preds.csv";
     std::optional<std::string> dump_features;
+    std::optional<std::string> altdata;  ///< overrides the model's recorded [altdata] config
 };
 
 int run_train(const TrainArgs& args);

@@ -1,5 +1,6 @@
 #include "ats/altdata/onchain_features.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -40,16 +41,18 @@ void zscore(
     const std::string& name,
     Timestamp ingested,
     std::vector<Observation>& out) {
-    std::deque<double> w;
+    // A value is known once every input in its window is: with revised vintages an older input
+    // can become available after a newer one, so the latest available time of the window counts.
+    std::deque<Point> w;
     double sum = 0;
     double sq = 0;
     for (const auto& p : xs) {
-        w.push_back(p.value);
+        w.push_back(p);
         sum += p.value;
         sq += p.value * p.value;
         if (static_cast<int>(w.size()) > window) {
-            sum -= w.front();
-            sq -= w.front() * w.front();
+            sum -= w.front().value;
+            sq -= w.front().value * w.front().value;
             w.pop_front();
         }
         if (static_cast<int>(w.size()) < window) {
@@ -59,10 +62,14 @@ void zscore(
         const double mean = sum / n;
         const double var = std::max(sq / n - mean * mean, 0.0);
         const double sd = std::sqrt(var);
+        Timestamp available = p.available;
+        for (const auto& q : w) {
+            available = std::max(available, q.available);
+        }
         out.push_back(Observation{
             name,
             p.event,
-            p.available,
+            available,
             ingested,
             sd > 0 ? (p.value - mean) / sd : 0.0,
             "derived",
@@ -118,7 +125,7 @@ std::vector<Observation> onchain_features(
                 out.push_back(Observation{
                     fmt::format("onchain_hash_rate_chg:{}", window),
                     now.event,
-                    now.available,
+                    std::max(now.available, then.available),
                     ingested,
                     std::log(now.value / then.value),
                     "derived",

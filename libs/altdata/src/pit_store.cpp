@@ -124,6 +124,49 @@ std::optional<double> PointInTimeStore::as_of(const std::string& series, Timesta
     return o ? std::optional<double>(o->value) : std::nullopt;
 }
 
+std::vector<Observation> PointInTimeStore::observations(const std::string& series) const {
+    std::vector<Observation> out;
+    const auto it = data_.find(series);
+    if (it == data_.end()) {
+        return out;
+    }
+    out.reserve(it->second.v.size());
+    for (const auto& e : it->second.v) {
+        out.push_back(
+            Observation{series, e.event, e.available, e.ingested, e.value, e.source, e.vintage});
+    }
+    return out;
+}
+
+std::vector<std::pair<Timestamp, double>> PointInTimeStore::available_in(
+    const std::string& series, Timestamp after, Timestamp decision) const {
+    std::vector<std::pair<Timestamp, double>> out;
+    const auto it = data_.find(series);
+    if (it == data_.end() || decision <= after) {
+        return out;
+    }
+    const auto& v = it->second.v;
+    const auto by_available = [](const Entry& e, Timestamp t) {
+        return e.available <= t;
+    };
+    const auto first = std::lower_bound(v.begin(), v.end(), after, by_available);
+    const auto last = std::lower_bound(first, v.end(), decision, by_available);
+    std::vector<const Entry*> picked;
+    for (auto e = first; e != last; ++e) {
+        picked.push_back(&*e);
+    }
+    std::sort(picked.begin(), picked.end(), [](const Entry* a, const Entry* b) {
+        return std::tie(a->event, a->vintage) < std::tie(b->event, b->vintage);
+    });
+    for (std::size_t i = 0; i < picked.size(); ++i) {
+        if (i + 1 < picked.size() && picked[i + 1]->event == picked[i]->event) {
+            continue;  // a later vintage of the same event follows
+        }
+        out.emplace_back(picked[i]->event, picked[i]->value);
+    }
+    return out;
+}
+
 std::optional<double> PointInTimeStore::by_event_time(
     const std::string& series, Timestamp t) const {
     const auto it = data_.find(series);
@@ -151,9 +194,10 @@ std::vector<std::string> PointInTimeStore::series() const {
 PointInTimeStore PointInTimeStore::available_by(Timestamp t) const {
     PointInTimeStore out;
     for (const auto& [name, ser] : data_) {
+        auto& kept = out.data_[name];  // the series stays known even with nothing yet
         for (const auto& e : ser.v) {
             if (e.available <= t) {
-                out.data_[name].v.push_back(e);
+                kept.v.push_back(e);
                 ++out.count_;
             }
         }

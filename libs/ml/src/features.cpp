@@ -1,5 +1,6 @@
 #include "ats/ml/features.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <numbers>
@@ -7,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "ats/altdata/alt_features.hpp"
 #include "ats/indicators/common.hpp"
 #include "ats/indicators/moving_averages.hpp"
 #include "ats/indicators/oscillators.hpp"
@@ -251,6 +253,19 @@ std::unique_ptr<Feature> make_feature(std::string_view name) {
     return nullptr;
 }
 
+/// An alternative-data feature read at the bar's close (its decision time).
+class AltFeature final : public Feature {
+public:
+    explicit AltFeature(std::shared_ptr<const altdata::AltSeries> series)
+        : series_(std::move(series)) {}
+    double update(const model::Bar& bar) override {
+        return series_ ? series_->at(bar.close_time) : kNaN;
+    }
+
+private:
+    std::shared_ptr<const altdata::AltSeries> series_;
+};
+
 bool same(double a, double b) {
     return (std::isnan(a) && std::isnan(b)) || a == b;
 }
@@ -277,12 +292,17 @@ Result<FeatureSet> FeatureSet::parse(std::string_view spec) {
         while (!name.empty() && name.back() == ' ') {
             name.remove_suffix(1);
         }
-        if (!make_feature(name)) {
+        if (altdata::is_alt_feature_name(name)) {
+            if (auto st = altdata::check_alt_feature_name(name); !st) {
+                return tl::unexpected(st.error());
+            }
+        } else if (!make_feature(name)) {
             return make_error(
                 ErrorCode::kInvalidArgument,
                 fmt::format(
                     "unknown feature '{}' (valid: ret_N, rsi_N, atr_N_pct, vol_z_N, rv_N, "
-                    "bb_pos_N, macd_hist, taker_buy_ratio, hour_sin, hour_cos, dow_sin, dow_cos)",
+                    "bb_pos_N, macd_hist, taker_buy_ratio, hour_sin, hour_cos, dow_sin, dow_cos; "
+                    "alternative data: fear_greed, onchain_*:N, news_*:W)",
                     name));
         }
         out.names_.emplace_back(name);
@@ -300,6 +320,12 @@ FeatureSet FeatureSet::defaults() {
         "macd_hist,bb_pos_20");
 }
 
+bool FeatureSet::needs_altdata() const {
+    return std::any_of(names_.begin(), names_.end(), [](const std::string& n) {
+        return altdata::is_alt_feature_name(n);
+    });
+}
+
 std::string FeatureSet::spec() const {
     return fmt::format("{}", fmt::join(names_, ","));
 }
@@ -307,8 +333,35 @@ std::string FeatureSet::spec() const {
 FeatureEngine::FeatureEngine(const FeatureSet& set) : row_(set.size(), kNaN) {
     features_.reserve(set.size());
     for (const auto& name : set.names()) {
-        features_.push_back(make_feature(name));
+        auto f = make_feature(name);
+        features_.push_back(f ? std::move(f) : std::make_unique<AltFeature>(nullptr));
     }
+}
+
+Result<FeatureEngine> FeatureEngine::create(const FeatureSet& set, const AltInput& alt) {
+    FeatureEngine out;
+    out.row_.assign(set.size(), kNaN);
+    out.features_.reserve(set.size());
+    for (const auto& name : set.names()) {
+        if (!altdata::is_alt_feature_name(name)) {
+            out.features_.push_back(make_feature(name));
+            continue;
+        }
+        if (!alt.data) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "feature '{}' needs alternative data (--altdata FILE with an [altdata] "
+                    "table; docs/altdata.md)",
+                    name));
+        }
+        auto series = alt.data->feature(name, alt.asset);
+        if (!series) {
+            return tl::unexpected(series.error());
+        }
+        out.features_.push_back(std::make_unique<AltFeature>(std::move(*series)));
+    }
+    return out;
 }
 FeatureEngine::~FeatureEngine() = default;
 FeatureEngine::FeatureEngine(FeatureEngine&&) noexcept = default;
@@ -320,9 +373,10 @@ void FeatureEngine::update(const model::Bar& bar) {
     }
 }
 
-FeatureMatrix compute_features(
-    const FeatureSet& set, const model::BarSeries& series, std::size_t end) {
-    FeatureEngine engine(set);
+namespace {
+
+FeatureMatrix run_engine(
+    FeatureEngine& engine, const FeatureSet& set, const model::BarSeries& series, std::size_t end) {
     FeatureMatrix out;
     out.rows = std::min(end, series.size());
     out.cols = set.size();
@@ -336,6 +390,23 @@ FeatureMatrix compute_features(
             out.values.begin() + static_cast<std::ptrdiff_t>(i * out.cols));
     }
     return out;
+}
+
+}  // namespace
+
+FeatureMatrix compute_features(
+    const FeatureSet& set, const model::BarSeries& series, std::size_t end) {
+    FeatureEngine engine(set);
+    return run_engine(engine, set, series, end);
+}
+
+Result<FeatureMatrix> compute_features(
+    const FeatureSet& set, const model::BarSeries& series, std::size_t end, const AltInput& alt) {
+    auto engine = FeatureEngine::create(set, alt);
+    if (!engine) {
+        return tl::unexpected(engine.error());
+    }
+    return run_engine(*engine, set, series, end);
 }
 
 Status check_causality(

@@ -50,6 +50,7 @@ Status save_model_dir(
         {"data_hash", meta.data_hash},
         {"walk_forward", meta.walk_forward},
         {"out_of_sample", metrics_object(meta.oos)},
+        {"altdata", meta.altdata},
         {"versions", {{"ats", kVersion}, {"xgboost", Booster::library_version()}}}};
     const auto path = (std::filesystem::path(dir) / "metadata.json").string();
     std::ofstream out(path);
@@ -79,6 +80,8 @@ Result<Predictor> Predictor::load(const std::string& dir) {
         }
         out.features_ = std::move(*features);
         out.label_ = doc.at("label").get<std::string>();
+        out.altdata_ = doc.value("altdata", std::string());
+        out.asset_ = doc.value("asset", std::string());
         for (const auto& member : doc.at("members")) {
             auto forest = FlatForest::load(
                 (std::filesystem::path(dir) / member.at("file").get<std::string>()).string());

@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
+#include "ats/altdata/alt_features.hpp"
 #include "ats/indicators/moving_averages.hpp"
 #include "ats/indicators/oscillators.hpp"
 #include "ats/indicators/volatility.hpp"
@@ -372,8 +374,10 @@ public:
         std::vector<ml::RecordedPrediction> recorded,
         double entry,
         double exit,
-        double min_confidence)
+        double min_confidence,
+        std::shared_ptr<const altdata::AltData> alt = nullptr)
         : predictor_(std::move(predictor)),
+          alt_(std::move(alt)),
           recorded_(std::move(recorded)),
           entry_(entry),
           exit_(exit),
@@ -383,12 +387,7 @@ public:
     std::size_t warmup_bars() const override { return 50; }
 
     void on_bar(const Symbol& symbol, const model::Bar& bar, StrategyContext& ctx) override {
-        State& s = states_.get(symbol, [&] {
-            return State{
-                predictor_ ? std::optional<ml::FeatureEngine>(predictor_->features())
-                           : std::nullopt,
-                NAN};
-        });
+        State& s = states_.get(symbol, [&] { return State{engine_for(symbol), NAN}; });
         s.probability = probability(s, bar);
         const double p = s.probability;
         if (std::isnan(p)) {
@@ -418,7 +417,29 @@ private:
         double probability;
     };
 
+    std::optional<ml::FeatureEngine> engine_for(const Symbol& symbol) const {
+        if (!predictor_) {
+            return std::nullopt;
+        }
+        auto engine = ml::FeatureEngine::create(
+            predictor_->features(), ml::AltInput{alt_, altdata::base_asset(symbol.view())});
+        if (!engine) {
+            // Checked for the training asset when the strategy was made; another symbol
+            // without the data gets no probabilities (no trades), said once.
+            std::fprintf(
+                stderr,
+                "ml: %s gets no signals: %s\n",
+                symbol.to_string().c_str(),
+                engine.error().message.c_str());
+            return std::nullopt;
+        }
+        return std::move(*engine);
+    }
+
     double probability(State& s, const model::Bar& bar) const {
+        if (predictor_ && !s.features) {
+            return NAN;
+        }
         if (!s.features) {
             const auto it = std::lower_bound(
                 recorded_.begin(),
@@ -437,6 +458,7 @@ private:
     }
 
     std::shared_ptr<const ml::Predictor> predictor_;
+    std::shared_ptr<const altdata::AltData> alt_;
     std::vector<ml::RecordedPrediction> recorded_;
     double entry_;
     double exit_;
@@ -510,12 +532,40 @@ Result<std::unique_ptr<Strategy>> make_strategy(
         if (!predictor) {
             return tl::unexpected(predictor.error());
         }
+        std::shared_ptr<const altdata::AltData> alt;
+        if (predictor->features().needs_altdata()) {
+            const std::string config = sources.altdata.value_or(predictor->altdata());
+            if (config.empty()) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format(
+                        "ml: the model in {} uses alternative-data features but names no "
+                        "[altdata] config: give one (--altdata FILE)",
+                        *sources.model_dir));
+            }
+            auto cfg = altdata::load_altdata_config(config);
+            if (!cfg) {
+                return tl::unexpected(cfg.error());
+            }
+            auto loaded = altdata::AltData::load(*cfg, Timestamp{});
+            if (!loaded) {
+                return tl::unexpected(loaded.error());
+            }
+            alt = std::move(*loaded);
+            // The data must serve the asset the model was trained on.
+            auto check = ml::FeatureEngine::create(
+                predictor->features(), ml::AltInput{alt, altdata::base_asset(predictor->asset())});
+            if (!check) {
+                return tl::unexpected(check.error());
+            }
+        }
         return std::unique_ptr<Strategy>(std::make_unique<MlSignal>(
             std::make_shared<const ml::Predictor>(std::move(*predictor)),
             std::vector<ml::RecordedPrediction>{},
             entry,
             exit,
-            min_confidence));
+            min_confidence,
+            std::move(alt)));
     }
     if (name == "sma_cross" || name == "ema_cross") {
         const int fast = p.integer("fast", 10, 2, 100'000);

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ats/core/error.hpp"
@@ -56,10 +57,18 @@ public:
     /// The naive join (for comparison only): the value whose event period covers `t`, whenever
     /// it was published. This is the look-ahead the store exists to prevent.
     std::optional<double> by_event_time(const std::string& series, Timestamp t) const;
+    /// A window join: (event, value) of every event of `series` with a value that became
+    /// available in (after, decision], each at its latest vintage available by `decision`, in
+    /// event order (e.g. the hourly headline buckets read in the last 24 h).
+    std::vector<std::pair<Timestamp, double>> available_in(
+        const std::string& series, Timestamp after, Timestamp decision) const;
 
     std::vector<std::string> series() const;
+    /// Every stored value of `series` (all vintages), in available-time order.
+    std::vector<Observation> observations(const std::string& series) const;
     std::size_t size() const noexcept { return count_; }
-    /// A copy holding only what was available by `t` (the truncation test).
+    /// A copy holding only what was available by `t` (the truncation test). Every series stays
+    /// listed by series(), possibly empty.
     PointInTimeStore available_by(Timestamp t) const;
 
 private:

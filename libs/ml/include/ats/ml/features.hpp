@@ -12,6 +12,10 @@
 #include "ats/model/bar.hpp"
 #include "ats/model/bar_series.hpp"
 
+namespace ats::altdata {
+class AltData;
+}
+
 namespace ats::ml {
 
 /// Row-major matrix of feature values (double; NaN while a feature warms up).
@@ -32,7 +36,9 @@ struct FeatureMatrix {
 /// histogram / close), bb_pos_N (position of the close inside Bollinger(N, 2): 0 lower, 1 upper),
 /// taker_buy_ratio (taker buy base volume / volume; NaN without taker columns), hour_sin,
 /// hour_cos, dow_sin, dow_cos (UTC open time of the bar). Every feature of bar t uses only bars
-/// 0..t (checked by check_causality in tests).
+/// 0..t (checked by check_causality in tests). Alternative-data features (fear_greed,
+/// onchain_*:N, news_*:W; altdata::check_alt_feature_name) are read point in time at the bar's
+/// close from an AltInput: only values available by then.
 class FeatureSet {
 public:
     /// "ret_1,ret_4,rsi_14": comma-separated names. kInvalidArgument names the bad one.
@@ -44,16 +50,29 @@ public:
     const std::vector<std::string>& names() const noexcept { return names_; }
     std::size_t size() const noexcept { return names_.size(); }
     std::string spec() const;
+    /// True when a feature needs alternative data (FeatureEngine::create with an AltInput).
+    bool needs_altdata() const;
 
 private:
     std::vector<std::string> names_;
 };
 
+/// Alternative data for a symbol's features: the loaded data and the asset it is read for
+/// ("BTC" for BTCUSDT, altdata::base_asset).
+struct AltInput {
+    std::shared_ptr<const altdata::AltData> data;
+    std::string asset;
+};
+
 /// Streaming feature computation: feed closed bars in order, read the row after each. Not
-/// thread-safe; one per symbol. Does not allocate per bar.
+/// thread-safe; one per symbol. Does not allocate per bar (alternative-data features may).
 class FeatureEngine {
 public:
+    /// For sets without alternative-data features (those would be NaN here: use create).
     explicit FeatureEngine(const FeatureSet& set);
+    /// Any set. kInvalidArgument when the set needs alternative data and `alt` has none;
+    /// kNotFound when the data lacks a series a feature needs for `alt.asset`.
+    static Result<FeatureEngine> create(const FeatureSet& set, const AltInput& alt);
     ~FeatureEngine();
     FeatureEngine(FeatureEngine&&) noexcept;
     FeatureEngine& operator=(FeatureEngine&&) noexcept;
@@ -72,6 +91,7 @@ public:
     };
 
 private:
+    FeatureEngine() = default;
     std::vector<std::unique_ptr<Feature>> features_;
     std::vector<double> row_;
 };
@@ -82,6 +102,10 @@ FeatureMatrix compute_features(
 inline FeatureMatrix compute_features(const FeatureSet& set, const model::BarSeries& series) {
     return compute_features(set, series, series.size());
 }
+
+/// The same with alternative-data features read from `alt` (errors as FeatureEngine::create).
+Result<FeatureMatrix> compute_features(
+    const FeatureSet& set, const model::BarSeries& series, std::size_t end, const AltInput& alt);
 
 /// Computes a feature matrix from bars [0, end) of a series.
 using FeatureFunction = std::function<FeatureMatrix(const model::BarSeries&, std::size_t end)>;

@@ -24,6 +24,9 @@ struct ModelMetadata {
     std::string data_hash;
     std::string walk_forward;  ///< spec text
     Metrics oos;               ///< overall out-of-sample metrics of the walk-forward
+    /// The `[altdata]` config the alternative-data features were read from ("" = none); the
+    /// `ml` strategy reads the same data unless told otherwise.
+    std::string altdata;
 };
 
 /// Writes <dir>/<member>.json (XGBoost's JSON model format) for every member and
@@ -39,12 +42,18 @@ public:
 
     const FeatureSet& features() const noexcept { return features_; }
     const std::string& label() const noexcept { return label_; }
+    /// The symbol it was trained on (e.g. "BTCUSDT").
+    const std::string& asset() const noexcept { return asset_; }
+    /// The `[altdata]` config recorded at training ("" = none).
+    const std::string& altdata() const noexcept { return altdata_; }
     /// Probability of class 1 for one feature row (FeatureSet order). Does not allocate.
     double predict(std::span<const double> row) const noexcept;
 
 private:
     FeatureSet features_;
     std::string label_;
+    std::string altdata_;
+    std::string asset_;
     std::vector<FlatForest> forests_;
     std::vector<double> weights_;
 };
