@@ -391,6 +391,10 @@ int main(int argc, char** argv) {
     evolve_cmd->add_option("--fee-bps", ev.fee_bps, "Fee per fill in bps (default 10)");
     evolve_cmd->add_option("--slippage", ev.slippage, "Slippage model (default fixed:2)");
     evolve_cmd->add_option("--features", ev.features, "hyperparams: feature set (list or TOML)");
+    evolve_cmd->add_option(
+        "--altdata",
+        ev.altdata,
+        "[altdata] config for alternative-data features and rule conditions (docs/altdata.md)");
     evolve_cmd->add_option("--label", ev.label, "hyperparams: label (default forward_return:1)");
     evolve_cmd->add_option(
         "--walk-forward", ev.walk_forward, "hyperparams: train=8760h,test=2160h,embargo=24h");

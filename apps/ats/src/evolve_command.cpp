@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "ats/altdata/alt_features.hpp"
 #include "ats/backtest/outputs.hpp"
 #include "ats/data/bar_source.hpp"
 #include "ats/evolve/deflated_sharpe.hpp"
@@ -24,6 +25,7 @@
 #include "cli_common.hpp"
 #include "evolve_report.hpp"
 #include "exit_codes.hpp"
+#include "ml_commands.hpp"
 
 namespace ats::cli {
 namespace {
@@ -412,12 +414,18 @@ int run_hyper_mode(
     spec.symbol = symbol;
     spec.series = std::move(series);
     if (args.features) {
-        auto set = ml::FeatureSet::parse(*args.features);
+        auto set = features_from_flag(*args.features);
         if (!set) {
             return fail(set.error().message, kExitUsage);
         }
         spec.features = *set;
     }
+    std::string altdata_path;
+    auto alt = altdata_for(spec.features, args.altdata, args.features, altdata_path);
+    if (!alt) {
+        return fail(alt.error().message, exit_code_for(alt.error()));
+    }
+    spec.alt = ml::AltInput{*alt, altdata::base_asset(symbol.view())};
     auto label = ml::LabelSpec::parse(args.label);
     if (!label) {
         return fail(label.error().message, kExitUsage);

@@ -29,6 +29,7 @@ struct EvolveArgs {
     std::string slippage = "fixed:2";
     // hyperparams mode
     std::optional<std::string> features;
+    std::optional<std::string> altdata;  ///< [altdata] config for alternative-data features
     std::string label = "forward_return:1";
     std::string walk_forward = "train=8760h,test=2160h,embargo=24h";
     std::string output = "out/evolve";

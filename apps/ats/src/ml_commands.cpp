@@ -60,8 +60,8 @@ std::string path_in(const std::string& dir, const char* file) {
 
 }  // namespace
 
-/// `--features` is a comma list ("ret_1,rsi_14") or a TOML file with `features = [...]`
-/// (optionally under a [ml] table), so feature sets can be kept with a strategy's config.
+// `--features` may name a TOML file (features = [...], optionally under [ml]) so feature sets
+// can be kept with a strategy's config.
 Result<ml::FeatureSet> features_from_flag(const std::string& flag) {
     if (flag.size() < 5 || flag.compare(flag.size() - 5, 5, ".toml") != 0) {
         return ml::FeatureSet::parse(flag);
@@ -99,9 +99,6 @@ Result<ml::FeatureSet> features_from_flag(const std::string& flag) {
     return ml::FeatureSet::parse(fmt::format("{}", fmt::join(names, ",")));
 }
 
-/// The alternative data a feature set needs: from `flag` (--altdata FILE), else from the
-/// features TOML when it has an [altdata] table; null when the set needs none. `path` gets the
-/// config's path for the model's metadata.
 Result<std::shared_ptr<const altdata::AltData>> altdata_for(
     const ml::FeatureSet& set,
     const std::optional<std::string>& flag,

@@ -1,7 +1,11 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "ats/core/error.hpp"
+#include "ats/ml/features.hpp"
 
 namespace ats::cli {
 
@@ -37,6 +41,17 @@ struct PredictArgs {
 };
 
 int run_train(const TrainArgs& args);
+
+/// `--features`: a comma list ("ret_1,rsi_14") or a TOML file with `features = [...]`.
+Result<ml::FeatureSet> features_from_flag(const std::string& flag);
+/// The alternative data a feature set needs: from `flag` (--altdata FILE), else from the
+/// features TOML when it has an [altdata] table; null when the set needs none. `path` gets the
+/// config's path (for a model's metadata).
+Result<std::shared_ptr<const altdata::AltData>> altdata_for(
+    const ml::FeatureSet& set,
+    const std::optional<std::string>& flag,
+    const std::optional<std::string>& features_flag,
+    std::string& path);
 
 /// `ats models list`: the model registry in SQLite, most recent first.
 int run_models_list(const std::string& db_path, std::size_t limit);

@@ -69,7 +69,12 @@ Result<std::unique_ptr<HyperObjective>> HyperObjective::create(HyperSearchSpec s
     }
     obj->holdout_bar_ = n - holdout_bars;
     obj->holdout_from_ = series.open_time()[obj->holdout_bar_];
-    const auto matrix = ml::compute_features(obj->spec_.features, series);
+    auto computed =
+        ml::compute_features(obj->spec_.features, series, series.size(), obj->spec_.alt);
+    if (!computed) {
+        return tl::unexpected(computed.error());
+    }
+    const auto& matrix = *computed;
     const auto labels = ml::make_labels(obj->spec_.label, series);
     obj->all_ = ml::make_dataset(matrix, labels, series);
     auto& s = obj->search_;

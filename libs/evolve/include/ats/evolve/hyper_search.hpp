@@ -22,6 +22,7 @@ struct HyperSearchSpec {
     Symbol symbol = Symbol::parse("BTCUSDT").value();
     model::BarSeries series;
     ml::FeatureSet features = ml::FeatureSet::defaults();
+    ml::AltInput alt;  ///< alternative data for fear_greed, onchain_*, news_* features
     ml::LabelSpec label;
     ml::WalkForwardSpec walk_forward;
     double holdout_fraction = 0.25;
