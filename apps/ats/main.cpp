@@ -306,6 +306,15 @@ int main(int argc, char** argv) {
         "--altdata",
         train.altdata,
         "TOML file with an [altdata] table for fear_greed, onchain_*, news_* features");
+    train_cmd->add_flag(
+        "--ablation",
+        train.ablation,
+        "Walk-forward with and without the alternative-data features of --features, on the same "
+        "rows, with a permutation test of the difference (writes ablation.html to --output)");
+    train_cmd->add_option(
+        "--permutations", train.permutations, "--ablation: permutation draws (default 1000)");
+    train_cmd->add_option(
+        "--fee-bps", train.fee_bps, "--ablation: fee per side of the traded Sharpe (default 10)");
     train_cmd->add_option(
         "--to", train.to, "Use only bars before this UTC date (keep later bars out of sample)");
     train_cmd->add_option("--output,-o", train.output, "Model directory (default out/model)");

@@ -24,6 +24,7 @@
 #include "ats/ml/walk_forward.hpp"
 #include "ats/store/run_store.hpp"
 
+#include "ablation_command.hpp"
 #include "cli_common.hpp"
 #include "exit_codes.hpp"
 #include "ml_report.hpp"
@@ -133,6 +134,25 @@ Result<std::shared_ptr<const altdata::AltData>> altdata_for(
     return loaded;
 }
 
+namespace {
+
+ml::TrainParams train_params(const TrainArgs& args, ml::ModelChoice choice) {
+    ml::TrainParams params;
+    params.choice = choice;
+    params.boosting.rounds = args.rounds;
+    params.boosting.max_depth = args.max_depth;
+    params.boosting.learning_rate = args.learning_rate;
+    params.boosting.seed = static_cast<std::uint64_t>(args.seed);
+    params.boosting.threads = args.threads;
+    params.forest.trees = args.trees;
+    params.forest.max_depth = std::max(args.max_depth, 6);
+    params.forest.seed = static_cast<std::uint64_t>(args.seed);
+    params.forest.threads = args.threads;
+    return params;
+}
+
+}  // namespace
+
 int run_train(const TrainArgs& args) {
     const auto started = std::chrono::steady_clock::now();
     auto choice = ml::parse_model_choice(args.model);
@@ -159,6 +179,31 @@ int run_train(const TrainArgs& args) {
             "0",
             kExitUsage);
     }
+    if (args.ablation) {
+        if (args.to) {
+            return fail(
+                "--ablation: --to is not supported (the walk-forward is the test)", kExitUsage);
+        }
+        if (args.permutations < 1 || args.permutations > 1'000'000 || !(args.fee_bps >= 0) ||
+            !(args.fee_bps <= 1000)) {
+            return fail(
+                "--permutations must be in [1, 1000000] and --fee-bps in [0, 1000]", kExitUsage);
+        }
+        AblationArgs a;
+        a.asset = args.asset;
+        a.data = args.data;
+        a.features = args.features;
+        a.altdata = args.altdata;
+        a.label = *label;
+        a.walk_forward = *wf;
+        a.permutations = args.permutations;
+        a.fee_bps = args.fee_bps;
+        a.seed = args.seed;
+        a.output = args.output;
+        a.no_progress = args.no_progress;
+        a.params = train_params(args, *choice);
+        return run_ablation_command(a);
+    }
     auto loaded = data::load_bars(data::bar_request(args.data, args.asset));
     if (!loaded) {
         return fail(loaded.error());
@@ -176,17 +221,7 @@ int run_train(const TrainArgs& args) {
         series = std::move(head);
     }
 
-    ml::TrainParams params;
-    params.choice = *choice;
-    params.boosting.rounds = args.rounds;
-    params.boosting.max_depth = args.max_depth;
-    params.boosting.learning_rate = args.learning_rate;
-    params.boosting.seed = static_cast<std::uint64_t>(args.seed);
-    params.boosting.threads = args.threads;
-    params.forest.trees = args.trees;
-    params.forest.max_depth = std::max(args.max_depth, 6);
-    params.forest.seed = static_cast<std::uint64_t>(args.seed);
-    params.forest.threads = args.threads;
+    const ml::TrainParams params = train_params(args, *choice);
 
     std::string altdata_path;
     auto alt = altdata_for(*features, args.altdata, args.features, altdata_path);

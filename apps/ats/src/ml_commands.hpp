@@ -19,6 +19,9 @@ struct TrainArgs {
     std::optional<std::string> features;
     std::optional<std::string> to;       ///< use only bars opening before this UTC date/time
     std::optional<std::string> altdata;  ///< [altdata] config for alternative-data features
+    bool ablation = false;  ///< with and without the alternative-data features (docs/altdata.md)
+    std::size_t permutations = 1000;
+    double fee_bps = 10;  ///< costs of the ablation's traded Sharpe
     std::string output = "out/model";
     int rounds = 200;
     int trees = 100;

@@ -1,0 +1,285 @@
+#include "ats/evolve/ablation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "ats/backtest/backtest.hpp"
+#include "ats/evolve/strategy_search.hpp"
+#include "ats/execution/sizing.hpp"
+
+namespace ats::evolve {
+namespace {
+
+double per_year(const model::BarSeries& series) {
+    return 365.25 * 86'400.0 / static_cast<double>(series.interval().seconds());
+}
+
+/// The rows of `from` with only the columns named in `names`.
+ml::Dataset project(const ml::Dataset& from, const std::vector<std::string>& names) {
+    std::vector<std::size_t> cols;
+    for (const auto& n : names) {
+        cols.push_back(static_cast<std::size_t>(
+            std::find(from.names.begin(), from.names.end(), n) - from.names.begin()));
+    }
+    ml::Dataset out;
+    out.cols = cols.size();
+    out.names = names;
+    out.y = from.y;
+    out.bar = from.bar;
+    out.horizon_end = from.horizon_end;
+    out.time = from.time;
+    out.x.reserve(from.size() * cols.size());
+    for (std::size_t r = 0; r < from.size(); ++r) {
+        const auto row = from.row(r);
+        for (const std::size_t c : cols) {
+            out.x.push_back(row[c]);
+        }
+    }
+    return out;
+}
+
+/// Trades the out-of-sample probabilities with the `ml` strategy over [from, to).
+Result<backtest::BacktestResult> trade(
+    const AblationSpec& spec,
+    const std::vector<std::pair<Timestamp, double>>& probabilities,
+    Timestamp from,
+    Timestamp to) {
+    backtest::BacktestConfig config;
+    config.strategy = "ml";
+    config.params = {{"entry", spec.entry}, {"exit", spec.exit}};
+    config.sources.probabilities =
+        std::make_shared<const std::vector<std::pair<Timestamp, double>>>(probabilities);
+    config.from = from;
+    config.to = to;
+    auto cash = Money::from_double(spec.cash, Round::kDown);
+    if (!cash) {
+        return tl::unexpected(cash.error());
+    }
+    config.engine.initial_cash = *cash;
+    config.engine.sizing = *execution::Sizing::parse("all_in");
+    config.venue.fees = sim::FeeModel{spec.fee_bps, spec.fee_bps};
+    config.slippage = spec.slippage;
+    const std::vector<backtest::Asset> assets{
+        {backtest::default_instrument(spec.symbol), spec.series}};
+    return backtest::run_backtest(config, assets);
+}
+
+/// The paired test on per-bar returns: Sharpe of b minus Sharpe of a.
+PairedTest sharpe_test(
+    std::span<const double> a,
+    std::span<const double> b,
+    std::span<const std::int64_t> block,
+    double periods_per_year,
+    std::size_t permutations,
+    std::uint64_t seed) {
+    PairedTest out;
+    out.difference = sharpe_ratio(b, periods_per_year) - sharpe_ratio(a, periods_per_year);
+    std::mt19937_64 rng(seed);
+    std::vector<double> pa(a.begin(), a.end());
+    std::vector<double> pb(b.begin(), b.end());
+    std::size_t extreme = 0;
+    for (std::size_t k = 0; k < permutations; ++k) {
+        bool swap = false;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (i == 0 || block[i] != block[i - 1]) {
+                swap = (rng() & 1U) != 0;
+            }
+            pa[i] = swap ? b[i] : a[i];
+            pb[i] = swap ? a[i] : b[i];
+        }
+        const double d = sharpe_ratio(pb, periods_per_year) - sharpe_ratio(pa, periods_per_year);
+        extreme += std::abs(d) >= std::abs(out.difference) ? 1U : 0U;
+    }
+    out.p_value = static_cast<double>(1 + extreme) / static_cast<double>(1 + permutations);
+    return out;
+}
+
+}  // namespace
+
+PairedTest paired_permutation_test(
+    std::span<const float> y,
+    std::span<const double> a,
+    std::span<const double> b,
+    std::span<const std::int64_t> block,
+    const std::function<double(std::span<const float>, std::span<const double>)>& metric,
+    std::size_t permutations,
+    std::uint64_t seed) {
+    PairedTest out;
+    out.difference = metric(y, b) - metric(y, a);
+    std::mt19937_64 rng(seed);
+    std::vector<double> pa(a.begin(), a.end());
+    std::vector<double> pb(b.begin(), b.end());
+    std::size_t extreme = 0;
+    for (std::size_t k = 0; k < permutations; ++k) {
+        bool swap = false;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (i == 0 || block[i] != block[i - 1]) {
+                swap = (rng() & 1U) != 0;
+            }
+            pa[i] = swap ? b[i] : a[i];
+            pb[i] = swap ? a[i] : b[i];
+        }
+        const double d = metric(y, pb) - metric(y, pa);
+        // A tolerance for sums that differ only by rounding when nothing was swapped.
+        extreme += std::abs(d) >= std::abs(out.difference) - 1e-12 ? 1U : 0U;
+    }
+    out.p_value = static_cast<double>(1 + extreme) / static_cast<double>(1 + permutations);
+    return out;
+}
+
+Result<AblationResult> run_ablation(const AblationSpec& spec, const AblationProgress& progress) {
+    const auto say = [&](const std::string& s) {
+        if (progress) {
+            progress(s);
+        }
+    };
+    for (const auto& n : spec.base.names()) {
+        const auto& ext = spec.extended.names();
+        if (std::find(ext.begin(), ext.end(), n) == ext.end()) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("ablation: base feature '{}' is not in the extended set", n));
+        }
+    }
+    if (spec.extended.size() <= spec.base.size()) {
+        return make_error(
+            ErrorCode::kInvalidArgument, "ablation: the extended set adds no feature");
+    }
+    if (spec.permutations < 1 || spec.permutations > 1'000'000) {
+        return make_error(
+            ErrorCode::kInvalidArgument, "ablation: permutations must be in [1, 1000000]");
+    }
+    auto matrix = ml::compute_features(spec.extended, spec.series, spec.series.size(), spec.alt);
+    if (!matrix) {
+        return tl::unexpected(matrix.error());
+    }
+    const auto labels = ml::make_labels(spec.label, spec.series);
+    // Rows where every feature of the extended set is known: both arms use exactly these.
+    const auto extended = ml::make_dataset(*matrix, labels, spec.series);
+    const auto base = project(extended, spec.base.names());
+    AblationResult out;
+    out.rows = extended.size();
+    if (out.rows < 500) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format(
+                "ablation: only {} rows have every feature (need 500); the alternative data "
+                "may not cover the bars",
+                out.rows));
+    }
+
+    struct Arm {
+        const ml::Dataset* data;
+        AblationArm* result;
+        ml::WalkForwardResult wf;
+    };
+    std::vector<Arm> arms = {{&base, &out.base, {}}, {&extended, &out.extended, {}}};
+    for (auto& arm : arms) {
+        say(fmt::format("walk-forward with {} features", arm.data->cols));
+        auto wf = ml::walk_forward(*arm.data, spec.series, spec.walk_forward, spec.params);
+        if (!wf) {
+            return tl::unexpected(wf.error());
+        }
+        if (wf->oos_rows.empty()) {
+            return make_error(ErrorCode::kInvalidArgument, "ablation: no out-of-sample rows");
+        }
+        arm.wf = std::move(*wf);
+    }
+    if (arms[0].wf.oos_rows != arms[1].wf.oos_rows) {
+        return make_error(ErrorCode::kInternal, "ablation: the two arms predicted different rows");
+    }
+    const auto& rows = arms[0].wf.oos_rows;
+    out.oos_rows = rows.size();
+    const Timestamp from = extended.time[rows.front()];
+    const Timestamp to = extended.time[rows.back()] + spec.series.interval();
+    const double py = per_year(spec.series);
+    std::vector<Timestamp> bar_times;  // of the traded bars, the same for both arms
+
+    for (auto& arm : arms) {
+        say(fmt::format("trading the out-of-sample probabilities of {} features", arm.data->cols));
+        std::vector<std::pair<Timestamp, double>> probabilities;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            probabilities.emplace_back(extended.time[rows[i]], arm.wf.oos_probability[i]);
+        }
+        auto traded = trade(spec, probabilities, from, to);
+        if (!traded) {
+            return tl::unexpected(traded.error());
+        }
+        AblationArm& r = *arm.result;
+        r.features = arm.data == &base ? spec.base.spec() : spec.extended.spec();
+        r.folds = arm.wf.folds;
+        r.overall = arm.wf.overall;
+        r.trading = traded->metrics;
+        double previous = spec.cash;
+        std::vector<Timestamp> times;
+        for (const auto& p : traded->equity) {
+            const double e = p.equity.to_double();
+            r.returns.push_back(previous > 0 ? (e / previous) - 1.0 : 0.0);
+            times.push_back(p.time);
+            previous = e;
+        }
+        bar_times = times;
+        r.times = std::move(times);
+        r.sharpe = sharpe_ratio(r.returns, py);
+        for (const auto& f : r.folds) {
+            std::vector<double> in;
+            for (std::size_t i = 0; i < r.times.size(); ++i) {
+                if (r.times[i] >= f.test_from && r.times[i] < f.test_to) {
+                    in.push_back(r.returns[i]);
+                }
+            }
+            r.fold_sharpe.push_back(sharpe_ratio(in, py));
+        }
+    }
+
+    say(fmt::format("{} paired permutations", spec.permutations));
+    std::vector<float> y;
+    std::vector<std::int64_t> day;
+    for (const std::size_t row : rows) {
+        y.push_back(extended.y[row]);
+        day.push_back(extended.time[row].floor(Duration::from_days(1)).unix_ns());
+    }
+    const auto accuracy = [](std::span<const float> ys, std::span<const double> p) {
+        std::size_t right = 0;
+        for (std::size_t i = 0; i < ys.size(); ++i) {
+            right += ((p[i] > 0.5) == (ys[i] > 0.5f)) ? 1U : 0U;
+        }
+        return static_cast<double>(right) / static_cast<double>(ys.size());
+    };
+    const auto auc = [](std::span<const float> ys, std::span<const double> p) {
+        return ml::compute_metrics(ys, p).auc;
+    };
+    out.accuracy = paired_permutation_test(
+        y,
+        arms[0].wf.oos_probability,
+        arms[1].wf.oos_probability,
+        day,
+        accuracy,
+        spec.permutations,
+        spec.seed);
+    out.auc = paired_permutation_test(
+        y,
+        arms[0].wf.oos_probability,
+        arms[1].wf.oos_probability,
+        day,
+        auc,
+        spec.permutations,
+        spec.seed + 1);
+    if (out.base.returns.size() != out.extended.returns.size()) {
+        return make_error(ErrorCode::kInternal, "ablation: the arms traded different bars");
+    }
+    const std::size_t n = out.base.returns.size();
+    std::vector<std::int64_t> bar_day;
+    bar_day.reserve(n);
+    for (const Timestamp t : bar_times) {
+        bar_day.push_back(t.floor(Duration::from_days(1)).unix_ns());
+    }
+    out.sharpe = sharpe_test(
+        out.base.returns, out.extended.returns, bar_day, py, spec.permutations, spec.seed + 2);
+    return out;
+}
+
+}  // namespace ats::evolve
