@@ -169,6 +169,10 @@ int main(int argc, char** argv) {
     backtest_cmd->add_option(
         "--model", bt.model, "Model directory from `ats train` (for --strategy ml)");
     backtest_cmd->add_option(
+        "--altdata",
+        bt.altdata,
+        "[altdata] config for alternative-data features (ml: default the model's; rules)");
+    backtest_cmd->add_option(
         "--predictions",
         bt.predictions,
         "For --strategy ml: open_time,probability CSV (e.g. oos_predictions.csv of ats train)");

@@ -152,6 +152,9 @@ int run_backtest_command(const BacktestArgs& args) {
     if (args.model) {
         s.model = *args.model;
     }
+    if (args.altdata) {
+        s.altdata = *args.altdata;
+    }
     if (args.predictions) {
         s.predictions = *args.predictions;
     }

@@ -18,6 +18,7 @@ struct BacktestArgs {
     std::optional<std::string> strategy;
     std::vector<std::string> params;         ///< "fast=10"
     std::optional<std::string> model;        ///< model directory for --strategy ml
+    std::optional<std::string> altdata;      ///< [altdata] config for alternative-data features
     std::optional<std::string> predictions;  ///< or recorded probabilities for --strategy ml
     std::optional<std::string> from;
     std::optional<std::string> to;

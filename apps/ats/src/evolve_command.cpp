@@ -239,6 +239,18 @@ int run_strategy_mode(
     spec.cash = args.cash;
     spec.fee_bps = args.fee_bps;
     spec.slippage = args.slippage;
+    if (args.altdata) {
+        auto config = altdata::load_altdata_config(*args.altdata);
+        if (!config) {
+            return fail(config.error().message, exit_code_for(config.error()));
+        }
+        auto alt = altdata::AltData::load(*config, Timestamp{});
+        if (!alt) {
+            return fail(alt.error().message, exit_code_for(alt.error()));
+        }
+        spec.alt = *alt;
+        spec.altdata_path = *args.altdata;
+    }
     auto objective = evolve::StrategyObjective::create(std::move(spec));
     if (!objective) {
         return fail(objective.error().message, exit_code_for(objective.error()));

@@ -36,11 +36,13 @@ std::size_t gene_index(double v, std::size_t count) {
     return static_cast<std::size_t>(std::clamp(r, 0.0, static_cast<double>(count - 1)));
 }
 
-Condition decode_condition(std::span<const double> x, std::size_t k) {
+Condition decode_condition(
+    std::span<const double> x, std::size_t k, std::span<const RuleFeature> usable) {
     Condition c;
-    c.feature =
-        static_cast<RuleFeature>(gene_index(x[kContinuous + (3 * k)], strategy::kRuleFeatureCount));
-    c.period = kPeriods[gene_index(x[kContinuous + (3 * k) + 1], kPeriods.size())];
+    c.feature = usable[gene_index(x[kContinuous + (3 * k)], usable.size())];
+    c.period = c.feature == RuleFeature::kFearGreed
+                   ? 1  // the index has no period
+                   : kPeriods[gene_index(x[kContinuous + (3 * k) + 1], kPeriods.size())];
     c.comparator = static_cast<Comparator>(
         gene_index(x[kContinuous + (3 * k) + 2], strategy::kComparatorCount));
     const double q = std::clamp(std::isfinite(x[k]) ? x[k] : 0.5, 0.0, 1.0);
@@ -104,13 +106,28 @@ Result<std::unique_ptr<StrategyObjective>> StrategyObjective::create(StrategySea
     obj->data_end_ = times.back();
     obj->assets_.push_back(
         backtest::Asset{backtest::default_instrument(obj->spec_.symbol), obj->spec_.series});
-    obj->cache_ = std::make_shared<strategy::FeatureCache>(obj->spec_.symbol, obj->spec_.series);
-    // Every series a genome can use, computed once up front (read-only afterwards).
+    obj->cache_ = std::make_shared<strategy::FeatureCache>(
+        obj->spec_.symbol, obj->spec_.series, obj->spec_.alt);
+    // Every series a genome can use, computed once up front (read-only afterwards). With
+    // alternative data, its features join those the data has for the asset.
     for (std::size_t f = 0; f < strategy::kRuleFeatureCount; ++f) {
+        const auto feature = static_cast<RuleFeature>(f);
+        if (strategy::needs_altdata(feature) && !obj->spec_.alt) {
+            continue;
+        }
+        bool usable = true;
         for (const int p : kPeriods) {
-            if (auto s = obj->cache_->get(static_cast<RuleFeature>(f), p); !s) {
+            auto s = obj->cache_->get(feature, feature == RuleFeature::kFearGreed ? 1 : p);
+            if (!s && strategy::needs_altdata(feature) && s.error().code == ErrorCode::kNotFound) {
+                usable = false;  // e.g. no MVRV for ETH
+                break;
+            }
+            if (!s) {
                 return tl::unexpected(s.error());
             }
+        }
+        if (usable) {
+            obj->features_.push_back(feature);
         }
     }
     return obj;
@@ -130,7 +147,7 @@ std::vector<double> StrategyObjective::upper() const {
     hi[kConditions + 1] = 10.0;
     hi[kConditions + 2] = 1.0;
     for (std::size_t k = 0; k < kConditions; ++k) {
-        hi[kContinuous + (3 * k)] = static_cast<double>(strategy::kRuleFeatureCount - 1);
+        hi[kContinuous + (3 * k)] = static_cast<double>(features_.size() - 1);
         hi[kContinuous + (3 * k) + 1] = static_cast<double>(kPeriods.size() - 1);
         hi[kContinuous + (3 * k) + 2] = static_cast<double>(strategy::kComparatorCount - 1);
     }
@@ -152,16 +169,16 @@ StrategyGenome StrategyObjective::decode(std::span<const double> x) const {
     const std::span<const double> genes(v);
     const std::size_t entry_mode = gene_index(v[kContinuous + (3 * kConditions)], 3);
     const std::size_t exit_mode = gene_index(v[kContinuous + (3 * kConditions) + 1], 4);
-    g.entry.conditions.push_back(decode_condition(genes, 0));
+    g.entry.conditions.push_back(decode_condition(genes, 0, features_));
     if (entry_mode > 0) {
-        g.entry.conditions.push_back(decode_condition(genes, 1));
+        g.entry.conditions.push_back(decode_condition(genes, 1, features_));
         g.entry.logic = entry_mode == 1 ? Logic::kAnd : Logic::kOr;
     }
     if (exit_mode > 0) {
-        g.exit.conditions.push_back(decode_condition(genes, 2));
+        g.exit.conditions.push_back(decode_condition(genes, 2, features_));
     }
     if (exit_mode > 1) {
-        g.exit.conditions.push_back(decode_condition(genes, 3));
+        g.exit.conditions.push_back(decode_condition(genes, 3, features_));
         g.exit.logic = exit_mode == 2 ? Logic::kAnd : Logic::kOr;
     }
     g.stop_loss_atr = clean(round_to(std::clamp(v[kConditions], 0.5, 6.0), 0.1));
@@ -222,7 +239,9 @@ std::string StrategyObjective::to_toml(
         genome.fraction,
         report);
     out += fmt::format(
-        "[strategy]\nname = \"rules\"\n\n[strategy.rules]\nentry = \"{}\"\nexit = \"{}\"\n\n",
+        "[strategy]\nname = \"rules\"\n{}\n[strategy.rules]\nentry = \"{}\"\nexit = \"{}\"\n\n",
+        spec_.altdata_path.empty() ? std::string()
+                                   : fmt::format("altdata = \"{}\"\n", spec_.altdata_path),
         strategy::to_string(genome.entry),
         strategy::to_string(genome.exit));
     out += fmt::format("[risk]\nstop_loss_atr = {}\n", genome.stop_loss_atr);

@@ -164,7 +164,8 @@ Status parse_backtest_toml(std::string_view text, std::string_view origin, Backt
           "report",
           "journal",
           "db"}},
-        {"strategy", {"name", "params", "rules", "model", "predictions", "predictions_hash"}},
+        {"strategy",
+         {"name", "params", "rules", "model", "predictions", "predictions_hash", "altdata"}},
         {"risk",
          {"max_position_qty",
           "max_position_notional",
@@ -249,6 +250,7 @@ Status parse_backtest_toml(std::string_view text, std::string_view origin, Backt
     if (const auto* st = root["strategy"].as_table()) {
         str(*st, "strategy", "name", [&](const std::string& v) { s.strategy = v; });
         str(*st, "strategy", "model", [&](const std::string& v) { s.model = v; });
+        str(*st, "strategy", "altdata", [&](const std::string& v) { s.altdata = v; });
         str(*st, "strategy", "predictions", [&](const std::string& v) { s.predictions = v; });
         str(*st, "strategy", "predictions_hash", [&](const std::string& v) {
             s.predictions_hash = v;
@@ -378,6 +380,9 @@ std::string effective_config(const BacktestSettings& s) {
         s.strategy);
     if (s.model) {
         out += fmt::format("model = \"{}\"\n", *s.model);
+    }
+    if (s.altdata) {
+        out += fmt::format("altdata = \"{}\"\n", *s.altdata);
     }
     if (s.predictions) {
         // The file's content is part of the run: the same path with other numbers is another run.
@@ -530,6 +535,7 @@ Result<backtest::BacktestConfig> make_backtest_config(const BacktestSettings& s)
     config.strategy = s.strategy;
     config.params = s.params;
     config.sources.model_dir = s.model;
+    config.sources.altdata = s.altdata;
     config.sources.predictions = s.predictions;
     config.sources.entry_rule = s.entry_rule;
     config.sources.exit_rule = s.exit_rule;
@@ -721,6 +727,7 @@ Result<TradingSetup> load_trading_setup(
     out.strategy = s.strategy;
     out.params = s.params;
     out.sources.model_dir = s.model;
+    out.sources.altdata = s.altdata;
     out.sources.predictions = s.predictions;
     for (const auto& [name, value, range] :
          std::initializer_list<std::tuple<const char*, double, Range>>{

@@ -466,6 +466,15 @@ private:
     PerSymbol<State> states_;
 };
 
+/// The alternative data of an `[altdata]` config file.
+Result<std::shared_ptr<const altdata::AltData>> load_alt(const std::string& path) {
+    auto config = altdata::load_altdata_config(path);
+    if (!config) {
+        return tl::unexpected(config.error());
+    }
+    return altdata::AltData::load(*config, Timestamp{});
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Strategy>> make_strategy(std::string_view name, const Params& params) {
@@ -493,7 +502,21 @@ Result<std::unique_ptr<Strategy>> make_strategy(
         if (!exit) {
             return tl::unexpected(exit.error());
         }
-        return make_rule_strategy(std::move(*entry), std::move(*exit), sources.feature_cache);
+        std::shared_ptr<const altdata::AltData> alt;
+        const auto needs = [](const Rule& r) {
+            return std::any_of(r.conditions.begin(), r.conditions.end(), [](const Condition& c) {
+                return needs_altdata(c.feature);
+            });
+        };
+        if (sources.altdata && (needs(*entry) || needs(*exit))) {
+            auto loaded = load_alt(*sources.altdata);
+            if (!loaded) {
+                return tl::unexpected(loaded.error());
+            }
+            alt = std::move(*loaded);
+        }
+        return make_rule_strategy(
+            std::move(*entry), std::move(*exit), sources.feature_cache, std::move(alt));
     }
     if (name == "ml") {
         const double entry = p.real("entry", 0.55, 0, 1);
@@ -543,11 +566,7 @@ Result<std::unique_ptr<Strategy>> make_strategy(
                         "[altdata] config: give one (--altdata FILE)",
                         *sources.model_dir));
             }
-            auto cfg = altdata::load_altdata_config(config);
-            if (!cfg) {
-                return tl::unexpected(cfg.error());
-            }
-            auto loaded = altdata::AltData::load(*cfg, Timestamp{});
+            auto loaded = load_alt(config);
             if (!loaded) {
                 return tl::unexpected(loaded.error());
             }

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -10,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "ats/altdata/alt_features.hpp"
 #include "ats/indicators/moving_averages.hpp"
 #include "ats/indicators/oscillators.hpp"
 #include "ats/indicators/trend.hpp"
@@ -20,7 +22,20 @@ namespace ats::strategy {
 namespace {
 
 constexpr std::array<std::string_view, kRuleFeatureCount> kFeatureNames = {
-    "rsi", "sma_dist", "ema_dist", "roc", "willr", "cci", "adx", "natr", "bb_pctb", "mfi"};
+    "rsi",
+    "sma_dist",
+    "ema_dist",
+    "roc",
+    "willr",
+    "cci",
+    "adx",
+    "natr",
+    "bb_pctb",
+    "mfi",
+    "fear_greed",
+    "onchain_active_z",
+    "onchain_mvrv_z",
+    "news_sentiment"};
 constexpr std::array<FeatureRange, kRuleFeatureCount> kRanges = {{
     {10, 90},
     {-0.1, 0.1},
@@ -32,11 +47,44 @@ constexpr std::array<FeatureRange, kRuleFeatureCount> kRanges = {{
     {0.2, 3},
     {-0.2, 1.2},
     {10, 90},
+    {10, 90},
+    {-2.5, 2.5},
+    {-2.5, 2.5},
+    {-0.4, 0.4},
 }};
 constexpr std::array<std::string_view, kComparatorCount> kComparatorNames = {
     "<", ">", "crosses_above", "crosses_below"};
 
 constexpr int kMaxPeriod = 1000;
+
+/// The period range of a feature: [2, 1000] for indicators; fear_greed takes none (1); on-chain
+/// z-scores need two days; news windows are hours.
+std::pair<int, int> period_range(RuleFeature f) {
+    switch (f) {
+        case RuleFeature::kFearGreed:
+            return {1, 1};
+        case RuleFeature::kNewsSentiment:
+            return {1, 90 * 24};
+        default:
+            return {2, kMaxPeriod};
+    }
+}
+
+/// The alternative-data feature name a rule feature reads (altdata::check_alt_feature_name).
+std::string alt_name(RuleFeature f, int period) {
+    switch (f) {
+        case RuleFeature::kFearGreed:
+            return "fear_greed";
+        case RuleFeature::kOnchainActiveZ:
+            return fmt::format("onchain_active_addresses_z:{}", period);
+        case RuleFeature::kOnchainMvrvZ:
+            return fmt::format("onchain_mvrv_z:{}", period);
+        case RuleFeature::kNewsSentiment:
+            return fmt::format("news_sentiment_mean:{}h", period);
+        default:
+            return {};
+    }
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -81,10 +129,11 @@ Result<Condition> parse_condition(std::string_view text) {
     const std::string_view period_text = trim(text.substr(open + 1, close - open - 1));
     const auto [pend, pec] =
         std::from_chars(period_text.data(), period_text.data() + period_text.size(), c.period);
-    if (pec != std::errc{} || pend != period_text.data() + period_text.size() || c.period < 2 ||
-        c.period > kMaxPeriod) {
-        return fail(
-            fmt::format("period '{}' must be a whole number in [2, {}]", period_text, kMaxPeriod));
+    const auto [lo, hi] = period_range(c.feature);
+    if (pec != std::errc{} || pend != period_text.data() + period_text.size() || c.period < lo ||
+        c.period > hi) {
+        return fail(fmt::format(
+            "period '{}' of {} must be a whole number in [{}, {}]", period_text, name, lo, hi));
     }
     std::string_view rest = trim(text.substr(close + 1));
     const auto space = rest.find_first_of(" \t");
@@ -192,7 +241,8 @@ struct FeatureComputer::Impl {
         indicators::Adx,
         indicators::Natr,
         indicators::BBands,
-        indicators::Mfi>
+        indicators::Mfi,
+        std::shared_ptr<const altdata::AltSeries>>
         ind;
 };
 
@@ -201,17 +251,37 @@ FeatureComputer::FeatureComputer(FeatureComputer&&) noexcept = default;
 FeatureComputer& FeatureComputer::operator=(FeatureComputer&&) noexcept = default;
 FeatureComputer::~FeatureComputer() = default;
 
-Result<FeatureComputer> FeatureComputer::create(RuleFeature feature, int period) {
-    if (period < 2 || period > kMaxPeriod) {
+Result<FeatureComputer> FeatureComputer::create(
+    RuleFeature feature,
+    int period,
+    const std::shared_ptr<const altdata::AltData>& alt,
+    std::string_view asset) {
+    const auto [lo, hi] = period_range(feature);
+    if (period < lo || period > hi) {
         return make_error(
             ErrorCode::kInvalidArgument,
-            fmt::format(
-                "{}: period {} must be in [2, {}]", to_string(feature), period, kMaxPeriod));
+            fmt::format("{}: period {} must be in [{}, {}]", to_string(feature), period, lo, hi));
     }
     using namespace indicators;
     auto make = [&](auto&& ind) {
         return FeatureComputer(std::unique_ptr<Impl>(new Impl{feature, std::move(ind)}));
     };
+    if (needs_altdata(feature)) {
+        if (!alt) {
+            return make_error(
+                ErrorCode::kInvalidArgument,
+                fmt::format(
+                    "rule feature {}({}) needs alternative data ([strategy] altdata = FILE or "
+                    "--altdata; docs/altdata.md)",
+                    to_string(feature),
+                    period));
+        }
+        auto series = alt->feature(alt_name(feature, period), asset);
+        if (!series) {
+            return tl::unexpected(series.error());
+        }
+        return make(std::move(*series));
+    }
     switch (feature) {
         case RuleFeature::kRsi:
             return make(Rsi(period));
@@ -233,6 +303,8 @@ Result<FeatureComputer> FeatureComputer::create(RuleFeature feature, int period)
             return make(BBands(period, 2.0, 2.0));
         case RuleFeature::kMfi:
             return make(Mfi(period));
+        default:
+            break;
     }
     return make_error(ErrorCode::kInvalidArgument, "unknown rule feature");
 }
@@ -242,7 +314,9 @@ double FeatureComputer::update(const model::Bar& bar) {
     return std::visit(
         [&](auto& ind) -> double {
             using T = std::decay_t<decltype(ind)>;
-            if constexpr (
+            if constexpr (std::is_same_v<T, std::shared_ptr<const altdata::AltSeries>>) {
+                return ind->at(bar.close_time);
+            } else if constexpr (
                 std::is_same_v<T, indicators::Sma> || std::is_same_v<T, indicators::Ema>) {
                 ind.update(close);
                 return ind.ready() ? close / ind.value() - 1.0 : NAN;
@@ -270,14 +344,19 @@ struct FeatureCache::Store {
     std::map<std::pair<int, int>, std::unique_ptr<std::vector<double>>> series;
 };
 
-FeatureCache::FeatureCache(Symbol symbol, model::BarSeries series)
-    : symbol_(symbol), series_(std::move(series)), store_(std::make_shared<Store>()) {}
+FeatureCache::FeatureCache(
+    Symbol symbol, model::BarSeries series, std::shared_ptr<const altdata::AltData> alt)
+    : symbol_(symbol),
+      series_(std::move(series)),
+      alt_(std::move(alt)),
+      store_(std::make_shared<Store>()) {}
 
 Result<std::span<const double>> FeatureCache::get(RuleFeature feature, int period) const {
     const std::lock_guard lock(store_->mutex);
     auto& slot = store_->series[{static_cast<int>(feature), period}];
     if (!slot) {
-        auto computer = FeatureComputer::create(feature, period);
+        auto computer =
+            FeatureComputer::create(feature, period, alt_, altdata::base_asset(symbol_.view()));
         if (!computer) {
             return tl::unexpected(computer.error());
         }
@@ -298,8 +377,15 @@ namespace {
 
 class RuleStrategy final : public Strategy {
 public:
-    RuleStrategy(Rule entry, Rule exit, std::shared_ptr<const FeatureCache> cache)
-        : entry_(std::move(entry)), exit_(std::move(exit)), cache_(std::move(cache)) {
+    RuleStrategy(
+        Rule entry,
+        Rule exit,
+        std::shared_ptr<const FeatureCache> cache,
+        std::shared_ptr<const altdata::AltData> alt)
+        : entry_(std::move(entry)),
+          exit_(std::move(exit)),
+          cache_(std::move(cache)),
+          alt_(std::move(alt)) {
         for (const Rule* rule : {&entry_, &exit_}) {
             for (const auto& c : rule->conditions) {
                 const std::pair<RuleFeature, int> key{c.feature, c.period};
@@ -340,7 +426,7 @@ public:
                 s->current[k] = hit ? s->cached[k][s->index] : NAN;
             }
             ++s->index;
-        } else {
+        } else if (!s->unavailable) {
             for (std::size_t k = 0; k < keys_.size(); ++k) {
                 s->current[k] = s->computers[k].update(bar);
             }
@@ -360,6 +446,7 @@ private:
         std::vector<double> current;
         std::vector<double> previous;
         std::size_t index = 0;
+        bool unavailable = false;  ///< the alternative data does not cover this symbol
     };
 
     State* find(const Symbol& symbol) {
@@ -384,8 +471,20 @@ private:
             return s;
         }
         for (const auto& [feature, period] : keys_) {
-            auto computer = FeatureComputer::create(feature, period);
-            ATS_CHECK(computer.has_value(), "rules: feature validated at construction");
+            auto computer =
+                FeatureComputer::create(feature, period, alt_, altdata::base_asset(symbol.view()));
+            if (!computer) {
+                // Checked for the first symbol when the strategy was made; another symbol the
+                // alternative data does not cover never satisfies the condition, said once.
+                std::fprintf(
+                    stderr,
+                    "rules: %s: %s\n",
+                    symbol.to_string().c_str(),
+                    computer.error().message.c_str());
+                s.computers.clear();
+                s.unavailable = true;
+                return s;
+            }
             s.computers.push_back(std::move(*computer));
         }
         return s;
@@ -429,6 +528,7 @@ private:
     Rule entry_;
     Rule exit_;
     std::shared_ptr<const FeatureCache> cache_;
+    std::shared_ptr<const altdata::AltData> alt_;
     std::vector<std::pair<RuleFeature, int>> keys_;
     std::vector<std::size_t> entry_slots_;
     std::vector<std::size_t> exit_slots_;
@@ -439,19 +539,35 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<Strategy>> make_rule_strategy(
-    Rule entry, Rule exit, std::shared_ptr<const FeatureCache> cache) {
+    Rule entry,
+    Rule exit,
+    std::shared_ptr<const FeatureCache> cache,
+    std::shared_ptr<const altdata::AltData> alt) {
     if (entry.conditions.empty()) {
         return make_error(ErrorCode::kInvalidArgument, "rules: the entry rule is empty");
     }
     for (const Rule* rule : {&entry, &exit}) {
         for (const auto& c : rule->conditions) {
+            if (needs_altdata(c.feature)) {
+                // Checked against the cache's symbol when there is one, else by name only
+                // (the symbols are not known yet).
+                if (cache) {
+                    if (auto v = cache->get(c.feature, c.period); !v) {
+                        return tl::unexpected(v.error());
+                    }
+                } else if (!alt) {
+                    auto computer = FeatureComputer::create(c.feature, c.period, alt);
+                    return tl::unexpected(computer.error());
+                }
+                continue;
+            }
             if (auto computer = FeatureComputer::create(c.feature, c.period); !computer) {
                 return tl::unexpected(computer.error());
             }
         }
     }
-    return std::unique_ptr<Strategy>(
-        std::make_unique<RuleStrategy>(std::move(entry), std::move(exit), std::move(cache)));
+    return std::unique_ptr<Strategy>(std::make_unique<RuleStrategy>(
+        std::move(entry), std::move(exit), std::move(cache), std::move(alt)));
 }
 
 }  // namespace ats::strategy

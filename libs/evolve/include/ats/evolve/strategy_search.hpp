@@ -32,6 +32,10 @@ struct StrategySearchSpec {
     double cash = 10'000;
     double fee_bps = 10;
     std::string slippage = "fixed:2";
+    /// Alternative data: its rule features (fear_greed, onchain_*_z, news_sentiment) join the
+    /// search; `altdata_path` is written into exported configs.
+    std::shared_ptr<const altdata::AltData> alt;
+    std::string altdata_path;
 };
 
 /// A decoded genome: a `rules` strategy plus its risk and sizing.
@@ -60,10 +64,11 @@ struct GenomeEvaluation {
 
 /// Genes: 4 thresholds in [0, 1] mapped onto each feature's typical range, stop (ATR), take
 /// profit (ATR; below 1 means none), sizing fraction; then integer genes: for 4 conditions
-/// feature, period (5..200) and comparator, the entry logic (one condition, and, or) and the exit
-/// logic (none, one, and, or). Fitness over the search period, split into `windows` consecutive
-/// windows of one run: mean(window Sharpe) - dispersion * std(window Sharpe) - trade penalty -
-/// complexity penalty.
+/// feature (the price features, plus the alternative-data ones when `alt` is set), period
+/// (5..200; days for on-chain z-scores, hours for news; none for fear_greed) and comparator, the
+/// entry logic (one condition, and, or) and the exit logic (none, one, and, or). Fitness over the
+/// search period, split into `windows` consecutive windows of one run: mean(window Sharpe) -
+/// dispersion * std(window Sharpe) - trade penalty - complexity penalty.
 class StrategyObjective final : public Objective {
 public:
     static Result<std::unique_ptr<StrategyObjective>> create(StrategySearchSpec spec);
@@ -96,6 +101,7 @@ private:
     StrategySearchSpec spec_;
     std::vector<backtest::Asset> assets_;
     std::shared_ptr<strategy::FeatureCache> cache_;
+    std::vector<strategy::RuleFeature> features_;  ///< those a genome can pick
     Timestamp search_from_;
     Timestamp holdout_from_;
     Timestamp data_end_;

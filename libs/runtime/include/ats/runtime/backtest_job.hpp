@@ -41,6 +41,7 @@ struct BacktestSettings {
     risk::RiskLimits risk;
     std::string db = "ats.db";
     std::optional<std::string> model;        ///< `ml`: model directory
+    std::optional<std::string> altdata;      ///< `ml`/`rules`: [altdata] config (docs/altdata.md)
     std::optional<std::string> predictions;  ///< `ml`: recorded probabilities
     std::optional<std::string> predictions_hash;
 };

@@ -14,22 +14,36 @@
 #include "ats/model/bar_series.hpp"
 #include "ats/strategy/strategy.hpp"
 
+namespace ats::altdata {
+class AltData;
+}
+
 namespace ats::strategy {
 
 /// Scale-free indicator values a rule can compare (so one threshold works on any price level).
+/// The last four read alternative data point in time at the bar's close (docs/altdata.md).
 enum class RuleFeature : unsigned char {
-    kRsi,      ///< rsi(p): RSI, 0..100
-    kSmaDist,  ///< sma_dist(p): close / SMA(p) - 1
-    kEmaDist,  ///< ema_dist(p): close / EMA(p) - 1
-    kRoc,      ///< roc(p): rate of change, percent
-    kWillr,    ///< willr(p): Williams %R, -100..0
-    kCci,      ///< cci(p): commodity channel index
-    kAdx,      ///< adx(p): trend strength, 0..100
-    kNatr,     ///< natr(p): ATR / close, percent
-    kBbPctB,   ///< bb_pctb(p): (close - lower) / (upper - lower) of Bollinger(p, 2, 2)
-    kMfi,      ///< mfi(p): money flow index, 0..100
+    kRsi,             ///< rsi(p): RSI, 0..100
+    kSmaDist,         ///< sma_dist(p): close / SMA(p) - 1
+    kEmaDist,         ///< ema_dist(p): close / EMA(p) - 1
+    kRoc,             ///< roc(p): rate of change, percent
+    kWillr,           ///< willr(p): Williams %R, -100..0
+    kCci,             ///< cci(p): commodity channel index
+    kAdx,             ///< adx(p): trend strength, 0..100
+    kNatr,            ///< natr(p): ATR / close, percent
+    kBbPctB,          ///< bb_pctb(p): (close - lower) / (upper - lower) of Bollinger(p, 2, 2)
+    kMfi,             ///< mfi(p): money flow index, 0..100
+    kFearGreed,       ///< fear_greed(1): the Fear & Greed index, 0..100 (period must be 1)
+    kOnchainActiveZ,  ///< onchain_active_z(p): z-score of active addresses over p days
+    kOnchainMvrvZ,    ///< onchain_mvrv_z(p): z-score of MVRV over p days
+    kNewsSentiment,   ///< news_sentiment(p): mean headline sentiment of the last p hours
 };
-inline constexpr std::size_t kRuleFeatureCount = 10;
+inline constexpr std::size_t kRuleFeatureCount = 14;
+inline constexpr std::size_t kPriceRuleFeatureCount = 10;  ///< those computed from bars alone
+/// True for the features that read alternative data.
+constexpr bool needs_altdata(RuleFeature f) noexcept {
+    return static_cast<std::size_t>(f) >= kPriceRuleFeatureCount;
+}
 std::string_view to_string(RuleFeature feature) noexcept;
 /// A typical range of the feature, used to map a genome's [0, 1] threshold gene.
 struct FeatureRange {
@@ -69,7 +83,13 @@ std::string to_string(const Rule& rule);
 /// Computes one feature on closed bars, causally. `update` returns NaN until it is ready.
 class FeatureComputer {
 public:
-    static Result<FeatureComputer> create(RuleFeature feature, int period);
+    /// Alternative-data features need `alt` and the asset they are read for ("BTC");
+    /// kInvalidArgument without it, kNotFound when the data lacks the series.
+    static Result<FeatureComputer> create(
+        RuleFeature feature,
+        int period,
+        const std::shared_ptr<const altdata::AltData>& alt = nullptr,
+        std::string_view asset = {});
     FeatureComputer(FeatureComputer&&) noexcept;
     FeatureComputer& operator=(FeatureComputer&&) noexcept;
     ~FeatureComputer();
@@ -85,7 +105,10 @@ private:
 /// bit-identical to the streaming values. Strategy searches share one cache across genomes.
 class FeatureCache {
 public:
-    FeatureCache(Symbol symbol, model::BarSeries series);
+    FeatureCache(
+        Symbol symbol,
+        model::BarSeries series,
+        std::shared_ptr<const altdata::AltData> alt = nullptr);
     /// Computes (once) and returns the series of `feature(period)`; thread-safe.
     Result<std::span<const double>> get(RuleFeature feature, int period) const;
     const Symbol& symbol() const noexcept { return symbol_; }
@@ -96,14 +119,19 @@ private:
     struct Store;
     Symbol symbol_;
     model::BarSeries series_;
+    std::shared_ptr<const altdata::AltData> alt_;
     std::shared_ptr<Store> store_;
 };
 
 /// The `rules` strategy: long when the entry rule holds while flat, flat when the exit rule holds
 /// while long (an empty exit rule leaves exits to the risk layer's stops and targets). Conditions
 /// on features that are not ready yet are false. With `cache`, features of `cache->symbol()` are
-/// read from it instead of being computed (same values, bit for bit).
+/// read from it instead of being computed (same values, bit for bit). Alternative-data features
+/// read `alt` for each symbol's base asset.
 Result<std::unique_ptr<Strategy>> make_rule_strategy(
-    Rule entry, Rule exit, std::shared_ptr<const FeatureCache> cache = nullptr);
+    Rule entry,
+    Rule exit,
+    std::shared_ptr<const FeatureCache> cache = nullptr,
+    std::shared_ptr<const altdata::AltData> alt = nullptr);
 
 }  // namespace ats::strategy

@@ -74,8 +74,8 @@ struct StrategySources {
     /// `rules`: precomputed feature series (bit-identical to streaming ones) for searches that run
     /// thousands of genomes on the same bars; used for its symbol, ignored otherwise.
     std::shared_ptr<const FeatureCache> feature_cache;
-    /// `ml` with alternative-data features: the `[altdata]` config to read them from (default:
-    /// the one recorded in the model's metadata.json at training).
+    /// `ml` and `rules` with alternative-data features: the `[altdata]` config to read them from
+    /// (`ml` default: the one recorded in the model's metadata.json at training).
     std::optional<std::string> altdata;
 };
 
