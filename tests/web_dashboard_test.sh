@@ -23,6 +23,13 @@ mkdir -p "$work/data"
 cp "$root/data/BTCUSDT_1m_2024-12.csv" "$root/data/BTCUSDT_1h_2021-04_2025-12.csv" \
   "$root/data/ETHUSDT_1h_2021-04_2025-12.csv" "$work/data/"
 cp "$root/tests/data_files/BTCUSDT-1m-2024-12-02-positional.csv" "$work/data/BTCUSDT_1m_day.csv"
+cat >"$work/altdata.toml" <<EOF
+[altdata]
+fear_greed = "$root/data/sentiment/fear_greed_index_daily_2020-01-01_2026-08-22.csv"
+headlines = ["$root/data/sentiment/coindesk_bitcoin_headlines_2020-03_2025-06.csv"]
+[altdata.onchain]
+BTC = "$root/data/onchain/BTC_coinmetrics_daily_2020-01-01_2026-03-22.csv"
+EOF
 key=dash-test-key-0123456789
 secret=dash-test-secret-abcdefghij
 printf 'api_key=%s\napi_secret=%s\n' "$key" "$secret" >"$work/keys"
@@ -41,7 +48,8 @@ grep -q 'insecure-bind' "$work/bind.out"
 
 start_serve() {
   (cd "$work" && exec "$ats" serve --port 0 --db "$work/ats.db" --data "$work/data" \
-    --sessions-dir "$work/sessions" --jobs-dir "$work/jobs" --keys "$work/keys" >>"$work/serve.out" 2>&1) &
+    --sessions-dir "$work/sessions" --jobs-dir "$work/jobs" --keys "$work/keys" \
+    --altdata "$work/altdata.toml" >>"$work/serve.out" 2>&1) &
   serve_pid=$!
   for _ in $(seq 200); do
     url=$(grep -o 'dashboard at http://127.0.0.1:[0-9]*' "$work/serve.out" | tail -1 | sed 's/^dashboard at //') || true
@@ -55,6 +63,26 @@ start_serve
 token=$(curl -sf -X POST "$url/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d '{"username":"tina","password":"trader-pass-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 auth=(-H "Authorization: Bearer $token")
+
+# 0. Alternative data, point in time: every on-chain value is published the next day at 07:00
+#    UTC (31 h after the day it describes), a decision before that reads the day before.
+curl -sf "${auth[@]}" "$url/api/v1/altdata?symbol=BTCUSDT&from=2024-03-01&to=2024-04-01&features=fear_greed,onchain_active_addresses_z:30,onchain_mvrv" >"$work/alt.json"
+python3 - "$work/alt.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+by = {s["name"]: s for s in d["series"]}
+assert set(by) == {"fear_greed", "onchain_active_addresses_z:30", "onchain_mvrv"}, by.keys()
+for e in by["onchain_mvrv"]["events"]:
+    assert e["available_ms"] - e["event_ms"] == 31 * 3600 * 1000, e
+mv = by["onchain_mvrv"]
+for t, v in zip(mv["t"], mv["v"]):
+    known = [e for e in mv["events"] if e["available_ms"] <= t]
+    if known:
+        assert v == max(known, key=lambda e: e["event_ms"])["value"], (t, v)
+assert len(mv["events"]) >= 30 and len(mv["t"]) >= 700
+PY
+curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$url/api/v1/altdata?symbol=BTCUSDT&from=2024-03-01&to=2024-04-01&features=onchain_bogus" | grep -q 400
+curl -sf "${auth[@]}" "$url/api/v1/altdata?symbol=ETHUSDT&from=2024-03-01&to=2024-04-01&features=onchain_mvrv" | grep -q '"missing":\[{"name":"onchain_mvrv"'
 
 # 1. A restart during a paper session: it resumes, and its fills equal an uninterrupted backtest
 #    of the same configuration over the same bars (nothing lost, nothing doubled).

@@ -582,6 +582,11 @@ int main(int argc, char** argv) {
         "--jobs-dir", serve.jobs_dir, "Report directories of backtests run from the dashboard");
     serve_cmd->add_option("--web-root", serve.web_root, "The dashboard's files");
     serve_cmd->add_option(
+        "--altdata",
+        serve.altdata,
+        "[altdata] config for the alternative-data panel (default configs/altdata.toml if "
+        "present)");
+    serve_cmd->add_option(
         "--keys",
         serve.keys,
         "Exchange keys for live sessions: 0600 file with api_key=, api_secret=");

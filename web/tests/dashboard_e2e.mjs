@@ -209,6 +209,14 @@ async function mainPhase() {
     await page.goto(url + '#/' + view);
     await page.waitForSelector(table);
   }
+  // Alternative data over the price, each value marked when it became available.
+  await page.goto(url + '#/altdata');
+  await waitFor(page, () => document.body.dataset.altdata === '5', undefined, 30000);
+  const altTraces = await page.evaluate(() => document.querySelector('#alt-chart').data.length);
+  check(altTraces >= 8, `alt-data chart has ${altTraces} traces`);
+  await shot(page, '10a-altdata');
+  log('alternative data panel: ' + altTraces + ' traces');
+
   await page.goto(url + '#/runs');
   await page.click('#runs-table tbody tr:nth-child(1)');
   await page.waitForSelector('#open-report');

@@ -135,6 +135,11 @@ int run_serve(const ServeArgs& args) {
     o.data_dirs = args.data;
     o.sessions_dir = args.sessions_dir;
     o.jobs_dir = args.jobs_dir;
+    if (args.altdata) {
+        o.altdata_config = *args.altdata;
+    } else if (std::filesystem::exists("configs/altdata.toml")) {
+        o.altdata_config = "configs/altdata.toml";
+    }
     o.version = kVersion;
     o.ca_file = args.ca_file;
     o.notifier = &notifier;

@@ -16,7 +16,9 @@ struct ServeArgs {
     std::string sessions_dir = "sessions";
     std::string jobs_dir = "out/jobs";
     std::optional<std::string> web_root;  ///< default: $ATS_WEB_ROOT, else web/dashboard
-    std::optional<std::string> keys;      ///< live sessions' exchange keys (0600 file)
+    /// [altdata] config for the alternative-data panel; default configs/altdata.toml if present.
+    std::optional<std::string> altdata;
+    std::optional<std::string> keys;  ///< live sessions' exchange keys (0600 file)
     std::optional<std::string> ca_file;
     std::string tls_cert;
     std::string tls_key;

@@ -74,6 +74,7 @@ public:
         }
         return o->value;
     }
+    std::vector<Observation> observations() const override { return store_->observations(series_); }
 
 private:
     std::shared_ptr<const PointInTimeStore> store_;

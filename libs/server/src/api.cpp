@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ats/altdata/alt_features.hpp"
 #include "ats/backtest/backtest.hpp"
 #include "ats/backtest/outputs.hpp"
 #include "ats/core/log.hpp"
@@ -180,6 +181,10 @@ struct Api::Impl {
     };
     std::mutex candles_mu;
     std::map<std::string, Cached> candles;  // Guarded by candles_mu
+
+    // Alternative data for /altdata, loaded on first use.
+    std::mutex altdata_mu;
+    std::shared_ptr<const altdata::AltData> altdata;  // Guarded by altdata_mu
 
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::size_t resumed = 0;
@@ -353,6 +358,116 @@ struct Api::Impl {
                 "no {} bars for {} in the data directories",
                 interval.empty() ? std::string("") : interval,
                 symbol));
+    }
+
+    Result<std::shared_ptr<const altdata::AltData>> alt_data() {
+        const std::lock_guard lock(altdata_mu);
+        if (!altdata) {
+            if (options.altdata_config.empty()) {
+                return make_error(
+                    ErrorCode::kNotFound,
+                    "no alternative data: start the server with --altdata FILE (an [altdata] "
+                    "table; docs/altdata.md)");
+            }
+            auto config = altdata::load_altdata_config(options.altdata_config);
+            if (!config) {
+                return tl::unexpected(config.error());
+            }
+            auto loaded = altdata::AltData::load(*config, Timestamp{});
+            if (!loaded) {
+                return tl::unexpected(loaded.error());
+            }
+            altdata = *loaded;
+        }
+        return altdata;
+    }
+
+    /// Alternative-data features of a symbol's asset over a range: each sampled at decision
+    /// times (what a strategy deciding then would read) and, for published series, every value
+    /// with its event and available time.
+    Response altdata_route(Call& call) {
+        const auto& q = call.request.query;
+        const auto get = [&](const char* key) {
+            const auto it = q.find(key);
+            return it == q.end() ? std::string() : it->second;
+        };
+        const std::string symbol = get("symbol");
+        if (!Symbol::parse(symbol)) {
+            return Response::error(400, "bad_request", "symbol: e.g. BTCUSDT");
+        }
+        const auto from = time_param(get("from"));
+        const auto to = time_param(get("to"));
+        if (!from || !to || *to <= *from) {
+            return Response::error(
+                400, "bad_request", "from and to: epoch ms or ISO-8601, from before to");
+        }
+        std::string names = get("features");
+        if (names.empty()) {
+            names =
+                "fear_greed,onchain_active_addresses_z:30,onchain_mvrv_z:365,"
+                "news_sentiment_mean:24h,news_count:24h";
+        }
+        auto data = alt_data();
+        if (!data) {
+            return from_error(data.error());
+        }
+        const std::string asset = altdata::base_asset(symbol);
+        // At most ~4000 decision times: hourly, or coarser for long ranges.
+        const std::int64_t hour = 3'600'000;
+        const std::int64_t span = *to - *from;
+        const std::int64_t step =
+            std::max<std::int64_t>(hour, (span / 4000 + hour - 1) / hour * hour);
+        Json series = Json::array();
+        Json missing = Json::array();
+        std::size_t count = 0;
+        for (std::size_t start = 0; start <= names.size();) {
+            auto comma = names.find(',', start);
+            if (comma == std::string::npos) {
+                comma = names.size();
+            }
+            const std::string name = names.substr(start, comma - start);
+            start = comma + 1;
+            if (name.empty()) {
+                continue;
+            }
+            if (++count > 12) {
+                return Response::error(400, "bad_request", "features: at most 12");
+            }
+            auto feature = (*data)->feature(name, asset);
+            if (!feature) {
+                if (feature.error().code == ErrorCode::kInvalidArgument) {
+                    return from_error(feature.error());
+                }
+                missing.push_back({{"name", name}, {"reason", feature.error().message}});
+                continue;
+            }
+            Json t = Json::array();
+            Json v = Json::array();
+            for (std::int64_t ms = *from; ms < *to; ms += step) {
+                const double x = (*feature)->at(Timestamp::from_unix_ms(ms));
+                t.push_back(ms);
+                v.push_back(std::isfinite(x) ? Json(x) : Json(nullptr));
+            }
+            Json events = Json::array();
+            for (const auto& o : (*feature)->observations()) {
+                const auto available = o.available->unix_ms();
+                if (available >= *from && available < *to) {
+                    events.push_back(
+                        {{"event_ms", o.event.unix_ms()},
+                         {"available_ms", available},
+                         {"value", o.value},
+                         {"vintage", o.vintage}});
+                }
+            }
+            series.push_back({{"name", name}, {"t", t}, {"v", v}, {"events", events}});
+        }
+        return ok_json(Json{
+            {"symbol", symbol},
+            {"asset", asset},
+            {"source", (*data)->source()},
+            {"step_ms", step},
+            {"series", series},
+            {"missing", missing}});
     }
 
     Response candles_route(Call& call) {
@@ -840,6 +955,17 @@ void Api::Impl::add_routes() {
          {"limit", "most recent N bars of the range (default 100000)", false},
          {"indicators", "e.g. rsi:14,bbands:20:2:2 (any registry name)", false},
          {"session", "a session's bars instead of a file", false}});
+    add("GET",
+        "/altdata",
+        Access::kViewer,
+        "market",
+        "Alternative-data features of a symbol, point in time: values a strategy deciding at "
+        "each time would read, and each published value with its event and available time",
+        [this](Call& call) { return altdata_route(call); },
+        {{"symbol", "e.g. BTCUSDT (its base asset's on-chain data)", true},
+         {"from", "epoch ms or ISO-8601", true},
+         {"to", "epoch ms or ISO-8601 (exclusive)", true},
+         {"features", "e.g. fear_greed,onchain_mvrv_z:365,news_sentiment_mean:24h", false}});
     add("GET", "/indicators", Access::kViewer, "market", "The indicator registry", [](Call&) {
         Json list = Json::array();
         for (const auto& i : indicators::indicator_catalog()) {

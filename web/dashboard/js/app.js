@@ -5,6 +5,7 @@ import { clear, toast, ago } from './ui.js';
 import { TradeView } from './trade.js';
 import { BacktestsView } from './backtests.js';
 import { RunsView, EvolutionsView, ModelsView, AuditView } from './browsers.js';
+import { AltDataView } from './altdata.js';
 
 const state = {
   user: null,
@@ -21,6 +22,7 @@ const views = {
   runs: () => new RunsView(state),
   evolutions: () => new EvolutionsView(state),
   models: () => new ModelsView(state),
+  altdata: () => new AltDataView(state),
   audit: () => new AuditView(state),
 };
 

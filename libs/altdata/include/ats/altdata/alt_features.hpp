@@ -59,6 +59,9 @@ class AltSeries {
 public:
     virtual ~AltSeries() = default;
     virtual double at(Timestamp decision) const = 0;
+    /// The values behind it with their event and available times (for charts and audits); empty
+    /// for windows computed at each decision (news_*).
+    virtual std::vector<Observation> observations() const { return {}; }
 };
 
 /// Alternative data loaded once and shared read-only by every feature that reads it.

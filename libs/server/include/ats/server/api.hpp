@@ -28,6 +28,8 @@ struct ServerOptions {
     std::vector<std::string> data_dirs{"data"};
     std::string sessions_dir = "sessions";
     std::string jobs_dir = "out/jobs";  ///< backtest jobs' report directories
+    /// `[altdata]` config for /altdata (the dashboard's alternative-data panel); "" = none.
+    std::string altdata_config;
     std::string version = "dev";
     std::string api_key;  ///< live sessions' exchange keys (never shown)
     std::string api_secret;
