@@ -214,6 +214,8 @@ async function mainPhase() {
   await waitFor(page, () => document.body.dataset.altdata === '5', undefined, 30000);
   const altTraces = await page.evaluate(() => document.querySelector('#alt-chart').data.length);
   check(altTraces >= 8, `alt-data chart has ${altTraces} traces`);
+  const drawn = await page.locator('#alt-chart .scatterlayer .trace').count();
+  check(drawn >= 8, `alt-data chart drew ${drawn} traces`);
   await shot(page, '10a-altdata');
   log('alternative data panel: ' + altTraces + ' traces');
 

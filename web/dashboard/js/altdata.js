@@ -23,7 +23,7 @@ export class AltDataView {
     go.addEventListener('click', () => this.load());
     for (const c of [this.symbol, this.range]) c.addEventListener('change', () => this.load());
     this.note = el('p', { class: 'muted', id: 'alt-note' });
-    this.chart = el('div', { id: 'alt-chart', class: 'chart', style: 'height:760px' });
+    this.chart = el('div', { id: 'alt-chart', class: 'chart' });
     root.append(el('div', { class: 'stack' },
       el('div', { class: 'panel' },
         el('h3', {}, 'Alternative data, point in time'),
@@ -62,7 +62,7 @@ export class AltDataView {
       showlegend: false, height: 160 + 120 * rows, margin: { t: 30, l: 60, r: 20, b: 30 },
       title: { text: `${symbol} with ${alt.asset} alternative data (${alt.source})`, x: 0.01 },
     });
-    const traces = [{ x: t, y: close, type: 'scattergl', mode: 'lines', name: `${symbol} close`, xaxis: 'x', yaxis: 'y',
+    const traces = [{ x: t, y: close, type: 'scatter', mode: 'lines', name: `${symbol} close`, xaxis: 'x', yaxis: 'y',
                       line: { width: 1.2 } }];
     const grid = layout.yaxis.gridcolor;
     layout.yaxis = { domain: [1 - 2 * h, 1], title: { text: 'close' }, type: 'log', gridcolor: grid };
@@ -84,6 +84,7 @@ export class AltDataView {
         });
       }
     });
+    this.chart.style.height = layout.height + 'px';
     Plotly.react(this.chart, traces, layout, atsCharts.config);
     const missing = alt.missing.map((m) => `${m.name}: ${m.reason}`).join('; ');
     this.note.textContent = `Each line is what a strategy deciding at that time would read; dots mark each value at the time it was published (hover for the day it describes and its lag). ${missing ? 'Not available: ' + missing : ''}`;
