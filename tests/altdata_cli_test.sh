@@ -20,6 +20,11 @@ m = json.load(open(sys.argv[1]))
 assert m["altdata"] == "configs/altdata.toml", m["altdata"]
 assert "fear_greed" in m["features"] and "onchain_mvrv_z:365" in m["features"], m["features"]
 PY
+# A features TOML may carry its own [altdata] table.
+"$ats" train --data data/BTCUSDT_1h_2021-04_2025-12.csv --features configs/ml_altdata.toml \
+  --rounds 20 --walk-forward train=4380h,test=4380h,embargo=24h -o "$work/model_toml" --no-db \
+  --no-progress >/dev/null 2>&1
+grep -q '"altdata": "configs/ml_altdata.toml"' "$work/model_toml/metadata.json"
 # The ml strategy reads the model's recorded [altdata] and trades after the training period.
 "$ats" backtest --data data/BTCUSDT_1h_2021-04_2025-12.csv --asset BTCUSDT --strategy ml \
   --model "$work/model" --from 2025-01-01 --report "$work/bt" --no-db --no-progress >"$work/bt.txt"
