@@ -3,8 +3,9 @@
 #   make test   install what is missing, build with tests, run every test
 JOBS ?= 2
 ATS := build/release/bin/ats
+PREFIX ?= /usr/local
 
-.PHONY: all deps release demo test bench python format format-check clean
+.PHONY: all deps release ats demo test bench install python format format-check clean
 
 all: release
 
@@ -15,13 +16,24 @@ release: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
+# Just the Release binary (no benchmarks): what the demo and an install need.
+ats: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target ats
+
+# The binary (stripped), the dashboard and chart assets, configs and docs under $(PREFIX).
+install: ats
+	@cmake --install build/release --prefix "$(PREFIX)" --strip
+	@echo "installed: $(PREFIX)/bin/ats ($$($(PREFIX)/bin/ats --version))"
+
 # The Python module ats_gym in build/release/python (PYTHONPATH=build/release/python /usr/bin/python3).
 python: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS) --target ats_gym_core
 	@echo "ats_gym: PYTHONPATH=$(CURDIR)/build/release/python /usr/bin/python3 -c 'import ats_gym'"
 
-demo: release
+demo: ats
+	$(ATS) --version
 	$(ATS) data inspect data/BTCUSDT_1h_2021-04_2025-12.csv | head -12
 	$(ATS) backtest --config configs/demo.toml
 

@@ -13,7 +13,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libssl-dev openssl libsimdjson-dev libhiredis-dev redis-server
   libzstd-dev libsnappy-dev zlib1g-dev
-  pybind11-dev python3-dev python3-cloudpickle python3-typing-extensions
+  pybind11-dev python3-dev python3-cloudpickle python3-typing-extensions python3-yaml curl
 )
 
 missing=()

@@ -2,7 +2,9 @@
 #include <exception>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
+#include "ats/git_revision.hpp"
 #include "ats/version.hpp"
 
 #include "src/backtest_command.hpp"
@@ -24,7 +26,8 @@
 int main(int argc, char** argv) {
     using namespace ats::cli;  // NOLINT(google-build-using-namespace): tiny entry point
     CLI::App app{"ats: an AI trading system for crypto markets"};
-    app.set_version_flag("--version", std::string("ats ") + ats::kVersion);
+    app.set_version_flag(
+        "--version", fmt::format("ats {} (git {})", ats::kVersion, ats::kGitRevision));
     app.require_subcommand(1);
 
     auto* data = app.add_subcommand("data", "Inspect and transform market data files");

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -61,11 +62,24 @@ std::vector<std::string> split_list(const std::string& text) {
     return out;
 }
 
+std::string installed_share_dir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        return {};
+    }
+    const auto share = exe.parent_path().parent_path() / "share" / "ats";
+    return std::filesystem::is_directory(share, ec) ? share.string() : std::string();
+}
+
 std::string plotly_js_path() {
-    const char* env = std::getenv("ATS_PLOTLY_JS");
-    return env != nullptr
-               ? std::string(env)
-               : std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
+    if (const char* env = std::getenv("ATS_PLOTLY_JS")) {
+        return env;
+    }
+    if (const auto share = installed_share_dir(); !share.empty()) {
+        return share + "/web/plotly.min.js";
+    }
+    return std::string(ATS_SOURCE_DIR) + "/web/node_modules/plotly.js-dist-min/plotly.min.js";
 }
 
 /// Keys from a file (mode 0600 or stricter: refused when group or others may read it) or from

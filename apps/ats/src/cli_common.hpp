@@ -14,6 +14,9 @@ namespace ats::cli {
 std::vector<std::string> split_list(const std::string& text);
 
 /// Plotly.js inlined into reports: $ATS_PLOTLY_JS, else web/node_modules of the source tree.
+/// <prefix>/share/ats when this binary runs from an install (`make install`), else "".
+std::string installed_share_dir();
+/// Plotly.js for reports: $ATS_PLOTLY_JS, the installed copy, or web/node_modules of the source.
 std::string plotly_js_path();
 
 /// Prints "ats: <message>" on stderr and returns `code` (the command's exit code). Control

@@ -53,8 +53,13 @@ private:
 };
 
 std::string default_web_root() {
-    const char* env = std::getenv("ATS_WEB_ROOT");
-    return env != nullptr ? std::string(env) : std::string(ATS_SOURCE_DIR) + "/web/dashboard";
+    if (const char* env = std::getenv("ATS_WEB_ROOT")) {
+        return env;
+    }
+    if (const auto share = installed_share_dir(); !share.empty()) {
+        return share + "/web/dashboard";
+    }
+    return std::string(ATS_SOURCE_DIR) + "/web/dashboard";
 }
 
 /// One line from stdin, without echo when it is a terminal.
