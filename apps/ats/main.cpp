@@ -9,6 +9,7 @@
 
 #include "src/backtest_command.hpp"
 #include "src/data_commands.hpp"
+#include "src/doctor_command.hpp"
 #include "src/download_command.hpp"
 #include "src/evolve_command.hpp"
 #include "src/exchange_sim_command.hpp"
@@ -613,6 +614,17 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--telegram-api", serve.telegram_api, "Bot API base URL");
 
     UsersArgs users;
+    DoctorArgs doctor;
+    auto* doctor_cmd = app.add_subcommand(
+        "doctor", "Check this machine for running ats and print what to fix (docs/operations.md)");
+    doctor_cmd->add_option(
+        "--state-dir", doctor.state_dir, "Where state databases go (default: here)");
+    doctor_cmd->add_option("--keys", doctor.keys, "API key file to check (mode 600, format)");
+    doctor_cmd->add_option(
+        "--exchange", doctor.exchange, "binance | testnet | http(s)://HOST:PORT: clock offset");
+    doctor_cmd->add_option("--ca-file", doctor.ca_file, "Extra trusted CA (PEM) for https");
+    doctor_cmd->add_option("--redis", doctor.redis, "redis://HOST:PORT to check");
+
     auto* users_cmd = app.add_subcommand("users", "Dashboard users (viewer or trader)");
     users_cmd->require_subcommand(1);
     auto* users_add =
@@ -693,6 +705,9 @@ int main(int argc, char** argv) {
         }
         if (serve_cmd->parsed()) {
             return run_serve(serve);
+        }
+        if (doctor_cmd->parsed()) {
+            return run_doctor(doctor);
         }
         if (users_add->parsed()) {
             return run_users_add(users);
