@@ -7,6 +7,7 @@
 #include "ats/git_revision.hpp"
 #include "ats/version.hpp"
 
+#include "src/altdata_command.hpp"
 #include "src/backtest_command.hpp"
 #include "src/data_commands.hpp"
 #include "src/doctor_command.hpp"
@@ -614,6 +615,32 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--telegram-api", serve.telegram_api, "Bot API base URL");
 
     UsersArgs users;
+    AltdataCollectArgs collect;
+    std::string altdata_show_db = "altdata.db";
+    auto* altdata_cmd = app.add_subcommand(
+        "altdata", "Alternative data: collect from the public APIs, inspect (docs/altdata.md)");
+    auto* collect_cmd = altdata_cmd->add_subcommand(
+        "collect",
+        "Collect Coin Metrics, Fear & Greed or news into a SQLite file (resumes; revisions are "
+        "new vintages)");
+    collect_cmd->add_option("--source", collect.source, "coinmetrics | fear-greed | news")
+        ->required()
+        ->check(CLI::IsMember({"coinmetrics", "fear-greed", "news"}));
+    collect_cmd->add_option("--db", collect.db, "SQLite file (default altdata.db)");
+    collect_cmd->add_option(
+        "--base-url", collect.base_url, "API base URL (default: the public one)");
+    collect_cmd->add_option("--asset", collect.asset, "coinmetrics: asset (default btc)");
+    collect_cmd->add_option("--metrics", collect.metrics, "coinmetrics: comma-separated metrics");
+    collect_cmd->add_option(
+        "--start", collect.start, "UTC date to start from (default: resume from the database)");
+    collect_cmd->add_option("--rate", collect.rate, "Requests per second (default 1)");
+    collect_cmd->add_option(
+        "--max-attempts", collect.max_attempts, "Attempts per request (default 5)");
+    collect_cmd->add_flag("--no-progress", collect.no_progress, "No progress lines");
+    auto* altdata_show_cmd = altdata_cmd->add_subcommand("show", "What a collected file holds");
+    altdata_show_cmd->add_option("--db", altdata_show_db, "SQLite file (default altdata.db)");
+    altdata_cmd->require_subcommand(1);
+
     DoctorArgs doctor;
     auto* doctor_cmd = app.add_subcommand(
         "doctor", "Check this machine for running ats and print what to fix (docs/operations.md)");
@@ -708,6 +735,12 @@ int main(int argc, char** argv) {
         }
         if (doctor_cmd->parsed()) {
             return run_doctor(doctor);
+        }
+        if (collect_cmd->parsed()) {
+            return run_altdata_collect(collect);
+        }
+        if (altdata_show_cmd->parsed()) {
+            return run_altdata_show(altdata_show_db);
         }
         if (users_add->parsed()) {
             return run_users_add(users);

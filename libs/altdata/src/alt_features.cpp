@@ -4,11 +4,13 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "ats/altdata/alt_db.hpp"
 #include "ats/altdata/loaders.hpp"
 #include "ats/altdata/onchain_features.hpp"
 
@@ -190,6 +192,12 @@ Result<AltDataConfig> load_altdata_config(const std::string& path) {
                 }
                 out.headlines.push_back(*name);
             }
+        } else if (k == "db") {
+            const auto f = node.value<std::string>();
+            if (!f || f->empty()) {
+                return tl::unexpected(bad(path, "db: expected a file name").error());
+            }
+            out.db = *f;
         } else if (k == "unstated_tz_lag_hours") {
             const auto v = node.value<double>();
             if (!v || !std::isfinite(*v) || *v < 0 || *v > 48) {
@@ -201,7 +209,7 @@ Result<AltDataConfig> load_altdata_config(const std::string& path) {
             return tl::unexpected(
                 bad(path,
                     fmt::format(
-                        "unknown key '{}' (valid: onchain, fear_greed, headlines, "
+                        "unknown key '{}' (valid: onchain, fear_greed, headlines, db, "
                         "unstated_tz_lag_hours)",
                         k))
                     .error());
@@ -293,6 +301,29 @@ Result<std::shared_ptr<const AltData>> AltData::load(
         static_cast<std::int64_t>(std::llround(config.unstated_tz_lag_hours * 3600)));
     for (const auto& path : config.headlines) {
         auto h = load_headlines_csv(path, lag);
+        if (!h) {
+            return tl::unexpected(h.error());
+        }
+        headlines.insert(headlines.end(), h->begin(), h->end());
+    }
+    if (!config.db.empty()) {
+        if (!std::filesystem::exists(config.db)) {
+            return make_error(
+                ErrorCode::kNotFound,
+                fmt::format("{}: [altdata] db {} does not exist", config.source, config.db));
+        }
+        auto db = AltDb::open(config.db);
+        if (!db) {
+            return tl::unexpected(db.error());
+        }
+        auto collected = db->observations({});
+        if (!collected) {
+            return tl::unexpected(collected.error());
+        }
+        if (auto s = store.add(*collected); !s) {
+            return tl::unexpected(s.error());
+        }
+        auto h = db->load_headlines();
         if (!h) {
             return tl::unexpected(h.error());
         }

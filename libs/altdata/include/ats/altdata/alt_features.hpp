@@ -19,7 +19,8 @@ struct AltDataConfig {
     std::string fear_greed;                      ///< Fear & Greed CSV ("" = none)
     std::vector<std::string> headlines;          ///< headline CSVs (see load_headlines_csv)
     double unstated_tz_lag_hours = 14;           ///< lag for headline times without a timezone
-    std::string source;                          ///< the file it was read from, for messages
+    std::string db;  ///< a database `ats altdata collect` filled ("" = none), read with the files
+    std::string source;  ///< the file it was read from, for messages
 };
 
 /// Reads the `[altdata]` table of `path`. kNotFound without the file or the table,
