@@ -95,6 +95,8 @@ TEST(AltFeaturesTest, ConfigIsReadAndEveryValueRangeChecked) {
     for (const char* text :
          {"[altdata]\nunstated_tz_lag_hours = -1\n",
           "[altdata]\nunstated_tz_lag_hours = nan\n",
+          "[altdata]\ncoinmetrics_lag_hours = 1000\n",
+          "[altdata]\nfear_greed_lag_hours = -2\n",
           "[altdata]\nheadlines = \"a.csv\"\n",
           "[altdata]\nheadlines = [1]\n",
           "[altdata]\nfearandgreed = \"x\"\n",
@@ -111,6 +113,29 @@ TEST(AltFeaturesTest, ConfigIsReadAndEveryValueRangeChecked) {
     auto loaded = AltData::load(missing, Timestamp{});
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().message.find("/nonexistent/fg.csv"), std::string::npos);
+}
+
+TEST(AltFeaturesTest, AvailabilityLagsAreConfiguration) {
+    auto c = bundled();
+    c.coinmetrics_lag_hours = 30;  // a slower feed: the next day 06:00 UTC of the day after
+    c.fear_greed_lag_hours = 0;
+    auto slow = AltData::load(c, Timestamp{});
+    ASSERT_TRUE(slow) << slow.error().message;
+    const auto o =
+        (*slow)->store().as_of_observation("onchain.BTC.AdrActCnt", at("2024-03-12T12:00:00Z"));
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->event, at("2024-03-10"));  // 03-11's value is not out until 03-13 06:00
+    EXPECT_EQ(*o->available, at("2024-03-12T06:00:00Z"));
+    const auto fg = (*slow)->store().as_of_observation("fear_greed", at("2024-03-12T00:00:00Z"));
+    ASSERT_TRUE(fg);
+    EXPECT_EQ(fg->event, at("2024-03-12"));
+    const auto good = write_temp(
+        "ats_altdata_lags.toml",
+        "[altdata]\ncoinmetrics_lag_hours = 30\nfear_greed_lag_hours = 0\n");
+    auto parsed = load_altdata_config(good);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed->coinmetrics_lag_hours, 30);
+    EXPECT_EQ(parsed->fear_greed_lag_hours, 0);
 }
 
 TEST(AltFeaturesTest, UnknownSeriesForAnAssetAreRefused) {

@@ -198,19 +198,25 @@ Result<AltDataConfig> load_altdata_config(const std::string& path) {
                 return tl::unexpected(bad(path, "db: expected a file name").error());
             }
             out.db = *f;
-        } else if (k == "unstated_tz_lag_hours") {
+        } else if (
+            k == "unstated_tz_lag_hours" || k == "coinmetrics_lag_hours" ||
+            k == "fear_greed_lag_hours") {
+            const double max = k == "unstated_tz_lag_hours" ? 48 : 168;
             const auto v = node.value<double>();
-            if (!v || !std::isfinite(*v) || *v < 0 || *v > 48) {
+            if (!v || !std::isfinite(*v) || *v < 0 || *v > max) {
                 return tl::unexpected(
-                    bad(path, "unstated_tz_lag_hours: expected a number in [0, 48]").error());
+                    bad(path, fmt::format("{}: expected a number of hours in [0, {}]", k, max))
+                        .error());
             }
-            out.unstated_tz_lag_hours = *v;
+            (k == "unstated_tz_lag_hours"   ? out.unstated_tz_lag_hours
+             : k == "coinmetrics_lag_hours" ? out.coinmetrics_lag_hours
+                                            : out.fear_greed_lag_hours) = *v;
         } else {
             return tl::unexpected(
                 bad(path,
                     fmt::format(
                         "unknown key '{}' (valid: onchain, fear_greed, headlines, db, "
-                        "unstated_tz_lag_hours)",
+                        "unstated_tz_lag_hours, coinmetrics_lag_hours, fear_greed_lag_hours)",
                         k))
                     .error());
         }
@@ -278,8 +284,15 @@ Status check_alt_feature_name(std::string_view name) {
 Result<std::shared_ptr<const AltData>> AltData::load(
     const AltDataConfig& config, Timestamp ingested) {
     PointInTimeStore store;
+    const auto hours = [](double h) {
+        return Duration::from_seconds(static_cast<std::int64_t>(std::llround(h * 3600)));
+    };
+    AvailabilityRule onchain_rule = coinmetrics_daily_rule();
+    onchain_rule.lag = hours(config.coinmetrics_lag_hours);
+    AvailabilityRule fg_rule = fear_greed_rule();
+    fg_rule.lag = hours(config.fear_greed_lag_hours);
     for (const auto& [asset, path] : config.onchain) {
-        auto raw = load_coinmetrics_csv(path, asset, ingested);
+        auto raw = load_coinmetrics_csv(path, asset, ingested, onchain_rule);
         if (!raw) {
             return tl::unexpected(raw.error());
         }
@@ -288,7 +301,7 @@ Result<std::shared_ptr<const AltData>> AltData::load(
         }
     }
     if (!config.fear_greed.empty()) {
-        auto fg = load_fear_greed_csv(config.fear_greed, ingested);
+        auto fg = load_fear_greed_csv(config.fear_greed, ingested, fg_rule);
         if (!fg) {
             return tl::unexpected(fg.error());
         }

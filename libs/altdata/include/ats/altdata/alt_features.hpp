@@ -19,6 +19,10 @@ struct AltDataConfig {
     std::string fear_greed;                      ///< Fear & Greed CSV ("" = none)
     std::vector<std::string> headlines;          ///< headline CSVs (see load_headlines_csv)
     double unstated_tz_lag_hours = 14;           ///< lag for headline times without a timezone
+    /// Coin Metrics daily values: available this many hours after their day ends (default 7:
+    /// the next day 07:00 UTC); Fear & Greed: hours after the file's time (default 1).
+    double coinmetrics_lag_hours = 7;
+    double fear_greed_lag_hours = 1;
     std::string db;  ///< a database `ats altdata collect` filled ("" = none), read with the files
     std::string source;  ///< the file it was read from, for messages
 };
