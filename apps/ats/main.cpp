@@ -17,6 +17,7 @@
 #include "src/exit_codes.hpp"
 #include "src/hft_sim_command.hpp"
 #include "src/indicators_command.hpp"
+#include "src/jobs_command.hpp"
 #include "src/live_command.hpp"
 #include "src/market_sim_command.hpp"
 #include "src/ml_commands.hpp"
@@ -641,6 +642,19 @@ int main(int argc, char** argv) {
     altdata_show_cmd->add_option("--db", altdata_show_db, "SQLite file (default altdata.db)");
     altdata_cmd->require_subcommand(1);
 
+    JobsArgs jobs;
+    auto* jobs_cmd = app.add_subcommand(
+        "jobs",
+        "Scheduled jobs (update-data, retrain, backtest) from a [jobs] TOML, with catch-up and a "
+        "SQLite history (docs/operations.md)");
+    jobs_cmd->add_option("--config,-c", jobs.config, "TOML with a [jobs] table")->required();
+    jobs_cmd->add_option(
+        "--simulate-from", jobs.simulate_from, "Run on simulated time from this UTC date");
+    jobs_cmd->add_option("--simulate-to", jobs.simulate_to, "... to this one");
+    jobs_cmd->add_option(
+        "--step-minutes", jobs.step_minutes, "Simulated time step in minutes (default 60)");
+    jobs_cmd->add_flag("--once", jobs.once, "Run what is due now (and missed slots) and exit");
+
     DoctorArgs doctor;
     auto* doctor_cmd = app.add_subcommand(
         "doctor", "Check this machine for running ats and print what to fix (docs/operations.md)");
@@ -735,6 +749,9 @@ int main(int argc, char** argv) {
         }
         if (doctor_cmd->parsed()) {
             return run_doctor(doctor);
+        }
+        if (jobs_cmd->parsed()) {
+            return run_jobs(jobs);
         }
         if (collect_cmd->parsed()) {
             return run_altdata_collect(collect);

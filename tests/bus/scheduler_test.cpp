@@ -175,5 +175,86 @@ TEST(SchedulerTest, HistoryIsRecordedInSqlite) {
     std::filesystem::remove(path.string() + "-shm");
 }
 
+TEST(SchedulerTest, CatchUpRunsAMissedSlotOnceAndNeverRepeatsOneThatCrashed) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("ats_scheduler_catchup_" + std::to_string(::getpid()) + ".db");
+    std::filesystem::remove(path);
+    SimulatedClock clock(at("2024-01-01T12:00:00Z"));
+    int runs = 0;
+    {
+        auto db = store::SqliteStateStore::open(path.string());
+        ASSERT_TRUE(db);
+        Scheduler scheduler(clock, db->get(), nullptr);
+        // A first start does not catch up: nothing ran before.
+        ASSERT_TRUE(scheduler.add(
+            "retrain",
+            "0 3 * * *",
+            [&]() -> Status {
+                ++runs;
+                return ok_status();
+            },
+            true));
+        EXPECT_EQ(scheduler.next_run("retrain"), at("2024-01-02T03:00:00Z"));
+        clock.advance_to(at("2024-01-02T03:00:00Z"));
+        EXPECT_EQ(scheduler.run_due(), 1U);
+    }
+    // Down from the 2nd to the 5th at noon: the 3rd, 4th and 5th 03:00 slots were missed; the
+    // restart runs the latest of them once.
+    clock.advance_to(at("2024-01-05T12:00:00Z"));
+    {
+        auto db = store::SqliteStateStore::open(path.string());
+        ASSERT_TRUE(db);
+        Scheduler scheduler(clock, db->get(), nullptr);
+        ASSERT_TRUE(scheduler.add(
+            "retrain",
+            "0 3 * * *",
+            [&]() -> Status {
+                ++runs;
+                return ok_status();
+            },
+            true));
+        EXPECT_EQ(scheduler.next_run("retrain"), at("2024-01-05T03:00:00Z"));
+        EXPECT_EQ(scheduler.run_due(), 1U);
+        EXPECT_EQ(scheduler.run_due(), 0U);
+        EXPECT_EQ(scheduler.next_run("retrain"), at("2024-01-06T03:00:00Z"));
+        // The 6th's run crashes the process half way (an exception stands in for the crash:
+        // its start is on record before it runs).
+        clock.advance_to(at("2024-01-06T03:00:00Z"));
+    }
+    EXPECT_EQ(runs, 2);
+    {
+        auto db = store::SqliteStateStore::open(path.string());
+        ASSERT_TRUE(db);
+        // What a crash leaves: the start marker, no finish.
+        ASSERT_TRUE((*db)->record_job_run(model::JobRun{
+            "retrain", at("2024-01-06T03:00:00Z"), clock.now(), clock.now(), false, "started"}));
+    }
+    clock.advance_to(at("2024-01-06T03:20:00Z"));
+    {
+        auto db = store::SqliteStateStore::open(path.string());
+        ASSERT_TRUE(db);
+        Scheduler scheduler(clock, db->get(), nullptr);
+        ASSERT_TRUE(scheduler.add(
+            "retrain",
+            "0 3 * * *",
+            [&]() -> Status {
+                ++runs;
+                return ok_status();
+            },
+            true));
+        // The crashed slot is not run again; the next one is tomorrow's.
+        EXPECT_EQ(scheduler.next_run("retrain"), at("2024-01-07T03:00:00Z"));
+        EXPECT_EQ(scheduler.run_due(), 0U);
+        auto history = (*db)->job_runs("retrain", 10);
+        ASSERT_TRUE(history);
+        // Each run leaves a start marker and a result: 2 runs x 2 + the crashed start.
+        EXPECT_EQ(history->size(), 5U);
+    }
+    EXPECT_EQ(runs, 2);
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + "-wal");
+    std::filesystem::remove(path.string() + "-shm");
+}
+
 }  // namespace
 }  // namespace ats::bus

@@ -193,7 +193,7 @@ std::optional<Timestamp> CronExpression::next_after(Timestamp t) const {
 Scheduler::Scheduler(const Clock& clock, model::JobHistory* history, model::Notifier* notifier)
     : clock_(clock), history_(history), notifier_(notifier) {}
 
-Status Scheduler::add(std::string name, std::string_view cron, Job job) {
+Status Scheduler::add(std::string name, std::string_view cron, Job job, bool catch_up) {
     auto parsed = CronExpression::parse(cron);
     if (!parsed) {
         return tl::unexpected(parsed.error());
@@ -208,7 +208,26 @@ Status Scheduler::add(std::string name, std::string_view cron, Job job) {
             ErrorCode::kInvalidArgument,
             fmt::format("job '{}': cron '{}' never matches", name, cron));
     }
-    jobs_.push_back(Entry{std::move(name), std::move(*parsed), std::move(job), next});
+    if (catch_up && history_ != nullptr) {
+        auto runs = history_->job_runs(name, 1);
+        if (!runs) {
+            return tl::unexpected(runs.error());
+        }
+        if (!runs->empty()) {
+            // The slots after the last one that started; the latest of them at or before now
+            // runs once (several missed slots make one run, as while running).
+            std::optional<Timestamp> due;
+            for (auto slot = parsed->next_after(runs->front().scheduled);
+                 slot && *slot <= clock_.now();
+                 slot = parsed->next_after(*slot)) {
+                due = slot;
+            }
+            if (due) {
+                next = due;
+            }
+        }
+    }
+    jobs_.push_back(Entry{std::move(name), std::move(*parsed), std::move(job), next, catch_up});
     return ok_status();
 }
 
@@ -223,6 +242,30 @@ std::size_t Scheduler::run_due() {
         run.job = e.name;
         run.scheduled = *e.next;
         run.started = clock_.now();
+        if (history_ != nullptr && e.catch_up) {
+            // Durable before the job runs: after a crash in the middle of it, the slot counts
+            // as taken and is not run again.
+            model::JobRun started = run;
+            started.finished = run.started;
+            started.ok = false;
+            started.message = "started";
+            if (auto s = history_->record_job_run(started); !s) {
+                ++failures_;
+                e.next = e.cron.next_after(now);
+                if (notifier_ != nullptr) {
+                    const Timestamp t = clock_.now();
+                    notifier_->notify(model::AlertLogged{
+                        t,
+                        t,
+                        model::AlertLevel::kCritical,
+                        model::Text(fmt::format(
+                            "job {} not run: its start was not recorded: {}",
+                            run.job,
+                            s.error().message))});
+                }
+                continue;
+            }
+        }
         Status result = ok_status();
         try {
             result = e.job();

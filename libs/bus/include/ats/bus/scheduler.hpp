@@ -52,8 +52,13 @@ public:
 
     Scheduler(const Clock& clock, model::JobHistory* history, model::Notifier* notifier);
 
-    /// kInvalidArgument for a bad expression or a duplicate name.
-    Status add(std::string name, std::string_view cron, Job job);
+    /// kInvalidArgument for a bad expression or a duplicate name. With `catch_up` and a history,
+    /// a slot missed while the process was down (the latest slot at or before now, after the
+    /// last one the history shows started) runs once at the next run_due; a slot that started
+    /// before a crash is never run again (each run is recorded as started before it runs).
+    /// Without it the first run is the first slot after now (and only finished runs are
+    /// recorded).
+    Status add(std::string name, std::string_view cron, Job job, bool catch_up = false);
     /// Runs the jobs that are due at clock.now(); returns how many ran.
     std::size_t run_due();
 
@@ -66,6 +71,7 @@ private:
         CronExpression cron;
         Job job;
         std::optional<Timestamp> next;
+        bool catch_up = false;  ///< records "started" before running; catches up after downtime
     };
 
     const Clock& clock_;
