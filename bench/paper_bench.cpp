@@ -44,7 +44,8 @@ void remove_state(const std::string& path) {
     }
 }
 
-// range(0): bars between commits; range(1): 1 = synchronous=FULL.
+// range(0): bars between commits; range(1): 0 = NORMAL, 1 = FULL, 2 = intents fsynced (the
+// live default). One commit per bar is what a live session does.
 void BM_Paper_Journaled(benchmark::State& state) {
     std::vector<ats::runtime::PaperAsset> assets{{btc(), bars()}};
     ats::runtime::PaperConfig c;
@@ -53,8 +54,9 @@ void BM_Paper_Journaled(benchmark::State& state) {
     c.venue.fees = ats::sim::FeeModel{10, 10};
     c.commit_every_bars = static_cast<std::uint64_t>(state.range(0));
     c.snapshot_every_bars = c.commit_every_bars * 16;
-    c.store.durability =
-        state.range(1) == 1 ? ats::store::Durability::kFull : ats::store::Durability::kNormal;
+    c.store.durability = state.range(1) == 1   ? ats::store::Durability::kFull
+                         : state.range(1) == 2 ? ats::store::Durability::kIntents
+                                               : ats::store::Durability::kNormal;
     c.state_path = state_path();
     std::uint64_t events = 0;
     std::uint64_t orders = 0;
@@ -78,6 +80,9 @@ BENCHMARK(BM_Paper_Journaled)
     ->Args({64, 0})
     ->Args({1024, 0})
     ->Args({64, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Args({1, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

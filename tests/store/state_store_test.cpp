@@ -128,6 +128,28 @@ TEST_F(StateStoreTest, UncommittedBatchIsInvisibleButIntentIsDurableBeforeReturn
     EXPECT_EQ(orders->front().request.qty, qty("0.5"));
 }
 
+TEST_F(StateStoreTest, IntentsDurabilityCommitsIntentsAndEventsAlike) {
+    StateStoreOptions o;
+    o.durability = Durability::kIntents;
+    {
+        auto writer = open(o);
+        ASSERT_TRUE(writer->append(bar_event(0)));
+        ASSERT_TRUE(writer->commit());  // a plain batch: NORMAL
+        ASSERT_TRUE(writer->append(bar_event(1)));
+        // An intent batch: fsynced (FULL) at its commit, then back to NORMAL.
+        ASSERT_TRUE(writer->record_order_intent(order("live-1"), std::nullopt));
+        ASSERT_TRUE(writer->append(bar_event(2)));
+        ASSERT_TRUE(writer->commit());
+        ASSERT_TRUE(writer->record_order_intent(order("live-2"), money("50")));
+    }
+    auto reader = SqliteStateStore::open(path_, read_only());
+    ASSERT_TRUE(reader);
+    EXPECT_EQ((*reader)->journal_size(), 3U);
+    auto orders = (*reader)->orders();
+    ASSERT_TRUE(orders);
+    EXPECT_EQ(orders->size(), 2U);
+}
+
 TEST_F(StateStoreTest, SameIntentTwiceIsAlreadyExistsAndADifferentOneIsRefused) {
     auto store = open();
     ASSERT_TRUE(store->record_order_intent(order("paper-1"), money("100")));

@@ -237,6 +237,8 @@ struct SqliteStateStore::Impl {
     std::string path;
     int version = 0;
     bool in_batch = false;
+    bool intents_full = false;   ///< Durability::kIntents
+    bool sync_full_now = false;  ///< PRAGMA synchronous is FULL (kIntents, during an intent)
     std::uint64_t seq = 0;
     Statement begin, commit, insert_journal, order_event, order_status, insert_fill,
         order_fill_state, fill_order, upsert_position, find_order, insert_order, upsert_balance,
@@ -297,12 +299,32 @@ struct SqliteStateStore::Impl {
         return ok_status();
     }
 
+    /// PRAGMA synchronous, which SQLite lets change only between transactions.
+    Status set_sync(bool full) {
+        if (full == sync_full_now) {
+            return ok_status();
+        }
+        if (auto s = exec(
+                full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+                "intent durability");
+            !s) {
+            return s;
+        }
+        sync_full_now = full;
+        return ok_status();
+    }
+
     Status do_commit() {
         if (!in_batch) {
             return ok_status();
         }
         const int rc = commit.step();
         commit.reset();
+        if (rc == SQLITE_DONE && intents_full && sync_full_now) {
+            // kIntents: the intent's batch was committed with FULL; back to NORMAL.
+            in_batch = false;
+            return set_sync(false);
+        }
         if (rc != SQLITE_DONE) {
             auto e = error("commit");
             // A failed COMMIT may leave the transaction open; roll it back so the file stays at
@@ -423,6 +445,7 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(
         }
         const char* sync = options.durability == Durability::kFull ? "PRAGMA synchronous=FULL"
                                                                    : "PRAGMA synchronous=NORMAL";
+        impl->intents_full = options.durability == Durability::kIntents;
         if (auto s = impl->exec(sync, "set synchronous"); !s) {
             return tl::unexpected(s.error());
         }
@@ -634,6 +657,16 @@ Status SqliteStateStore::append(const model::Event& event) {
 Status SqliteStateStore::record_order_intent(
     const model::Order& order, std::optional<Money> quote_budget) {
     Impl& m = *impl_;
+    if (m.intents_full && !m.sync_full_now) {
+        // kIntents: the pending events commit as usual (NORMAL), then the intent's own batch
+        // commits with FULL, fsynced before the order may leave.
+        if (auto s = m.do_commit(); !s) {
+            return s;
+        }
+        if (auto s = m.set_sync(true); !s) {
+            return s;
+        }
+    }
     if (auto s = m.ensure_batch(); !s) {
         return s;
     }

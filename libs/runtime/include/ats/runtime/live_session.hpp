@@ -17,6 +17,13 @@
 
 namespace ats::runtime {
 
+/// Live sessions' store default: an order intent is fsynced before the order leaves.
+inline store::StateStoreOptions fsynced_intents() {
+    store::StateStoreOptions o;
+    o.durability = store::Durability::kIntents;
+    return o;
+}
+
 struct LiveConfig {
     std::string strategy = "sma_cross";
     strategy::Params params;
@@ -41,7 +48,8 @@ struct LiveConfig {
     /// The stream is replaced after this long without a message.
     Duration read_timeout = Duration::from_seconds(30);
     std::string state_path = "live.db";
-    store::StateStoreOptions store;
+    /// Intents are fsynced before the order leaves (docs/operations.md).
+    store::StateStoreOptions store = fsynced_intents();
     std::string session_text;
     std::uint64_t max_bars = 0;  ///< stop after this many closed bars (0: run until stopped)
     const std::atomic<bool>* stop = nullptr;

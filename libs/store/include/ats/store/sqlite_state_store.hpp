@@ -16,6 +16,10 @@ enum class Durability : std::uint8_t {
     kNormal,  ///< WAL, fsync at checkpoints: survives a killed process, may lose the last
               ///< commits (never consistency) on power loss. The default.
     kFull,    ///< WAL, fsync at every commit: survives power loss too; slower per commit.
+    /// NORMAL, except that a commit recording an order intent is fsynced (FULL): an order is
+    /// never sent without its intent on disk, even through a power loss, and the other commits
+    /// (bars, fills' journal) keep NORMAL's speed. The default of live sessions.
+    kIntents,
 };
 
 struct StateStoreOptions {
