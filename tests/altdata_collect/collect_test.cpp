@@ -23,6 +23,7 @@
 
 #include "ats/altdata/alt_db.hpp"
 #include "ats/altdata/alt_features.hpp"
+#include "ats/altdata/headlines.hpp"
 #include "ats/altdata/loaders.hpp"
 #include "ats/altdata_collect/collectors.hpp"
 
@@ -487,8 +488,7 @@ TEST(CollectTest, FearGreedAndNewsMatchTheirFilesAndCollectOnlyWhatIsNew) {
     visible = items.size();
     auto more = collect_news(*db, clock.options(news_api.base()), at("2025-01-01"));
     ASSERT_TRUE(more) << more.error().message;
-    EXPECT_LE(more->headlines, 100U);
-    EXPECT_GT(more->headlines, 90U);  // the new ones (a few share a second with older ones)
+    EXPECT_EQ(more->headlines, 100U);  // exactly the new ones, also those sharing a second
     auto stored = db->load_headlines();
     ASSERT_TRUE(stored);
     EXPECT_EQ(stored->size(), n->headlines + more->headlines);
@@ -508,6 +508,200 @@ TEST(CollectTest, FearGreedAndNewsMatchTheirFilesAndCollectOnlyWhatIsNew) {
     auto parse = collect_news(*db, bad, at("2025-01-01"));
     ASSERT_FALSE(parse);
     EXPECT_EQ(parse.error().code, ErrorCode::kParse);
+}
+
+/// The bundled CoinDesk headlines as CryptoCompare items (published_on, title), oldest first,
+/// with their times either cut to the hour (many share a second) or made one second apart.
+std::vector<std::pair<std::int64_t, std::string>> retimed_headlines(bool hourly) {
+    const auto rows = read_csv(kData + "/sentiment/coindesk_bitcoin_headlines_2020-03_2025-06.csv");
+    std::vector<std::pair<std::int64_t, std::string>> items;
+    for (std::size_t row = 1; row < rows.size(); ++row) {
+        const auto t = Timestamp::parse_iso8601(rows[row][0]);
+        if (t && rows[row].size() >= 2) {
+            items.emplace_back(t->unix_ms() / 1000, rows[row][1]);
+        }
+    }
+    std::stable_sort(
+        items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        items[i].first = hourly ? items[i].first / 3600 * 3600
+                                : at("2024-06-01").unix_ms() / 1000 + static_cast<std::int64_t>(i);
+    }
+    return items;
+}
+
+TEST(CollectTest, NewsPagesBackWithoutLosingHeadlinesAtPageBoundaries) {
+    // "Before lTs" read both ways: inclusive, with headlines sharing a second across pages; and
+    // strictly before (the API's wording), with headlines one second apart (asking for the oldest
+    // second minus one would skip one headline a page). Pages of 7.
+    for (const bool inclusive : {true, false}) {
+        SCOPED_TRACE(inclusive ? "lTs inclusive, shared seconds" : "lTs exclusive, 1 s apart");
+        const auto items = retimed_headlines(inclusive);
+        std::size_t visible = items.size() - 40;
+        StubApi api([&](const std::string& target) {
+            const auto lts = query(target, "lTs");
+            const std::int64_t before = lts.empty() ? INT64_MAX : std::stoll(lts);
+            Json data = Json::array();
+            for (std::size_t i = visible; i-- > 0 && data.size() < 7;) {
+                if (inclusive ? items[i].first <= before : items[i].first < before) {
+                    data.push_back(
+                        {{"id", std::to_string(i)},
+                         {"published_on", items[i].first},
+                         {"title", items[i].second},
+                         {"source", "coindesk"},
+                         {"url", "https://coindesk.com/" + std::to_string(i)}});
+                }
+            }
+            return StubApi::Reply{200, Json{{"Type", 100}, {"Data", data}}.dump()};
+        });
+        const std::int64_t from = items[items.size() - 500].first;  // ~500 headlines
+        const auto count_from = [&](std::size_t end) {
+            std::size_t n = 0;
+            for (std::size_t i = 0; i < end; ++i) {
+                n += items[i].first >= from ? 1U : 0U;
+            }
+            return n;
+        };
+        if (inclusive) {
+            std::size_t shared = 0;
+            for (std::size_t i = 1; i < visible; ++i) {
+                shared += items[i].first >= from && items[i].first == items[i - 1].first ? 1U : 0U;
+            }
+            ASSERT_GT(shared, 50U);  // the case means something
+        }
+        FakeTime clock{at("2025-07-01T00:00:00Z"), {}};
+        auto db = AltDb::open(temp_db(inclusive ? "news_incl" : "news_excl"));
+        ASSERT_TRUE(db);
+        const Timestamp start = Timestamp::from_unix_seconds(from);
+        auto first = collect_news(*db, clock.options(api.base()), start);
+        ASSERT_TRUE(first) << first.error().message;
+        EXPECT_EQ(first->headlines, count_from(visible));
+        // Newer headlines appear (some in the newest second of the first run, when shared).
+        visible = items.size();
+        auto second = collect_news(*db, clock.options(api.base()), start);
+        ASSERT_TRUE(second) << second.error().message;
+        EXPECT_EQ(second->headlines, 40U);
+        EXPECT_LT(second->requests, 12U);  // back only to the newest stored, not to the start
+        auto third = collect_news(*db, clock.options(api.base()), start);
+        ASSERT_TRUE(third) << third.error().message;
+        EXPECT_EQ(third->headlines, 0U);
+        auto stored = db->load_headlines();
+        ASSERT_TRUE(stored);
+        ASSERT_EQ(stored->size(), count_from(items.size()));
+        // Each once, available at publication (UTC epoch times), oldest first.
+        std::size_t k = items.size() - stored->size();
+        for (const auto& h : *stored) {
+            ASSERT_EQ(h.published.unix_ms() / 1000, items[k].first);
+            EXPECT_EQ(h.available, h.published);
+            EXPECT_EQ(h.source, "coindesk");
+            ++k;
+        }
+        // The stored headlines feed the sentiment aggregates.
+        const auto buckets =
+            aggregate_sentiment(*stored, Duration::from_days(1), "1d", 5, clock.now);
+        EXPECT_FALSE(buckets.empty());
+    }
+}
+
+TEST(CollectTest, ANewsApiThatIgnoresLtsIsAnErrorNotAnEndlessLoop) {
+    StubApi api([](const std::string&) {
+        Json data = Json::array();
+        for (int i = 0; i < 3; ++i) {
+            data.push_back({{"published_on", 1'740'000'000 - i}, {"title", "t"}, {"source", "s"}});
+        }
+        return StubApi::Reply{200, Json{{"Type", 100}, {"Data", data}}.dump()};
+    });
+    FakeTime clock{at("2025-07-01T00:00:00Z"), {}};
+    auto db = AltDb::open(temp_db("news_loop"));
+    ASSERT_TRUE(db);
+    auto r = collect_news(*db, clock.options(api.base()), at("2025-01-01"));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kParse);
+    EXPECT_NE(r.error().message.find("does not page back"), std::string::npos) << r.error().message;
+    EXPECT_LE(api.targets().size(), 3U);
+}
+
+TEST(CollectTest, MalformedJsonIsAParseErrorAndKeepsCommittedPages) {
+    CoinMetricsStub cm;
+    bool broken = true;
+    cm.fault = [&](int page) -> std::optional<StubApi::Reply> {
+        if (broken && page == 3) {
+            return StubApi::Reply{200, R"({"data":[{"asset":"btc","time":"2020-07-19T00:00)"};
+        }
+        return std::nullopt;
+    };
+    StubApi api([&](const std::string& t) { return cm(t); });
+    FakeTime clock{at("2026-03-25T00:00:00Z"), {}};
+    auto db = AltDb::open(temp_db("cm_parse"));
+    ASSERT_TRUE(db);
+    auto r = collect_coinmetrics(*db, clock.options(api.base()), "btc", kMetrics, "2020-01-01");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kParse);
+    EXPECT_NE(r.error().message.find("coinmetrics page 3"), std::string::npos);
+    EXPECT_EQ(cm.served, 3);  // a parse error is not retried
+    auto kept = db->observations("onchain.BTC.AdrActCnt");
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(kept->size(), 200U);
+    broken = false;
+    auto again = collect_coinmetrics(*db, clock.options(api.base()), "btc", kMetrics);
+    ASSERT_TRUE(again) << again.error().message;
+    auto all = db->observations("onchain.BTC.AdrActCnt");
+    ASSERT_TRUE(all);
+    EXPECT_EQ(all->size(), 2273U);
+
+    // Fear & Greed: malformed JSON and an error the API reports.
+    std::string body = "<html>502 Bad Gateway</html>";
+    StubApi fg([&](const std::string&) { return StubApi::Reply{200, body}; });
+    auto fg_r = collect_fear_greed(*db, clock.options(fg.base()));
+    ASSERT_FALSE(fg_r);
+    EXPECT_EQ(fg_r.error().code, ErrorCode::kParse);
+    EXPECT_NE(fg_r.error().message.find("fear_greed"), std::string::npos);
+    body = R"({"name":"Fear and Greed Index","data":[],"metadata":{"error":"limit too large"}})";
+    fg_r = collect_fear_greed(*db, clock.options(fg.base()));
+    ASSERT_FALSE(fg_r);
+    EXPECT_EQ(fg_r.error().code, ErrorCode::kRejected);
+    EXPECT_NE(fg_r.error().message.find("limit too large"), std::string::npos);
+    auto none = db->observations("fear_greed");
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+}
+
+TEST(CollectTest, RetriesAreBoundedAndTheErrorNamesTheUrlAndLastStatus) {
+    int calls = 0;
+    StubApi api([&](const std::string&) {
+        ++calls;
+        return StubApi::Reply{503, "busy"};
+    });
+    FakeTime clock{at("2026-03-25T00:00:00Z"), {}};
+    auto db = AltDb::open(temp_db("bounded"));
+    ASSERT_TRUE(db);
+    auto o = clock.options(api.base());
+    o.max_attempts = 4;
+    auto r = collect_fear_greed(*db, o);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(calls, 4);
+    EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(r.error().message.find(api.base() + "/fng/?limit=0"), std::string::npos);
+    EXPECT_NE(r.error().message.find("HTTP 503"), std::string::npos) << r.error().message;
+    // Backoff 1 s, 2 s, 4 s between the attempts (each also spaced by the rate limit), none
+    // after the last.
+    std::vector<Duration> backoffs;
+    for (const auto d : clock.waits) {
+        if (d >= Duration::from_seconds(1)) {
+            backoffs.push_back(d);
+        }
+    }
+    EXPECT_EQ(
+        backoffs,
+        (std::vector<Duration>{
+            Duration::from_seconds(1), Duration::from_seconds(2), Duration::from_seconds(4)}));
+    // Bad options are refused before any request.
+    o.requests_per_second = 0;
+    calls = 0;
+    auto bad = collect_fear_greed(*db, o);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(calls, 0);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -87,7 +88,9 @@ public:
                             seconds,
                             o_.max_wait.seconds()));
                 }
-                wait_for(wait);
+                if (attempt < o_.max_attempts) {
+                    wait_for(wait);
+                }
                 continue;
             }
             if (reply->status >= 500) {
@@ -127,6 +130,9 @@ private:
         last_ = now_();
     }
     void backoff(int attempt) {
+        if (attempt >= o_.max_attempts) {
+            return;  // the last attempt: nothing to wait for
+        }
         const std::int64_t ms = std::min<std::int64_t>(60'000, 500LL << std::min(attempt, 7));
         wait_for(Duration::from_ms(ms));
     }
@@ -366,6 +372,17 @@ Result<CollectReport> collect_fear_greed(AltDb& db, const CollectOptions& option
     if (!doc) {
         return tl::unexpected(doc.error());
     }
+    if (doc->contains("metadata") && (*doc)["metadata"].is_object()) {
+        const auto& error = (*doc)["metadata"].value("error", Json());
+        if (!error.is_null()) {
+            return make_error(
+                ErrorCode::kRejected,
+                fmt::format(
+                    "fear_greed: {}/fng/: the API reports an error: {}",
+                    options.base_url,
+                    error.is_string() ? error.get<std::string>() : error.dump()));
+        }
+    }
     if (!doc->contains("data") || !(*doc)["data"].is_array()) {
         return make_error(ErrorCode::kParse, "fear_greed: no data array");
     }
@@ -414,7 +431,10 @@ Result<CollectReport> collect_news(
     if (!cursor) {
         return tl::unexpected(cursor.error());
     }
-    std::int64_t stop = start.unix_ms() / 1000;  // collect headlines published after this
+    // Collect headlines published at or after this second. On a resume it is the newest stored
+    // headline's second: others published in that same second may still be missing, and the ones
+    // already stored are not stored twice.
+    std::int64_t stop = start.unix_ms() / 1000;
     if (*cursor) {
         std::int64_t c = 0;
         std::from_chars((*cursor)->data(), (*cursor)->data() + (*cursor)->size(), c);
@@ -422,6 +442,7 @@ Result<CollectReport> collect_news(
     }
     std::int64_t newest = stop;
     std::string target = "/data/v2/news/?lang=EN";
+    std::optional<std::int64_t> lts;  // the lTs of the page being read (none: the newest)
     for (int page = 1; !target.empty(); ++page) {
         auto body = fetch.get(target);
         if (!body) {
@@ -448,7 +469,7 @@ Result<CollectReport> collect_news(
             }
             const auto s = static_cast<std::int64_t>(*when);
             oldest = oldest == 0 ? s : std::min(oldest, s);
-            if (s <= stop) {
+            if (s < stop) {
                 continue;
             }
             const auto t = Timestamp::from_unix_seconds(s);
@@ -466,10 +487,28 @@ Result<CollectReport> collect_news(
         report.headlines += *added;
         fetch.say(
             fmt::format("news page {}: {} headlines ({} new)", page, headlines.size(), *added));
-        // Older pages until the stop (or an empty page).
-        target = oldest == 0 || oldest <= stop
-                     ? std::string()
-                     : fmt::format("/data/v2/news/?lang=EN&lTs={}", oldest - 1);
+        if (lts && oldest > *lts) {
+            return make_error(
+                ErrorCode::kParse,
+                fmt::format(
+                    "news page {}: {}{}: a headline of {} is newer than lTs={} (the API does not "
+                    "page back)",
+                    page,
+                    options.base_url,
+                    target,
+                    oldest,
+                    *lts));
+        }
+        // Older pages until the stop (or an empty page). The next page asks for lTs = the oldest
+        // second seen, not one less: "before lTs" may be exclusive, and headlines sharing that
+        // second may not all have fit on this page (repeats are not stored twice). Only a page
+        // that is all one second already asked for moves one second further back.
+        if (oldest == 0 || oldest < stop) {
+            target.clear();
+        } else {
+            lts = lts && oldest == *lts ? oldest - 1 : oldest;
+            target = fmt::format("/data/v2/news/?lang=EN&lTs={}", *lts);
+        }
     }
     // Only a complete run moves the cursor: an interrupted one is collected again from the
     // newest page (headlines already stored are not stored twice).

@@ -49,8 +49,10 @@ Result<CollectReport> collect_coinmetrics(
 /// then the days since the last one (plus a few, to see revisions). Series "fear_greed".
 Result<CollectReport> collect_fear_greed(AltDb& db, const CollectOptions& options);
 
-/// CryptoCompare news v2 (`/data/v2/news/?lang=EN&lTs=...`): headlines newer than the newest
-/// collected (or than `start`), paging back in time; scored in-process at load time.
+/// CryptoCompare news v2 (`/data/v2/news/?lang=EN&lTs=...`): headlines published from the second
+/// of the newest collected one (or from `start`), paging back in time with lTs = the oldest
+/// second seen (headlines sharing a second across pages are all kept; none is stored twice);
+/// scored in-process at load time. The cursor moves only when a run completes.
 Result<CollectReport> collect_news(
     AltDb& db,
     const CollectOptions& options,
