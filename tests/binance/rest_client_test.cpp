@@ -273,6 +273,7 @@ TEST_F(RestClientTest, UnknownOrderStatusIsQueriedSoNoOrderIsSentTwice) {
     rc.max_attempts = 20;
     auto rest = client(clock_, rc);
     constexpr int kOrders = 30;
+    const Timestamp began = clock_.now();
     for (int i = 0; i < kOrders; ++i) {
         NewOrder order;
         order.symbol = "BTCUSDT";
@@ -287,6 +288,11 @@ TEST_F(RestClientTest, UnknownOrderStatusIsQueriedSoNoOrderIsSentTwice) {
     EXPECT_EQ(exchange_->orders_accepted(), static_cast<std::size_t>(kOrders));
     EXPECT_GT(rest.stats().unknown_order_status, 0);
     EXPECT_GT(rest.stats().order_resends, 0);
+    // Each unknown was queried only once its request could no longer land: after its
+    // timestamp + recvWindow (5 s) + 1 s, on the (simulated) clock.
+    EXPECT_GE(
+        (clock_.now() - began).ms(),
+        static_cast<std::int64_t>(rest.stats().unknown_order_status) * 6000);
     // Exactly 30 fills of 0.001 BTC minus 10 bps: a duplicate would show here.
     auto balances = rest.balances();
     ASSERT_TRUE(balances);

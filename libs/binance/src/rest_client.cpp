@@ -99,6 +99,8 @@ struct RestClient::Impl {
         : config(std::move(c)), clock(&k), sleeper(std::move(s)), http(std::move(h)) {}
 
     std::int64_t server_now_ms() const { return clock->now().unix_ms() + offset_ms; }
+    /// The timestamp of the last signed request (server time, ms).
+    std::int64_t last_signed_ms = 0;
 
     void wait(Duration d) {
         if (d.ns() > 0) {
@@ -146,8 +148,9 @@ struct RestClient::Impl {
             Headers headers;
             std::string target;
             if (signed_request) {
+                last_signed_ms = server_now_ms();
                 target = signed_target(
-                    path, params, config.api_secret, server_now_ms(), config.recv_window_ms);
+                    path, params, config.api_secret, last_signed_ms, config.recv_window_ms);
                 headers.emplace_back("X-MBX-APIKEY", config.api_key);
             } else {
                 const auto query = encode_params(params);
@@ -406,12 +409,21 @@ Result<OrderState> RestClient::place_order(NewOrder order) {
         if (code != ErrorCode::kUnavailable && code != ErrorCode::kTimeout) {
             return tl::unexpected(reply.error());
         }
-        // Execution status unknown: ask the exchange before anything else.
+        // Execution status unknown: ask the exchange before anything else, but only once the
+        // request can no longer land. The exchange refuses a request that reaches it after its
+        // timestamp + recvWindow; before then, an order still in flight would be "not found"
+        // now and executed later, and a resend would double it. Past that, "not found" is proof.
         ++impl_->stats.unknown_order_status;
+        const auto settled = impl_->last_signed_ms + impl_->config.recv_window_ms + 1000;
+        const auto wait_ms = settled - impl_->server_now_ms();
         log::warn(
-            "binance: order {} status unknown ({}); querying it before any resend",
+            "binance: order {} status unknown ({}); querying it in {} ms, before any resend",
             order.client_order_id,
-            reply.error().message);
+            reply.error().message,
+            std::max<std::int64_t>(wait_ms, 0));
+        if (wait_ms > 0) {
+            impl_->wait(Duration::from_ms(wait_ms));
+        }
         auto state = query_order(order.symbol, order.client_order_id);
         if (state) {
             return state;
