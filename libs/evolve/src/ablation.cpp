@@ -67,16 +67,17 @@ Result<backtest::BacktestResult> trade(
     return backtest::run_backtest(config, assets);
 }
 
-/// The paired test on per-bar returns: Sharpe of b minus Sharpe of a.
-PairedTest sharpe_test(
+/// The day-block swap test of `statistic(a) - statistic(b)`-style differences: `difference`
+/// gives the statistic of (a, b); each draw swaps whole blocks between the arms.
+PairedTest block_swap_test(
     std::span<const double> a,
     std::span<const double> b,
     std::span<const std::int64_t> block,
-    double periods_per_year,
+    const std::function<double(std::span<const double>, std::span<const double>)>& difference,
     std::size_t permutations,
     std::uint64_t seed) {
     PairedTest out;
-    out.difference = sharpe_ratio(b, periods_per_year) - sharpe_ratio(a, periods_per_year);
+    out.difference = difference(a, b);
     std::mt19937_64 rng(seed);
     std::vector<double> pa(a.begin(), a.end());
     std::vector<double> pb(b.begin(), b.end());
@@ -90,11 +91,30 @@ PairedTest sharpe_test(
             pa[i] = swap ? b[i] : a[i];
             pb[i] = swap ? a[i] : b[i];
         }
-        const double d = sharpe_ratio(pb, periods_per_year) - sharpe_ratio(pa, periods_per_year);
-        extreme += std::abs(d) >= std::abs(out.difference) ? 1U : 0U;
+        // A tolerance for sums that differ only by rounding when nothing was swapped.
+        extreme += std::abs(difference(pa, pb)) >= std::abs(out.difference) - 1e-12 ? 1U : 0U;
     }
     out.p_value = static_cast<double>(1 + extreme) / static_cast<double>(1 + permutations);
     return out;
+}
+
+/// The paired test on per-bar returns: Sharpe of b minus Sharpe of a.
+PairedTest sharpe_test(
+    std::span<const double> a,
+    std::span<const double> b,
+    std::span<const std::int64_t> block,
+    double periods_per_year,
+    std::size_t permutations,
+    std::uint64_t seed) {
+    return block_swap_test(
+        a,
+        b,
+        block,
+        [&](std::span<const double> x, std::span<const double> z) {
+            return sharpe_ratio(z, periods_per_year) - sharpe_ratio(x, periods_per_year);
+        },
+        permutations,
+        seed);
 }
 
 }  // namespace
@@ -107,27 +127,15 @@ PairedTest paired_permutation_test(
     const std::function<double(std::span<const float>, std::span<const double>)>& metric,
     std::size_t permutations,
     std::uint64_t seed) {
-    PairedTest out;
-    out.difference = metric(y, b) - metric(y, a);
-    std::mt19937_64 rng(seed);
-    std::vector<double> pa(a.begin(), a.end());
-    std::vector<double> pb(b.begin(), b.end());
-    std::size_t extreme = 0;
-    for (std::size_t k = 0; k < permutations; ++k) {
-        bool swap = false;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            if (i == 0 || block[i] != block[i - 1]) {
-                swap = (rng() & 1U) != 0;
-            }
-            pa[i] = swap ? b[i] : a[i];
-            pb[i] = swap ? a[i] : b[i];
-        }
-        const double d = metric(y, pb) - metric(y, pa);
-        // A tolerance for sums that differ only by rounding when nothing was swapped.
-        extreme += std::abs(d) >= std::abs(out.difference) - 1e-12 ? 1U : 0U;
-    }
-    out.p_value = static_cast<double>(1 + extreme) / static_cast<double>(1 + permutations);
-    return out;
+    return block_swap_test(
+        a,
+        b,
+        block,
+        [&](std::span<const double> x, std::span<const double> z) {
+            return metric(y, z) - metric(y, x);
+        },
+        permutations,
+        seed);
 }
 
 Result<AblationResult> run_ablation(const AblationSpec& spec, const AblationProgress& progress) {
