@@ -323,6 +323,10 @@ int run_jobs(const JobsArgs& args) {
     if (!config) {
         return fail(config.error().message, exit_code_for(config.error()));
     }
+    if (const auto parent = fs::path(config->history).parent_path(); !parent.empty()) {
+        std::error_code ec;
+        fs::create_directories(parent, ec);  // a failure shows as the open's error below
+    }
     auto history = store::SqliteStateStore::open(config->history);
     if (!history) {
         return fail(history.error().message, exit_code_for(history.error()));
