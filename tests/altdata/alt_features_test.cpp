@@ -9,7 +9,9 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include "ats/altdata/alt_db.hpp"
 #include "ats/altdata/sentiment.hpp"
 
 namespace ats::altdata {
@@ -44,6 +46,29 @@ std::string write_temp(const std::string& name, const std::string& text) {
     const auto path = (std::filesystem::temp_directory_path() / name).string();
     std::ofstream(path) << text;
     return path;
+}
+
+TEST(AltDbTest, ARefusedValueRollsBackTheWholeBatch) {
+    const auto path = (std::filesystem::temp_directory_path() /
+                       ("ats_altdb_" + std::to_string(::getpid()) + ".db"))
+                          .string();
+    std::filesystem::remove(path);
+    auto db = AltDb::open(path);
+    ASSERT_TRUE(db) << db.error().message;
+    const Observation good{"x", at("2024-01-01"), at("2024-01-02"), at("2024-01-03"), 1, "t", 0};
+    Observation bad = good;
+    bad.event = at("2024-01-02");
+    bad.value = std::nan("");
+    auto refused = db->save({good, bad});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+    // Nothing of the batch stayed, and the file takes the next batch.
+    EXPECT_TRUE(db->observations("x")->empty());
+    auto saved = db->save({good});
+    ASSERT_TRUE(saved) << saved.error().message;
+    EXPECT_EQ(saved->added, 1U);
+    EXPECT_EQ(db->observations("x")->size(), 1U);
+    std::filesystem::remove(path);
 }
 
 TEST(AltFeaturesTest, NamesAreCheckedBeforeAnyDataIsRead) {

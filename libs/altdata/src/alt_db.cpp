@@ -65,6 +65,14 @@ struct AltDb::Impl {
     Error error(const char* what) const {
         return Error{ErrorCode::kIo, fmt::format("{}: {}: {}", path, what, sqlite3_errmsg(db))};
     }
+    /// Ends the open transaction after `e` and returns `e`; a failed rollback is added to it
+    /// (SQLite then rolls back on close, so the file keeps its last committed state either way).
+    tl::unexpected<Error> abort(Error e) {
+        if (auto s = exec("ROLLBACK"); !s) {
+            e.message += fmt::format(" (and the rollback failed: {})", s.error().message);
+        }
+        return tl::unexpected(std::move(e));
+    }
     Status exec(const char* sql) {
         char* msg = nullptr;
         if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
@@ -109,15 +117,13 @@ Result<AltDb::Saved> AltDb::save(const std::vector<Observation>& observations) {
         "INSERT INTO observations(series, event_ns, vintage, available_ns, ingested_ns, value, "
         "source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!latest.ok() || !insert.ok()) {
-        (void)d.exec("ROLLBACK");  // best effort: the error below is what the caller sees
-        return tl::unexpected(d.error("prepare"));
+        return d.abort(d.error("prepare"));
     }
     for (const auto& o : observations) {
         if (!o.available || !std::isfinite(o.value)) {
-            (void)d.exec("ROLLBACK");  // best effort: the error below is what the caller sees
-            return make_error(
+            return d.abort(Error{
                 ErrorCode::kInvalidArgument,
-                fmt::format("{}: a value without an available time or not finite", o.series));
+                fmt::format("{}: a value without an available time or not finite", o.series)});
         }
         latest.text(1, o.series);
         latest.i64(2, o.event.unix_ns());
@@ -145,9 +151,7 @@ Result<AltDb::Saved> AltDb::save(const std::vector<Observation>& observations) {
         insert.real(6, o.value);
         insert.text(7, o.source);
         if (insert.step() != SQLITE_DONE) {
-            auto e = d.error("insert");
-            (void)d.exec("ROLLBACK");  // best effort: `e` is what the caller sees
-            return tl::unexpected(e);
+            return d.abort(d.error("insert"));
         }
         insert.reset();
     }
@@ -168,8 +172,7 @@ Result<std::size_t> AltDb::save_headlines(
         "INSERT OR IGNORE INTO headlines(feed, key, published_ns, available_ns, title, source) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!insert.ok()) {
-        (void)d.exec("ROLLBACK");  // best effort: the error below is what the caller sees
-        return tl::unexpected(d.error("prepare"));
+        return d.abort(d.error("prepare"));
     }
     std::size_t added = 0;
     for (const auto& h : headlines) {
@@ -180,9 +183,7 @@ Result<std::size_t> AltDb::save_headlines(
         insert.text(5, h.title);
         insert.text(6, h.source);
         if (insert.step() != SQLITE_DONE) {
-            auto e = d.error("insert");
-            (void)d.exec("ROLLBACK");  // best effort: `e` is what the caller sees
-            return tl::unexpected(e);
+            return d.abort(d.error("insert"));
         }
         added += static_cast<std::size_t>(sqlite3_changes(d.db));
         insert.reset();
