@@ -8,14 +8,9 @@
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/evolve/strategy_search.hpp"
-#include "ats/execution/sizing.hpp"
 
 namespace ats::evolve {
 namespace {
-
-double per_year(const model::BarSeries& series) {
-    return 365.25 * 86'400.0 / static_cast<double>(series.interval().seconds());
-}
 
 /// The rows of `from` with only the columns named in `names`.
 ml::Dataset project(const ml::Dataset& from, const std::vector<std::string>& names) {
@@ -39,32 +34,6 @@ ml::Dataset project(const ml::Dataset& from, const std::vector<std::string>& nam
         }
     }
     return out;
-}
-
-/// Trades the out-of-sample probabilities with the `ml` strategy over [from, to).
-Result<backtest::BacktestResult> trade(
-    const AblationSpec& spec,
-    const std::vector<std::pair<Timestamp, double>>& probabilities,
-    Timestamp from,
-    Timestamp to) {
-    backtest::BacktestConfig config;
-    config.strategy = "ml";
-    config.params = {{"entry", spec.entry}, {"exit", spec.exit}};
-    config.sources.probabilities =
-        std::make_shared<const std::vector<std::pair<Timestamp, double>>>(probabilities);
-    config.from = from;
-    config.to = to;
-    auto cash = Money::from_double(spec.cash, Round::kDown);
-    if (!cash) {
-        return tl::unexpected(cash.error());
-    }
-    config.engine.initial_cash = *cash;
-    config.engine.sizing = *execution::Sizing::parse("all_in");
-    config.venue.fees = sim::FeeModel{spec.fee_bps, spec.fee_bps};
-    config.slippage = spec.slippage;
-    const std::vector<backtest::Asset> assets{
-        {backtest::default_instrument(spec.symbol), spec.series}};
-    return backtest::run_backtest(config, assets);
 }
 
 /// The day-block swap test of `statistic(a) - statistic(b)`-style differences: `difference`
@@ -103,7 +72,7 @@ PairedTest sharpe_test(
     std::span<const double> a,
     std::span<const double> b,
     std::span<const std::int64_t> block,
-    double periods_per_year,
+    double bars_per_year,
     std::size_t permutations,
     std::uint64_t seed) {
     return block_swap_test(
@@ -111,7 +80,7 @@ PairedTest sharpe_test(
         b,
         block,
         [&](std::span<const double> x, std::span<const double> z) {
-            return sharpe_ratio(z, periods_per_year) - sharpe_ratio(x, periods_per_year);
+            return sharpe_ratio(z, bars_per_year) - sharpe_ratio(x, bars_per_year);
         },
         permutations,
         seed);
@@ -203,7 +172,15 @@ Result<AblationResult> run_ablation(const AblationSpec& spec, const AblationProg
     out.oos_rows = rows.size();
     const Timestamp from = extended.time[rows.front()];
     const Timestamp to = extended.time[rows.back()] + spec.series.interval();
-    const double py = per_year(spec.series);
+    const double py = periods_per_year(spec.series);
+    ProbabilityTrading how;
+    how.symbol = spec.symbol;
+    how.series = &spec.series;
+    how.entry = spec.entry;
+    how.exit = spec.exit;
+    how.cash = spec.cash;
+    how.fee_bps = spec.fee_bps;
+    how.slippage = spec.slippage;
     std::vector<Timestamp> bar_times;  // of the traded bars, the same for both arms
 
     for (auto& arm : arms) {
@@ -212,7 +189,7 @@ Result<AblationResult> run_ablation(const AblationSpec& spec, const AblationProg
         for (std::size_t i = 0; i < rows.size(); ++i) {
             probabilities.emplace_back(extended.time[rows[i]], arm.wf.oos_probability[i]);
         }
-        auto traded = trade(spec, probabilities, from, to);
+        auto traded = trade_probabilities(how, probabilities, from, to);
         if (!traded) {
             return tl::unexpected(traded.error());
         }
@@ -221,16 +198,9 @@ Result<AblationResult> run_ablation(const AblationSpec& spec, const AblationProg
         r.folds = arm.wf.folds;
         r.overall = arm.wf.overall;
         r.trading = traded->metrics;
-        double previous = spec.cash;
-        std::vector<Timestamp> times;
-        for (const auto& p : traded->equity) {
-            const double e = p.equity.to_double();
-            r.returns.push_back(previous > 0 ? (e / previous) - 1.0 : 0.0);
-            times.push_back(p.time);
-            previous = e;
-        }
-        bar_times = times;
-        r.times = std::move(times);
+        r.returns = std::move(traded->returns);
+        r.times = std::move(traded->times);
+        bar_times = r.times;
         r.sharpe = sharpe_ratio(r.returns, py);
         for (const auto& f : r.folds) {
             std::vector<double> in;

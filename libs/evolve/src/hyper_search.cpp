@@ -7,7 +7,6 @@
 
 #include "ats/backtest/backtest.hpp"
 #include "ats/evolve/strategy_search.hpp"
-#include "ats/execution/sizing.hpp"
 
 namespace ats::evolve {
 namespace {
@@ -25,10 +24,6 @@ int gene_int(double v, int lo, int hi) {
 
 double gene(double v, double lo, double hi) {
     return std::clamp(std::isfinite(v) ? v : lo, lo, hi);
-}
-
-double per_year(const model::BarSeries& series) {
-    return 365.25 * 86'400.0 / static_cast<double>(series.interval().seconds());
 }
 
 }  // namespace
@@ -154,38 +149,24 @@ Result<HyperEvaluation> HyperObjective::trade(
     const std::vector<std::pair<Timestamp, double>>& probabilities,
     Timestamp from,
     std::optional<Timestamp> to) const {
-    backtest::BacktestConfig config;
-    config.strategy = "ml";
-    config.params = {{"entry", genome.entry}, {"exit", genome.exit}};
-    config.sources.probabilities =
-        std::make_shared<const std::vector<std::pair<Timestamp, double>>>(probabilities);
-    config.from = from;
-    config.to = to;
-    auto cash = Money::from_double(spec_.cash, Round::kDown);
-    if (!cash) {
-        return tl::unexpected(cash.error());
-    }
-    config.engine.initial_cash = *cash;
-    config.engine.sizing = *execution::Sizing::parse("all_in");
-    config.venue.fees = sim::FeeModel{spec_.fee_bps, spec_.fee_bps};
-    config.slippage = spec_.slippage;
-    const std::vector<backtest::Asset> assets{
-        {backtest::default_instrument(spec_.symbol), spec_.series}};
-    auto result = backtest::run_backtest(config, assets);
-    if (!result) {
-        return tl::unexpected(result.error());
+    ProbabilityTrading how;
+    how.symbol = spec_.symbol;
+    how.series = &spec_.series;
+    how.entry = genome.entry;
+    how.exit = genome.exit;
+    how.cash = spec_.cash;
+    how.fee_bps = spec_.fee_bps;
+    how.slippage = spec_.slippage;
+    auto traded = trade_probabilities(how, probabilities, from, to);
+    if (!traded) {
+        return tl::unexpected(traded.error());
     }
     HyperEvaluation out;
-    out.metrics = result->metrics;
-    double previous = config.engine.initial_cash.to_double();
-    for (const auto& p : result->equity) {
-        const double e = p.equity.to_double();
-        out.returns.push_back(previous > 0 ? (e / previous) - 1.0 : 0.0);
-        previous = e;
-    }
+    out.metrics = traded->metrics;
+    out.returns = std::move(traded->returns);
     const auto trades = static_cast<double>(out.metrics.trades);
     const auto min_trades = static_cast<double>(spec_.min_trades);
-    out.fitness = sharpe_ratio(out.returns, per_year(spec_.series)) -
+    out.fitness = sharpe_ratio(out.returns, periods_per_year(spec_.series)) -
                   (trades < min_trades ? (min_trades - trades) / min_trades : 0.0);
     return out;
 }
@@ -255,7 +236,8 @@ Objective::Score HyperObjective::score(std::span<const double> x) const {
     }
     return Score{
         e->fitness,
-        sharpe_ratio(e->returns, per_year(spec_.series)) / std::sqrt(per_year(spec_.series))};
+        sharpe_ratio(e->returns, periods_per_year(spec_.series)) /
+            std::sqrt(periods_per_year(spec_.series))};
 }
 
 }  // namespace ats::evolve

@@ -77,6 +77,48 @@ double sharpe_ratio(std::span<const double> returns, double periods_per_year) {
     return mean / std::sqrt(var) * std::sqrt(periods_per_year);
 }
 
+double periods_per_year(const model::BarSeries& series) {
+    return 365.25 * 86'400.0 / static_cast<double>(series.interval().seconds());
+}
+
+Result<ProbabilityTradingResult> trade_probabilities(
+    const ProbabilityTrading& how,
+    const std::vector<std::pair<Timestamp, double>>& probabilities,
+    Timestamp from,
+    std::optional<Timestamp> to) {
+    backtest::BacktestConfig config;
+    config.strategy = "ml";
+    config.params = {{"entry", how.entry}, {"exit", how.exit}};
+    config.sources.probabilities =
+        std::make_shared<const std::vector<std::pair<Timestamp, double>>>(probabilities);
+    config.from = from;
+    config.to = to;
+    auto cash = Money::from_double(how.cash, Round::kDown);
+    if (!cash) {
+        return tl::unexpected(cash.error());
+    }
+    config.engine.initial_cash = *cash;
+    config.engine.sizing = *execution::Sizing::parse("all_in");
+    config.venue.fees = sim::FeeModel{how.fee_bps, how.fee_bps};
+    config.slippage = how.slippage;
+    const std::vector<backtest::Asset> assets{
+        {backtest::default_instrument(how.symbol), *how.series}};
+    auto result = backtest::run_backtest(config, assets);
+    if (!result) {
+        return tl::unexpected(result.error());
+    }
+    ProbabilityTradingResult out;
+    out.metrics = result->metrics;
+    double previous = cash->to_double();
+    for (const auto& p : result->equity) {
+        const double e = p.equity.to_double();
+        out.returns.push_back(previous > 0 ? (e / previous) - 1.0 : 0.0);
+        out.times.push_back(p.time);
+        previous = e;
+    }
+    return out;
+}
+
 StrategyObjective::StrategyObjective(StrategySearchSpec spec) : spec_(std::move(spec)) {}
 
 Result<std::unique_ptr<StrategyObjective>> StrategyObjective::create(StrategySearchSpec spec) {
@@ -271,8 +313,7 @@ Result<PeriodResult> StrategyObjective::run(const StrategyGenome& genome, bool h
         previous = e;
     }
     if (!holdout) {
-        const double per_year =
-            365.25 * 86'400.0 / static_cast<double>(spec_.series.interval().seconds());
+        const double per_year = periods_per_year(spec_.series);
         const std::size_t n = out.returns.size();
         for (std::size_t w = 0; w < spec_.windows; ++w) {
             const std::size_t a = n * w / spec_.windows;
@@ -318,8 +359,7 @@ Objective::Score StrategyObjective::score(std::span<const double> x) const {
     if (!e) {
         return Score{-1e9, 0};
     }
-    const double per_year =
-        365.25 * 86'400.0 / static_cast<double>(spec_.series.interval().seconds());
+    const double per_year = periods_per_year(spec_.series);
     return Score{e->fitness, sharpe_ratio(e->search.returns, per_year) / std::sqrt(per_year)};
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ats/backtest/backtest.hpp"
@@ -109,5 +110,31 @@ private:
 
 /// Annualised Sharpe ratio of per-period returns (0 when they do not vary).
 double sharpe_ratio(std::span<const double> returns, double periods_per_year);
+
+/// Bars of `series` in a year (365.25 days).
+double periods_per_year(const model::BarSeries& series);
+
+/// What the `ml` strategy does with recorded probabilities (open time, p) of one symbol over
+/// [from, to): entry/exit thresholds, all-in sizing, `fee_bps` maker and taker, `slippage`.
+/// The hyperparameter search and the feature ablation both score models this way.
+struct ProbabilityTrading {
+    Symbol symbol = Symbol::parse("BTCUSDT").value();
+    const model::BarSeries* series = nullptr;
+    double entry = 0.55;
+    double exit = 0.5;
+    double cash = 10'000;
+    double fee_bps = 10;
+    std::string slippage = "fixed:2";
+};
+struct ProbabilityTradingResult {
+    backtest::Metrics metrics;
+    std::vector<double> returns;   ///< per bar, from the starting cash
+    std::vector<Timestamp> times;  ///< of those bars
+};
+Result<ProbabilityTradingResult> trade_probabilities(
+    const ProbabilityTrading& how,
+    const std::vector<std::pair<Timestamp, double>>& probabilities,
+    Timestamp from,
+    std::optional<Timestamp> to);
 
 }  // namespace ats::evolve
