@@ -111,13 +111,30 @@ async function mainPhase() {
   log(`session ${sid}: bars ${bars1} -> ${bars2}, equity ${e1} -> ${e2}`);
 
   // Pause entries, then close the position from the table (confirmation dialog).
+  // The strategy keeps trading exits while entries are paused, so the position it held may be
+  // gone by then: let one entry through (API) and pause again until a position is there to close.
   await page.click('#pause-entries');
   await waitFor(page, () => document.getElementById('paused-banner'));
-  await waitFor(page, () => document.querySelectorAll('#positions-table tbody tr[data-id]').length > 0, undefined, 60000);
-  await page.click('#positions-table button[data-action="close"]');
-  await page.waitForSelector('#confirm-dialog[open]');
-  await shot(page, '04-close-confirm');
-  await page.click('#confirm-ok');
+  const holding = () => document.querySelectorAll('#positions-table tbody tr[data-id]').length > 0;
+  let closed = false;
+  for (let attempt = 0; attempt < 6 && !closed; ++attempt) {
+    if (!(await page.evaluate(holding))) {
+      await api(page, 'POST', `/sessions/${sid}/pause-entries`, { paused: false });
+      await waitFor(page, holding, undefined, 60000);
+      await api(page, 'POST', `/sessions/${sid}/pause-entries`, { paused: true });
+      await waitFor(page, () => document.getElementById('paused-banner'));
+    }
+    try {
+      await page.click('#positions-table button[data-action="close"]', { timeout: 5000 });
+      await page.waitForSelector('#confirm-dialog[open]', { timeout: 5000 });
+    } catch {
+      continue;  // the strategy closed it first
+    }
+    await shot(page, '04-close-confirm');
+    await page.click('#confirm-ok');
+    closed = true;
+  }
+  check(closed, 'no position could be closed from the table');
   await waitFor(page, () => document.querySelectorAll('#positions-table tbody tr[data-id]').length === 0);
   log('position closed from the table');
 
