@@ -68,6 +68,9 @@ struct JobsConfig {
 
 /// Reads `[jobs]`; every key is checked (unknown ones are errors naming them).
 Result<JobsConfig> load_jobs_config(const std::string& path) {
+    if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
+        return make_error(ErrorCode::kNotFound, fmt::format("{}: no such file", path));
+    }
     toml::table root;
     try {
         root = toml::parse_file(path);

@@ -141,6 +141,9 @@ Status bad(const std::string& source, const std::string& what) {
 }  // namespace
 
 Result<AltDataConfig> load_altdata_config(const std::string& path) {
+    if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
+        return make_error(ErrorCode::kNotFound, fmt::format("{}: no such file", path));
+    }
     toml::table root;
     try {
         root = toml::parse_file(path);
