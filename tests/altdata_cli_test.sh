@@ -4,7 +4,7 @@
 # same data in a backtest; missing data is a named error (exit 2/3/4), never NaN rows in silence;
 # `ats train --ablation` writes its JSON, CSV and a report whose charts render offline.
 set -euo pipefail
-ats=$1
+ats=$(realpath "$1")  # the script changes directory
 root=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -3,7 +3,7 @@
 # and Coin Metrics APIs (Python's http.server on 127.0.0.1) serving the bundled real data in the
 # APIs' formats; then `ats train` reads the collected file through an [altdata] db entry.
 set -euo pipefail
-ats=$1
+ats=$(realpath "$1")  # the script changes directory
 root=$2
 work=$(mktemp -d)
 stub_pid=""

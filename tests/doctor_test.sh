@@ -3,7 +3,7 @@
 # on a free port, a key file, a state directory. Each problem is a FAIL naming its fix (exit 3),
 # a healthy machine passes (exit 0), and the secret never appears in the output.
 set -euo pipefail
-ats=$1
+ats=$(realpath "$1")  # the script changes directory
 root=$2
 work=$(mktemp -d)
 sim_pid=""

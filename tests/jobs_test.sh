@@ -5,7 +5,7 @@
 # atomically); backtest records a run per night. A second run over an overlapping range catches
 # up once and repeats no slot; bad configs are named errors.
 set -euo pipefail
-ats=$1
+ats=$(realpath "$1")  # the script changes directory
 root=$2
 work=$(mktemp -d)
 sim_pid=""
