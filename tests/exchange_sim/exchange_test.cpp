@@ -359,6 +359,211 @@ TEST_F(ExchangeTest, RestingOrderFillsWhenALaterBarTradesThroughIt) {
     EXPECT_TRUE(trades[0]["isMaker"].get<bool>());
 }
 
+/// The first bar after the cursor (100) whose range reaches `price` from above (`low`) or below.
+std::size_t first_reach(const std::vector<model::Bar>& bars, Price price, bool low) {
+    for (std::size_t i = 101; i < bars.size(); ++i) {
+        if (low ? bars[i].low <= price : bars[i].high >= price) {
+            return i;
+        }
+    }
+    return bars.size();
+}
+
+TEST_F(ExchangeTest, StopLossWaitsLockedThenFillsAtItsTriggerOrTheGapOpen) {
+    const Price last = bars_[100].close;
+    EXPECT_EQ(
+        body(call(
+            "POST",
+            "/api/v3/order",
+            "symbol=BTCUSDT&side=SELL&type=STOP_LOSS&quantity=0.01&stopPrice=" +
+                (last + Price::from_units(10)).to_string()))["msg"],
+        "Order would trigger immediately.");
+    EXPECT_EQ(
+        body(call(
+            "POST",
+            "/api/v3/order",
+            "symbol=BTCUSDT&side=SELL&type=STOP_LOSS&quantity=0.01"))["code"],
+        -1102);  // no stopPrice
+    EXPECT_EQ(
+        body(call(
+            "POST",
+            "/api/v3/order",
+            "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=99000&"
+            "stopPrice=90000"))["code"],
+        -1106);  // stopPrice on a plain limit
+    // A stop the next 200 bars reach.
+    Price lowest = bars_[101].low;
+    for (std::size_t i = 101; i < 300; ++i) {
+        lowest = std::min(lowest, bars_[i].low);
+    }
+    const Price stop = lowest + Price::from_units(20);
+    ASSERT_LT(stop, last);
+    const std::size_t hit = first_reach(bars_, stop, true);
+    ASSERT_LT(hit, 300U);
+    auto placed = call(
+        "POST",
+        "/api/v3/order",
+        "symbol=BTCUSDT&side=SELL&type=STOP_LOSS&quantity=0.01&newClientOrderId=sl-1&"
+        "stopPrice=" +
+            stop.to_string());
+    ASSERT_EQ(placed.status, 200) << placed.body;
+    EXPECT_FALSE(body(placed).contains("status"));  // ACK is the default for trigger orders
+    auto waiting = body(call("GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=sl-1"));
+    EXPECT_EQ(waiting["status"], "NEW");
+    EXPECT_EQ(waiting["type"], "STOP_LOSS");
+    EXPECT_FALSE(waiting["isWorking"].get<bool>());
+    EXPECT_EQ(*Price::parse(waiting["stopPrice"].get<std::string>()), stop);
+    EXPECT_EQ(locked_of("BTC"), "0.01000000");
+    // One bar before the trigger bar: still waiting.
+    clock_.advance_by(Duration::from_ms(static_cast<std::int64_t>(hit - 100 - 1) * 1000));
+    EXPECT_EQ(
+        body(call("GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=sl-1"))["status"],
+        "NEW");
+    clock_.advance_by(Duration::from_seconds(1));
+    auto done = body(call("GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=sl-1"));
+    ASSERT_EQ(done["status"], "FILLED") << done.dump();
+    const Price expected = std::min(stop, bars_[hit].open);
+    const auto quote = notional(expected, Qty::from_raw(1'000'000), Round::kDown)->raw();
+    EXPECT_EQ(Price::parse(done["cummulativeQuoteQty"].get<std::string>())->raw(), quote);
+    EXPECT_EQ(locked_of("BTC"), "0.00000000");
+    EXPECT_EQ(free_of("BTC"), "0.99000000");
+    EXPECT_EQ(
+        free_of("USDT"), dec8(Money::from_units(100'000).raw() + quote - quote * 10 / 10'000));
+    auto trades = body(call("GET", "/api/v3/myTrades", "symbol=BTCUSDT"));
+    ASSERT_EQ(trades.size(), 1U);
+    EXPECT_FALSE(trades[0]["isMaker"].get<bool>());
+}
+
+TEST_F(ExchangeTest, StopLimitBecomesALimitOrderThatRestsUntilReached) {
+    const Price last = bars_[100].close;
+    // A buy stop limit above the market whose limit lies far below: triggered, it rests.
+    Price highest = bars_[101].high;
+    for (std::size_t i = 101; i < 300; ++i) {
+        highest = std::max(highest, bars_[i].high);
+    }
+    const Price stop = highest - Price::from_units(20);
+    ASSERT_GT(stop, last);
+    const std::size_t hit = first_reach(bars_, stop, false);
+    ASSERT_LT(hit, 300U);
+    const Price limit = Price::from_units(1000);
+    auto placed = body(call(
+        "POST",
+        "/api/v3/order",
+        fmt::format(
+            "symbol=BTCUSDT&side=BUY&type=STOP_LOSS_LIMIT&timeInForce=GTC&quantity=0.01&"
+            "price={}&stopPrice={}&newOrderRespType=RESULT",
+            limit.to_string(),
+            stop.to_string())));
+    ASSERT_EQ(placed["status"], "NEW") << placed.dump();
+    EXPECT_EQ(*Price::parse(placed["stopPrice"].get<std::string>()), stop);
+    EXPECT_EQ(locked_of("USDT"), "10.00000000");  // limit price x quantity
+    clock_.advance_by(Duration::from_ms(static_cast<std::int64_t>(hit - 100) * 1000));
+    auto order = body(call(
+        "GET",
+        "/api/v3/order",
+        fmt::format("symbol=BTCUSDT&orderId={}", placed["orderId"].get<std::int64_t>())));
+    EXPECT_EQ(order["status"], "NEW");
+    EXPECT_TRUE(order["isWorking"].get<bool>());  // triggered: now a limit order on the book
+    auto book = body(get("/api/v3/depth?symbol=BTCUSDT&limit=5000"));
+    bool on_book = false;
+    for (const auto& level : book["bids"]) {
+        on_book = on_book || *Price::parse(level[0].get<std::string>()) == limit;
+    }
+    EXPECT_TRUE(on_book);
+    auto canceled = body(call(
+        "DELETE",
+        "/api/v3/order",
+        fmt::format("symbol=BTCUSDT&orderId={}", placed["orderId"].get<std::int64_t>())));
+    EXPECT_EQ(canceled["status"], "CANCELED");
+    EXPECT_EQ(locked_of("USDT"), "0.00000000");
+}
+
+TEST_F(ExchangeTest, OcoLocksOnceAndTheFirstLegToTriggerExpiresTheOther) {
+    const Price last = bars_[100].close;
+    EXPECT_EQ(
+        body(call(
+            "POST",
+            "/api/v3/orderList/oco",
+            "symbol=BTCUSDT&side=SELL&quantity=0.5&aboveType=STOP_LOSS&aboveStopPrice=1&"
+            "belowType=TAKE_PROFIT&belowStopPrice=1"))["code"],
+        -1116);  // a sell's stop loss lies below the market
+    Price lowest = bars_[101].low;
+    for (std::size_t i = 101; i < 300; ++i) {
+        lowest = std::min(lowest, bars_[i].low);
+    }
+    const Price stop = lowest + Price::from_units(20);
+    const Price target = last + Price::from_units(100'000);  // never reached
+    const std::size_t hit = first_reach(bars_, stop, true);
+    ASSERT_LT(hit, 300U);
+    const auto oco = fmt::format(
+        "symbol=BTCUSDT&side=SELL&quantity=0.5&listClientOrderId=pair-1&aboveType=TAKE_PROFIT&"
+        "aboveStopPrice={}&aboveClientOrderId=tp-1&belowType=STOP_LOSS&belowStopPrice={}&"
+        "belowClientOrderId=sl-1",
+        target.to_string(),
+        stop.to_string());
+    auto placed = call("POST", "/api/v3/orderList/oco", oco);
+    ASSERT_EQ(placed.status, 200) << placed.body;
+    auto list = body(placed);
+    EXPECT_EQ(list["contingencyType"], "OCO");
+    EXPECT_EQ(list["listClientOrderId"], "pair-1");
+    EXPECT_EQ(list["listOrderStatus"], "EXECUTING");
+    ASSERT_EQ(list["orderReports"].size(), 2U);
+    EXPECT_EQ(locked_of("BTC"), "0.50000000");  // one lock for both legs
+    auto open = body(call("GET", "/api/v3/openOrders", "symbol=BTCUSDT"));
+    ASSERT_EQ(open.size(), 2U);
+    EXPECT_EQ(open[0]["orderListId"], list["orderListId"]);
+    // The same pair again: its client ids are taken while the first is open.
+    EXPECT_EQ(body(call("POST", "/api/v3/orderList/oco", oco))["msg"], "Duplicate order sent.");
+    clock_.advance_by(Duration::from_ms(static_cast<std::int64_t>(hit - 100) * 1000));
+    auto sl = body(call("GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=sl-1"));
+    auto tp = body(call("GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=tp-1"));
+    EXPECT_EQ(sl["status"], "FILLED");
+    EXPECT_EQ(tp["status"], "EXPIRED");
+    EXPECT_EQ(locked_of("BTC"), "0.00000000");
+    EXPECT_EQ(free_of("BTC"), "0.50000000");
+    EXPECT_EQ(body(call("GET", "/api/v3/openOrders", "symbol=BTCUSDT")).size(), 0U);
+}
+
+TEST_F(ExchangeTest, CancelingOneOcoLegCancelsTheListAndItsIdsCanBeReused) {
+    const Price last = bars_[100].close;
+    const auto oco = fmt::format(
+        "symbol=BTCUSDT&side=SELL&quantity=0.5&aboveType=TAKE_PROFIT&aboveStopPrice={}&"
+        "aboveClientOrderId=tp-2&belowType=STOP_LOSS&belowStopPrice={}&belowClientOrderId=sl-2",
+        (last + Price::from_units(50'000)).to_string(),
+        Price::from_units(1000).to_string());
+    auto list = body(call("POST", "/api/v3/orderList/oco", oco));
+    ASSERT_TRUE(list.contains("orderListId")) << list.dump();
+    auto canceled = body(call("DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=sl-2"));
+    EXPECT_EQ(canceled["status"], "CANCELED");
+    EXPECT_EQ(
+        body(call("GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=tp-2"))["status"],
+        "CANCELED");
+    EXPECT_EQ(locked_of("BTC"), "0.00000000");
+    // Client ids are unique among open orders only: the pair can be placed again.
+    auto again = body(call("POST", "/api/v3/orderList/oco", oco));
+    ASSERT_TRUE(again.contains("orderListId")) << again.dump();
+    EXPECT_NE(again["orderListId"], list["orderListId"]);
+    auto open = body(call("GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=tp-2"));
+    EXPECT_EQ(open["status"], "NEW");  // the open one wins a lookup by client id
+    auto by_list = body(call(
+        "DELETE",
+        "/api/v3/orderList",
+        fmt::format("symbol=BTCUSDT&orderListId={}", again["orderListId"].get<std::int64_t>())));
+    EXPECT_EQ(by_list["listOrderStatus"], "ALL_DONE");
+    EXPECT_EQ(by_list["orderReports"][0]["status"], "CANCELED");
+    EXPECT_EQ(by_list["orderReports"][1]["status"], "CANCELED");
+    EXPECT_EQ(
+        body(call(
+            "DELETE",
+            "/api/v3/orderList",
+            fmt::format(
+                "symbol=BTCUSDT&orderListId={}",
+                again["orderListId"].get<std::int64_t>())))["code"],
+        -2011);
+    EXPECT_EQ(locked_of("BTC"), "0.00000000");
+    EXPECT_EQ(free_of("BTC"), "1.00000000");
+}
+
 TEST_F(ExchangeTest, WeightLimitGives429ThenBan418) {
     ExchangeConfig config;
     config.weight_limit_per_minute = 10;

@@ -98,20 +98,55 @@ ApiError bad(int code, std::string message) {
 }
 
 enum class OrderSide : std::uint8_t { kBuy, kSell };
-enum class OrderKind : std::uint8_t { kLimit, kMarket, kLimitMaker };
+enum class OrderKind : std::uint8_t {
+    kLimit,
+    kMarket,
+    kLimitMaker,
+    kStopLoss,         ///< a MARKET order once the trigger trades
+    kStopLossLimit,    ///< a LIMIT order once the trigger trades
+    kTakeProfit,       ///< a MARKET order once the (favourable) trigger trades
+    kTakeProfitLimit,  ///< a LIMIT order once the (favourable) trigger trades
+};
+
+constexpr std::pair<std::string_view, OrderKind> kKindNames[] = {
+    {"LIMIT", OrderKind::kLimit},
+    {"MARKET", OrderKind::kMarket},
+    {"LIMIT_MAKER", OrderKind::kLimitMaker},
+    {"STOP_LOSS", OrderKind::kStopLoss},
+    {"STOP_LOSS_LIMIT", OrderKind::kStopLossLimit},
+    {"TAKE_PROFIT", OrderKind::kTakeProfit},
+    {"TAKE_PROFIT_LIMIT", OrderKind::kTakeProfitLimit},
+};
+
+bool is_trigger(OrderKind kind) {
+    return kind == OrderKind::kStopLoss || kind == OrderKind::kStopLossLimit ||
+           kind == OrderKind::kTakeProfit || kind == OrderKind::kTakeProfitLimit;
+}
+bool is_stop_loss(OrderKind kind) {
+    return kind == OrderKind::kStopLoss || kind == OrderKind::kStopLossLimit;
+}
+bool needs_tif(OrderKind kind) {
+    return kind == OrderKind::kLimit || kind == OrderKind::kStopLossLimit ||
+           kind == OrderKind::kTakeProfitLimit;
+}
+bool needs_price(OrderKind kind) {
+    return needs_tif(kind) || kind == OrderKind::kLimitMaker;
+}
+/// Whether a trigger order's stop price lies above the market (it triggers when the price rises
+/// to it): a buy stop loss and a sell take profit; else below.
+bool triggers_above(bool buy, OrderKind kind) {
+    return buy == is_stop_loss(kind);
+}
 enum class Tif : std::uint8_t { kGtc, kIoc, kFok };
 
 std::string_view side_name(OrderSide side) {
     return side == OrderSide::kBuy ? "BUY" : "SELL";
 }
 std::string_view kind_name(OrderKind kind) {
-    switch (kind) {
-        case OrderKind::kLimit:
-            return "LIMIT";
-        case OrderKind::kMarket:
-            return "MARKET";
-        case OrderKind::kLimitMaker:
-            return "LIMIT_MAKER";
+    for (const auto& [name, k] : kKindNames) {
+        if (k == kind) {
+            return name;
+        }
     }
     return "LIMIT";
 }
@@ -144,9 +179,23 @@ struct SimOrder {
     std::int64_t update_ms = 0;
     bool user = true;
     std::int64_t locked = 0;  ///< funds this order still holds: quote for a buy, base for a sell
+    std::int64_t stop_price = 0;  ///< trigger orders
+    std::int64_t list_id = -1;    ///< the OCO list it belongs to, else -1
+    bool triggered = false;
 
     std::int64_t remaining() const { return orig_qty - executed; }
     bool open() const { return status == "NEW" || status == "PARTIALLY_FILLED"; }
+    /// On the book or executing: every order but a trigger order waiting for its trigger.
+    bool working() const { return !is_trigger(kind) || triggered; }
+};
+
+/// An OCO order list: two legs of which the first to execute (trigger or fill) expires the other.
+struct OrderList {
+    std::int64_t id = 0;
+    std::string client_id;
+    std::size_t symbol = 0;
+    std::vector<std::int64_t> legs;
+    std::int64_t time_ms = 0;
 };
 
 struct FillOut {
@@ -323,6 +372,8 @@ struct Exchange::Impl {
     std::vector<Market> markets;
     std::map<std::string, Balance> balances;
     std::unordered_map<std::int64_t, SimOrder> orders;  // user and synthetic; guarded by mu
+    std::map<std::int64_t, OrderList> lists;            // OCO lists by orderListId
+    std::int64_t next_list_id = 1;
     std::vector<MyTrade> my_trades;
     std::unordered_map<std::string, ClientLimits> limits;
     std::int64_t next_order_id = 1;
@@ -370,9 +421,9 @@ struct Exchange::Impl {
             {"f", tif_name(order.tif)},
             {"q", dec(order.orig_qty)},
             {"p", dec(order.price)},
-            {"P", dec(0)},
+            {"P", dec(order.stop_price)},
             {"F", dec(0)},
-            {"g", -1},
+            {"g", order.list_id},
             {"C", exec_type == "CANCELED" ? order.client_id : std::string()},
             {"x", exec_type},
             {"X", order.status},
@@ -386,7 +437,7 @@ struct Exchange::Impl {
             {"T", now_ms},
             {"t", fill != nullptr ? fill->trade_id : -1},
             {"I", next_execution_id++},
-            {"w", order.open()},
+            {"w", order.open() && order.working()},
             {"m", maker},
             {"M", false},
             {"O", order.time_ms},
@@ -622,11 +673,95 @@ struct Exchange::Impl {
         }
         for (const auto id : hit) {
             SimOrder& order = orders.at(id);
+            if (!order.open()) {
+                continue;  // expired by the other leg of its OCO list, filled just before
+            }
             remove_from_book(order);
             const auto qty = order.remaining();
             record_public_trade(market, order.price, qty, now_ms, order.side == OrderSide::kBuy);
             apply_fill(order, order.price, qty, true, now_ms, nullptr);
             ++next_trade_id;
+        }
+    }
+
+    /// The new bar traded through the stop price of waiting trigger orders: each becomes the
+    /// order its type names. A market one fills at once at its stop price, or at the bar's open
+    /// when the bar gapped through it; a limit one fills at its limit price when the bar reached
+    /// it, else rests on the book. Of an OCO list the first leg to trigger expires the other;
+    /// when one bar reaches both, the stop loss goes first (the conservative reading).
+    void trigger_orders(std::size_t m, std::int64_t now_ms) {
+        Market& market = markets[m];
+        const auto& bar = market.spec.bars[market.cursor];
+        const auto low = bar.low.raw();
+        const auto high = bar.high.raw();
+        const auto open = bar.open.raw();
+        std::vector<std::pair<bool, std::int64_t>> hit;  // (not a stop loss, id)
+        for (const auto& [id, o] : orders) {
+            if (!o.user || o.symbol != m || !o.open() || o.working()) {
+                continue;
+            }
+            const bool above = triggers_above(o.side == OrderSide::kBuy, o.kind);
+            if (above ? high >= o.stop_price : low <= o.stop_price) {
+                hit.emplace_back(!is_stop_loss(o.kind), id);
+            }
+        }
+        std::sort(hit.begin(), hit.end());
+        for (const auto& [not_stop, id] : hit) {
+            SimOrder& o = orders.at(id);
+            if (!o.open()) {
+                continue;  // the other leg of its list went first
+            }
+            o.triggered = true;
+            o.update_ms = now_ms;
+            activate_list_leg(o, now_ms);
+            const bool buy = o.side == OrderSide::kBuy;
+            if (o.kind == OrderKind::kStopLoss || o.kind == OrderKind::kTakeProfit) {
+                const auto px = triggers_above(buy, o.kind) ? std::max(o.stop_price, open)
+                                                            : std::min(o.stop_price, open);
+                const auto qty = o.remaining();
+                record_public_trade(market, px, qty, now_ms, !buy);
+                apply_fill(o, px, qty, false, now_ms, nullptr);
+                ++next_trade_id;
+                continue;
+            }
+            const bool reached = buy ? low <= o.price : high >= o.price;
+            if (reached) {
+                const auto qty = o.remaining();
+                record_public_trade(market, o.price, qty, now_ms, buy);
+                apply_fill(o, o.price, qty, true, now_ms, nullptr);
+                ++next_trade_id;
+            } else {
+                (buy ? market.bids[o.price] : market.asks[o.price]).push_back(o.id);
+                touch(market, buy, o.price);
+            }
+        }
+    }
+
+    /// `order`, a leg of an OCO list, executes: the list's funds move to it and the other legs
+    /// expire.
+    void activate_list_leg(SimOrder& order, std::int64_t now_ms) {
+        const auto it = lists.find(order.list_id);
+        if (it == lists.end()) {
+            return;
+        }
+        bool changed = false;
+        for (const auto leg : it->second.legs) {
+            SimOrder& other = orders.at(leg);
+            if (leg == order.id || !other.open()) {
+                continue;
+            }
+            order.locked += other.locked;
+            other.locked = 0;
+            if (other.working()) {
+                remove_from_book(other);
+            }
+            other.status = "EXPIRED";
+            other.update_ms = now_ms;
+            report(other, "EXPIRED", now_ms);
+            changed = true;
+        }
+        if (changed) {
+            report_list(it->second, now_ms);
         }
     }
 
@@ -643,6 +778,7 @@ struct Exchange::Impl {
             while (market.cursor < target) {
                 ++market.cursor;
                 trade_through(m, now_ms);
+                trigger_orders(m, now_ms);
                 requote(m, now_ms);
                 publish_kline(market, now_ms);
             }
@@ -706,6 +842,9 @@ struct Exchange::Impl {
         bool maker,
         std::int64_t now_ms,
         std::vector<FillOut>* fills) {
+        if (order.user && order.list_id >= 0) {
+            activate_list_leg(order, now_ms);  // e.g. a LIMIT_MAKER leg filled on the book
+        }
         const auto trade_id = next_trade_id;
         const auto quote = quote_of(price, qty, Round::kDown);
         order.executed += qty;
@@ -1070,9 +1209,16 @@ struct Exchange::Impl {
             {"quoteAssetPrecision", 8},
             {"baseCommissionPrecision", 8},
             {"quoteCommissionPrecision", 8},
-            {"orderTypes", {"LIMIT", "LIMIT_MAKER", "MARKET"}},
+            {"orderTypes",
+             {"LIMIT",
+              "LIMIT_MAKER",
+              "MARKET",
+              "STOP_LOSS",
+              "STOP_LOSS_LIMIT",
+              "TAKE_PROFIT",
+              "TAKE_PROFIT_LIMIT"}},
             {"icebergAllowed", false},
-            {"ocoAllowed", false},
+            {"ocoAllowed", true},
             {"otoAllowed", false},
             {"quoteOrderQtyMarketAllowed", true},
             {"allowTrailingStop", false},
@@ -1102,7 +1248,7 @@ struct Exchange::Impl {
         return Json{
             {"symbol", markets[order.symbol].spec.symbol},
             {"orderId", order.id},
-            {"orderListId", -1},
+            {"orderListId", order.list_id},
             {"clientOrderId", order.client_id},
             {"price", dec(order.price)},
             {"origQty", dec(order.orig_qty)},
@@ -1112,11 +1258,11 @@ struct Exchange::Impl {
             {"timeInForce", tif_name(order.tif)},
             {"type", kind_name(order.kind)},
             {"side", side_name(order.side)},
-            {"stopPrice", dec(0)},
+            {"stopPrice", dec(order.stop_price)},
             {"icebergQty", dec(0)},
             {"time", order.time_ms},
             {"updateTime", order.update_ms},
-            {"isWorking", true},
+            {"isWorking", order.working()},
             {"workingTime", order.time_ms},
             {"origQuoteOrderQty", dec(order.orig_quote_qty)},
             {"selfTradePreventionMode", "NONE"}};
@@ -1124,10 +1270,10 @@ struct Exchange::Impl {
 
     /// The order result shape of POST/DELETE /order (RESULT fields).
     Json result_json(const SimOrder& order, std::int64_t transact_ms) const {
-        return Json{
+        Json out{
             {"symbol", markets[order.symbol].spec.symbol},
             {"orderId", order.id},
-            {"orderListId", -1},
+            {"orderListId", order.list_id},
             {"clientOrderId", order.client_id},
             {"transactTime", transact_ms},
             {"price", dec(order.price)},
@@ -1141,6 +1287,59 @@ struct Exchange::Impl {
             {"side", side_name(order.side)},
             {"workingTime", order.time_ms},
             {"selfTradePreventionMode", "NONE"}};
+        if (is_trigger(order.kind)) {
+            out["stopPrice"] = dec(order.stop_price);
+        }
+        return out;
+    }
+
+    /// An OCO list as POST/DELETE /orderList return it.
+    Json list_json(const OrderList& list, std::int64_t transact_ms) const {
+        Json legs = Json::array();
+        Json reports = Json::array();
+        bool open = false;
+        for (const auto id : list.legs) {
+            const SimOrder& leg = orders.at(id);
+            open = open || leg.open();
+            legs.push_back(Json{
+                {"symbol", markets[leg.symbol].spec.symbol},
+                {"orderId", leg.id},
+                {"clientOrderId", leg.client_id}});
+            reports.push_back(result_json(leg, transact_ms));
+        }
+        return Json{
+            {"orderListId", list.id},
+            {"contingencyType", "OCO"},
+            {"listStatusType", open ? "EXEC_STARTED" : "ALL_DONE"},
+            {"listOrderStatus", open ? "EXECUTING" : "ALL_DONE"},
+            {"listClientOrderId", list.client_id},
+            {"transactionTime", transact_ms},
+            {"symbol", markets[list.symbol].spec.symbol},
+            {"orders", legs},
+            {"orderReports", reports}};
+    }
+
+    /// The user stream's listStatus event for `list`.
+    void report_list(const OrderList& list, std::int64_t now_ms) {
+        if (sinks.empty()) {
+            return;
+        }
+        const Json json = list_json(list, now_ms);
+        publish(
+            kUserStream,
+            Json{
+                {"e", "listStatus"},
+                {"E", now_ms},
+                {"s", json["symbol"]},
+                {"g", list.id},
+                {"c", "OCO"},
+                {"l", json["listStatusType"]},
+                {"L", json["listOrderStatus"]},
+                {"r", "NONE"},
+                {"C", list.client_id},
+                {"T", now_ms},
+                {"O", json["orders"]}}
+                .dump());
     }
 
     Json kline_json(const model::Bar& bar) const {
@@ -1582,7 +1781,18 @@ struct Exchange::Impl {
         return std::nullopt;
     }
 
-    Reply new_order(const Call& call, bool test_only) {
+    /// A validated order request, not placed yet.
+    struct Prepared {
+        SimOrder order;
+        std::vector<Match> matches;
+        std::int64_t plan_qty = 0;
+        std::int64_t lock = 0;
+        std::optional<std::int64_t> quote_qty;
+        std::string resp_type;
+    };
+
+    /// Validates one order request (type, parameters, filters, balance) and plans its matching.
+    std::variant<Prepared, ApiError> prepare(const Call& call) {
         std::size_t m = 0;
         if (auto e = symbol_of(call, m)) {
             return *e;
@@ -1597,7 +1807,8 @@ struct Exchange::Impl {
         if (auto e = need(call, "type", type_text)) {
             return *e;
         }
-        SimOrder order;
+        Prepared out;
+        SimOrder& order = out.order;
         order.symbol = m;
         if (*side_text == "BUY") {
             order.side = OrderSide::kBuy;
@@ -1606,17 +1817,16 @@ struct Exchange::Impl {
         } else {
             return bad(-1117, "Invalid side.");
         }
-        if (*type_text == "LIMIT") {
-            order.kind = OrderKind::kLimit;
-        } else if (*type_text == "MARKET") {
-            order.kind = OrderKind::kMarket;
-        } else if (*type_text == "LIMIT_MAKER") {
-            order.kind = OrderKind::kLimitMaker;
-        } else {
+        const auto kind =
+            std::find_if(std::begin(kKindNames), std::end(kKindNames), [&](const auto& k) {
+                return k.first == *type_text;
+            });
+        if (kind == std::end(kKindNames)) {
             return bad(-1116, "Invalid orderType.");
         }
+        order.kind = kind->second;
         const auto* tif_text = call.get("timeInForce");
-        if (order.kind == OrderKind::kLimit) {
+        if (needs_tif(order.kind)) {
             if (tif_text == nullptr) {
                 return bad(
                     -1102,
@@ -1638,14 +1848,23 @@ struct Exchange::Impl {
         std::optional<std::int64_t> qty;
         std::optional<std::int64_t> quote_qty;
         std::optional<std::int64_t> price;
-        if (auto e = decimal(call, "quantity", qty)) {
-            return *e;
+        std::optional<std::int64_t> stop;
+        for (auto [name, value] :
+             {std::pair{"quantity", &qty},
+              std::pair{"quoteOrderQty", &quote_qty},
+              std::pair{"price", &price},
+              std::pair{"stopPrice", &stop}}) {
+            if (auto e = decimal(call, name, *value)) {
+                return *e;
+            }
         }
-        if (auto e = decimal(call, "quoteOrderQty", quote_qty)) {
-            return *e;
+        if (is_trigger(order.kind) && !stop) {
+            return bad(
+                -1102,
+                "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed.");
         }
-        if (auto e = decimal(call, "price", price)) {
-            return *e;
+        if (!is_trigger(order.kind) && stop) {
+            return bad(-1106, "Parameter 'stopPrice' sent when not required.");
         }
         if (order.kind == OrderKind::kMarket) {
             if (price) {
@@ -1662,27 +1881,34 @@ struct Exchange::Impl {
                     -1102,
                     "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
             }
-            if (!price) {
+            if (needs_price(order.kind) && !price) {
                 return bad(
                     -1102,
                     "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
+            }
+            if (!needs_price(order.kind) && price) {
+                return bad(-1106, "Parameter 'price' sent when not required.");
             }
             if (quote_qty) {
                 return bad(-1106, "Parameter 'quoteOrderQty' sent when not required.");
             }
         }
         // Filters, in integer arithmetic.
-        if (price) {
-            if (*price <= 0) {
-                return bad(-1013, "Invalid price.");
+        for (const auto* value : {&price, &stop}) {
+            if (!*value) {
+                continue;
             }
-            if ((spec.min_price.raw() > 0 && *price < spec.min_price.raw()) ||
-                (spec.max_price.raw() > 0 && *price > spec.max_price.raw()) ||
-                (spec.tick_size.raw() > 0 && *price % spec.tick_size.raw() != 0)) {
+            const auto px = **value;
+            if (px <= 0) {
+                return bad(-1013, value == &price ? "Invalid price." : "Invalid stopPrice.");
+            }
+            if ((spec.min_price.raw() > 0 && px < spec.min_price.raw()) ||
+                (spec.max_price.raw() > 0 && px > spec.max_price.raw()) ||
+                (spec.tick_size.raw() > 0 && px % spec.tick_size.raw() != 0)) {
                 return bad(-1013, "Filter failure: PRICE_FILTER");
             }
-            order.price = *price;
         }
+        order.price = price.value_or(0);
         if (qty) {
             if (*qty <= 0) {
                 return bad(-1013, "Invalid quantity.");
@@ -1696,102 +1922,129 @@ struct Exchange::Impl {
         }
         const auto last_price = spec.bars[market.cursor].close.raw();
         {
+            const auto reference = price ? *price : stop ? *stop : last_price;
             const auto notional_value =
-                quote_qty ? *quote_qty : quote_of(price ? *price : last_price, *qty, Round::kDown);
+                quote_qty ? *quote_qty : quote_of(reference, *qty, Round::kDown);
             if (notional_value < raw64(spec.min_notional)) {
                 return bad(-1013, "Filter failure: MIN_NOTIONAL");
             }
         }
-        std::string client_id;
+        if (stop) {
+            const bool above = triggers_above(order.side == OrderSide::kBuy, order.kind);
+            if (above ? *stop <= last_price : *stop >= last_price) {
+                return bad(-2010, "Order would trigger immediately.");
+            }
+            order.stop_price = *stop;
+        }
         if (const auto* cid = call.get("newClientOrderId")) {
-            const bool valid = !cid->empty() && cid->size() <= 36 &&
-                               std::all_of(cid->begin(), cid->end(), [](char c) {
-                                   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                          (c >= '0' && c <= '9') || c == '-' || c == '_';
-                               });
-            if (!valid) {
+            if (!valid_client_id(*cid)) {
                 return bad(
                     -1100,
                     "Illegal characters found in parameter 'newClientOrderId'; legal range is "
                     "'^[a-zA-Z0-9-_]{1,36}$'.");
             }
-            client_id = *cid;
+            order.client_id = *cid;
         }
-        std::string resp_type = order.kind == OrderKind::kLimitMaker ? "ACK" : "FULL";
+        out.resp_type =
+            order.kind == OrderKind::kMarket || order.kind == OrderKind::kLimit ? "FULL" : "ACK";
         if (const auto* rt = call.get("newOrderRespType")) {
             if (*rt != "ACK" && *rt != "RESULT" && *rt != "FULL") {
                 return bad(-1177, "Invalid newOrderRespType.");
             }
-            resp_type = *rt;
+            out.resp_type = *rt;
         }
-        for (const auto& [id, other] : orders) {
-            if (other.user && other.open() && !client_id.empty() && other.client_id == client_id) {
-                return bad(-2010, "Duplicate order sent.");
-            }
+        if (client_id_open(order.client_id)) {
+            return bad(-2010, "Duplicate order sent.");
         }
-        // Balance and matching plan.
+        // Balance and matching plan (a trigger order matches nothing until it triggers).
         const bool market_order = order.kind == OrderKind::kMarket;
-        const auto matches = plan(
-            market,
-            order.side,
-            market_order ? 0 : order.price,
-            quote_qty ? INT64_MAX / 4 : order.orig_qty,
-            quote_qty.value_or(0));
-        std::int64_t plan_qty = 0;
+        if (!is_trigger(order.kind)) {
+            out.matches = plan(
+                market,
+                order.side,
+                market_order ? 0 : order.price,
+                quote_qty ? INT64_MAX / 4 : order.orig_qty,
+                quote_qty.value_or(0));
+        }
         std::int64_t plan_quote = 0;
-        for (const auto& match : matches) {
-            plan_qty += match.qty;
+        for (const auto& match : out.matches) {
+            out.plan_qty += match.qty;
             plan_quote += quote_of(match.price, match.qty, Round::kDown);
         }
-        if (order.kind == OrderKind::kLimitMaker && !matches.empty()) {
+        if (order.kind == OrderKind::kLimitMaker && !out.matches.empty()) {
             return bad(-2010, "Order would immediately match and take.");
         }
         const Balance& base = balances[spec.base];
         const Balance& quote = balances[spec.quote];
-        std::int64_t lock = 0;
         if (market_order) {
-            const bool enough =
-                order.side == OrderSide::kBuy ? quote.free >= plan_quote : base.free >= plan_qty;
+            const bool enough = order.side == OrderSide::kBuy ? quote.free >= plan_quote
+                                                              : base.free >= out.plan_qty;
             if (!enough) {
                 return bad(-2010, "Account has insufficient balance for requested action.");
             }
         } else {
-            lock = order.side == OrderSide::kBuy ? quote_of(order.price, order.orig_qty, Round::kUp)
-                                                 : order.orig_qty;
-            if ((order.side == OrderSide::kBuy ? quote.free : base.free) < lock) {
+            const auto reference = order.price > 0 ? order.price : order.stop_price;
+            out.lock = order.side == OrderSide::kBuy
+                           ? quote_of(reference, order.orig_qty, Round::kUp)
+                           : order.orig_qty;
+            if ((order.side == OrderSide::kBuy ? quote.free : base.free) < out.lock) {
                 return bad(-2010, "Account has insufficient balance for requested action.");
             }
         }
-        if (test_only) {
-            return Json::object();
+        out.quote_qty = quote_qty;
+        return out;
+    }
+
+    static bool valid_client_id(const std::string& id) {
+        return !id.empty() && id.size() <= 36 && std::all_of(id.begin(), id.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_';
+        });
+    }
+
+    bool client_id_open(const std::string& client_id) const {
+        if (client_id.empty()) {
+            return false;
         }
-        if (auto e = count_order(call.now_ms)) {
-            return *e;
+        for (const auto& [id, other] : orders) {
+            if (other.user && other.open() && other.client_id == client_id) {
+                return true;
+            }
         }
+        return false;
+    }
+
+    /// Books a prepared order (id, client id, locked funds); nothing is matched yet.
+    SimOrder& insert(Prepared& p, std::int64_t now_ms) {
+        SimOrder order = std::move(p.order);
+        const auto& spec = markets[order.symbol].spec;
         order.id = next_order_id++;
-        order.client_id = client_id.empty() ? fmt::format("sim{:019}", order.id) : client_id;
-        order.time_ms = call.now_ms;
-        order.update_ms = call.now_ms;
-        if (quote_qty) {
-            order.orig_quote_qty = *quote_qty;
-            order.orig_qty = plan_qty;  // what the budget buys or sells on the book
+        if (order.client_id.empty()) {
+            order.client_id = fmt::format("sim{:019}", order.id);
         }
-        if (lock > 0) {
-            order.locked = lock;
+        order.time_ms = now_ms;
+        order.update_ms = now_ms;
+        if (p.quote_qty) {
+            order.orig_quote_qty = *p.quote_qty;
+            order.orig_qty = p.plan_qty;  // what the budget buys or sells on the book
+        }
+        if (p.lock > 0) {
+            order.locked = p.lock;
             Balance& held = balances[order.side == OrderSide::kBuy ? spec.quote : spec.base];
-            held.free -= lock;
-            held.locked += lock;
+            held.free -= p.lock;
+            held.locked += p.lock;
         }
         ++accepted;
         auto [it, inserted] = orders.emplace(order.id, std::move(order));
-        SimOrder& placed = it->second;
-        std::vector<FillOut> fills;
-        const bool fok_short = placed.tif == Tif::kFok && plan_qty < placed.orig_qty;
-        report(placed, "NEW", call.now_ms);
-        if (!fok_short) {
-            execute(market, placed, matches, call.now_ms, fills);
-        }
+        return it->second;
+    }
+
+    /// Puts a placed order's rest on the book (GTC limits, LIMIT_MAKER) or expires it.
+    void rest_or_expire(Market& market, SimOrder& placed, std::int64_t now_ms) {
         if (placed.remaining() > 0) {
+            if (is_trigger(placed.kind)) {
+                return;  // waits for its trigger
+            }
             const bool rests = placed.kind == OrderKind::kLimitMaker ||
                                (placed.kind == OrderKind::kLimit && placed.tif == Tif::kGtc);
             if (rests) {
@@ -1804,17 +2057,42 @@ struct Exchange::Impl {
             } else {
                 placed.status = "EXPIRED";
                 release_lock(placed);
-                report(placed, "EXPIRED", call.now_ms);
+                report(placed, "EXPIRED", now_ms);
             }
         } else if (placed.orig_qty == 0) {
             placed.status = "EXPIRED";
-            report(placed, "EXPIRED", call.now_ms);
+            report(placed, "EXPIRED", now_ms);
         }
+    }
+
+    Reply new_order(const Call& call, bool test_only) {
+        auto prepared = prepare(call);
+        if (auto* e = std::get_if<ApiError>(&prepared)) {
+            return *e;
+        }
+        auto& p = std::get<Prepared>(prepared);
+        if (test_only) {
+            return Json::object();
+        }
+        if (auto e = count_order(call.now_ms)) {
+            return *e;
+        }
+        const std::string resp_type = p.resp_type;
+        const auto matches = p.matches;
+        const bool fok_short = p.order.tif == Tif::kFok && p.plan_qty < p.order.orig_qty;
+        SimOrder& placed = insert(p, call.now_ms);
+        Market& market = markets[placed.symbol];
+        std::vector<FillOut> fills;
+        report(placed, "NEW", call.now_ms);
+        if (!fok_short) {
+            execute(market, placed, matches, call.now_ms, fills);
+        }
+        rest_or_expire(market, placed, call.now_ms);
         if (resp_type == "ACK") {
             return Json{
-                {"symbol", spec.symbol},
+                {"symbol", market.spec.symbol},
                 {"orderId", placed.id},
-                {"orderListId", -1},
+                {"orderListId", placed.list_id},
                 {"clientOrderId", placed.client_id},
                 {"transactTime", call.now_ms}};
         }
@@ -1832,6 +2110,158 @@ struct Exchange::Impl {
             out["fills"] = list;
         }
         return out;
+    }
+
+    /// POST /api/v3/orderList/oco: two legs on one side sharing one quantity and one lock of
+    /// funds; a sell has a LIMIT_MAKER or TAKE_PROFIT(_LIMIT) leg above the market and a
+    /// STOP_LOSS(_LIMIT) leg below it (a buy the mirror). The first leg to execute expires the
+    /// other; canceling either cancels both.
+    Reply post_oco(const Call& call) {
+        std::size_t m = 0;
+        if (auto e = symbol_of(call, m)) {
+            return *e;
+        }
+        const std::string* side = nullptr;
+        const std::string* above_type = nullptr;
+        const std::string* below_type = nullptr;
+        const std::string* quantity = nullptr;
+        for (auto [name, out] :
+             {std::pair{"side", &side},
+              std::pair{"quantity", &quantity},
+              std::pair{"aboveType", &above_type},
+              std::pair{"belowType", &below_type}}) {
+            if (auto e = need(call, name, *out)) {
+                return *e;
+            }
+        }
+        const bool buy = *side == "BUY";
+        if (!buy && *side != "SELL") {
+            return bad(-1117, "Invalid side.");
+        }
+        const auto allowed = [](const std::string& type, bool stop_side) {
+            return stop_side ? (type == "STOP_LOSS" || type == "STOP_LOSS_LIMIT")
+                             : (type == "LIMIT_MAKER" || type == "TAKE_PROFIT" ||
+                                type == "TAKE_PROFIT_LIMIT");
+        };
+        // A sell stops out below the market and takes profit above it; a buy the other way.
+        if (!allowed(*above_type, buy) || !allowed(*below_type, !buy)) {
+            return bad(-1116, "Invalid orderType.");
+        }
+        const auto leg_call = [&](std::string_view prefix, const std::string& type) {
+            Call leg = call;
+            leg.params = {
+                {"symbol", *call.get("symbol")},
+                {"side", *side},
+                {"quantity", *quantity},
+                {"type", type}};
+            for (const auto& [from, to] :
+                 {std::pair{"Price", "price"},
+                  std::pair{"StopPrice", "stopPrice"},
+                  std::pair{"TimeInForce", "timeInForce"},
+                  std::pair{"ClientOrderId", "newClientOrderId"}}) {
+                if (const auto* value = call.get(fmt::format("{}{}", prefix, from))) {
+                    leg.params.emplace_back(to, *value);
+                }
+            }
+            return leg;
+        };
+        auto above = prepare(leg_call("above", *above_type));
+        if (auto* e = std::get_if<ApiError>(&above)) {
+            return *e;
+        }
+        auto below = prepare(leg_call("below", *below_type));
+        if (auto* e = std::get_if<ApiError>(&below)) {
+            return *e;
+        }
+        auto& a = std::get<Prepared>(above);
+        auto& b = std::get<Prepared>(below);
+        if (!a.order.client_id.empty() && a.order.client_id == b.order.client_id) {
+            return bad(-2010, "Duplicate order sent.");
+        }
+        std::string list_client_id;
+        if (const auto* cid = call.get("listClientOrderId")) {
+            if (!valid_client_id(*cid)) {
+                return bad(
+                    -1100,
+                    "Illegal characters found in parameter 'listClientOrderId'; legal range is "
+                    "'^[a-zA-Z0-9-_]{1,36}$'.");
+            }
+            list_client_id = *cid;
+        }
+        if (auto e = count_order(call.now_ms)) {
+            return *e;
+        }
+        if (auto e = count_order(call.now_ms)) {
+            return *e;
+        }
+        // One lock for the list, held by the stop-loss leg (placed first, so it also wins a
+        // bar that reaches both).
+        Prepared& stop_leg = buy ? a : b;
+        Prepared& other_leg = buy ? b : a;
+        stop_leg.lock = std::max(stop_leg.lock, other_leg.lock);
+        other_leg.lock = 0;
+        OrderList list;
+        list.id = next_list_id++;
+        list.client_id =
+            list_client_id.empty() ? fmt::format("simlist{:015}", list.id) : list_client_id;
+        list.symbol = m;
+        list.time_ms = call.now_ms;
+        for (Prepared* leg : {&stop_leg, &other_leg}) {
+            leg->order.list_id = list.id;
+            SimOrder& placed = insert(*leg, call.now_ms);
+            list.legs.push_back(placed.id);
+        }
+        const auto& stored = lists.emplace(list.id, std::move(list)).first->second;
+        for (const auto id : stored.legs) {
+            SimOrder& placed = orders.at(id);
+            report(placed, "NEW", call.now_ms);
+            rest_or_expire(markets[m], placed, call.now_ms);
+        }
+        report_list(stored, call.now_ms);
+        return list_json(stored, call.now_ms);
+    }
+
+    /// DELETE /api/v3/orderList: cancels the open legs of a list.
+    Reply cancel_list(const Call& call) {
+        std::size_t m = 0;
+        if (auto e = symbol_of(call, m)) {
+            return *e;
+        }
+        std::optional<std::int64_t> id;
+        if (auto e = integer(call, "orderListId", id)) {
+            return *e;
+        }
+        const auto* cid = call.get("listClientOrderId");
+        if (!id && cid == nullptr) {
+            return bad(
+                -1102,
+                "Param 'orderListId' or 'listClientOrderId' must be sent, but both were "
+                "empty/null!");
+        }
+        OrderList* found = nullptr;
+        for (auto& [lid, list] : lists) {
+            if (list.symbol == m && (!id || lid == *id) &&
+                (cid == nullptr || list.client_id == *cid)) {
+                const bool open = std::any_of(list.legs.begin(), list.legs.end(), [&](auto leg) {
+                    return orders.at(leg).open();
+                });
+                if (open || found == nullptr) {
+                    found = &list;
+                }
+            }
+        }
+        if (found == nullptr || std::none_of(found->legs.begin(), found->legs.end(), [&](auto leg) {
+                return orders.at(leg).open();
+            })) {
+            return bad(-2011, "Unknown order list sent.");
+        }
+        for (const auto leg : found->legs) {
+            if (SimOrder& order = orders.at(leg); order.open()) {
+                cancel(order, call.now_ms);
+            }
+        }
+        report_list(*found, call.now_ms);
+        return list_json(*found, call.now_ms);
     }
 
     /// Finds a user order of symbol `m` by orderId or origClientOrderId.
@@ -1883,13 +2313,32 @@ struct Exchange::Impl {
     }
 
     Json cancel(SimOrder& order, std::int64_t now_ms) {
-        remove_from_book(order);
+        if (order.working()) {
+            remove_from_book(order);
+        }
         release_lock(order);
         order.status = "CANCELED";
         order.update_ms = now_ms;
         report(order, "CANCELED", now_ms);
         Json out = result_json(order, now_ms);
         out["origClientOrderId"] = order.client_id;
+        return out;
+    }
+
+    /// Cancels `order` and, for a leg of an OCO list, the list's other open legs (as Binance).
+    Json cancel_with_list(SimOrder& order, std::int64_t now_ms) {
+        const auto list = lists.find(order.list_id);
+        if (list != lists.end()) {
+            for (const auto leg : list->second.legs) {
+                if (SimOrder& other = orders.at(leg); leg != order.id && other.open()) {
+                    cancel(other, now_ms);
+                }
+            }
+        }
+        Json out = cancel(order, now_ms);
+        if (list != lists.end()) {
+            report_list(list->second, now_ms);
+        }
         return out;
     }
 
@@ -1906,7 +2355,7 @@ struct Exchange::Impl {
         if (!order.open()) {
             return bad(-2011, "Unknown order sent.");
         }
-        return cancel(order, call.now_ms);
+        return cancel_with_list(order, call.now_ms);
     }
 
     std::vector<SimOrder*> user_orders(std::optional<std::size_t> m, bool open_only) {
@@ -1945,7 +2394,9 @@ struct Exchange::Impl {
         }
         Json out = Json::array();
         for (auto* order : user_orders(m, true)) {
-            out.push_back(cancel(*order, call.now_ms));
+            if (order->open()) {  // a leg of a list canceled with its other leg
+                out.push_back(cancel_with_list(*order, call.now_ms));
+            }
         }
         return out;
     }
@@ -2046,6 +2497,8 @@ struct Exchange::Impl {
             {"GET", "/api/v3/ticker/bookTicker", 2, false, false, &Impl::ticker_book},
             {"POST", "/api/v3/order", 1, true, true, &Impl::post_order},
             {"POST", "/api/v3/order/test", 1, true, false, &Impl::post_order_test},
+            {"POST", "/api/v3/orderList/oco", 1, true, true, &Impl::post_oco},
+            {"DELETE", "/api/v3/orderList", 1, true, false, &Impl::cancel_list},
             {"GET", "/api/v3/order", 4, true, false, &Impl::query_order},
             {"DELETE", "/api/v3/order", 1, true, false, &Impl::cancel_order},
             {"GET", "/api/v3/openOrders", 6, true, false, &Impl::open_orders},
