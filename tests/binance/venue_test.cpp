@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "ats/binance/binance_venue.hpp"
@@ -215,6 +216,154 @@ TEST_F(VenueTest, CancelEmitsCanceledAndRefusalsAreRejections) {
         .oco_group = 0};
     auto stop_order = model::Order(*ClientOrderId::parse("venue-stop-1"), stop, clock_.now());
     EXPECT_EQ(venue_->submit(stop_order, std::nullopt).error().code, ErrorCode::kRejected);
+}
+
+class ProtectionTest : public VenueTest {
+protected:
+    void SetUp() override {
+        VenueTest::SetUp();
+        ASSERT_FALSE(HasFatalFailure());
+        venue_->set_exchange_protection(true);
+        // A long position: 0.01 BTC bought, 0.00001 of it paid as the fee.
+        ASSERT_TRUE(venue_->submit(
+            order("prot-entry", Side::kBuy, model::OrderType::kMarket, "0.01"), std::nullopt));
+        Price lowest = bars_[101].low;
+        for (std::size_t i = 101; i < 300; ++i) {
+            lowest = std::min(lowest, bars_[i].low);
+        }
+        stop_price_ = lowest + Price::from_units(20);
+        for (hit_ = 101; hit_ < 300 && bars_[hit_].low > stop_price_; ++hit_) {
+        }
+        sink_.events.clear();
+    }
+
+    model::Order leg(const std::string& id, model::OrderType type, Price trigger, int group) {
+        const model::OrderRequest request{
+            .symbol = *Symbol::parse("BTCUSDT"),
+            .side = Side::kSell,
+            .type = type,
+            .qty = *Qty::parse("0.00999"),
+            .limit_price = std::nullopt,
+            .trigger_price = trigger,
+            .reduce_only = true,
+            .oco_group = static_cast<std::uint32_t>(group)};
+        return model::Order(*ClientOrderId::parse(id), request, clock_.now());
+    }
+
+    /// Places the pair stop-<n> / target-<n> (OCO group n).
+    void protect(int n) {
+        const auto stop =
+            leg(fmt::format("stop-{}", n), model::OrderType::kStopMarket, stop_price_, n);
+        const auto target =
+            leg(fmt::format("target-{}", n),
+                model::OrderType::kTakeProfit,
+                bars_[100].close + Price::from_units(50'000),
+                n);
+        ASSERT_TRUE(venue_->submit(stop, std::nullopt));
+        EXPECT_EQ(venue_->held_orders(), 1U);  // waits for its partner
+        ASSERT_TRUE(venue_->submit(target, std::nullopt));
+        EXPECT_EQ(venue_->held_orders(), 0U);
+    }
+
+    Qty locked_btc() {
+        auto balances = rest_->balances();
+        EXPECT_TRUE(balances);
+        for (const auto& b : *balances) {
+            if (b.asset == "BTC") {
+                return b.locked;
+            }
+        }
+        return Qty{};
+    }
+
+    Price stop_price_;
+    std::size_t hit_ = 0;
+};
+
+TEST_F(ProtectionTest, StopAndTargetGoOutAsOneOcoListThatLocksThePosition) {
+    protect(1);
+    auto stop = rest_->query_order("BTCUSDT", "stop-1");
+    auto target = rest_->query_order("BTCUSDT", "target-1");
+    ASSERT_TRUE(stop && target);
+    EXPECT_EQ(stop->status, "NEW");
+    EXPECT_EQ(target->status, "NEW");
+    EXPECT_GE(stop->order_list_id, 0);
+    EXPECT_EQ(stop->order_list_id, target->order_list_id);
+    EXPECT_EQ(locked_btc(), *Qty::parse("0.00999"));
+    EXPECT_EQ(venue_->working_orders(), 2U);
+    // The stop triggers on the exchange: its fill comes in, the target ends (expired).
+    clock_.advance(Duration::from_ms(static_cast<std::int64_t>(hit_ - 100) * 1000));
+    ASSERT_TRUE(venue_->poll());
+    const auto fills = sink_.all<model::OrderFilled>();
+    ASSERT_EQ(fills.size(), 1U);
+    EXPECT_EQ(fills[0].fill.order_id.str(), "stop-1");
+    EXPECT_EQ(fills[0].fill.price, std::min(stop_price_, bars_[hit_].open));
+    const auto canceled = sink_.all<model::OrderCanceled>();
+    ASSERT_EQ(canceled.size(), 1U);
+    EXPECT_EQ(canceled[0].order_id.str(), "target-1");
+    EXPECT_EQ(venue_->working_orders(), 0U);
+    EXPECT_EQ(locked_btc(), Qty{});
+}
+
+TEST_F(ProtectionTest, AnExitCancelsTheListFirstAndARefusedExitPutsItBack) {
+    protect(2);
+    // More than the account holds: refused, and the protection is back on the exchange.
+    auto refused = venue_->submit(
+        order("exit-too-big", Side::kSell, model::OrderType::kMarket, "0.5"), std::nullopt);
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(sink_.all<model::OrderCanceled>().empty());
+    auto stop = rest_->query_order("BTCUSDT", "stop-2");
+    ASSERT_TRUE(stop);
+    EXPECT_EQ(stop->status, "NEW");
+    EXPECT_EQ(locked_btc(), *Qty::parse("0.00999"));
+    EXPECT_EQ(venue_->working_orders(), 2U);
+    // The real exit: the list steps aside, the exit fills, both legs end canceled.
+    ASSERT_TRUE(venue_->submit(
+        order("exit-1", Side::kSell, model::OrderType::kMarket, "0.00999"), std::nullopt));
+    const auto canceled = sink_.all<model::OrderCanceled>();
+    ASSERT_EQ(canceled.size(), 2U);
+    const auto fills = sink_.all<model::OrderFilled>();
+    ASSERT_FALSE(fills.empty());
+    EXPECT_EQ(fills.back().fill.order_id.str(), "exit-1");
+    EXPECT_EQ(venue_->working_orders(), 0U);
+    EXPECT_EQ(rest_->query_order("BTCUSDT", "stop-2")->status, "CANCELED");
+    EXPECT_EQ(rest_->query_order("BTCUSDT", "target-2")->status, "CANCELED");
+    // Nothing open is left behind on the exchange.
+    EXPECT_EQ(locked_btc(), Qty{});
+}
+
+TEST_F(ProtectionTest, CancelingOneLegEndsBothAndALoneLegGoesOutAtThePoll) {
+    protect(3);
+    ASSERT_TRUE(venue_->cancel(*ClientOrderId::parse("stop-3")));
+    const auto canceled = sink_.all<model::OrderCanceled>();
+    ASSERT_EQ(canceled.size(), 2U);
+    EXPECT_EQ(venue_->working_orders(), 0U);
+    EXPECT_EQ(venue_->cancel(*ClientOrderId::parse("target-3")).error().code, ErrorCode::kNotFound);
+    // A leg whose partner never comes is placed alone at the next poll.
+    ASSERT_TRUE(
+        venue_->submit(leg("stop-4", model::OrderType::kStopMarket, stop_price_, 4), std::nullopt));
+    EXPECT_EQ(venue_->held_orders(), 1U);
+    ASSERT_TRUE(venue_->poll());
+    EXPECT_EQ(venue_->held_orders(), 0U);
+    auto alone = rest_->query_order("BTCUSDT", "stop-4");
+    ASSERT_TRUE(alone);
+    EXPECT_EQ(alone->status, "NEW");
+    EXPECT_EQ(alone->order_list_id, -1);
+    // A restart takes it over: the new venue sees its trigger and fill.
+    BinanceVenue restarted(*rest_, sink_, clock_);
+    restarted.set_exchange_protection(true);
+    ASSERT_TRUE(restarted.adopt(leg("stop-4", model::OrderType::kStopMarket, stop_price_, 4)));
+    EXPECT_EQ(
+        restarted.adopt(leg("stop-none", model::OrderType::kStopMarket, stop_price_, 4))
+            .error()
+            .code,
+        ErrorCode::kNotFound);
+    sink_.events.clear();
+    clock_.advance(Duration::from_ms(static_cast<std::int64_t>(hit_ - 100) * 1000));
+    ASSERT_TRUE(restarted.poll());
+    const auto fills = sink_.all<model::OrderFilled>();
+    ASSERT_EQ(fills.size(), 1U);
+    EXPECT_EQ(fills[0].fill.order_id.str(), "stop-4");
 }
 
 TEST(UserStreamParse, EventsRepliesAndBadMessages) {

@@ -30,6 +30,19 @@ Result<NewOrder> to_new_order(const model::Order& order, std::optional<Money> qu
             out.type = "LIMIT";
             out.price = request.limit_price;
             break;
+        case model::OrderType::kStopMarket:
+            out.type = "STOP_LOSS";
+            out.stop_price = request.trigger_price;
+            break;
+        case model::OrderType::kStopLimit:
+            out.type = "STOP_LOSS_LIMIT";
+            out.price = request.limit_price;
+            out.stop_price = request.trigger_price;
+            break;
+        case model::OrderType::kTakeProfit:
+            out.type = "TAKE_PROFIT";
+            out.stop_price = request.trigger_price;
+            break;
         default:
             return make_error(
                 ErrorCode::kRejected,
@@ -41,13 +54,87 @@ Result<NewOrder> to_new_order(const model::Order& order, std::optional<Money> qu
     return out;
 }
 
+namespace {
+
+bool is_protective(const model::Order& order) {
+    const auto type = order.request().type;
+    return type == model::OrderType::kStopMarket || type == model::OrderType::kStopLimit ||
+           type == model::OrderType::kTakeProfit;
+}
+
+/// An OCO leg for a protective order.
+OcoLeg oco_leg(const model::Order& order) {
+    const auto& r = order.request();
+    OcoLeg leg;
+    leg.client_order_id = order.id().str();
+    leg.stop_price = r.trigger_price;
+    if (r.type == model::OrderType::kTakeProfit) {
+        leg.type = "TAKE_PROFIT";
+    } else if (r.type == model::OrderType::kStopLimit) {
+        leg.type = "STOP_LOSS_LIMIT";
+        leg.price = r.limit_price;
+    } else {
+        leg.type = "STOP_LOSS";
+    }
+    return leg;
+}
+
+}  // namespace
+
 BinanceVenue::BinanceVenue(RestClient& client, model::EventSink& sink, const Clock& clock)
     : client_(client), sink_(sink), clock_(clock) {}
 
 Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quote_budget) {
     const auto& id = order.id().str();
-    if (working_.count(id) != 0 || done_.count(id) != 0) {
+    const bool held = std::any_of(
+        held_.begin(), held_.end(), [&](const model::Order& o) { return o.id() == order.id(); });
+    if (working_.count(id) != 0 || done_.count(id) != 0 || held) {
         return make_error(ErrorCode::kAlreadyExists, fmt::format("order {} already placed", id));
+    }
+    if (!exchange_protection_) {
+        return place(order, quote_budget);
+    }
+    const auto& request = order.request();
+    if (is_protective(order)) {
+        if (request.oco_group == 0) {
+            return place(order, quote_budget);
+        }
+        const auto partner = std::find_if(held_.begin(), held_.end(), [&](const model::Order& o) {
+            return o.request().symbol == request.symbol &&
+                   o.request().oco_group == request.oco_group;
+        });
+        if (partner == held_.end()) {
+            held_.push_back(order);  // its partner follows at once
+            return ok_status();
+        }
+        const model::Order first = *partner;
+        held_.erase(partner);
+        return place_pair(first, order);
+    }
+    flush_held();
+    // The protection locks the coins this order would sell: it steps aside for the order.
+    auto suspended = suspend_protection(request.symbol, request.side);
+    auto placed = place(order, quote_budget);
+    if (!placed) {
+        restore_protection(std::move(suspended));
+        return placed;
+    }
+    for (const auto& leg : suspended) {
+        emit_canceled(leg, fmt::format("canceled for order {}", id));
+        done_.insert(leg.id.str());
+    }
+    return ok_status();
+}
+
+Status BinanceVenue::place(const model::Order& order, std::optional<Money> quote_budget) {
+    const auto& id = order.id().str();
+    if (!exchange_protection_ && is_protective(order)) {
+        return make_error(
+            ErrorCode::kRejected,
+            fmt::format(
+                "order {}: {} orders go to Binance only with exchange-side protection on",
+                id,
+                model::to_string(order.request().type)));
     }
     auto out = to_new_order(order, quote_budget);
     if (!out) {
@@ -74,7 +161,12 @@ Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quot
         }
         return tl::unexpected(std::move(error));
     }
-    Working working{order.id(), request.symbol, request.side, placed->order_id, {}, {}};
+    Working working{
+        order.id(), request.symbol, request.side, placed->order_id, {}, {}, -1, std::nullopt};
+    working.list_id = placed->order_list_id;
+    if (is_protective(order)) {
+        working.protective = order;
+    }
     if (stream_) {
         // The execution reports drive the order; they are already on their way.
         working_.emplace(id, std::move(working));
@@ -95,10 +187,192 @@ Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quot
     return ok_status();
 }
 
+Status BinanceVenue::place_pair(const model::Order& first, const model::Order& second) {
+    const auto& r = first.request();
+    const Symbol symbol = r.symbol;
+    // A sell's stop lies below the market and its target above; a buy's the other way.
+    const bool first_is_stop = r.type != model::OrderType::kTakeProfit;
+    const bool first_above = (r.side == Side::kBuy) == first_is_stop;
+    NewOco oco;
+    oco.symbol = std::string(symbol.view());
+    oco.side = r.side;
+    oco.quantity = std::min(r.qty, second.request().qty);
+    oco.above = oco_leg(first_above ? first : second);
+    oco.below = oco_leg(first_above ? second : first);
+    oco.list_client_order_id = second.id().str() + "L";
+    auto placed = client_.place_oco(oco);
+    if (!placed) {
+        const auto why =
+            fmt::format("OCO with {} refused: {}", second.id().str(), placed.error().message);
+        emit_rejected(first, why);
+        auto error = placed.error();
+        error.code = ErrorCode::kRejected;  // its partner is gone: not retried alone
+        return tl::unexpected(std::move(error));
+    }
+    for (const auto* order : {&first, &second}) {
+        const auto state =
+            std::find_if(placed->orders.begin(), placed->orders.end(), [&](const OrderState& s) {
+                return s.client_order_id == order->id().str();
+            });
+        if (state == placed->orders.end()) {
+            return make_error(
+                ErrorCode::kParse, fmt::format("OCO reply without leg {}", order->id().str()));
+        }
+        Working working{
+            order->id(), symbol, order->request().side, state->order_id, {}, {}, -1, std::nullopt};
+        working.list_id = placed->list_id;
+        working.protective = *order;
+        working_.emplace(order->id().str(), std::move(working));
+    }
+    return ok_status();
+}
+
+void BinanceVenue::flush_held() {
+    auto alone = std::exchange(held_, {});
+    for (const auto& order : alone) {
+        if (auto s = place(order, std::nullopt); !s) {
+            emit_rejected(order, s.error().message);
+        }
+    }
+}
+
+std::vector<BinanceVenue::Working> BinanceVenue::suspend_protection(
+    const Symbol& symbol, Side side) {
+    std::vector<Working> out;
+    std::vector<std::string> ids;
+    for (const auto& [id, w] : working_) {
+        if (w.protective && w.symbol == symbol && w.side == side) {
+            ids.push_back(id);
+        }
+    }
+    std::set<std::int64_t> lists_done;
+    for (const auto& id : ids) {
+        auto it = working_.find(id);
+        if (it == working_.end()) {
+            continue;  // ended with its list just now
+        }
+        const auto list_id = it->second.list_id;
+        if (list_id >= 0 && lists_done.count(list_id) != 0) {
+            continue;
+        }
+        std::vector<OrderState> states;
+        if (list_id >= 0) {
+            lists_done.insert(list_id);
+            auto canceled = client_.cancel_order_list(std::string(symbol.view()), list_id);
+            if (canceled) {
+                states = std::move(canceled->orders);
+            }
+        } else if (auto canceled = client_.cancel_order(std::string(symbol.view()), id)) {
+            states.push_back(std::move(*canceled));
+        }
+        if (states.empty()) {
+            // Not canceled (it may have executed just now): its state comes over REST.
+            (void)poll_rest();
+            continue;
+        }
+        for (const auto& state : states) {
+            auto leg = working_.find(state.client_order_id);
+            if (leg == working_.end()) {
+                continue;
+            }
+            if (!state.executed_qty.is_zero() || state.status != "CANCELED") {
+                // It executed before the cancel: its fills and end go to the engine.
+                if (auto done = sync(leg->second, state); done && *done) {
+                    done_.insert(leg->first);
+                    working_.erase(leg);
+                }
+                continue;
+            }
+            out.push_back(std::move(leg->second));
+            working_.erase(leg);
+        }
+    }
+    return out;
+}
+
+void BinanceVenue::restore_protection(std::vector<Working> legs) {
+    while (!legs.empty()) {
+        Working leg = std::move(legs.back());
+        legs.pop_back();
+        const auto partner = std::find_if(legs.begin(), legs.end(), [&](const Working& w) {
+            return leg.list_id >= 0 && w.list_id == leg.list_id;
+        });
+        Status s = ok_status();
+        if (partner != legs.end()) {
+            Working other = std::move(*partner);
+            legs.erase(partner);
+            s = place_pair(*other.protective, *leg.protective);
+            if (!s) {
+                emit_canceled(other, "protection could not be placed again");
+            }
+        } else {
+            s = place(*leg.protective, std::nullopt);
+        }
+        if (!s) {
+            emit_canceled(leg, "protection could not be placed again");
+        }
+    }
+}
+
+Status BinanceVenue::adopt(const model::Order& order) {
+    const auto& id = order.id().str();
+    if (working_.count(id) != 0) {
+        return make_error(ErrorCode::kAlreadyExists, fmt::format("order {} already working", id));
+    }
+    auto state = client_.query_order(std::string(order.request().symbol.view()), id);
+    if (!state) {
+        return tl::unexpected(state.error());
+    }
+    if (state->status != "NEW") {
+        return make_error(
+            state->status == "PARTIALLY_FILLED" ? ErrorCode::kFailedPrecondition
+                                                : ErrorCode::kNotFound,
+            fmt::format("order {} is {} on the exchange", id, state->status));
+    }
+    Working working{
+        order.id(),
+        order.request().symbol,
+        order.request().side,
+        state->order_id,
+        {},
+        {},
+        -1,
+        std::nullopt};
+    working.list_id = state->order_list_id;
+    if (is_protective(order)) {
+        working.protective = order;
+    }
+    working_.emplace(id, std::move(working));
+    return ok_status();
+}
+
+void BinanceVenue::emit_canceled(const Working& working, std::string_view why) {
+    const auto now = clock_.now();
+    sink_.emit(model::OrderCanceled{now, now, working.id, working.symbol, model::Text(why)});
+}
+
+void BinanceVenue::emit_rejected(const model::Order& order, std::string_view why) {
+    const auto now = clock_.now();
+    sink_.emit(
+        model::OrderRejected{now, now, order.id(), order.request().symbol, model::Text(why)});
+}
+
 Status BinanceVenue::cancel(const ClientOrderId& id) {
+    const auto held = std::find_if(
+        held_.begin(), held_.end(), [&](const model::Order& o) { return o.id() == id; });
+    if (held != held_.end()) {
+        const auto now = clock_.now();
+        sink_.emit(model::OrderCanceled{
+            now, now, id, held->request().symbol, model::Text("canceled before it was sent")});
+        held_.erase(held);
+        return ok_status();
+    }
     auto it = working_.find(id.str());
     if (it == working_.end()) {
         return make_error(ErrorCode::kNotFound, fmt::format("order {} is not working", id.str()));
+    }
+    if (it->second.list_id >= 0) {
+        return cancel_on_exchange(id.str());
     }
     auto canceled = client_.cancel_order(std::string(it->second.symbol.view()), id.str());
     if (!canceled) {
@@ -111,6 +385,26 @@ Status BinanceVenue::cancel(const ClientOrderId& id) {
     if (*done) {
         done_.insert(id.str());
         working_.erase(it);
+    }
+    return ok_status();
+}
+
+Status BinanceVenue::cancel_on_exchange(const std::string& id) {
+    const Working& w = working_.at(id);
+    auto canceled = client_.cancel_order_list(std::string(w.symbol.view()), w.list_id);
+    if (!canceled) {
+        return tl::unexpected(canceled.error());
+    }
+    // Both legs end: the one asked for and its partner (canceled with it, as on Binance).
+    for (const auto& state : canceled->orders) {
+        auto leg = working_.find(state.client_order_id);
+        if (leg == working_.end()) {
+            continue;
+        }
+        if (auto done = sync(leg->second, state); done && *done) {
+            done_.insert(leg->first);
+            working_.erase(leg);
+        }
     }
     return ok_status();
 }
@@ -167,6 +461,9 @@ void BinanceVenue::apply(const UserEvent& event) {
         return;  // finished already (its fills came over REST) or not this session's order
     }
     Working& w = it->second;
+    if (r.order_id != 0 && w.venue_id != 0 && r.order_id != w.venue_id) {
+        return;  // an earlier order under this client id (a protective leg placed again)
+    }
     if (r.exec_type == "TRADE" && r.trade_id >= 0 && !w.trades_seen.count(r.trade_id)) {
         emit_fill(
             w,
@@ -225,6 +522,7 @@ void BinanceVenue::await_reports(const std::string& id, const OrderState& state)
 }
 
 Status BinanceVenue::poll() {
+    flush_held();
     if (stream_config_) {
         if (!stream_ && wall_->now() >= next_connect_ && connect_stream()) {
             // Back: what happened while it was down is only on REST.

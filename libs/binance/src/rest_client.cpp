@@ -64,6 +64,7 @@ Result<OrderState> parse_order(const std::string& body) {
         out.client_order_id = json.at("clientOrderId").get<std::string>();
         out.status = json.value("status", "NEW");
         out.transact_time_ms = json.value("transactTime", std::int64_t{0});
+        out.order_list_id = json.value("orderListId", std::int64_t{-1});
         if (json.contains("price")) {
             auto price = price_of(json, "price");
             auto orig = Qty::parse(json.at("origQty").get<std::string>());
@@ -80,6 +81,25 @@ Result<OrderState> parse_order(const std::string& body) {
         return out;
     } catch (const std::exception& e) {
         return make_error(ErrorCode::kParse, fmt::format("order reply: {}", e.what()));
+    }
+}
+
+Result<OrderListState> parse_order_list(const std::string& body) {
+    try {
+        const auto json = Json::parse(body);
+        OrderListState out;
+        out.list_id = json.at("orderListId").get<std::int64_t>();
+        out.list_client_order_id = json.value("listClientOrderId", "");
+        for (const auto& report : json.at("orderReports")) {
+            auto state = parse_order(report.dump());
+            if (!state) {
+                return tl::unexpected(state.error());
+            }
+            out.orders.push_back(std::move(*state));
+        }
+        return out;
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::kParse, fmt::format("order list reply: {}", e.what()));
     }
 }
 
@@ -374,8 +394,36 @@ Params new_order_params(const NewOrder& order) {
     if (order.price) {
         params.emplace_back("price", order.price->to_string());
     }
-    if (order.type == "LIMIT") {
+    if (order.stop_price) {
+        params.emplace_back("stopPrice", order.stop_price->to_string());
+    }
+    if (order.type == "LIMIT" || order.type == "STOP_LOSS_LIMIT" ||
+        order.type == "TAKE_PROFIT_LIMIT") {
         params.emplace_back("timeInForce", order.time_in_force);
+    }
+    return params;
+}
+
+Params new_oco_params(const NewOco& oco) {
+    Params params = {
+        {"symbol", oco.symbol},
+        {"side", std::string(to_string(oco.side))},
+        {"quantity", oco.quantity.to_string()},
+        {"listClientOrderId", oco.list_client_order_id},
+        {"newOrderRespType", "RESULT"}};
+    for (const auto& [prefix, leg] : {std::pair{"above", &oco.above}, {"below", &oco.below}}) {
+        const std::string p(prefix);
+        params.emplace_back(p + "Type", leg->type);
+        params.emplace_back(p + "ClientOrderId", leg->client_order_id);
+        if (leg->price) {
+            params.emplace_back(p + "Price", leg->price->to_string());
+        }
+        if (leg->stop_price) {
+            params.emplace_back(p + "StopPrice", leg->stop_price->to_string());
+        }
+        if (leg->type.ends_with("_LIMIT")) {
+            params.emplace_back(p + "TimeInForce", "GTC");
+        }
     }
     return params;
 }
@@ -399,11 +447,69 @@ Result<OrderState> RestClient::place_order(NewOrder order) {
     if (order.client_order_id.empty()) {
         order.client_order_id = fmt::format("ats-{:016x}", impl_->rng());
     }
-    const Params params = new_order_params(order);
+    auto body = send_new("/order", new_order_params(order), order.symbol, order.client_order_id);
+    if (!body) {
+        return tl::unexpected(body.error());
+    }
+    if (*body) {
+        return parse_order(**body);
+    }
+    return query_order(order.symbol, order.client_order_id);
+}
+
+Result<OrderListState> RestClient::place_oco(NewOco oco) {
+    if (oco.above.client_order_id.empty() || oco.below.client_order_id.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "OCO: both legs need a client order id");
+    }
+    if (oco.list_client_order_id.empty()) {
+        oco.list_client_order_id = fmt::format("atsl-{:016x}", impl_->rng());
+    }
+    auto body =
+        send_new("/orderList/oco", new_oco_params(oco), oco.symbol, oco.below.client_order_id);
+    if (!body) {
+        return tl::unexpected(body.error());
+    }
+    if (*body) {
+        return parse_order_list(**body);
+    }
+    // Found by a leg after an unknown outcome: the list is read leg by leg.
+    OrderListState out;
+    out.list_client_order_id = oco.list_client_order_id;
+    for (const auto* leg : {&oco.above, &oco.below}) {
+        auto state = query_order(oco.symbol, leg->client_order_id);
+        if (!state) {
+            return tl::unexpected(state.error());
+        }
+        out.list_id = state->order_list_id;
+        out.orders.push_back(std::move(*state));
+    }
+    return out;
+}
+
+Result<OrderListState> RestClient::cancel_order_list(
+    const std::string& symbol, std::int64_t list_id) {
+    auto reply = impl_->send(
+        "DELETE",
+        "/orderList",
+        {{"symbol", symbol}, {"orderListId", std::to_string(list_id)}},
+        true,
+        1,
+        Retry::kSafe);
+    if (!reply) {
+        return tl::unexpected(reply.error());
+    }
+    return parse_order_list(reply->body);
+}
+
+Result<std::optional<std::string>> RestClient::send_new(
+    std::string_view path,
+    const Params& params,
+    const std::string& symbol,
+    const std::string& probe_id) {
     for (int attempt = 0; attempt < impl_->config.max_attempts; ++attempt) {
-        auto reply = impl_->send("POST", "/order", params, true, 1, Retry::kOrderSend);
+        auto reply = impl_->send("POST", std::string(path), params, true, 1, Retry::kOrderSend);
         if (reply) {
-            return parse_order(reply->body);
+            return std::optional<std::string>(std::move(reply->body));
         }
         const auto code = reply.error().code;
         if (code != ErrorCode::kUnavailable && code != ErrorCode::kTimeout) {
@@ -418,15 +524,15 @@ Result<OrderState> RestClient::place_order(NewOrder order) {
         const auto wait_ms = settled - impl_->server_now_ms();
         log::warn(
             "binance: order {} status unknown ({}); querying it in {} ms, before any resend",
-            order.client_order_id,
+            probe_id,
             reply.error().message,
             std::max<std::int64_t>(wait_ms, 0));
         if (wait_ms > 0) {
             impl_->wait(Duration::from_ms(wait_ms));
         }
-        auto state = query_order(order.symbol, order.client_order_id);
+        auto state = query_order(symbol, probe_id);
         if (state) {
-            return state;
+            return std::optional<std::string>();
         }
         if (state.error().code != ErrorCode::kNotFound) {
             return tl::unexpected(state.error());
@@ -437,9 +543,7 @@ Result<OrderState> RestClient::place_order(NewOrder order) {
     return make_error(
         ErrorCode::kUnavailable,
         fmt::format(
-            "order {}: not placed after {} attempts",
-            order.client_order_id,
-            impl_->config.max_attempts));
+            "order {}: not placed after {} attempts", probe_id, impl_->config.max_attempts));
 }
 
 Result<OrderState> RestClient::query_order(

@@ -79,7 +79,8 @@ TradingEngine::Protective& TradingEngine::protective(const Symbol& symbol) {
             return p;
         }
     }
-    protective_.push_back(Protective{symbol, std::nullopt, std::nullopt, Side::kBuy});
+    protective_.push_back(
+        Protective{symbol, std::nullopt, std::nullopt, Side::kBuy, 0, std::nullopt, std::nullopt});
     return protective_.back();
 }
 
@@ -126,28 +127,18 @@ void TradingEngine::on_marked_bar_closed(const Symbol& symbol, const model::Bar&
         const model::Instrument* inst = orders_.instrument(symbol);
         if (inst != nullptr) {
             if (auto stop = risk_.trail(symbol, side, bar.close, inst->tick_size)) {
+                // The stop and its target are one OCO pair (one order list on an exchange, where
+                // canceling a leg cancels both): the trailed stop replaces the pair, the target
+                // at its price.
                 Protective& p = protective(symbol);
-                if (p.stop) {
-                    orders_.cancel(*p.stop, "trailing stop moved");
-                    p.stop.reset();
+                std::optional<Price> target;
+                if (p.target) {
+                    if (const auto* order = orders_.order(*p.target)) {
+                        target = order->request().trigger_price;
+                    }
                 }
-                // Same OCO group as the target, so one exit cancels the other at the venue.
-                model::OrderRequest r{
-                    symbol,
-                    opposite(side),
-                    model::OrderType::kStopMarket,
-                    pos.abs(),
-                    std::nullopt,
-                    *stop,
-                    true,
-                    p.target ? p.group : 0};
-                bus_.emit(model::OrderApproved{
-                    now,
-                    now,
-                    r,
-                    std::nullopt,
-                    OrderPurpose::kStopLoss,
-                    model::Text("trailing stop")});
+                cancel_protective(symbol);
+                emit_protective(symbol, side, pos.abs(), *stop, target, "trailing stop");
             }
         }
     }
@@ -405,6 +396,18 @@ void TradingEngine::on_fill(const model::OrderFilled& f) {
         cancel_protective(fill.symbol);
         place_protective(
             fill.symbol, after.is_positive() ? Side::kBuy : Side::kSell, p->average_entry());
+    } else if (const Protective& guard = protective(fill.symbol);
+               !after.is_zero() && !closed && !guard.stop && !guard.target &&
+               (guard.stop_price || guard.target_price)) {
+        // A partial exit that ended the protection (an exchange cancels it to free the coins
+        // for the exit): the rest is protected again at the same levels.
+        emit_protective(
+            fill.symbol,
+            after.is_positive() ? Side::kBuy : Side::kSell,
+            after.abs(),
+            guard.stop_price,
+            guard.target_price,
+            "stop loss (rest of the position)");
     }
 }
 
@@ -413,25 +416,35 @@ void TradingEngine::place_protective(const Symbol& symbol, Side side, Price entr
     if (!levels.stop && !levels.target) {
         return;
     }
+    emit_protective(
+        symbol, side, tradable_position(symbol).abs(), levels.stop, levels.target, "stop loss");
+}
+
+void TradingEngine::emit_protective(
+    const Symbol& symbol,
+    Side side,
+    Qty qty,
+    std::optional<Price> stop,
+    std::optional<Price> target,
+    std::string_view stop_why) {
     const Timestamp now = clock_.now();
-    const Qty qty = tradable_position(symbol).abs();
-    const std::uint32_t group = levels.stop && levels.target ? next_oco_group_++ : 0;
-    protective(symbol).group = group;
+    // A stop and a target are one OCO pair: one fill cancels the other.
+    const std::uint32_t group = stop && target ? next_oco_group_++ : 0;
+    Protective& p = protective(symbol);
+    p.group = group;
+    p.stop_price = stop;
+    p.target_price = target;
     const auto place =
         [&](model::OrderType type, Price trigger, OrderPurpose purpose, std::string_view why) {
             const model::OrderRequest r{
                 symbol, opposite(side), type, qty, std::nullopt, trigger, true, group};
             bus_.emit(model::OrderApproved{now, now, r, std::nullopt, purpose, model::Text(why)});
         };
-    if (levels.stop) {
-        place(model::OrderType::kStopMarket, *levels.stop, OrderPurpose::kStopLoss, "stop loss");
+    if (stop) {
+        place(model::OrderType::kStopMarket, *stop, OrderPurpose::kStopLoss, stop_why);
     }
-    if (levels.target) {
-        place(
-            model::OrderType::kTakeProfit,
-            *levels.target,
-            OrderPurpose::kTakeProfit,
-            "take profit");
+    if (target) {
+        place(model::OrderType::kTakeProfit, *target, OrderPurpose::kTakeProfit, "take profit");
     }
 }
 

@@ -24,8 +24,9 @@ struct Commission {
 };
 Commission split_commission(const Symbol& symbol, const std::string& asset, Qty amount);
 
-/// The Binance order for an engine order: MARKET (quantity, or quoteOrderQty for a quote
-/// budget) or LIMIT GTC, with the order's own client order id. kRejected for other types.
+/// The Binance order for an engine order, with the order's own client order id: MARKET
+/// (quantity, or quoteOrderQty for a quote budget), LIMIT GTC, and the trigger types: a stop
+/// market as STOP_LOSS, a stop limit as STOP_LOSS_LIMIT (GTC), a take profit as TAKE_PROFIT.
 Result<NewOrder> to_new_order(const model::Order& order, std::optional<Money> quote_budget);
 
 /// The execution port on a Binance Spot REST account (the real one, the Spot testnet or
@@ -38,13 +39,31 @@ Result<NewOrder> to_new_order(const model::Order& order, std::optional<Money> qu
 /// call from the engine thread.
 ///
 /// Order types: MARKET (quantity, or quoteOrderQty for a quote budget) and LIMIT GTC; stop and
-/// take-profit orders are refused with kRejected (the risk layer keeps them client-side).
+/// take-profit orders only with set_exchange_protection(true), else kRejected (the caller keeps
+/// them client-side).
 class BinanceVenue final : public model::ExecutionVenue {
 public:
     BinanceVenue(RestClient& client, model::EventSink& sink, const Clock& clock);
 
     Status submit(const model::Order& order, std::optional<Money> quote_budget) override;
     Status cancel(const ClientOrderId& id) override;
+
+    /// Protective orders on the exchange, so a position stays protected while ats is down:
+    /// stop-market, stop-limit and take-profit orders go out as STOP_LOSS, STOP_LOSS_LIMIT and
+    /// TAKE_PROFIT, and a stop and a target of one OCO group as one OCO list (the first leg is
+    /// held until its partner arrives, which the engine sends right after it; a leg still alone
+    /// at the next poll() goes out alone). Binance locks the protected coins, so an order that
+    /// sells them (an exit) first cancels the protection and, when the exit is refused, places
+    /// it again under the same client ids; after a successful exit the legs end as canceled.
+    /// Canceling one leg of a list cancels both (as on Binance); both end as canceled.
+    void set_exchange_protection(bool on) noexcept { exchange_protection_ = on; }
+    bool exchange_protection() const noexcept { return exchange_protection_; }
+
+    /// Takes over an order an earlier run of the session left open on the exchange (a resume):
+    /// from now on its fills and its end reach the engine like those of an order placed here.
+    /// kNotFound when the exchange does not have it open, kFailedPrecondition when it has
+    /// fills already (settle it instead).
+    Status adopt(const model::Order& order);
 
     /// Drives order state from the account's user data stream (WebSocket API) from now on:
     /// connects at once (its error is returned and the venue stays on REST polling). Then
@@ -74,6 +93,8 @@ public:
     const std::map<std::string, Qty>& stream_balances() const noexcept { return balances_; }
 
     std::size_t working_orders() const noexcept { return working_.size(); }
+    /// Protective legs waiting for their OCO partner.
+    std::size_t held_orders() const noexcept { return held_.size(); }
 
     /// One placed order's round trip on the system clock (ns): request sent, the exchange's
     /// transactTime moved to the local clock by the measured server offset (and kept inside the
@@ -97,7 +118,9 @@ private:
         Side side = Side::kBuy;
         std::int64_t venue_id = 0;
         std::set<std::int64_t> trades_seen;
-        Qty reported;  ///< sum of the fills emitted
+        Qty reported;                            ///< sum of the fills emitted
+        std::int64_t list_id = -1;               ///< its OCO list on the exchange, else -1
+        std::optional<model::Order> protective;  ///< the engine order, for a protective leg
     };
 
     /// One trade of an order, from /myTrades or an execution report.
@@ -110,6 +133,24 @@ private:
         bool maker = false;
         std::int64_t time_ms = 0;
     };
+
+    /// Places a non-paired order (the old submit path).
+    Status place(const model::Order& order, std::optional<Money> quote_budget);
+    /// Places two protective legs of one OCO group as an OCO list.
+    Status place_pair(const model::Order& first, const model::Order& second);
+    /// Places protective legs held without a partner, each alone.
+    void flush_held();
+    /// Cancels the protective legs of `symbol` that sell (or buy) the way `side` does and takes
+    /// them out of working_ (they are placed again or reported canceled by the caller).
+    std::vector<Working> suspend_protection(const Symbol& symbol, Side side);
+    /// Places suspended legs again under their client ids; legs that cannot be placed end as
+    /// canceled.
+    void restore_protection(std::vector<Working> legs);
+    /// Cancels the list or the lone order `id` belongs to on the exchange; every leg canceled
+    /// ends (its fills first). kNotFound when nothing was open.
+    Status cancel_on_exchange(const std::string& id);
+    void emit_canceled(const Working& working, std::string_view why);
+    void emit_rejected(const model::Order& order, std::string_view why);
 
     /// Emits fills not seen yet, then the terminal event; true when the order is done.
     Result<bool> sync(Working& working, const OrderState& state);
@@ -139,6 +180,8 @@ private:
     std::map<std::string, Qty> balances_;
     std::vector<LatencySample> latencies_;
     Stats stats_;
+    bool exchange_protection_ = false;
+    std::vector<model::Order> held_;  ///< protective legs waiting for their OCO partner
 };
 
 }  // namespace ats::binance

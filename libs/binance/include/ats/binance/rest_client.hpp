@@ -55,14 +55,39 @@ struct RestStats {
 struct NewOrder {
     std::string symbol;
     Side side = Side::kBuy;
-    std::string type = "LIMIT";  ///< LIMIT, MARKET, LIMIT_MAKER
-    Qty quantity;                ///< ignored when quote_order_qty is set
+    /// LIMIT, MARKET, LIMIT_MAKER, STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT
+    std::string type = "LIMIT";
+    Qty quantity;  ///< ignored when quote_order_qty is set
     /// MARKET only: spend (BUY) or receive (SELL) this much quote asset.
     std::optional<Money> quote_order_qty;
-    std::optional<Price> price;         ///< LIMIT and LIMIT_MAKER
-    std::string time_in_force = "GTC";  ///< LIMIT only
+    std::optional<Price> price;         ///< LIMIT, LIMIT_MAKER and the *_LIMIT trigger types
+    std::optional<Price> stop_price;    ///< the trigger types
+    std::string time_in_force = "GTC";  ///< LIMIT and the *_LIMIT trigger types
     std::string client_order_id;        ///< generated when empty; reused on every retry
 };
+
+/// One leg of an OCO list: its type (LIMIT_MAKER, STOP_LOSS(_LIMIT), TAKE_PROFIT(_LIMIT)),
+/// prices and client order id.
+struct OcoLeg {
+    std::string type;
+    std::optional<Price> price;
+    std::optional<Price> stop_price;
+    std::string client_order_id;  ///< required: the list is found by it after a timeout
+};
+
+/// POST /api/v3/orderList/oco: a sell has its take-profit leg above the market and its stop
+/// below (a buy the mirror); both share the quantity.
+struct NewOco {
+    std::string symbol;
+    Side side = Side::kSell;
+    Qty quantity;
+    OcoLeg above;
+    OcoLeg below;
+    std::string list_client_order_id;  ///< generated when empty
+};
+
+/// The parameters of POST /api/v3/orderList/oco, in send order.
+Params new_oco_params(const NewOco& oco);
 
 /// The parameters of POST /api/v3/order for `order` (client order id included), in send order.
 Params new_order_params(const NewOrder& order);
@@ -86,6 +111,14 @@ struct OrderState {
     Qty executed_qty;
     Money cumulative_quote;
     std::int64_t transact_time_ms = 0;  ///< the exchange's stamp (order replies; 0 when absent)
+    std::int64_t order_list_id = -1;    ///< the OCO list of the order, else -1
+};
+
+/// An OCO list: its id and its legs' states (above leg first, as sent).
+struct OrderListState {
+    std::int64_t list_id = -1;
+    std::string list_client_order_id;
+    std::vector<OrderState> orders;
 };
 
 /// One of our trades (GET /myTrades).
@@ -148,6 +181,10 @@ public:
     Result<DepthSnapshot> depth(const std::string& symbol, int limit);
 
     Result<OrderState> place_order(NewOrder order);
+    /// Places an OCO list, as idempotently as place_order (its legs' client ids are the proof).
+    Result<OrderListState> place_oco(NewOco oco);
+    /// DELETE /orderList: cancels both legs. kNotFound when the list has no open leg.
+    Result<OrderListState> cancel_order_list(const std::string& symbol, std::int64_t list_id);
     /// kNotFound (-2013) when the exchange has no such order.
     Result<OrderState> query_order(const std::string& symbol, const std::string& client_order_id);
     Result<OrderState> cancel_order(const std::string& symbol, const std::string& client_order_id);
@@ -160,6 +197,14 @@ public:
 private:
     struct Impl;
     explicit RestClient(std::unique_ptr<Impl> impl);
+    /// POSTs an order request that must never execute twice: after a timeout or 5xx it waits
+    /// until the request can no longer land, then queries `probe_id`; found, the reply is
+    /// nullopt (the caller reads the order), not found, it resends.
+    Result<std::optional<std::string>> send_new(
+        std::string_view path,
+        const Params& params,
+        const std::string& symbol,
+        const std::string& probe_id);
     std::unique_ptr<Impl> impl_;
 };
 

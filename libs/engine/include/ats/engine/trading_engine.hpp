@@ -104,8 +104,10 @@ private:
         Symbol symbol;
         std::optional<ClientOrderId> stop;
         std::optional<ClientOrderId> target;
-        Side side = Side::kBuy;   // side of the position being protected
-        std::uint32_t group = 0;  // OCO group shared by stop and target
+        Side side = Side::kBuy;           // side of the position being protected
+        std::uint32_t group = 0;          // OCO group shared by stop and target
+        std::optional<Price> stop_price;  // the levels last sent
+        std::optional<Price> target_price;
     };
     struct LastBar {
         Symbol symbol;
@@ -130,6 +132,15 @@ private:
     void on_fill(const model::OrderFilled& f);
     void request_exit(const Symbol& symbol, std::string_view reason);
     void place_protective(const Symbol& symbol, Side side, Price entry);
+    /// Sends a stop and/or a target protecting `qty` of a `side` position (one OCO group when
+    /// both).
+    void emit_protective(
+        const Symbol& symbol,
+        Side side,
+        Qty qty,
+        std::optional<Price> stop,
+        std::optional<Price> target,
+        std::string_view stop_why);
     void cancel_protective(const Symbol& symbol);
     /// A protective order ended (rejected or canceled): stop tracking it.
     void forget_protective(const Symbol& symbol, const ClientOrderId& id);
