@@ -241,6 +241,12 @@ int main(int argc, char** argv) {
         live.no_user_stream,
         "Drive orders by REST polling only (default: the user data stream, REST as fallback)");
     live_cmd->add_flag(
+        "--client-stops",
+        live.client_stops,
+        "Keep stops and targets in ats, sent as market orders after a closed bar trades through "
+        "them (default: STOP_LOSS / TAKE_PROFIT / OCO orders on the exchange, which protect the "
+        "position while ats is down)");
+    live_cmd->add_flag(
         "--i-understand-this-trades-real-money",
         live.real_money,
         "Required for any target but testnet and 127.0.0.1/localhost");

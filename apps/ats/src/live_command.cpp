@@ -90,6 +90,7 @@ int run_live_command(const LiveArgs& args) {
     request.api_key = keys->key;
     request.api_secret = keys->secret;
     request.user_stream = !args.no_user_stream;
+    request.client_stops = args.client_stops;
     request.read_timeout_s = args.read_timeout_s;
     request.max_bars = args.max_bars;
     auto made = runtime::make_live_setup(request);
@@ -116,10 +117,14 @@ int run_live_command(const LiveArgs& args) {
         target);
     if (r.starts > 1) {
         fmt::print(
-            "resumed       start {}: {} fills restored from the journal, {} open orders settled\n",
+            "resumed       start {}: {} fills restored from the journal, {} open orders "
+            "settled{}\n",
             r.starts,
             r.restored_fills,
-            r.settled_orders);
+            r.settled_orders,
+            r.kept_orders > 0
+                ? fmt::format(", {} stops/targets kept on the exchange", r.kept_orders)
+                : std::string());
     }
     fmt::print("warm-up       {} closed bars over REST\n", r.warmup_bars);
     fmt::print("bars          {}\n", r.bars);
@@ -153,6 +158,12 @@ int run_live_command(const LiveArgs& args) {
         r.feed.bad_messages,
         r.feed.rotations);
     fmt::print("orders        {} sent ({} REST requests)\n", r.orders_sent, r.rest_requests);
+    if (!args.paper) {
+        fmt::print(
+            "protection    {}\n",
+            args.client_stops ? "client-side (market orders after a closed bar trades through)"
+                              : "on the exchange (STOP_LOSS / TAKE_PROFIT, OCO lists)");
+    }
     const auto& flow = r.order_flow;
     if (args.paper) {
         fmt::print(

@@ -22,6 +22,7 @@ struct LiveArgs {
     double read_timeout_s = 30;
     bool real_money = false;      ///< --i-understand-this-trades-real-money
     bool no_user_stream = false;  ///< --no-user-stream: REST polling only
+    bool client_stops = false;    ///< --client-stops: stops and targets kept in ats
     /// Set by `ats paper --feed live:TARGET`: the live feed and the exchange's filters, orders
     /// filled by the paper venue; no keys and no real-money flag needed.
     bool paper = false;

@@ -355,13 +355,49 @@ Status TradingEngine::restore_fill(const model::Fill& fill) {
     return ok_status();
 }
 
+Status TradingEngine::adopt_protective(const model::Order& order) {
+    const auto& r = order.request();
+    const bool target = r.type == model::OrderType::kTakeProfit;
+    if (!target && r.type != model::OrderType::kStopMarket &&
+        r.type != model::OrderType::kStopLimit) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("order {} is not a stop or a take profit", order.id().str()));
+    }
+    if (auto s = orders_.adopt(order); !s) {
+        return s;
+    }
+    Protective& p = protective(r.symbol);
+    (target ? p.target : p.stop) = order.id();
+    (target ? p.target_price : p.stop_price) = r.trigger_price;
+    p.group = r.oco_group;
+    next_oco_group_ = std::max(next_oco_group_, r.oco_group + 1);
+    return ok_status();
+}
+
 void TradingEngine::protect_open_positions() {
+    // Adopted protection: kept when each leg covers the whole position from the right side.
+    for (auto& p : protective_) {
+        const Qty qty = tradable_position(p.symbol);
+        bool covers = !qty.is_zero() && (p.stop || p.target);
+        for (const auto& id : {p.stop, p.target}) {
+            const model::Order* order = id ? orders_.order(*id) : nullptr;
+            if (id && (order == nullptr || order->remaining_qty() != qty.abs() ||
+                       order->request().side == (qty.is_positive() ? Side::kBuy : Side::kSell))) {
+                covers = false;
+            }
+        }
+        if (!covers && (p.stop || p.target)) {
+            cancel_protective(p.symbol);
+        }
+    }
+    process_pending();
     for (const auto& p : portfolio_.positions()) {
         const Qty qty = tradable_position(p.symbol);
-        if (qty.is_zero()) {
+        const Protective& guard = protective(p.symbol);
+        if (qty.is_zero() || guard.stop || guard.target) {
             continue;
         }
-        cancel_protective(p.symbol);
         place_protective(p.symbol, qty.is_positive() ? Side::kBuy : Side::kSell, p.average_entry());
     }
     process_pending();

@@ -227,6 +227,25 @@ void OrderManager::on_timer() {
     }
 }
 
+Status OrderManager::adopt(const model::Order& order) {
+    if (orders_.count(order.id()) != 0) {
+        return make_error(
+            ErrorCode::kAlreadyExists, fmt::format("order {} is known", order.id().str()));
+    }
+    if (order.status() != OrderStatus::kNew) {
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("order {}: only a new order can be adopted", order.id().str()));
+    }
+    model::Order adopted = order;
+    const Timestamp now = clock_.now();
+    must(adopted.transition(OrderStatus::kSubmitted, now));
+    must(adopted.transition(OrderStatus::kAccepted, now));
+    working_.push_back(adopted.id());
+    orders_.emplace(adopted.id(), std::move(adopted));
+    return ok_status();
+}
+
 void OrderManager::cancel(const ClientOrderId& id, std::string_view reason) {
     model::Order* order = find(id);
     if (order == nullptr || model::is_terminal(order->status()) || venue_ == nullptr) {

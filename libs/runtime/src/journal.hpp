@@ -27,6 +27,9 @@ public:
         if (const char* env = std::getenv("ATS_TEST_CRASH_AT_INTENT")) {
             intents_left_ = std::strtoll(env, nullptr, 10);
         }
+        if (const char* env = std::getenv("ATS_TEST_CRASH_AFTER_SEND")) {
+            sends_left_ = std::strtoll(env, nullptr, 10);
+        }
     }
     void point() {
         if (remaining_ > 0 && --remaining_ == 0) {
@@ -40,9 +43,17 @@ public:
         }
     }
 
+    /// After the venue took an order, before its outcome is journaled: the N-th one dies here.
+    void sent_point() {
+        if (sends_left_ > 0 && --sends_left_ == 0) {
+            std::raise(SIGKILL);
+        }
+    }
+
 private:
     long long remaining_ = 0;
     long long intents_left_ = 0;
+    long long sends_left_ = 0;
 };
 
 /// Journals every event; while the journal already holds an event at this sequence (a restart),
@@ -163,7 +174,9 @@ public:
             crash_.point();
             crash_.intent_point();
         }
-        return venue_.submit(order, quote_budget);
+        auto sent = venue_.submit(order, quote_budget);
+        crash_.sent_point();
+        return sent;
     }
     Status cancel(const ClientOrderId& id) override { return venue_.cancel(id); }
 

@@ -111,11 +111,23 @@ Result<ResumeState> read_resume_state(store::SqliteStateStore& db, const LiveCon
     return out;
 }
 
+bool is_protective(const model::OrderRequest& r) {
+    return r.reduce_only &&
+           (r.type == model::OrderType::kStopMarket || r.type == model::OrderType::kStopLimit ||
+            r.type == model::OrderType::kTakeProfit);
+}
+
 /// Orders the journal has as sent but not finished: cancels those still open on the exchange,
 /// records the fills they got that the journal does not have yet (the first N trades of an order
-/// are its N recorded fills), and marks them finished. Returns how many were settled.
+/// are its N recorded fills), and marks them finished. Returns how many were settled. With
+/// `keep_protection`, stops and targets still waiting on the exchange untouched are not
+/// canceled but returned in `kept`: the position stays protected through the restart.
 Result<std::uint64_t> settle_open_orders(
-    store::SqliteStateStore& db, binance::RestClient& rest, const Clock& wall) {
+    store::SqliteStateStore& db,
+    binance::RestClient& rest,
+    const Clock& wall,
+    bool keep_protection,
+    std::vector<model::Order>& kept) {
     auto orders = db.orders();
     auto fills = db.fills();
     if (!orders || !fills) {
@@ -146,6 +158,11 @@ Result<std::uint64_t> settle_open_orders(
         }
         if (!state) {
             return tl::unexpected(state.error());
+        }
+        if (keep_protection && is_protective(o.request) && state->status == "NEW" &&
+            state->executed_qty.is_zero()) {
+            kept.emplace_back(o.id, o.request, now);
+            continue;
         }
         if (state->status == "NEW" || state->status == "PARTIALLY_FILLED") {
             auto canceled = rest.cancel_order(symbol, o.id.str());
@@ -402,11 +419,13 @@ Result<LiveResult> run_live(
         }
     }
     LiveResult result;
+    std::vector<model::Order> kept_protection;  // stops and targets left on the exchange
     if (resuming) {
         // Orders the last run left open are settled on the exchange (canceled if still open,
         // their fills read), then every recorded fill rebuilds the books; the account must agree
         // with them before anything trades.
-        auto settled = settle_open_orders(db, *rest, wall);
+        auto settled = settle_open_orders(
+            db, *rest, wall, config.exchange_protection && !config.paper, kept_protection);
         if (!settled) {
             return tl::unexpected(settled.error());
         }
@@ -484,12 +503,16 @@ Result<LiveResult> run_live(
     detail::CrashHook crash;
     detail::Journaler journal(db, crash);
     journal.continue_after_stored();
-    // Binance gets no trigger orders from this venue: stops and targets are kept client-side.
+    // Stops and targets: on the exchange (protected while ats is down), or, when the user asks,
+    // kept client-side and sent as market orders once a closed bar trades through them.
+    const bool client_stops = !config.exchange_protection;
+    venue.set_exchange_protection(config.exchange_protection);
     detail::ClientStops stops(venue, engine.sink());
     detail::DurableVenue durable(
         db,
-        paper ? static_cast<model::ExecutionVenue&>(*paper)
-              : static_cast<model::ExecutionVenue&>(stops),
+        paper          ? static_cast<model::ExecutionVenue&>(*paper)
+        : client_stops ? static_cast<model::ExecutionVenue&>(stops)
+                       : static_cast<model::ExecutionVenue&>(venue),
         journal,
         crash);
     engine.set_venue(&durable);
@@ -531,7 +554,27 @@ Result<LiveResult> run_live(
     }
     engine.set_trading_enabled(true);
     if (resuming) {
-        engine.protect_open_positions();  // the stops of a restored position, sized on fresh ATR
+        // Protection the last run left on the exchange is taken over (what happened to it since
+        // reaches the engine first); a position without it gets stops sized on fresh ATR.
+        for (const auto& order : kept_protection) {
+            auto adopted = venue.adopt(order);
+            if (adopted) {
+                adopted = engine.adopt_protective(order);
+            }
+            if (!adopted) {
+                const Timestamp now = clock.now();
+                engine.sink().emit(model::OrderCanceled{
+                    now,
+                    now,
+                    order.id(),
+                    order.request().symbol,
+                    model::Text(fmt::format("not taken over: {}", adopted.error().message))});
+            } else {
+                ++result.kept_orders;
+            }
+        }
+        engine.process_pending();
+        engine.protect_open_positions();
     }
 
     // Operator commands between bars (or at once when one wakes the wait for the next bar); the
@@ -619,7 +662,7 @@ Result<LiveResult> run_live(
             engine.process_pending();
             clock.advance_to(std::max(clock.now(), bar.close_time));
             // Stops and targets the closed bar traded through go out as market orders first.
-            if (stops.on_bar(closed.symbol, bar, clock.now()) > 0) {
+            if (client_stops && stops.on_bar(closed.symbol, bar, clock.now()) > 0) {
                 engine.process_pending();
             }
             engine.on_bar_closed(closed.symbol, bar);

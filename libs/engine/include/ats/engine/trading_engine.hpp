@@ -65,8 +65,12 @@ public:
     /// only; no events, orders or protective orders. kInvalidArgument for a nonsense fill.
     Status restore_fill(const model::Fill& fill);
     /// Places the risk layer's protective stop/target for every open position (after fills were
-    /// restored and the indicators warmed up).
+    /// restored and the indicators warmed up). Protection adopted from an earlier run stays when
+    /// it covers the whole position on the right side; else it is canceled and replaced.
     void protect_open_positions();
+    /// Takes over a stop or take-profit order an earlier run left working on the exchange (a
+    /// resume) as the protection of its symbol. kInvalidArgument for another order type.
+    Status adopt_protective(const model::Order& order);
     /// Emergency stop: cancels every order, closes every position, halts entries. The one way
     /// an order may leave while trading is off (warm-up).
     void emergency_stop(const std::string& reason);

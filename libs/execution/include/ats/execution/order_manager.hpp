@@ -45,6 +45,10 @@ public:
 
     /// Validates, rounds and submits an approved order. Returns the client id when it was sent.
     std::optional<ClientOrderId> place(const model::OrderApproved& approved);
+    /// Takes over an order an earlier run placed (a resume): it is working from now on, no
+    /// event is emitted (the journal has it). kAlreadyExists when the id is known, kInvalidArgument
+    /// for an order that is not new.
+    Status adopt(const model::Order& order);
     /// Cancels one working order or every working order of a symbol.
     void cancel(const ClientOrderId& id, std::string_view reason);
     void cancel_all(const Symbol& symbol, std::string_view reason);

@@ -36,6 +36,10 @@ struct LiveConfig {
     /// Drive orders from the user data stream (REST polling stays the fallback); false: REST
     /// polling only.
     bool user_stream = true;
+    /// Stops and targets as orders on the exchange (STOP_LOSS / TAKE_PROFIT, OCO lists), kept
+    /// through a restart; false keeps them in ats (market orders when a closed bar trades
+    /// through them).
+    bool exchange_protection = true;
     std::string ca_file;  ///< https/wss: extra trusted CA certificates (PEM)
     /// Paper trading on the live feed: the exchange's klines and filters, but orders fill in a
     /// sim::BarVenue (no keys, no account); starting cash is engine.initial_cash.
@@ -104,7 +108,8 @@ struct LiveResult {
     std::uint64_t starts = 1;          ///< runs of this session, this one included
     std::uint64_t restored_fills = 0;  ///< fills of earlier runs that rebuilt the books
     std::uint64_t settled_orders = 0;  ///< orders earlier runs left open, settled at this start
-    std::uint64_t warmup_bars = 0;     ///< closed bars read over REST to warm the strategy up
+    std::uint64_t kept_orders = 0;  ///< stops and targets earlier runs left on the exchange, kept
+    std::uint64_t warmup_bars = 0;  ///< closed bars read over REST to warm the strategy up
     std::uint64_t bars = 0;
     std::uint64_t orders_sent = 0;
     std::uint64_t events = 0;

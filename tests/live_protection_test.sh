@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Integration test: exchange-side protection of `ats live` against `ats exchange-sim` through
+# kill -9 and restart. A session with ATR stops and targets is killed at each step of an entry
+# and its protection (right after each order intent is on disk, and right after each order was
+# handed to the exchange), then resumed. After every restart: the books equal the account, every
+# order open on the exchange is one the journal has as working (no orphan), an open position is
+# protected by exactly one OCO list for its whole quantity (no duplicate), a flat one by none.
+# Killed with the OCO on the exchange, the list stays there while ats is down and the restart
+# takes it over instead of replacing it. Nothing contacts the internet.
+set -euo pipefail
+ats=$1
+root=$2
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null || true
+  [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"
+}
+trap cleanup EXIT
+key=prot-test-key-0123456789
+secret=prot-test-secret-abcdefghij
+data="$root/tests/data_files/BTCUSDT-1m-2024-12-02-positional.csv"
+printf 'api_key=%s\napi_secret=%s\n' "$key" "$secret" >"$work/keys"
+chmod 600 "$work/keys"
+# Wide levels: the protection must outlive the kill to be kept (0.3 ATR fires within bars).
+cat >"$work/stops.toml" <<'TOML'
+[strategy]
+name = "sma_cross"
+[strategy.params]
+fast = 2
+slow = 3
+[risk]
+stop_loss_atr = 6
+take_profit_atr = 12
+TOML
+
+start_sim() {  # a fresh simulator (fresh account) on a free port, 200 ms bars
+  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+  "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --api-key "$key" --api-secret "$secret" \
+    --balance USDT=10000,BTC=0 --bar-ms 200 --start-bar 1000 >"$work/sim.out" 2>&1 &
+  sim_pid=$!
+  for _ in $(seq 600); do
+    grep -q 'listening on' "$work/sim.out" && break
+    sleep 0.05
+  done
+  url=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/sim.out" | sed 's/^listening on //' || true)
+  [[ -n "$url" ]] || { echo "the exchange simulator did not start:"; cat "$work/sim.out"; exit 1; }
+}
+
+open_orders() {  # the account's open BTCUSDT orders (JSON), signed like any client
+  local query sig
+  query="symbol=BTCUSDT&timestamp=$(date +%s%3N)"
+  sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
+  curl -sf -H "X-MBX-APIKEY: $key" "$url/api/v3/openOrders?$query&signature=$sig"
+}
+
+live() {  # live STATE OUT [ARGS...]: one run of the session
+  local state=$1 out=$2
+  shift 2
+  env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
+    --exchange "$url" --keys "$work/keys" --config "$work/stops.toml" --state "$state" "$@" \
+    >"$out" 2>&1
+}
+
+check() {  # check STATE OUT: the invariants after a run
+  local state=$1 out=$2
+  [[ $(grep -c '^reconcile .* ok$' "$out") -eq 2 ]] || { echo "not reconciled:"; cat "$out"; exit 1; }
+  open_orders >"$work/open.json"
+  /usr/bin/python3 - "$state" "$work/open.json" "$out" <<'PY'
+import json, re, sqlite3, sys
+from decimal import Decimal
+db = sqlite3.connect(sys.argv[1])
+open_orders = json.load(open(sys.argv[2]))
+out = open(sys.argv[3]).read()
+working = {i for (i,) in db.execute(
+    "SELECT id FROM orders WHERE status IN ('sent', 'placed', 'accepted', 'partially_filled')")}
+for o in open_orders:
+    if o["clientOrderId"] not in working:
+        sys.exit(f"orphan on the exchange: {o['clientOrderId']} ({o['type']}); journal working: {working}")
+position = Decimal(re.search(r"^reconcile BTC +engine (\S+)", out, re.M)[1])
+lists = {o["orderListId"] for o in open_orders}
+if position > Decimal("0.0001"):
+    if len(open_orders) != 2 or len(lists) != 1 or -1 in lists:
+        sys.exit(f"position {position} not protected by exactly one OCO list: {open_orders}")
+    types = sorted(o["type"] for o in open_orders)
+    if types != ["STOP_LOSS", "TAKE_PROFIT"]:
+        sys.exit(f"unexpected protection {types}")
+    for o in open_orders:
+        if Decimal(o["origQty"]) != position.quantize(Decimal("0.00001"), rounding="ROUND_DOWN"):
+            sys.exit(f"protection of {o['origQty']} for a position of {position}")
+elif open_orders:
+    sys.exit(f"flat (or dust: {position}) but orders are open: {open_orders}")
+print(f"  position {position}: {len(open_orders)} protective orders open, none orphaned")
+PY
+}
+
+# Crash after each of the first order intents (entry, stop leg, target leg) and after each of the
+# first order hand-overs (the entry filled; the stop leg held for its partner; the OCO placed).
+for crash in AT_INTENT=1 AT_INTENT=2 AT_INTENT=3 AFTER_SEND=1 AFTER_SEND=2 AFTER_SEND=3; do
+  echo "== kill -9 at ${crash}"
+  start_sim
+  state="$work/${crash}.db"
+  set +e
+  (export "ATS_TEST_CRASH_${crash}" && live "$state" "$work/first.out" --max-bars 60)
+  rc=$?
+  set -e
+  [[ $rc -eq 137 ]] || { echo "expected SIGKILL, got $rc"; cat "$work/first.out"; exit 1; }
+  if [[ $crash == AFTER_SEND=3 ]]; then
+    # Killed with the OCO on the exchange: it protects the position while ats is down.
+    sleep 1
+    open_orders >"$work/down.json"
+    /usr/bin/python3 -c '
+import json, sys
+orders = json.load(open(sys.argv[1]))
+assert len(orders) == 2 and len({o["orderListId"] for o in orders}) == 1, orders
+print("  while down: one OCO list open on the exchange")' "$work/down.json"
+  fi
+  live "$state" "$work/second.out" --max-bars 4 || { cat "$work/second.out"; exit 1; }
+  grep '^resumed' "$work/second.out"
+  if [[ $crash == AFTER_SEND=3 ]]; then
+    grep -q ' 2 stops/targets kept on the exchange$' "$work/second.out" || {
+      cat "$work/second.out"
+      exit 1
+    }
+    # Kept, not replaced: the restart's first order is no new stop or target.
+    /usr/bin/python3 - "$state" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+first = db.execute(
+    "SELECT type FROM orders WHERE id GLOB '*_2-1'").fetchone()
+if first and first[0] in ("stop_market", "take_profit"):
+    sys.exit("the kept protection was replaced at the restart")
+PY
+  fi
+  check "$state" "$work/second.out"
+done
+
+# --client-stops keeps them in ats: nothing but market orders reaches the exchange.
+start_sim
+live "$work/client.db" "$work/client.out" --client-stops --max-bars 12 || {
+  cat "$work/client.out"
+  exit 1
+}
+grep -q '^protection    client-side' "$work/client.out"
+[[ $(open_orders) == "[]" ]]
+echo "live protection: ok"
