@@ -78,7 +78,17 @@ protected:
         auto server = exchange_sim::HttpServer::start(
             "127.0.0.1",
             0,
-            [sim](const exchange_sim::HttpRequest& r) { return sim->handle(r); },
+            [sim, this](const exchange_sim::HttpRequest& r) {
+                auto out = sim->handle(r);
+                // An order executed, but its reply lost in a 503: the outcome is unknown.
+                if (r.method == "POST" && r.target.rfind("/api/v3/order", 0) == 0 &&
+                    fail_posts_ > 0) {
+                    --fail_posts_;
+                    out.status = 503;
+                    out.body = R"({"code":-1001,"msg":"Internal error; try again."})";
+                }
+                return out;
+            },
             1,
             sim);
         ASSERT_TRUE(server);
@@ -127,6 +137,7 @@ protected:
     }
 
     TickClock clock_{1'767'225'600'000};
+    std::atomic<int> fail_posts_{0};
     std::vector<model::Bar> bars_;
     std::unique_ptr<exchange_sim::Exchange> exchange_;
     std::unique_ptr<exchange_sim::HttpServer> server_;
@@ -364,6 +375,34 @@ TEST_F(ProtectionTest, CancelingOneLegEndsBothAndALoneLegGoesOutAtThePoll) {
     const auto fills = sink_.all<model::OrderFilled>();
     ASSERT_EQ(fills.size(), 1U);
     EXPECT_EQ(fills[0].fill.order_id.str(), "stop-4");
+}
+
+TEST_F(VenueTest, AnUnknownSendIsSettledByTheUserStreamFirst) {
+    // Without the stream the recvWindow wait decides (no proof): found, never resent.
+    fail_posts_ = 1;
+    ASSERT_TRUE(venue_->submit(
+        order("venue-unknown-1", Side::kBuy, model::OrderType::kMarket, "0.01"), std::nullopt));
+    EXPECT_EQ(rest_->stats().unknown_order_status, 1);
+    EXPECT_EQ(rest_->stats().stream_proofs, 0);
+    EXPECT_EQ(rest_->stats().order_resends, 0);
+    EXPECT_EQ(exchange_->orders_accepted(), 1U);
+    // With it, the order's execution reports prove it landed: queried at once.
+    ASSERT_TRUE(venue_->enable_user_stream(stream_config(), clock_));
+    sink_.events.clear();
+    fail_posts_ = 1;
+    ASSERT_TRUE(venue_->submit(
+        order("venue-unknown-2", Side::kBuy, model::OrderType::kMarket, "0.01"), std::nullopt));
+    EXPECT_EQ(rest_->stats().unknown_order_status, 2);
+    EXPECT_EQ(rest_->stats().stream_proofs, 1);
+    EXPECT_EQ(rest_->stats().order_resends, 0);
+    EXPECT_EQ(exchange_->orders_accepted(), 2U);
+    Qty total;
+    for (const auto& f : sink_.all<model::OrderFilled>()) {
+        EXPECT_EQ(f.fill.order_id.str(), "venue-unknown-2");
+        total += f.fill.qty;
+    }
+    EXPECT_EQ(total, *Qty::parse("0.01"));  // each fill once
+    EXPECT_EQ(venue_->working_orders(), 0U);
 }
 
 TEST(UserStreamParse, EventsRepliesAndBadMessages) {

@@ -84,6 +84,22 @@ OcoLeg oco_leg(const model::Order& order) {
 BinanceVenue::BinanceVenue(RestClient& client, model::EventSink& sink, const Clock& clock)
     : client_(client), sink_(sink), clock_(clock) {}
 
+BinanceVenue::~BinanceVenue() {
+    if (stream_config_) {
+        client_.set_order_probe({});
+    }
+}
+
+bool BinanceVenue::stream_has(const std::string& id, Duration wait) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait.ns());
+    while (stream_ && stray_.count(id) == 0 && std::chrono::steady_clock::now() < deadline) {
+        if (!drain(Duration::from_ms(20))) {
+            break;
+        }
+    }
+    return stray_.count(id) != 0;
+}
+
 Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quote_budget) {
     const auto& id = order.id().str();
     const bool held = std::any_of(
@@ -168,8 +184,17 @@ Status BinanceVenue::place(const model::Order& order, std::optional<Money> quote
         working.protective = order;
     }
     if (stream_) {
-        // The execution reports drive the order; they are already on their way.
+        // The execution reports drive the order; they are already on their way (or came in
+        // while its unknown send was settled).
         working_.emplace(id, std::move(working));
+        if (const auto stray = stray_.find(id); stray != stray_.end()) {
+            const auto reports = std::move(stray->second);
+            stray_.erase(stray);
+            std::erase(stray_order_, id);
+            for (const auto& report : reports) {
+                apply(UserEvent(report));
+            }
+        }
         await_reports(id, *placed);
         return ok_status();
     }
@@ -412,6 +437,8 @@ Status BinanceVenue::cancel_on_exchange(const std::string& id) {
 Status BinanceVenue::enable_user_stream(UserStreamConfig config, const Clock& wall) {
     stream_config_ = std::move(config);
     wall_ = &wall;
+    client_.set_order_probe(
+        [this](const std::string& id, Duration wait) { return stream_has(id, wait); });
     return connect_stream();
 }
 
@@ -458,7 +485,19 @@ void BinanceVenue::apply(const UserEvent& event) {
     const auto& r = std::get<ExecutionReport>(event);
     auto it = working_.find(r.order_client_id());
     if (it == working_.end()) {
-        return;  // finished already (its fills came over REST) or not this session's order
+        // Finished already (its fills came over REST), not this session's order, or one whose
+        // send is being settled: kept for a while in case it is the last.
+        if (done_.count(r.order_client_id()) == 0) {
+            if (stray_.count(r.order_client_id()) == 0) {
+                stray_order_.push_back(r.order_client_id());
+            }
+            stray_[r.order_client_id()].push_back(r);
+            if (stray_order_.size() > 256) {
+                stray_.erase(stray_order_.front());
+                stray_order_.erase(stray_order_.begin());
+            }
+        }
+        return;
     }
     Working& w = it->second;
     if (r.order_id != 0 && w.venue_id != 0 && r.order_id != w.venue_id) {

@@ -114,6 +114,7 @@ struct RestClient::Impl {
     std::int64_t offset_ms = 0;
     std::int64_t weight_minute = -1;  ///< server minute the used weight belongs to
     std::mt19937_64 rng{std::random_device{}()};
+    OrderProbe probe;
 
     Impl(RestConfig c, const Clock& k, Sleeper s, HttpClient h)
         : config(std::move(c)), clock(&k), sleeper(std::move(s)), http(std::move(h)) {}
@@ -523,12 +524,20 @@ Result<std::optional<std::string>> RestClient::send_new(
         const auto settled = impl_->last_signed_ms + impl_->config.recv_window_ms + 1000;
         const auto wait_ms = settled - impl_->server_now_ms();
         log::warn(
-            "binance: order {} status unknown ({}); querying it in {} ms, before any resend",
+            "binance: order {} status unknown ({}); settling it by the user stream, else by a "
+            "query in "
+            "{} ms, before any resend",
             probe_id,
             reply.error().message,
             std::max<std::int64_t>(wait_ms, 0));
-        if (wait_ms > 0) {
-            impl_->wait(Duration::from_ms(wait_ms));
+        // The user data stream first: the order's report there proves it landed.
+        const bool landed =
+            impl_->probe &&
+            impl_->probe(probe_id, Duration::from_ms(std::max<std::int64_t>(wait_ms, 0)));
+        if (landed) {
+            ++impl_->stats.stream_proofs;
+        } else if (const auto left = settled - impl_->server_now_ms(); left > 0) {
+            impl_->wait(Duration::from_ms(left));
         }
         auto state = query_order(symbol, probe_id);
         if (state) {
@@ -544,6 +553,10 @@ Result<std::optional<std::string>> RestClient::send_new(
         ErrorCode::kUnavailable,
         fmt::format(
             "order {}: not placed after {} attempts", probe_id, impl_->config.max_attempts));
+}
+
+void RestClient::set_order_probe(OrderProbe probe) {
+    impl_->probe = std::move(probe);
 }
 
 Result<OrderState> RestClient::query_order(

@@ -44,6 +44,9 @@ Result<NewOrder> to_new_order(const model::Order& order, std::optional<Money> qu
 class BinanceVenue final : public model::ExecutionVenue {
 public:
     BinanceVenue(RestClient& client, model::EventSink& sink, const Clock& clock);
+    ~BinanceVenue() override;
+    BinanceVenue(const BinanceVenue&) = delete;
+    BinanceVenue& operator=(const BinanceVenue&) = delete;
 
     Status submit(const model::Order& order, std::optional<Money> quote_budget) override;
     Status cancel(const ClientOrderId& id) override;
@@ -163,6 +166,8 @@ private:
     /// stream dropped.
     bool drain(Duration wait);
     void apply(const UserEvent& event);
+    /// RestClient's order probe: drains the stream up to `wait` for a report of `id`.
+    bool stream_has(const std::string& id, Duration wait);
     /// After submit: waits for the stream to report what `state` says happened.
     void await_reports(const std::string& id, const OrderState& state);
 
@@ -178,6 +183,10 @@ private:
     Timestamp next_connect_;
     Duration backoff_ = Duration::from_ms(100);
     std::map<std::string, Qty> balances_;
+    /// Reports for orders not working here (yet): an order whose send timed out is registered
+    /// only after its query, and its reports must not be lost meanwhile. Bounded.
+    std::map<std::string, std::vector<ExecutionReport>> stray_;
+    std::vector<std::string> stray_order_;
     std::vector<LatencySample> latencies_;
     Stats stats_;
     bool exchange_protection_ = false;

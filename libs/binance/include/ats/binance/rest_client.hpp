@@ -49,7 +49,10 @@ struct RestStats {
     std::int64_t weight_pauses = 0;  ///< waits for the next minute to stay under the weight limit
     std::int64_t unknown_order_status = 0;  ///< order sends whose fate had to be queried
     std::int64_t order_resends = 0;         ///< resends after the query proved the order absent
-    int used_weight = 0;                    ///< last X-MBX-USED-WEIGHT-1M seen
+    /// Unknown outcomes the user data stream settled (the order's report came in): queried at
+    /// once instead of after the recvWindow wait.
+    std::int64_t stream_proofs = 0;
+    int used_weight = 0;  ///< last X-MBX-USED-WEIGHT-1M seen
 };
 
 struct NewOrder {
@@ -193,6 +196,13 @@ public:
     Result<std::vector<AccountTrade>> my_trades(const std::string& symbol, std::int64_t order_id);
 
     const RestStats& stats() const noexcept;
+
+    /// After an order send whose outcome is unknown, asked first: true when `client_order_id`
+    /// is proven to have reached the exchange (its execution report came on the user data
+    /// stream), waiting for that proof up to the given time. The client then queries the order
+    /// at once; without proof it waits out timestamp + recvWindow before the query decides.
+    using OrderProbe = std::function<bool(const std::string& client_order_id, Duration wait)>;
+    void set_order_probe(OrderProbe probe);
 
 private:
     struct Impl;
