@@ -25,6 +25,7 @@
 #include "src/record_command.hpp"
 #include "src/run_store.hpp"
 #include "src/serve_command.hpp"
+#include "src/watchdog_command.hpp"
 
 int main(int argc, char** argv) {
     using namespace ats::cli;  // NOLINT(google-build-using-namespace): tiny entry point
@@ -454,7 +455,9 @@ int main(int argc, char** argv) {
     sim_cmd->add_option(
         "--faults",
         sim.faults,
-        "e.g. 5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,ws-drop=2,seed=7");
+        "e.g. "
+        "5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,ws-drop=2,freeze=30,"
+        "seed=7");
     sim_cmd->add_option(
         "--bar-ms", sim.bar_ms, "Wall-clock ms per replayed bar (default 1000; 0 freezes)");
     sim_cmd->add_option(
@@ -661,6 +664,15 @@ int main(int argc, char** argv) {
         "--step-minutes", jobs.step_minutes, "Simulated time step in minutes (default 60)");
     jobs_cmd->add_flag("--once", jobs.once, "Run what is due now (and missed slots) and exit");
 
+    WatchdogArgs watchdog;
+    auto* watchdog_cmd = app.add_subcommand(
+        "watchdog",
+        "Watch live sessions from outside (heartbeat, feed, drawdown, books vs account) and stop "
+        "them on a failure: cancel their orders, optionally flatten, halt, alert");
+    watchdog_cmd->add_option(
+        "--config,-c", watchdog.config, "Watchdog TOML (default watchdog.toml)");
+    watchdog_cmd->add_option(
+        "--max-rounds", watchdog.max_rounds, "Stop after N rounds of checks (0: until a signal)");
     DoctorArgs doctor;
     auto* doctor_cmd = app.add_subcommand(
         "doctor", "Check this machine for running ats and print what to fix (docs/operations.md)");
@@ -755,6 +767,9 @@ int main(int argc, char** argv) {
         }
         if (doctor_cmd->parsed()) {
             return run_doctor(doctor);
+        }
+        if (watchdog_cmd->parsed()) {
+            return run_watchdog_command(watchdog);
         }
         if (jobs_cmd->parsed()) {
             return run_jobs(jobs);

@@ -75,7 +75,7 @@ Result<std::optional<ClosedBar>> KlineFeed::next(const std::atomic<bool>* stop) 
             fmt::format("kline feed: '{}' is not a ws:// or wss:// URL", config_.ws_base));
     }
     while (queue_.empty()) {
-        if (stop != nullptr && stop->load()) {
+        if ((stop != nullptr && stop->load()) || (config_.idle && config_.idle())) {
             return std::optional<ClosedBar>{};
         }
         if (!ws_) {
@@ -93,6 +93,9 @@ Result<std::optional<ClosedBar>> KlineFeed::next(const std::atomic<bool>* stop) 
         Duration silent;
         bool lost = false;
         while (queue_.empty() && !lost && (stop == nullptr || !stop->load())) {
+            if (config_.idle && config_.idle()) {
+                return std::optional<ClosedBar>{};
+            }
             rotate_if_old();
             const Duration wait = Duration::from_ms(100);
             auto msg = ws_->poll(wait);

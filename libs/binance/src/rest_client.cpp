@@ -684,6 +684,37 @@ Result<std::vector<AssetBalance>> RestClient::balances() {
     return out;
 }
 
+Result<std::size_t> RestClient::cancel_open_orders(const std::string& symbol) {
+    auto reply = impl_->send("DELETE", "/openOrders", {{"symbol", symbol}}, true, 1, Retry::kSafe);
+    if (!reply) {
+        if (reply.error().code == ErrorCode::kNotFound) {
+            return std::size_t{0};  // Binance answers -2011 when nothing was open
+        }
+        return tl::unexpected(reply.error());
+    }
+    try {
+        std::size_t canceled = 0;
+        for (const auto& item : Json::parse(reply->body)) {
+            canceled += item.contains("orderReports") ? item.at("orderReports").size() : 1U;
+        }
+        return canceled;
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::kParse, fmt::format("/openOrders: {}", e.what()));
+    }
+}
+
+Result<Price> RestClient::last_price(const std::string& symbol) {
+    auto reply = impl_->send("GET", "/ticker/price", {{"symbol", symbol}}, false, 2, Retry::kSafe);
+    if (!reply) {
+        return tl::unexpected(reply.error());
+    }
+    try {
+        return Price::parse(Json::parse(reply->body).at("price").get<std::string>());
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::kParse, fmt::format("/ticker/price: {}", e.what()));
+    }
+}
+
 Result<std::vector<AccountTrade>> RestClient::my_trades(
     const std::string& symbol, std::int64_t order_id) {
     auto reply = impl_->send(

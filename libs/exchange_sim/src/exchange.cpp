@@ -337,13 +337,15 @@ Result<FaultConfig> parse_faults(const std::string& text) {
                     target = &out.stream_reorder;
                 }
                 *target = p;
-            } else if (key == "ws-drop") {
+            } else if (key == "ws-drop" || key == "freeze") {
                 const double seconds = std::stod(value, &used);
-                if (!(seconds > 0)) {
+                if (!(seconds > 0) || seconds > 1e6) {
                     return make_error(
-                        ErrorCode::kInvalidArgument, "faults: ws-drop must be seconds > 0");
+                        ErrorCode::kInvalidArgument,
+                        fmt::format("faults: {} must be seconds in (0, 1e6]", key));
                 }
-                out.stream_drop_ms = static_cast<std::int64_t>(seconds * 1000);
+                (key == "freeze" ? out.freeze_after_ms : out.stream_drop_ms) =
+                    static_cast<std::int64_t>(seconds * 1000);
             } else if (key == "latency") {
                 out.latency_ms = std::stoi(value, &used);
             } else if (key == "seed") {
@@ -352,7 +354,9 @@ Result<FaultConfig> parse_faults(const std::string& text) {
                 return make_error(
                     ErrorCode::kInvalidArgument,
                     fmt::format(
-                        "faults: unknown key '{}' (5xx, 429, latency, executed, seed)", key));
+                        "faults: unknown key '{}' (5xx, 429, latency, executed, ws-dup, "
+                        "ws-reorder, ws-drop, freeze, seed)",
+                        key));
             }
             if (used != value.size()) {
                 return make_error(
@@ -771,8 +775,12 @@ struct Exchange::Impl {
             const auto last = market.spec.bars.size() - 1;
             std::size_t target = market.cursor;
             if (config.bar_period_ms > 0 && now_ms > started_ms) {
-                const auto steps =
-                    static_cast<std::size_t>((now_ms - started_ms) / config.bar_period_ms);
+                // The freeze fault: the market stops (no new bar) this long after the start.
+                const auto elapsed =
+                    config.faults.freeze_after_ms > 0
+                        ? std::min(now_ms - started_ms, config.faults.freeze_after_ms)
+                        : now_ms - started_ms;
+                const auto steps = static_cast<std::size_t>(elapsed / config.bar_period_ms);
                 target = std::min(last, std::min(config.start_bar, last) + steps);
             }
             while (market.cursor < target) {
@@ -2394,9 +2402,13 @@ struct Exchange::Impl {
         }
         Json out = Json::array();
         for (auto* order : user_orders(m, true)) {
-            if (order->open()) {  // a leg of a list canceled with its other leg
-                out.push_back(cancel_with_list(*order, call.now_ms));
+            if (!order->open()) {
+                continue;  // a leg of a list canceled with its other leg
             }
+            Json canceled = cancel_with_list(*order, call.now_ms);
+            const auto list = lists.find(order->list_id);
+            // As on Binance: an order list appears as one list object.
+            out.push_back(list != lists.end() ? list_json(list->second, call.now_ms) : canceled);
         }
         return out;
     }

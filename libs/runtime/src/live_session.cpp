@@ -8,11 +8,13 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "ats/binance/binance_venue.hpp"
 #include "ats/binance/kline_feed.hpp"
 #include "ats/binance/rest_client.hpp"
 #include "ats/core/clock.hpp"
+#include "ats/runtime/session_status.hpp"
 
 #include "client_stops.hpp"
 #include "journal.hpp"
@@ -291,6 +293,21 @@ Result<LiveResult> run_live(
         return tl::unexpected(opened.error());
     }
     store::SqliteStateStore& db = **opened;
+    // Stopped from outside (the watchdog's emergency stop): nothing trades until an operator has
+    // checked the account and removed the mark.
+    auto halt = read_halt(config.state_path);
+    if (!halt || *halt) {
+        return make_error(
+            ErrorCode::kFailedPrecondition,
+            !halt ? halt.error().message
+                  : fmt::format(
+                        "session halted by the {} at {}: {}; check the account, then delete {} "
+                        "to trade again",
+                        (*halt)->by,
+                        Timestamp::from_unix_ms((*halt)->at_ms).to_iso8601(),
+                        (*halt)->reason,
+                        halt_path(config.state_path)));
+    }
     const bool resuming = db.journal_size() > 0;
     std::uint64_t starts = 1;
     // What the account held when the session first started: reconciliation compares the
@@ -536,6 +553,63 @@ Result<LiveResult> run_live(
     fc.interval = config.interval;
     fc.read_timeout = config.read_timeout;
     fc.seed = static_cast<std::uint64_t>(wall.now().unix_ns());
+    // The window for outside watchers: <state>.status.json after every bar and, as a
+    // heartbeat, about every second while the feed waits; a halt mark stops the session.
+    SessionStatus status;
+    status.pid = static_cast<std::int64_t>(::getpid());
+    status.started_ms = wall.now().unix_ms();
+    status.quote = quote;
+    for (const auto& a : listed) {
+        status.symbols.emplace_back(a.symbol.view());
+        status.base_of[std::string(a.symbol.view())] = a.base_asset;
+    }
+    status.interval_ms = parse_duration(config.interval).value_or(Duration{}).ns() / 1'000'000;
+    status.initial_cash = engine_config.initial_cash;
+    status.peak_equity = engine_config.initial_cash;
+    status.held_at_start = held_at_start;
+    auto last_beat = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    std::optional<std::string> halted_by;
+    const auto beat = [&](bool force) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!force && now - last_beat < std::chrono::seconds(1)) {
+            return;
+        }
+        last_beat = now;
+        if (!config.paper) {
+            if (auto mark = read_halt(config.state_path); !mark || *mark) {
+                halted_by = !mark ? mark.error().message : (*mark)->reason;
+            }
+        }
+        const auto& pf = engine.portfolio();
+        status.heartbeat_ms = wall.now().unix_ms();
+        status.cash = pf.cash();
+        status.equity = pf.equity();
+        status.peak_equity = std::max(status.peak_equity, status.equity);
+        for (const auto& a : listed) {
+            status.positions[a.base_asset] = pf.position_qty(a.symbol);
+        }
+        if (auto s = write_session_status(config.state_path, status); !s && config.notifier) {
+            const Timestamp t = wall.now();
+            config.notifier->notify(model::AlertLogged{
+                t,
+                t,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format("live: status not written: {}", s.error().message))});
+        }
+    };
+    // While the feed waits for the next bar, the order flow is read about every second: a
+    // stop or target that filled on the exchange reaches the books (and the status) at once.
+    auto last_poll = std::chrono::steady_clock::now();
+    fc.idle = [&] {
+        const auto now = std::chrono::steady_clock::now();
+        if (!config.paper && now - last_poll >= std::chrono::seconds(1)) {
+            last_poll = now;
+            (void)venue.poll();  // a failure is retried here and reported at the next bar
+            engine.process_pending();
+        }
+        beat(false);
+        return halted_by.has_value();
+    };
     binance::KlineFeed feed(fc, *rest);
 
     // Warm the strategy's indicators on the history, trading off; the stream continues after it
@@ -619,13 +693,20 @@ Result<LiveResult> run_live(
     };
     const std::atomic<bool>* wait_flag =
         config.control != nullptr ? &config.control->wake() : config.stop;
+    beat(true);
     while (!journal.failure() && (config.max_bars == 0 || result.bars < config.max_bars)) {
+        if (halted_by) {
+            break;
+        }
         take_commands();
         auto next = feed.next(wait_flag);
         if (!next) {
             return tl::unexpected(next.error());
         }
         if (!*next) {
+            if (halted_by) {
+                break;
+            }
             if (config.stop != nullptr && config.stop->load()) {
                 break;  // stop requested
             }
@@ -694,6 +775,29 @@ Result<LiveResult> run_live(
         if (config.control != nullptr) {
             config.control->on_step(engine, SessionStep{result.bars, false, clock.now(), false});
         }
+        status.last_bar_ms = wall.now().unix_ms();
+        status.bars = result.bars;
+        beat(true);
+    }
+    if (halted_by) {
+        const Timestamp now = clock.now();
+        engine.bus().emit(model::AlertLogged{
+            now,
+            now,
+            model::AlertLevel::kCritical,
+            model::Text(fmt::format("live: halted from outside: {}", *halted_by))});
+        engine.process_pending();
+        if (auto s = db.commit(); !s && !journal.failure()) {
+            journal.fail(s.error());
+        }
+        return make_error(
+            ErrorCode::kFailedPrecondition,
+            fmt::format(
+                "halted from outside after {} bars: {}; check the account, then delete {} to "
+                "trade again",
+                result.bars,
+                *halted_by,
+                halt_path(config.state_path)));
     }
     if (!paper) {
         (void)venue.poll();

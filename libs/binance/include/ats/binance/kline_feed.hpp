@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,9 @@ struct KlineFeedConfig {
     Duration backoff_initial = Duration::from_ms(100);
     Duration backoff_max = Duration::from_seconds(10);
     std::uint64_t seed = 1;  ///< jitter
+    /// Called about every 100 ms while next() waits (a heartbeat, a check of a stop order from
+    /// outside); returning true makes next() return nullopt as a stop would.
+    std::function<bool()> idle;
 };
 
 /// What the feed did, for logs and tests.

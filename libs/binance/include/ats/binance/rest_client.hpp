@@ -192,6 +192,11 @@ public:
     Result<OrderState> query_order(const std::string& symbol, const std::string& client_order_id);
     Result<OrderState> cancel_order(const std::string& symbol, const std::string& client_order_id);
     Result<std::vector<AssetBalance>> balances();
+    /// DELETE /openOrders: cancels every open order of `symbol` (an OCO list with both legs).
+    /// Returns how many orders were canceled (0 when none was open).
+    Result<std::size_t> cancel_open_orders(const std::string& symbol);
+    /// GET /ticker/price: the last traded price.
+    Result<Price> last_price(const std::string& symbol);
     /// GET /myTrades for one order.
     Result<std::vector<AccountTrade>> my_trades(const std::string& symbol, std::int64_t order_id);
 

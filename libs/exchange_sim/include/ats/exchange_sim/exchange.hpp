@@ -48,11 +48,14 @@ struct FaultConfig {
     double stream_reorder = 0;
     /// Close every WebSocket connection this many milliseconds after it opened (0: never).
     std::int64_t stream_drop_ms = 0;
+    /// The market stops this many milliseconds after the start (0: never): no new bar, no
+    /// trade, while REST and streams stay up (a halted symbol, a stalled feed).
+    std::int64_t freeze_after_ms = 0;
     std::uint64_t seed = 1;
 };
 
-/// Parses "5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,ws-drop=2,seed=7"
-/// (any subset; ws-drop in seconds, fractions allowed).
+/// Parses "5xx=0.1,429=0.05,latency=20,executed=0.5,ws-dup=0.1,ws-reorder=0.1,ws-drop=2,
+/// freeze=30,seed=7" (any subset; ws-drop and freeze in seconds, fractions allowed).
 Result<FaultConfig> parse_faults(const std::string& text);
 
 struct ExchangeConfig {
