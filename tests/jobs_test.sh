@@ -105,6 +105,53 @@ test "$(ls "$work/nightly" | wc -l)" -eq 3
 "$ats" runs list --db "$work/ats.db" >runs.txt
 test "$(grep -c 'ema_cross' runs.txt)" -ge 3 || { cat runs.txt; exit 1; }
 
+# backtest vs live: the live session's status names the bars it traded (the downloaded morning of
+# 2024-12-02, 1m) and its return; the job replays the configuration over them and alerts when they differ by more than
+# max_divergence_pct points.
+live_status() {  # live_status RETURN_PCT: a live session's status file with that return
+  /usr/bin/python3 - "$work/live.db.status.json" "$1" <<'PY'
+import json, sys
+equity = 10000 * (1 + float(sys.argv[2]) / 100)
+json.dump({"pid": 1, "heartbeat_ms": 0, "started_ms": 0, "symbols": ["BTCUSDT"], "quote": "USDT",
+           "base_of": {"BTCUSDT": "BTC"}, "interval_ms": 3600000, "last_bar_ms": 0, "bars": 720,
+           "first_bar_open_ms": 1733097600000, "last_bar_open_ms": 1733115600000, "fills": 6,
+           "initial_cash": "10000", "cash": f"{equity:.8f}", "equity": f"{equity:.8f}",
+           "peak_equity": f"{equity:.8f}", "positions": {}, "held_at_start": {"USDT": "10000"}},
+          open(sys.argv[1], "w"))
+PY
+}
+sed -e 's/^name = "ema_cross"/name = "sma_cross"/' -e 's/^fast = 50/fast = 3/' \
+  -e 's/^slow = 200/slow = 8/' "$root/configs/demo.toml" >live_config.toml
+cat >vslive.toml <<TOML
+[jobs]
+history = "$work/vslive.db"
+db = "$work/ats.db"
+[jobs.backtest]
+cron = "30 3 * * *"
+config = "$work/live_config.toml"
+reports = "$work/vslive"
+live_state = "$work/live.db"
+max_divergence_pct = 1.5
+TOML
+live_status 0
+"$ats" jobs -c vslive.toml --simulate-from 2025-01-01 --simulate-to 2025-01-01T04:00 >vslive0.out 2>&1 || { cat vslive0.out; exit 1; }
+replayed=$(grep -o 'backtest [-+][0-9.]*%' vslive0.out | head -1 | grep -o '[-+][0-9.]*')
+test -n "$replayed" || { cat vslive0.out; exit 1; }
+grep -q 'backtest vs live over 2024-12-02T00:00:00Z to 2024-12-02T05:00:00' vslive0.out
+# The replayed window traded (a nonzero return).
+[[ $replayed != +0.000 ]] || { cat vslive0.out; exit 1; }
+# The live session made what the backtest made: no alert.
+live_status "$replayed"
+rm -f "$work/vslive.db"
+"$ats" jobs -c vslive.toml --simulate-from 2025-01-01 --simulate-to 2025-01-01T04:00 >vslive1.out 2>&1 || { cat vslive1.out; exit 1; }
+grep -Eq ' 0.00[0-9] points apart' vslive1.out || { cat vslive1.out; exit 1; }
+! grep -q 'ALERT' vslive1.out
+# 3 points worse than its backtest: the alert.
+live_status "$(/usr/bin/python3 -c "print($replayed - 3)")"
+rm -f "$work/vslive.db"
+"$ats" jobs -c vslive.toml --simulate-from 2025-01-01 --simulate-to 2025-01-01T04:00 >vslive2.out 2>&1 || { cat vslive2.out; exit 1; }
+grep -Eq 'ALERT live diverges from its backtest by (2.99[0-9]|3.00[0-9]) pts \(limit 1.5\)' vslive2.out || { cat vslive2.out; exit 1; }
+
 # Bad configs: named, exit 2.
 printf '[jobs]\nhistory = "%s/x.db"\n[jobs.retrain]\ncron = "61 * * * *"\ndata = "x.csv"\n' "$work" >bad1.toml
 printf '[jobs]\nhistory = "%s/x.db"\n[jobs.backtest]\ncron = "0 0 * * *"\nconfig = "c"\nspeed = 3\n' "$work" >bad2.toml

@@ -90,6 +90,12 @@ if position > Decimal("0.0001"):
             sys.exit(f"protection of {o['origQty']} for a position of {position}")
 elif open_orders:
     sys.exit(f"flat (or dust: {position}) but orders are open: {open_orders}")
+# The status beside the state file spans both runs and counts every fill.
+status = json.load(open(sys.argv[1] + ".status.json"))
+fills = db.execute("SELECT COUNT(*) FROM fills").fetchone()[0]
+assert status["fills"] == fills, (status["fills"], fills)
+assert 0 < status["first_bar_open_ms"] <= status["last_bar_open_ms"], status
+assert Decimal(status["positions"]["BTC"]) == position, (status["positions"], position)
 print(f"  position {position}: {len(open_orders)} protective orders open, none orphaned")
 PY
 }

@@ -166,6 +166,11 @@ TEST(Watchdog, ConfigIsRangeChecked) {
         EXPECT_NE(bad.error().message.find(word), std::string::npos) << bad.error().message;
     }
     EXPECT_EQ(load_watchdog_config("/nonexistent/w.toml").error().code, ErrorCode::kNotFound);
+    // The shipped example loads.
+    auto shipped = load_watchdog_config(std::string(ATS_CONFIGS_DIR) + "/watchdog.toml");
+    ASSERT_TRUE(shipped) << shipped.error().message;
+    EXPECT_EQ(shipped->sessions.size(), 1U);
+    EXPECT_DOUBLE_EQ(shipped->sessions[0].max_drawdown, 0.15);
     std::filesystem::remove(path);
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "ats/bus/scheduler.hpp"
 #include "ats/core/clock.hpp"
 #include "ats/runtime/session_setup.hpp"
+#include "ats/runtime/session_status.hpp"
 #include "ats/store/sqlite_state_store.hpp"
 
 #include "backtest_command.hpp"
@@ -57,6 +59,10 @@ struct BacktestJob {
     std::string cron;
     std::string config;
     std::string reports = "out/nightly";
+    /// The live session running `config` (its --state file): the backtest is replayed over
+    /// the bars the session traded and compared with it.
+    std::optional<std::string> live_state;
+    double max_divergence_pct = 2.0;  ///< |backtest return - live return|, percentage points
 };
 struct JobsConfig {
     std::string history = "jobs.db";
@@ -177,10 +183,25 @@ Result<JobsConfig> load_jobs_config(const std::string& path) {
     }
     if (const auto* t = (*jobs)["backtest"].as_table()) {
         BacktestJob j;
-        check_keys(*t, {"cron", "config", "reports"}, ".backtest");
+        check_keys(
+            *t, {"cron", "config", "reports", "live_state", "max_divergence_pct"}, ".backtest");
         str(*t, "cron", j.cron, ".backtest");
         str(*t, "config", j.config, ".backtest");
         str(*t, "reports", j.reports, ".backtest");
+        std::string live;
+        str(*t, "live_state", live, ".backtest");
+        if (!live.empty()) {
+            j.live_state = live;
+        }
+        if (const auto* n = t->get("max_divergence_pct")) {
+            const auto v = n->value<double>();
+            if (!v || !(*v > 0 && *v <= 1000)) {
+                error = fmt::format(
+                    "{}: [jobs.backtest] max_divergence_pct: expected a number in (0, 1000]", path);
+            } else {
+                j.max_divergence_pct = *v;
+            }
+        }
         if (j.config.empty()) {
             error = fmt::format("{}: [jobs.backtest] needs config", path);
         }
@@ -220,6 +241,75 @@ std::string stamp(Timestamp t) {
     std::erase(s, ':');
     std::erase(s, '-');
     return s;
+}
+
+/// Replays `j.config` over the bars the live session traded and compares the returns: an alert
+/// when they differ by more than `max_divergence_pct` points.
+Status compare_with_live(
+    const BacktestJob& j, const std::string& db, Timestamp now, model::Notifier& alerts) {
+    auto live = runtime::read_session_status(*j.live_state);
+    if (!live) {
+        return make_error(
+            live.error().code,
+            fmt::format("backtest vs live: {}: {}", *j.live_state, live.error().message));
+    }
+    if (live->first_bar_open_ms == 0 || !live->initial_cash.is_positive()) {
+        std::printf("backtest vs live: %s has traded no bar yet\n", j.live_state->c_str());
+        return ok_status();
+    }
+    const Timestamp from = Timestamp::from_unix_ms(live->first_bar_open_ms);
+    const Timestamp to = Timestamp::from_unix_ms(live->last_bar_open_ms + 1);
+    BacktestArgs b;
+    b.config = j.config;
+    b.from = from.to_iso8601();
+    b.to = to.to_iso8601();
+    b.report = (fs::path(j.reports) / (stamp(now) + "-live-window")).string();
+    b.db = db;
+    b.no_progress = true;
+    if (const int code = run_backtest_command(b); code != kExitOk) {
+        return make_error(
+            ErrorCode::kInternal, fmt::format("backtest over the live window: exited {}", code));
+    }
+    double replayed = 0;
+    std::int64_t trades = 0;
+    try {
+        std::ifstream in(fs::path(*b.report) / "metrics.json");
+        const auto m = nlohmann::json::parse(in);
+        replayed = m.at("total_return_pct").get<double>();
+        trades = m.at("trades").get<std::int64_t>();
+    } catch (const std::exception& e) {
+        return make_error(
+            ErrorCode::kParse, fmt::format("backtest over the live window: {}", e.what()));
+    }
+    const double actual = (live->equity.to_double() / live->initial_cash.to_double() - 1.0) * 100.0;
+    const double apart = std::abs(replayed - actual);
+    const auto text = fmt::format(
+        "backtest vs live over {} to {}: backtest {:+.3f}% ({} trades), live {:+.3f}% ({} fills): "
+        "{:.3f} points apart (limit {})",
+        from.to_iso8601(),
+        to.to_iso8601(),
+        replayed,
+        trades,
+        actual,
+        live->fills,
+        apart,
+        j.max_divergence_pct);
+    std::printf("%s\n", text.c_str());
+    if (apart > j.max_divergence_pct) {
+        alerts.notify(model::AlertLogged{
+            now,
+            now,
+            model::AlertLevel::kCritical,
+            // Short (an alert holds 119 characters); the line above has the whole comparison.
+            model::Text(fmt::format(
+                "live diverges from its backtest by {:.3f} pts (limit {}): live {:+.2f}% vs "
+                "backtest {:+.2f}%",
+                apart,
+                j.max_divergence_pct,
+                actual,
+                replayed))});
+    }
+    return ok_status();
 }
 
 std::optional<double> metric_of(const fs::path& model_dir, const std::string& metric) {
@@ -419,7 +509,7 @@ int run_jobs(const JobsArgs& args) {
         if (auto s =
                 add("backtest",
                     j.cron,
-                    [&clock, j, db]() -> Status {
+                    [&clock, &alerts, j, db]() -> Status {
                         BacktestArgs b;
                         b.config = j.config;
                         b.to = clock.now().to_iso8601();
@@ -429,6 +519,9 @@ int run_jobs(const JobsArgs& args) {
                         if (const int code = run_backtest_command(b); code != kExitOk) {
                             return make_error(
                                 ErrorCode::kInternal, fmt::format("backtest: exited {}", code));
+                        }
+                        if (j.live_state) {
+                            return compare_with_live(j, db, clock.now(), alerts);
                         }
                         return ok_status();
                     });

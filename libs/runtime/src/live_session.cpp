@@ -567,6 +567,12 @@ Result<LiveResult> run_live(
     status.initial_cash = engine_config.initial_cash;
     status.peak_equity = engine_config.initial_cash;
     status.held_at_start = held_at_start;
+    if (resuming) {
+        // The window of the whole session: its first bar is the first run's.
+        if (auto before = read_session_status(config.state_path)) {
+            status.first_bar_open_ms = before->first_bar_open_ms;
+        }
+    }
     auto last_beat = std::chrono::steady_clock::now() - std::chrono::hours(1);
     std::optional<std::string> halted_by;
     const auto beat = [&](bool force) {
@@ -777,6 +783,11 @@ Result<LiveResult> run_live(
         }
         status.last_bar_ms = wall.now().unix_ms();
         status.bars = result.bars;
+        if (status.first_bar_open_ms == 0) {
+            status.first_bar_open_ms = bar.open_time.unix_ms();
+        }
+        status.last_bar_open_ms = bar.open_time.unix_ms();
+        status.fills = engine.fills().size();
         beat(true);
     }
     if (halted_by) {

@@ -84,6 +84,9 @@ std::string to_json(const SessionStatus& s) {
         {"interval_ms", s.interval_ms},
         {"last_bar_ms", s.last_bar_ms},
         {"bars", s.bars},
+        {"first_bar_open_ms", s.first_bar_open_ms},
+        {"last_bar_open_ms", s.last_bar_open_ms},
+        {"fills", s.fills},
         {"initial_cash", s.initial_cash.to_string()},
         {"cash", s.cash.to_string()},
         {"equity", s.equity.to_string()},
@@ -109,6 +112,9 @@ Result<SessionStatus> parse_session_status(const std::string& text) {
         s.interval_ms = j.at("interval_ms").get<std::int64_t>();
         s.last_bar_ms = j.at("last_bar_ms").get<std::int64_t>();
         s.bars = j.at("bars").get<std::uint64_t>();
+        s.first_bar_open_ms = j.value("first_bar_open_ms", std::int64_t{0});
+        s.last_bar_open_ms = j.value("last_bar_open_ms", std::int64_t{0});
+        s.fills = j.value("fills", std::uint64_t{0});
         for (auto [key, out] :
              {std::pair{"initial_cash", &s.initial_cash},
               std::pair{"cash", &s.cash},

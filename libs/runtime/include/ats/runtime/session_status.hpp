@@ -26,6 +26,11 @@ struct SessionStatus {
     std::int64_t interval_ms = 0;                ///< bar interval of the feed
     std::int64_t last_bar_ms = 0;  ///< wall clock when the last closed bar arrived (0: none)
     std::uint64_t bars = 0;
+    /// Market time of the first and last closed bar the session traded on (0: none yet), over
+    /// all its runs: the window a backtest of the same configuration is compared on.
+    std::int64_t first_bar_open_ms = 0;
+    std::int64_t last_bar_open_ms = 0;
+    std::uint64_t fills = 0;  ///< fills of the session, all runs
     Money initial_cash;
     Money cash;
     Money equity;
