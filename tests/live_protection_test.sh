@@ -34,10 +34,10 @@ stop_loss_atr = 6
 take_profit_atr = 12
 TOML
 
-start_sim() {  # a fresh simulator (fresh account) on a free port, 200 ms bars
+start_sim() {  # a fresh simulator (fresh account) on a free port, 200 ms bars, quotes inside them
   [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
   "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --api-key "$key" --api-secret "$secret" \
-    --balance USDT=10000,BTC=0 --bar-ms 200 --start-bar 1000 >"$work/sim.out" 2>&1 &
+    --balance USDT=10000,BTC=0 --bar-ms 200 --start-bar 1000 --quote-path >"$work/sim.out" 2>&1 &
   sim_pid=$!
   for _ in $(seq 600); do
     grep -q 'listening on' "$work/sim.out" && break
@@ -141,12 +141,26 @@ PY
   check "$state" "$work/second.out"
 done
 
-# --client-stops keeps them in ats: nothing but market orders reaches the exchange.
+# --client-stops keeps them in ats, judged on each bookTicker quote (closed bars as backstop):
+# tight levels fire; only market orders reach the exchange, nothing stays open there.
 start_sim
-live "$work/client.db" "$work/client.out" --client-stops --max-bars 12 || {
+sed -e 's/^stop_loss_atr = .*/stop_loss_atr = 0.3/' -e 's/^take_profit_atr = .*/take_profit_atr = 0.3/' \
+  "$work/stops.toml" >"$work/tight.toml"
+env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
+  --exchange "$url" --keys "$work/keys" --config "$work/tight.toml" --state "$work/client.db" \
+  --client-stops --max-bars 40 >"$work/client.out" 2>&1 || { cat "$work/client.out"; exit 1; }
+grep '^protection' "$work/client.out"
+grep -Eq '^protection    client-side .*: [1-9][0-9]* fired on quotes$' "$work/client.out" || {
   cat "$work/client.out"
   exit 1
 }
-grep -q '^protection    client-side' "$work/client.out"
+[[ $(grep -c '^reconcile .* ok$' "$work/client.out") -eq 2 ]]
 [[ $(open_orders) == "[]" ]]
+/usr/bin/python3 - "$work/client.db" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+types = {json.loads(b)["request"]["type"] for (b,) in db.execute(
+    "SELECT body FROM journal WHERE type = 'OrderPlaced'")}
+assert "stop_market" in types, types  # placed with ats, sent as market orders when hit
+PY
 echo "live protection: ok"

@@ -462,6 +462,11 @@ int main(int argc, char** argv) {
         "--bar-ms", sim.bar_ms, "Wall-clock ms per replayed bar (default 1000; 0 freezes)");
     sim_cmd->add_option(
         "--start-bar", sim.start_bar, "Bars already in the past at start (default 1000)");
+    sim_cmd->add_flag(
+        "--quote-path",
+        sim.quote_path,
+        "bookTicker quotes along each bar's path (open, then its low and high) before it closes "
+        "(they do not match the depth stream's book)");
     sim_cmd->add_option(
         "--weight-limit", sim.weight_limit, "REQUEST_WEIGHT per minute (default 6000)");
     sim_cmd->add_option(

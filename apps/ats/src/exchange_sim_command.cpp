@@ -113,6 +113,7 @@ int run_exchange_sim(const ExchangeSimArgs& args) {
         return out_of_range("--orders-per-10s", args.orders_per_10s, 1, 1'000'000);
     }
     config.bar_period_ms = args.bar_ms;
+    config.quote_path = args.quote_path;
     config.start_bar = args.start_bar;
     config.weight_limit_per_minute = args.weight_limit;
     config.orders_per_10s = args.orders_per_10s;

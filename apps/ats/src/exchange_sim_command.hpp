@@ -15,6 +15,7 @@ struct ExchangeSimArgs {
     std::string balance = "USDT=10000";
     std::string faults;
     std::int64_t bar_ms = 1000;
+    bool quote_path = false;  ///< --quote-path: intra-bar bookTicker quotes
     std::size_t start_bar = 1000;
     int weight_limit = 6000;
     int orders_per_10s = 100;

@@ -161,8 +161,12 @@ int run_live_command(const LiveArgs& args) {
     if (!args.paper) {
         fmt::print(
             "protection    {}\n",
-            args.client_stops ? "client-side (market orders after a closed bar trades through)"
-                              : "on the exchange (STOP_LOSS / TAKE_PROFIT, OCO lists)");
+            args.client_stops
+                ? fmt::format(
+                      "client-side (bookTicker quotes, closed bars as backstop): {} fired on "
+                      "quotes",
+                      r.quote_stops)
+                : std::string("on the exchange (STOP_LOSS / TAKE_PROFIT, OCO lists)"));
     }
     const auto& flow = r.order_flow;
     if (args.paper) {

@@ -29,6 +29,9 @@ KlineFeed::KlineFeed(KlineFeedConfig config, RestClient& rest)
     std::vector<std::string> streams;
     for (const auto& s : config_.symbols) {
         streams.push_back(lower(s.to_string()) + "@kline_" + config_.interval);
+        if (config_.on_quote) {
+            streams.push_back(lower(s.to_string()) + "@bookTicker");
+        }
         last_open_[s] = std::nullopt;
     }
     url_ = fmt::format("{}/stream?streams={}", config_.ws_base, fmt::join(streams, "/"));
@@ -142,6 +145,16 @@ void KlineFeed::rotate_if_old() {
 }
 
 void KlineFeed::on_message(const std::string& text) {
+    if (config_.on_quote && text.find("@bookTicker\"") != std::string::npos) {
+        if (auto s = parse_book_ticker(text, quote_); !s) {
+            ++stats_.bad_messages;
+            return;
+        }
+        if (auto symbol = Symbol::parse(quote_.symbol); symbol && last_open_.contains(*symbol)) {
+            config_.on_quote(*symbol, quote_.bid, quote_.ask);
+        }
+        return;
+    }
     if (auto s = parse_kline_event(text, event_); !s) {
         ++stats_.bad_messages;
         log::debug("kline feed: skipped a bad message: {}", s.error().message);

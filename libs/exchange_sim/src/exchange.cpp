@@ -769,6 +769,28 @@ struct Exchange::Impl {
         }
     }
 
+    /// bookTicker quotes at the new bar's open, then its low and high (high first for a
+    /// falling bar), a tick wide.
+    void publish_path(Market& market) {
+        if (sinks.empty()) {
+            return;
+        }
+        const auto& bar = market.spec.bars[market.cursor];
+        const bool up = bar.close >= bar.open;
+        for (const Price px : {bar.open, up ? bar.low : bar.high, up ? bar.high : bar.low}) {
+            publish(
+                market.stream_prefix + "bookTicker",
+                Json{
+                    {"u", market.update_id},
+                    {"s", market.spec.symbol},
+                    {"b", dec(px.raw())},
+                    {"B", dec(Qty::from_units(1).raw())},
+                    {"a", dec((px + market.spec.tick_size).raw())},
+                    {"A", dec(Qty::from_units(1).raw())}}
+                    .dump());
+        }
+    }
+
     void advance(std::int64_t now_ms) {
         for (std::size_t m = 0; m < markets.size(); ++m) {
             Market& market = markets[m];
@@ -785,6 +807,9 @@ struct Exchange::Impl {
             }
             while (market.cursor < target) {
                 ++market.cursor;
+                if (config.quote_path) {
+                    publish_path(market);
+                }
                 trade_through(m, now_ms);
                 trigger_orders(m, now_ms);
                 requote(m, now_ms);

@@ -16,11 +16,11 @@
 namespace ats::runtime::detail {
 
 /// Keeps stop-market, stop-limit and take-profit orders on the client and sends them as market
-/// orders (same client order id) once a closed bar traded through the trigger: a sell stop when
-/// the bar's low reached it, a sell target when its high did (mirrored for buys). Every other
-/// order goes straight to the venue. Used by `ats live`, whose venue does not send trigger orders
-/// to Binance. The trigger is judged on the closed bar, so the exit is sent right after that
-/// bar's close, never on data not yet seen; a gap through the stop fills at the market price.
+/// orders (same client order id) once the market reached the trigger: on each best bid/ask of
+/// the bookTicker stream (a sell stop when the bid fell to it, a sell target when the bid rose to
+/// it; a buy's on the ask), and on each closed bar for what the stream missed (the bar's low or
+/// high). Every other order goes straight to the venue. Used by `ats live --client-stops`; the
+/// default puts them on the exchange. Nothing protects the position while the process is down.
 class ClientStops final : public model::ExecutionVenue {
 public:
     ClientStops(model::ExecutionVenue& venue, model::EventSink& sink)
@@ -51,25 +51,46 @@ public:
         return ok_status();
     }
 
-    /// After `bar` of `symbol` closed (clock at its close): sends the triggered orders as market
-    /// orders. Returns how many were sent.
+    /// A best bid/ask of `symbol` from the bookTicker stream: a sell stop fires when the bid
+    /// reached it, a sell target when the bid did (a buy's on the ask). Returns how many were
+    /// sent. This is how the fallback judges them live, between bars.
+    int on_quote(const Symbol& symbol, Price bid, Price ask, Timestamp now) {
+        return fire(symbol, now, [&](const model::OrderRequest& r) {
+            const Price p = r.side == Side::kSell ? bid : ask;
+            return triggered(r, p, p);
+        });
+    }
+
+    /// After `bar` of `symbol` closed (clock at its close): sends the orders the bar traded
+    /// through (what the quote stream missed, e.g. while it was down). Returns how many.
     int on_bar(const Symbol& symbol, const model::Bar& bar, Timestamp now) {
+        return fire(symbol, now, [&](const model::OrderRequest& r) {
+            return triggered(r, bar.low, bar.high);
+        });
+    }
+
+    std::size_t held() const noexcept { return held_.size(); }
+
+private:
+    /// Sends the held orders of `symbol` that `hit` says triggered as market orders (same client
+    /// order id). Of an OCO pair the stop wins when both triggered (the conservative reading, as
+    /// the backtest's bar venue does); the other leg is canceled.
+    template <class Hit>
+    int fire(const Symbol& symbol, Timestamp now, Hit hit) {
         now_ = now;
-        // Triggered orders; of an OCO pair the stop wins when the bar reached both (the
-        // conservative reading, as the backtest's bar venue does), and the other leg is canceled.
-        std::vector<model::Order> fire;
+        std::vector<model::Order> due;
         for (auto it = held_.begin(); it != held_.end();) {
             const auto& r = it->second.request();
-            if (r.symbol != symbol || !triggered(r, bar)) {
+            if (r.symbol != symbol || !hit(r)) {
                 ++it;
                 continue;
             }
             const bool stop = r.type != model::OrderType::kTakeProfit;
-            auto same_group = std::find_if(fire.begin(), fire.end(), [&](const model::Order& o) {
+            auto same_group = std::find_if(due.begin(), due.end(), [&](const model::Order& o) {
                 return r.oco_group != 0 && o.request().oco_group == r.oco_group;
             });
-            if (same_group == fire.end()) {
-                fire.push_back(it->second);
+            if (same_group == due.end()) {
+                due.push_back(it->second);
             } else {
                 const model::Order& loser = stop ? *same_group : it->second;
                 sink_.emit(model::OrderCanceled{
@@ -81,7 +102,7 @@ public:
             it = held_.erase(it);
         }
         int sent = 0;
-        for (const auto& held : fire) {
+        for (const auto& held : due) {
             // The pair's other leg (triggered or not) is canceled: only one may fill.
             for (auto it = held_.begin(); it != held_.end();) {
                 if (held.request().oco_group != 0 &&
@@ -107,16 +128,14 @@ public:
         return sent;
     }
 
-    std::size_t held() const noexcept { return held_.size(); }
-
-private:
-    static bool triggered(const model::OrderRequest& r, const model::Bar& bar) {
+    /// Whether prices from `low` to `high` reached the order's trigger.
+    static bool triggered(const model::OrderRequest& r, Price low, Price high) {
         const Price trigger = *r.trigger_price;
         const bool stop = r.type != model::OrderType::kTakeProfit;
         if (r.side == Side::kSell) {
-            return stop ? bar.low <= trigger : bar.high >= trigger;
+            return stop ? low <= trigger : high >= trigger;
         }
-        return stop ? bar.high >= trigger : bar.low <= trigger;
+        return stop ? high >= trigger : low <= trigger;
     }
 
     model::ExecutionVenue& venue_;

@@ -553,6 +553,15 @@ Result<LiveResult> run_live(
     fc.interval = config.interval;
     fc.read_timeout = config.read_timeout;
     fc.seed = static_cast<std::uint64_t>(wall.now().unix_ns());
+    if (client_stops && !config.paper) {
+        // The fallback's stops are judged on every best bid/ask, between bars.
+        fc.on_quote = [&](const Symbol& symbol, Price bid, Price ask) {
+            if (stops.on_quote(symbol, bid, ask, clock.now()) > 0) {
+                engine.process_pending();
+                ++result.quote_stops;
+            }
+        };
+    }
     // The window for outside watchers: <state>.status.json after every bar and, as a
     // heartbeat, about every second while the feed waits; a halt mark stops the session.
     SessionStatus status;

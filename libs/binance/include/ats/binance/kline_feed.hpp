@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ats/binance/kline_event.hpp"
+#include "ats/binance/market_events.hpp"
 #include "ats/binance/rest_client.hpp"
 #include "ats/binance/tls.hpp"
 #include "ats/binance/ws_client.hpp"
@@ -44,6 +45,9 @@ struct KlineFeedConfig {
     /// Called about every 100 ms while next() waits (a heartbeat, a check of a stop order from
     /// outside); returning true makes next() return nullopt as a stop would.
     std::function<bool()> idle;
+    /// When set, the combined stream also carries each symbol's `bookTicker` and every best
+    /// bid/ask update is handed here as it arrives (client-side stops judge them).
+    std::function<void(const Symbol&, Price bid, Price ask)> on_quote;
 };
 
 /// What the feed did, for logs and tests.
@@ -97,7 +101,8 @@ private:
 
     KlineFeedConfig config_;
     RestClient& rest_;
-    KlineEvent event_;  ///< parse buffer, reused
+    KlineEvent event_;       ///< parse buffer, reused
+    BookTickerEvent quote_;  ///< parse buffer, reused
     Duration interval_;
     std::string url_;
     std::optional<WsClient> ws_;

@@ -72,6 +72,10 @@ struct ExchangeConfig {
     std::size_t start_bar = 1000;
     int fee_bps = 10;
     int book_levels = 20;  ///< synthetic depth per side around the replayed price
+    /// Before a bar closes, bookTicker quotes along its path: its open, then its low and high
+    /// (in the order the bar's direction suggests), so a client judging prices between bars sees
+    /// the range. They are not backed by the depth stream's book (off by default).
+    bool quote_path = false;
     FaultConfig faults;
 };
 

@@ -108,6 +108,7 @@ struct LiveResult {
     std::uint64_t starts = 1;          ///< runs of this session, this one included
     std::uint64_t restored_fills = 0;  ///< fills of earlier runs that rebuilt the books
     std::uint64_t settled_orders = 0;  ///< orders earlier runs left open, settled at this start
+    std::uint64_t quote_stops = 0;  ///< --client-stops: stops/targets fired on a bookTicker quote
     std::uint64_t kept_orders = 0;  ///< stops and targets earlier runs left on the exchange, kept
     std::uint64_t warmup_bars = 0;  ///< closed bars read over REST to warm the strategy up
     std::uint64_t bars = 0;
