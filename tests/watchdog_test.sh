@@ -13,12 +13,13 @@ sim_pid=""
 live_pid=""
 wd_pid=""
 cleanup() {
-  for pid in "$wd_pid" "$live_pid" "$sim_pid"; do
+  for pid in "$wd_pid" "$live_pid" "$sim_pid" "${redis_pid:-}"; do
     [[ -n "$pid" ]] && { kill -CONT "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; } || true
   done
   [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"
 }
 trap cleanup EXIT
+live_extra=()
 key=wd-test-key-0123456789
 secret=wd-test-secret-abcdefghij
 data="$root/tests/data_files/BTCUSDT-1m-2024-12-02-positional.csv"
@@ -59,7 +60,7 @@ start_live() {  # start_live NAME: `ats live` in the background, until it holds 
   state="$work/$1.db"
   env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
     --exchange "$url" --keys "$work/keys" --config "$work/stops.toml" --state "$state" \
-    >"$work/$1.live.out" 2>&1 &
+    "${live_extra[@]}" >"$work/$1.live.out" 2>&1 &
   live_pid=$!
   for _ in $(seq 300); do
     if [[ -s "$state.status.json" ]] && /usr/bin/python3 -c '
@@ -75,12 +76,13 @@ sys.exit(0 if float(s["positions"].get("BTC", "0")) > 0.001 else 1)' "$state.sta
   exit 1
 }
 
-start_watchdog() {  # start_watchdog NAME [SESSION KEYS...]: watch $state
+start_watchdog() {  # start_watchdog NAME [SESSION KEYS...]: watch $state (or only Redis)
   local name=$1
   shift
   {
     printf '[watchdog]\nexchange = "%s"\nkeys = "%s"\ncheck_seconds = 0.3\n\n' "$url" "$work/keys"
-    printf '[[session]]\nstate = "%s"\nheartbeat_seconds = 2\nstale_seconds = 3\ndrift_seconds = 1\n' "$state"
+    printf '[[session]]\nheartbeat_seconds = 2\nstale_seconds = 3\ndrift_seconds = 1\n'
+    [[ -n "${redis_only:-}" ]] || printf 'state = "%s"\n' "$state"
     for line in "$@"; do printf '%s\n' "$line"; done
   } >"$work/$name.toml"
   "$ats" watchdog --config "$work/$name.toml" >"$work/$name.wd.out" 2>&1 &
@@ -107,7 +109,7 @@ expect_stop() {  # expect_stop NAME PATTERN SECONDS: the emergency stop within S
     exit 1
   fi
   echo "$name: caught in $(( ($(date +%s%N) - start) / 1000000 )) ms: $(grep 'EMERGENCY STOP' "$work/$name.wd.out")"
-  test -s "$state.halt"
+  [[ -n "${redis_only:-}" ]] || test -s "$state.halt"
   [[ $(signed GET /api/v3/openOrders symbol=BTCUSDT) == "[]" ]] || {
     echo "$name: orders still open after the emergency stop"
     exit 1
@@ -139,7 +141,7 @@ expect_halted() {  # expect_halted NAME: the session stopped by itself and will 
   }
   set +e
   "$ats" live --assets BTCUSDT --exchange "$url" --keys "$work/keys" --config "$work/stops.toml" \
-    --state "$state" --max-bars 1 >"$work/$name.again.out" 2>&1
+    --state "$state" --max-bars 1 "${live_extra[@]}" >"$work/$name.again.out" 2>&1
   rc=$?
   set -e
   [[ $rc -ne 0 ]] && grep -q 'session halted by the watchdog' "$work/$name.again.out" || {
@@ -190,6 +192,31 @@ signed DELETE /api/v3/openOrders symbol=BTCUSDT >/dev/null
 signed POST /api/v3/order 'symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.002' >/dev/null
 expect_stop manual 'books and account apart' 5
 expect_halted manual
+
+# 5. Through Redis only (a watchdog on another machine): the session publishes its status to
+# Redis and obeys a halt mark set there.
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >"$work/redis.log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 100); do
+  redis-cli -p "$port" ping >/dev/null 2>&1 && break
+  sleep 0.05
+done
+start_sim
+live_extra=(--redis "redis://127.0.0.1:$port" --redis-key ats:live:remote)
+redis_only=1  # the watchdog gets no state file: Redis only
+start_live remote
+redis-cli -p "$port" GET ats:live:remote:status | grep -q '"positions"'
+start_watchdog remote "redis = \"redis://127.0.0.1:$port\"" 'key = "ats:live:remote"'
+kill -STOP "$live_pid"
+expect_stop remote 'no heartbeat' 6
+test ! -e "$state.halt"
+redis-cli -p "$port" GET ats:live:remote:halt | grep -q '"by":"watchdog"'
+kill -CONT "$live_pid"
+expect_halted remote
+grep -q 'Redis key ats:live:remote:halt' "$work/remote.again.out"
+unset redis_only
+live_extra=()
 
 # A bad config is refused with the key named.
 printf '[watchdog]\nexchange = "%s"\n[[session]]\nstate = "x.db"\nmax_drawdown = 3\n' "$url" >"$work/bad.toml"

@@ -241,6 +241,13 @@ int main(int argc, char** argv) {
         "--no-user-stream",
         live.no_user_stream,
         "Drive orders by REST polling only (default: the user data stream, REST as fallback)");
+    live_cmd->add_option(
+        "--redis",
+        live.redis,
+        "redis://HOST:PORT: publish the session status there and obey a halt mark from there "
+        "(for `ats watchdog` on another machine)");
+    live_cmd->add_option(
+        "--redis-key", live.redis_key, "Key prefix in Redis (default ats:live:<state file stem>)");
     live_cmd->add_flag(
         "--client-stops",
         live.client_stops,

@@ -91,6 +91,8 @@ int run_live_command(const LiveArgs& args) {
     request.api_secret = keys->secret;
     request.user_stream = !args.no_user_stream;
     request.client_stops = args.client_stops;
+    request.redis = args.redis;
+    request.redis_key = args.redis_key;
     request.read_timeout_s = args.read_timeout_s;
     request.max_bars = args.max_bars;
     auto made = runtime::make_live_setup(request);

@@ -20,9 +20,11 @@ struct LiveArgs {
     std::optional<std::string> keys;  ///< 0600 file with api_key=... and api_secret=...
     std::size_t max_bars = 0;
     double read_timeout_s = 30;
-    bool real_money = false;      ///< --i-understand-this-trades-real-money
-    bool no_user_stream = false;  ///< --no-user-stream: REST polling only
-    bool client_stops = false;    ///< --client-stops: stops and targets kept in ats
+    bool real_money = false;           ///< --i-understand-this-trades-real-money
+    bool no_user_stream = false;       ///< --no-user-stream: REST polling only
+    bool client_stops = false;         ///< --client-stops: stops and targets kept in ats
+    std::optional<std::string> redis;  ///< --redis URL: status and halt mark through Redis too
+    std::string redis_key;             ///< --redis-key
     /// Set by `ats paper --feed live:TARGET`: the live feed and the exchange's filters, orders
     /// filled by the paper venue; no keys and no real-money flag needed.
     bool paper = false;

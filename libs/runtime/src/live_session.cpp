@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 
@@ -308,6 +309,39 @@ Result<LiveResult> run_live(
                         (*halt)->reason,
                         halt_path(config.state_path)));
     }
+    std::optional<RedisWindow> window;
+    if (config.redis) {
+        const std::string key =
+            !config.redis_key.empty()
+                ? config.redis_key
+                : "ats:live:" + std::filesystem::path(config.state_path).stem().string();
+        auto made = RedisWindow::create(*config.redis, key);
+        if (!made) {
+            return make_error(
+                ErrorCode::kInvalidArgument, fmt::format("--redis: {}", made.error().message));
+        }
+        window.emplace(std::move(*made));
+        auto mark = window->read_halt();
+        if (mark && *mark) {
+            return make_error(
+                ErrorCode::kFailedPrecondition,
+                fmt::format(
+                    "session halted by the {} at {}: {}; check the account, then delete the "
+                    "Redis key {}:halt to trade again",
+                    (*mark)->by,
+                    Timestamp::from_unix_ms((*mark)->at_ms).to_iso8601(),
+                    (*mark)->reason,
+                    window->key()));
+        }
+        if (!mark && config.notifier != nullptr) {
+            const Timestamp t = wall.now();
+            config.notifier->notify(model::AlertLogged{
+                t,
+                t,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format("live: redis unavailable: {}", mark.error().message))});
+        }
+    }
     const bool resuming = db.journal_size() > 0;
     std::uint64_t starts = 1;
     // What the account held when the session first started: reconciliation compares the
@@ -594,6 +628,11 @@ Result<LiveResult> run_live(
             if (auto mark = read_halt(config.state_path); !mark || *mark) {
                 halted_by = !mark ? mark.error().message : (*mark)->reason;
             }
+            if (window) {
+                if (auto mark = window->read_halt(); mark && *mark) {
+                    halted_by = (*mark)->reason;
+                }
+            }
         }
         const auto& pf = engine.portfolio();
         status.heartbeat_ms = wall.now().unix_ms();
@@ -602,6 +641,9 @@ Result<LiveResult> run_live(
         status.peak_equity = std::max(status.peak_equity, status.equity);
         for (const auto& a : listed) {
             status.positions[a.base_asset] = pf.position_qty(a.symbol);
+        }
+        if (window) {
+            (void)window->publish(status);  // Redis down: retried every 5 s, the file stays
         }
         if (auto s = write_session_status(config.state_path, status); !s && config.notifier) {
             const Timestamp t = wall.now();

@@ -200,6 +200,8 @@ Result<LiveSetup> make_live_setup(const SessionRequest& r) {
     config.read_timeout = Duration::from_ms(static_cast<std::int64_t>(r.read_timeout_s * 1000));
     config.user_stream = r.user_stream;
     config.exchange_protection = !r.client_stops;
+    config.redis = r.redis;
+    config.redis_key = r.redis_key;
     config.state_path = r.state_path;
     config.max_bars = r.max_bars;
     config.session_text = fmt::format(

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "ats/redis/connection.hpp"
+
 namespace ats::runtime {
 namespace {
 
@@ -154,11 +156,24 @@ Result<SessionStatus> read_session_status(const std::string& state_path) {
     return parse_session_status(*text);
 }
 
+std::string to_json(const HaltMark& mark) {
+    return Json{{"at_ms", mark.at_ms}, {"by", mark.by}, {"reason", mark.reason}}.dump();
+}
+
+Result<HaltMark> parse_halt(const std::string& text) {
+    try {
+        const auto j = Json::parse(text);
+        return HaltMark{
+            j.at("at_ms").get<std::int64_t>(),
+            j.at("by").get<std::string>(),
+            j.at("reason").get<std::string>()};
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::kParse, fmt::format("halt mark: {}", e.what()));
+    }
+}
+
 Status write_halt(const std::string& state_path, const HaltMark& mark) {
-    return replace_file(
-        halt_path(state_path),
-        Json{{"at_ms", mark.at_ms}, {"by", mark.by}, {"reason", mark.reason}}.dump(),
-        true);
+    return replace_file(halt_path(state_path), to_json(mark), true);
 }
 
 Result<std::optional<HaltMark>> read_halt(const std::string& state_path) {
@@ -166,16 +181,110 @@ Result<std::optional<HaltMark>> read_halt(const std::string& state_path) {
     if (!text) {
         return std::optional<HaltMark>{};
     }
-    try {
-        const auto j = Json::parse(*text);
-        return std::optional<HaltMark>(HaltMark{
-            j.at("at_ms").get<std::int64_t>(),
-            j.at("by").get<std::string>(),
-            j.at("reason").get<std::string>()});
-    } catch (const std::exception& e) {
+    auto mark = parse_halt(*text);
+    if (!mark) {
         return make_error(
-            ErrorCode::kParse, fmt::format("{}: {}", halt_path(state_path), e.what()));
+            ErrorCode::kParse, fmt::format("{}: {}", halt_path(state_path), mark.error().message));
     }
+    return std::optional<HaltMark>(std::move(*mark));
+}
+
+struct RedisWindow::Impl {
+    redis::Endpoint endpoint;
+    std::string key;
+    std::optional<redis::Connection> connection;
+    std::chrono::steady_clock::time_point retry_at{};
+
+    Result<redis::Reply> run(const std::vector<std::string>& args) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!connection || connection->broken()) {
+            connection.reset();
+            if (now < retry_at) {
+                return make_error(
+                    ErrorCode::kUnavailable,
+                    fmt::format("redis {}: down, retried every 5 s", endpoint.to_string()));
+            }
+            redis::Connection::Options options;
+            options.connect_timeout = std::chrono::milliseconds(300);
+            options.command_timeout = std::chrono::milliseconds(300);
+            auto made = redis::Connection::connect(endpoint, options);
+            if (!made) {
+                retry_at = now + std::chrono::seconds(5);
+                return tl::unexpected(made.error());
+            }
+            connection.emplace(std::move(*made));
+        }
+        auto reply = connection->command(args);
+        if (!reply && connection->broken()) {
+            retry_at = now + std::chrono::seconds(5);
+        }
+        return reply;
+    }
+};
+
+Result<RedisWindow> RedisWindow::create(const std::string& url, std::string key) {
+    auto endpoint = redis::Endpoint::parse(url);
+    if (!endpoint) {
+        return tl::unexpected(endpoint.error());
+    }
+    if (key.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "redis window: empty key");
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->endpoint = std::move(*endpoint);
+    impl->key = std::move(key);
+    return RedisWindow(std::move(impl));
+}
+
+RedisWindow::RedisWindow(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RedisWindow::RedisWindow(RedisWindow&&) noexcept = default;
+RedisWindow& RedisWindow::operator=(RedisWindow&&) noexcept = default;
+RedisWindow::~RedisWindow() = default;
+
+const std::string& RedisWindow::key() const noexcept {
+    return impl_->key;
+}
+
+Status RedisWindow::publish(const SessionStatus& status) {
+    auto reply = impl_->run({"SET", impl_->key + ":status", to_json(status)});
+    if (!reply) {
+        return tl::unexpected(reply.error());
+    }
+    return ok_status();
+}
+
+Result<SessionStatus> RedisWindow::read_status() {
+    auto reply = impl_->run({"GET", impl_->key + ":status"});
+    if (!reply) {
+        return tl::unexpected(reply.error());
+    }
+    if (reply->type != redis::Reply::Type::kString) {
+        return make_error(ErrorCode::kNotFound, fmt::format("redis: no {}:status", impl_->key));
+    }
+    return parse_session_status(reply->str);
+}
+
+Status RedisWindow::write_halt(const HaltMark& mark) {
+    auto reply = impl_->run({"SET", impl_->key + ":halt", to_json(mark)});
+    if (!reply) {
+        return tl::unexpected(reply.error());
+    }
+    return ok_status();
+}
+
+Result<std::optional<HaltMark>> RedisWindow::read_halt() {
+    auto reply = impl_->run({"GET", impl_->key + ":halt"});
+    if (!reply) {
+        return tl::unexpected(reply.error());
+    }
+    if (reply->type != redis::Reply::Type::kString) {
+        return std::optional<HaltMark>{};
+    }
+    auto mark = parse_halt(reply->str);
+    if (!mark) {
+        return tl::unexpected(mark.error());
+    }
+    return std::optional<HaltMark>(std::move(*mark));
 }
 
 }  // namespace ats::runtime

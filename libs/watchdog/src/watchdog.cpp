@@ -186,6 +186,20 @@ Result<WatchdogStats> run_watchdog(
             telegram->send("ats watchdog: " + text, critical);
         }
     };
+    // The Redis window of each session that has one.
+    std::vector<std::optional<runtime::RedisWindow>> windows(config.sessions.size());
+    for (std::size_t i = 0; i < config.sessions.size(); ++i) {
+        if (!config.sessions[i].redis.empty()) {
+            auto made =
+                runtime::RedisWindow::create(config.sessions[i].redis, config.sessions[i].key);
+            if (!made) {
+                return make_error(
+                    ErrorCode::kInvalidArgument,
+                    fmt::format("[[session]] redis: {}", made.error().message));
+            }
+            windows[i].emplace(std::move(*made));
+        }
+    }
     std::vector<WatchMemory> memory(config.sessions.size());
     std::vector<std::string> said(config.sessions.size());  // last state reported per session
     const auto say_once = [&](std::size_t i, const std::string& text) {
@@ -200,24 +214,34 @@ Result<WatchdogStats> run_watchdog(
         std::optional<AccountView> account;
         for (std::size_t i = 0; i < config.sessions.size(); ++i) {
             const WatchedSession& session = config.sessions[i];
-            auto halt = runtime::read_halt(session.state);
+            auto& window = windows[i];
+            const std::string name = session.state.empty() ? session.key : session.state;
+            auto halt =
+                session.state.empty()
+                    ? Result<std::optional<runtime::HaltMark>>(std::optional<runtime::HaltMark>{})
+                    : runtime::read_halt(session.state);
+            if (halt && !*halt && window) {
+                if (auto remote = window->read_halt(); remote && *remote) {
+                    halt = std::move(remote);
+                }
+            }
             if (!halt || *halt) {
                 say_once(
                     i,
                     fmt::format(
-                        "{}: halted ({}); not watched until {} is removed",
-                        session.state,
-                        !halt ? halt.error().message : (*halt)->reason,
-                        runtime::halt_path(session.state)));
+                        "{}: halted ({}); not watched until the halt mark is removed",
+                        name,
+                        !halt ? halt.error().message : (*halt)->reason));
                 continue;
             }
-            auto status = runtime::read_session_status(session.state);
+            auto status =
+                window ? window->read_status() : runtime::read_session_status(session.state);
             if (!status) {
                 say_once(
                     i,
                     status.error().code == ErrorCode::kNotFound
-                        ? fmt::format("{}: waiting for the session to start", session.state)
-                        : fmt::format("{}: {}", session.state, status.error().message));
+                        ? fmt::format("{}: waiting for the session to start", name)
+                        : fmt::format("{}: {}", name, status.error().message));
                 continue;
             }
             if (!account) {
@@ -240,7 +264,7 @@ Result<WatchdogStats> run_watchdog(
                     }
                 }
             }
-            say_once(i, fmt::format("{}: watching (pid {})", session.state, status->pid));
+            say_once(i, fmt::format("{}: watching (pid {})", name, status->pid));
             const auto reason = judge(*status, *account, session, wall.now(), memory[i]);
             if (!reason) {
                 continue;
@@ -249,11 +273,24 @@ Result<WatchdogStats> run_watchdog(
             // orders at once), then every open order of its symbols, then its coins if asked.
             ++stats.emergencies;
             std::vector<std::string> done;
-            if (auto s = runtime::write_halt(
-                    session.state, runtime::HaltMark{wall.now().unix_ms(), "watchdog", *reason});
-                !s) {
-                done.push_back(fmt::format("halt mark NOT written: {}", s.error().message));
-            } else {
+            const runtime::HaltMark mark{wall.now().unix_ms(), "watchdog", *reason};
+            bool halted = false;
+            if (!session.state.empty()) {
+                if (auto s = runtime::write_halt(session.state, mark); !s) {
+                    done.push_back(fmt::format("halt mark NOT written: {}", s.error().message));
+                } else {
+                    halted = true;
+                }
+            }
+            if (window) {
+                if (auto s = window->write_halt(mark); !s) {
+                    done.push_back(
+                        fmt::format("halt mark NOT set in Redis: {}", s.error().message));
+                } else {
+                    halted = true;
+                }
+            }
+            if (halted) {
                 done.push_back("session halted");
             }
             std::size_t canceled = 0;
@@ -301,12 +338,14 @@ Result<WatchdogStats> run_watchdog(
             }
             alert(
                 fmt::format(
-                    "EMERGENCY STOP {}: {}; {}; delete {} after checking the account to let it "
-                    "trade again",
-                    session.state,
+                    "EMERGENCY STOP {}: {}; {}; remove the halt mark ({}) after checking the "
+                    "account to let it trade again",
+                    name,
                     *reason,
                     fmt::join(done, ", "),
-                    runtime::halt_path(session.state)),
+                    session.state.empty() ? window->key() + ":halt"
+                                          : runtime::halt_path(session.state) +
+                                                (window ? " and " + window->key() + ":halt" : "")),
                 true);
             said[i] = "emergency";
         }

@@ -123,6 +123,8 @@ Result<WatchdogConfig> load_watchdog_config(const std::string& path) {
             check_keys(
                 *t,
                 {"state",
+                 "redis",
+                 "key",
                  "heartbeat_seconds",
                  "stale_seconds",
                  "max_drawdown",
@@ -131,8 +133,13 @@ Result<WatchdogConfig> load_watchdog_config(const std::string& path) {
                  "flatten"},
                 "session");
             str(*t, "state", s.state, "session");
-            if (s.state.empty()) {
-                fail("[[session]] state: required (the session's --state file)");
+            str(*t, "redis", s.redis, "session");
+            str(*t, "key", s.key, "session");
+            if (s.state.empty() && (s.redis.empty() || s.key.empty())) {
+                fail("[[session]] state: required (the session's --state file), or redis and key");
+            }
+            if (s.key.empty() && !s.state.empty()) {
+                s.key = "ats:live:" + std::filesystem::path(s.state).stem().string();
             }
             if (auto v = number(*t, "heartbeat_seconds", 0.5, 86400, "session")) {
                 s.heartbeat_timeout = seconds(*v);

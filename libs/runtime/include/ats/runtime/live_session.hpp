@@ -40,7 +40,11 @@ struct LiveConfig {
     /// through a restart; false keeps them in ats (market orders when a closed bar trades
     /// through them).
     bool exchange_protection = true;
-    std::string ca_file;  ///< https/wss: extra trusted CA certificates (PEM)
+    /// redis://host:port: the status (<key>:status) is also published there and a halt mark
+    /// (<key>:halt) read from there, for a watchdog on another machine.
+    std::optional<std::string> redis;
+    std::string redis_key;  ///< default: ats:live:<state file name without extension>
+    std::string ca_file;    ///< https/wss: extra trusted CA certificates (PEM)
     /// Paper trading on the live feed: the exchange's klines and filters, but orders fill in a
     /// sim::BarVenue (no keys, no account); starting cash is engine.initial_cash.
     bool paper = false;

@@ -34,7 +34,9 @@ struct SessionRequest {
     std::string api_key;     ///< live only
     std::string api_secret;  ///< live only
     bool user_stream = true;
-    bool client_stops = false;  ///< stops and targets in ats instead of on the exchange
+    bool client_stops = false;         ///< stops and targets in ats instead of on the exchange
+    std::optional<std::string> redis;  ///< live: status and halt mark also through Redis
+    std::string redis_key;             ///< their key prefix (default ats:live:<state stem>)
     double read_timeout_s = 30;
     std::size_t max_bars = 0;
     std::string order_id_prefix;  ///< default "paper" or "live"

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,9 +61,36 @@ struct HaltMark {
     std::string reason;  ///< what was caught
 };
 
+std::string to_json(const HaltMark& mark);
+Result<HaltMark> parse_halt(const std::string& text);
+
 /// Writes the mark durably (fsync'd, then renamed into place).
 Status write_halt(const std::string& state_path, const HaltMark& mark);
 /// nullopt when the session is not halted; kParse for a malformed mark (treat it as halted).
 Result<std::optional<HaltMark>> read_halt(const std::string& state_path);
+
+/// The same window through Redis, for a watcher on another machine: `<key>:status` holds the
+/// status JSON, `<key>:halt` a halt mark. Connects lazily (short timeouts: a slow Redis must not
+/// stall a trading loop) and after a failure retries at most every 5 s. Not thread-safe.
+class RedisWindow {
+public:
+    /// kInvalidArgument for a bad redis:// URL.
+    static Result<RedisWindow> create(const std::string& url, std::string key);
+    RedisWindow(RedisWindow&&) noexcept;
+    RedisWindow& operator=(RedisWindow&&) noexcept;
+    ~RedisWindow();
+
+    Status publish(const SessionStatus& status);
+    /// kNotFound when no status was published under the key.
+    Result<SessionStatus> read_status();
+    Status write_halt(const HaltMark& mark);
+    Result<std::optional<HaltMark>> read_halt();
+    const std::string& key() const noexcept;
+
+private:
+    struct Impl;
+    explicit RedisWindow(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace ats::runtime

@@ -15,9 +15,12 @@
 
 namespace ats::watchdog {
 
-/// One live session to watch, by its state file (read only: its `.status.json` beside it).
+/// One live session to watch, by its state file (read only: its `.status.json` beside it) and/or
+/// through Redis (`ats live --redis`: `<key>:status`, `<key>:halt`), e.g. from another machine.
 struct WatchedSession {
-    std::string state;
+    std::string state;  ///< may be empty when `redis` is set
+    std::string redis;  ///< redis://HOST:PORT, or empty
+    std::string key;    ///< Redis key prefix (default ats:live:<state file stem>)
     /// No heartbeat for this long: the session is frozen or dead.
     Duration heartbeat_timeout = Duration::from_seconds(30);
     /// No closed bar for this long (0: three bar intervals plus 10 s).
