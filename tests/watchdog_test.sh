@@ -88,7 +88,7 @@ start_watchdog() {  # start_watchdog NAME [SESSION KEYS...]: watch $state (or on
   "$ats" watchdog --config "$work/$name.toml" >"$work/$name.wd.out" 2>&1 &
   wd_pid=$!
   for _ in $(seq 100); do
-    grep -q 'watching' "$work/$name.wd.out" && return
+    grep -Eq 'watching|waiting for the session' "$work/$name.wd.out" && return
     sleep 0.1
   done
   echo "the watchdog does not watch:"
@@ -217,6 +217,18 @@ expect_halted remote
 grep -q 'Redis key ats:live:remote:halt' "$work/remote.again.out"
 unset redis_only
 live_extra=()
+
+# 6. A session that ends by itself (--max-bars) is no emergency, though its heartbeat stops.
+start_sim
+state="$work/clean.db"
+start_watchdog clean
+env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \
+  --exchange "$url" --keys "$work/keys" --config "$work/stops.toml" --state "$state" \
+  --max-bars 5 >"$work/clean.live.out" 2>&1
+sleep 3  # longer than the 2 s heartbeat limit
+! grep -q 'EMERGENCY' "$work/clean.wd.out" || { cat "$work/clean.wd.out"; exit 1; }
+grep -q 'stopped by itself' "$work/clean.wd.out"
+test ! -e "$state.halt"
 
 # A bad config is refused with the key named.
 printf '[watchdog]\nexchange = "%s"\n[[session]]\nstate = "x.db"\nmax_drawdown = 3\n' "$url" >"$work/bad.toml"

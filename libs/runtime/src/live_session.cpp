@@ -841,6 +841,10 @@ Result<LiveResult> run_live(
         status.fills = engine.fills().size();
         beat(true);
     }
+    if (!journal.failure()) {
+        status.stopped = true;  // ended on purpose: a watcher must not take it for frozen
+        beat(true);
+    }
     if (halted_by) {
         const Timestamp now = clock.now();
         engine.bus().emit(model::AlertLogged{

@@ -89,6 +89,7 @@ std::string to_json(const SessionStatus& s) {
         {"first_bar_open_ms", s.first_bar_open_ms},
         {"last_bar_open_ms", s.last_bar_open_ms},
         {"fills", s.fills},
+        {"stopped", s.stopped},
         {"initial_cash", s.initial_cash.to_string()},
         {"cash", s.cash.to_string()},
         {"equity", s.equity.to_string()},
@@ -117,6 +118,7 @@ Result<SessionStatus> parse_session_status(const std::string& text) {
         s.first_bar_open_ms = j.value("first_bar_open_ms", std::int64_t{0});
         s.last_bar_open_ms = j.value("last_bar_open_ms", std::int64_t{0});
         s.fills = j.value("fills", std::uint64_t{0});
+        s.stopped = j.value("stopped", false);
         for (auto [key, out] :
              {std::pair{"initial_cash", &s.initial_cash},
               std::pair{"cash", &s.cash},

@@ -264,6 +264,12 @@ Result<WatchdogStats> run_watchdog(
                     }
                 }
             }
+            if (status->stopped) {
+                say_once(
+                    i,
+                    fmt::format("{}: stopped by itself (pid {}); not watched", name, status->pid));
+                continue;
+            }
             say_once(i, fmt::format("{}: watching (pid {})", name, status->pid));
             const auto reason = judge(*status, *account, session, wall.now(), memory[i]);
             if (!reason) {

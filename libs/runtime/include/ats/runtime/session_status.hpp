@@ -33,6 +33,9 @@ struct SessionStatus {
     std::int64_t first_bar_open_ms = 0;
     std::int64_t last_bar_open_ms = 0;
     std::uint64_t fills = 0;  ///< fills of the session, all runs
+    /// The session ended on purpose (--max-bars, a signal, a halt): not a frozen one. Its
+    /// stops and targets may still be on the exchange.
+    bool stopped = false;
     Money initial_cash;
     Money cash;
     Money equity;
