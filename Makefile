@@ -42,12 +42,13 @@ test: deps
 	@cmake --build --preset ci -j $(JOBS)
 	@ctest --test-dir build/ci --output-on-failure -j $(JOBS)
 
-bench: release
-	build/release/bench/ats_data_bench
-	build/release/bench/ats_indicators_bench
-	build/release/bench/ats_backtest_bench
-	build/release/bench/ats_binance_bench
-	build/release/bench/ats_parquet_bench
+# Every speed goal side by side with its anchor (TA-Lib and Tulip fetched from npm, XGBoost's C
+# API, ...), one table: docs/benchmarks.md.
+bench: deps
+	@bash scripts/fetch-bench-refs.sh build/bench-refs >/dev/null
+	@cmake --preset release $$(bash scripts/fetch-bench-refs.sh build/bench-refs) >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@bash scripts/run-benches.sh build/bench-results
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

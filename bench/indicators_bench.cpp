@@ -15,6 +15,11 @@
 #ifdef ATS_HAVE_TALIB
 #include <ta_libc.h>
 #endif
+#ifdef ATS_HAVE_TULIP
+extern "C" {
+#include <indicators.h>
+}
+#endif
 
 #include "ats/data/kline_csv.hpp"
 #include "ats/indicators/batch.hpp"
@@ -517,6 +522,56 @@ const std::vector<Versus>& versus() {
                         out[k].resize(bars.size());
                     }
                     vs.talib(bars, out);
+                }
+                per_bar(state, bars.size());
+            })
+            ->Unit(benchmark::kMillisecond);
+    }
+    return true;
+}();
+#endif
+
+#ifdef ATS_HAVE_TULIP
+// Tulip Indicators on the same 1M bars, for the six the issue names (their output starts after
+// the warm-up, so the buffers are one warm-up shorter; the work per bar is the same).
+struct Tulip {
+    const char* name;
+    const ti_indicator_info* info;
+    std::vector<double> options;
+    int inputs;  ///< 1: close; 3: high, low, close
+};
+
+[[maybe_unused]] const bool kTulipRegistered = [] {
+    static const std::vector<Tulip> kTulip = {
+        {"SMA", ti_find_indicator("sma"), {20}, 1},
+        {"EMA", ti_find_indicator("ema"), {20}, 1},
+        {"ATR", ti_find_indicator("atr"), {14}, 3},
+        {"BBANDS", ti_find_indicator("bbands"), {20, 2.0}, 1},
+        {"RSI", ti_find_indicator("rsi"), {14}, 1},
+        {"MACD", ti_find_indicator("macd"), {12, 26, 9}, 1},
+    };
+    for (const auto& t : kTulip) {
+        benchmark::RegisterBenchmark(
+            (std::string("BM_Tulip_") + t.name).c_str(),
+            [&t](benchmark::State& state) {
+                const auto& bars = million_bars();
+                const int size = static_cast<int>(bars.size());
+                const double* in[3] = {bars.close.data(), nullptr, nullptr};
+                if (t.inputs == 3) {
+                    in[0] = bars.high.data();
+                    in[1] = bars.low.data();
+                    in[2] = bars.close.data();
+                }
+                for ([[maybe_unused]] auto _ : state) {
+                    const int start = t.info->start(t.options.data());
+                    std::vector<double> out[3];
+                    double* outs[3] = {nullptr, nullptr, nullptr};
+                    for (int k = 0; k < t.info->outputs; ++k) {
+                        out[k].resize(static_cast<std::size_t>(size - start));
+                        outs[k] = out[k].data();
+                    }
+                    benchmark::DoNotOptimize(t.info->indicator(size, in, t.options.data(), outs));
+                    benchmark::DoNotOptimize(outs[0]);
                 }
                 per_bar(state, bars.size());
             })

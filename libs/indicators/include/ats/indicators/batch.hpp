@@ -76,8 +76,21 @@ BatchOutputs<Indicator> batch(Indicator indicator, const BarColumns& bars) {
     for (auto& column : out) {
         column.assign(bars.size(), kNaN);
     }
+    // Column pointers by value: loads through them cannot alias the outputs, so the compiler
+    // keeps them in registers and drops the columns an indicator does not read.
+    const std::int64_t* __restrict t = bars.open_time_ns.data();
+    const double* __restrict o = bars.open.data();
+    const double* __restrict h = bars.high.data();
+    const double* __restrict l = bars.low.data();
+    const double* __restrict c = bars.close.data();
+    const double* __restrict v = bars.volume.data();
     detail::fold(
-        indicator, bars.size(), [&bars](std::size_t i) { return bars.at(i); }, out);
+        indicator,
+        bars.size(),
+        [t, o, h, l, c, v](std::size_t i) {
+            return Ohlcv{t[i], o[i], h[i], l[i], c[i], v[i]};
+        },
+        out);
     return out;
 }
 
