@@ -25,4 +25,5 @@ run binance 'BM_(DepthUpdate_Parse|LocalBook_ApplyLevels)' 5
 run paper 'BM_Paper_Journaled' 3
 run data 'BM_KlineCsv_AtsBulkLoad' 5
 run backtest 'BM_Backtest_SmaCross(1m_FiveMillionBars|1h_TwoAssets)' 1
+run bus 'BM_Bus_EmitDrain' 5
 python3 "$(dirname "$0")/bench-table.py" "$out"
