@@ -110,6 +110,84 @@ struct Harness {
     }
 };
 
+/// A venue that fills a market order in two parts (as an exchange walking its book does, both
+/// reported at once), accepts stops and targets silently and cancels on request.
+class SplittingVenue final : public model::ExecutionVenue {
+public:
+    SplittingVenue(const Clock& clock, model::EventSink& sink) : clock_(clock), sink_(sink) {}
+    Status submit(const model::Order& order, std::optional<Money>) override {
+        const auto& r = order.request();
+        if (r.type != model::OrderType::kMarket) {
+            resting.push_back(order.id().str());
+            return ok_status();
+        }
+        const Qty first = Qty::from_raw(r.qty.raw() / 2);
+        for (const auto& [qty, last] : {std::pair{first, false}, std::pair{r.qty - first, true}}) {
+            const model::Fill f{
+                order.id(),
+                r.symbol,
+                r.side,
+                qty,
+                Price::from_units(100),
+                Money{},
+                false,
+                clock_.now()};
+            sink_.emit(model::OrderFilled{f.ts, f.ts, f, last});
+        }
+        return ok_status();
+    }
+    Status cancel(const ClientOrderId& id) override {
+        std::erase(resting, id.str());
+        const auto now = clock_.now();
+        sink_.emit(model::OrderCanceled{now, now, id, sym("AAAUSDT"), model::Text("canceled")});
+        return ok_status();
+    }
+    std::vector<std::string> resting;
+
+private:
+    const Clock& clock_;
+    model::EventSink& sink_;
+};
+
+// Reported live: a market entry filled in two parts got a stop and target per part, the second
+// pair placed while the first one (still queued) was not canceled; the exchange refused it.
+TEST(EngineProtectionTest, AnEntryFilledInPartsGetsOneStopAndTargetForItsWholeQuantity) {
+    SimulatedClock clock{Timestamp::from_unix_seconds(0)};
+    ScriptedStrategy strategy;
+    Recorder recorder;
+    engine::EngineConfig config;
+    config.sizing = *execution::Sizing::parse("fixed_qty:10");
+    config.risk.stop_loss_atr = 2.0;
+    config.risk.take_profit_atr = 4.0;
+    config.risk.atr_period = 3;
+    engine::TradingEngine engine(config, clock, strategy);
+    SplittingVenue venue(clock, engine.sink());
+    engine.set_venue(&venue);
+    engine.bus().set_observer(&recorder);
+    engine.add_instrument(default_instrument(sym("AAAUSDT")));
+    strategy.script = {{{"AAAUSDT", 5}, Direction::kLong}};
+    const auto data = series("AAAUSDT", {"100", "101", "99", "102", "100", "101", "100"});
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        clock.advance_to(data.bar(i).close_time);
+        engine.on_bar_closed(sym("AAAUSDT"), data.bar(i));
+        engine.process_pending();
+    }
+    std::vector<model::OrderPlaced> protective;
+    for (const auto& p : recorder.of<model::OrderPlaced>()) {
+        if (p.request.type != model::OrderType::kMarket) {
+            protective.push_back(p);
+        }
+    }
+    ASSERT_EQ(protective.size(), 2U);  // one stop, one target
+    EXPECT_EQ(venue.resting.size(), 2U);
+    for (const auto& p : protective) {
+        EXPECT_EQ(p.request.qty, Qty::from_units(10)) << p.order_id.str();
+        EXPECT_NE(p.request.oco_group, 0U);
+    }
+    EXPECT_EQ(protective[0].request.oco_group, protective[1].request.oco_group);
+    EXPECT_TRUE(recorder.of<model::OrderCanceled>().empty());
+}
+
 // Reported: a kill-switch flatten decided at BTC's close filled at ETH's open of the same hour.
 TEST(ReplayKernelTest, AKillSwitchFlattenFillsAfterTheCloseThatDecidedIt) {
     Harness h;

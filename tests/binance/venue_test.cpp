@@ -343,6 +343,27 @@ TEST_F(ProtectionTest, AnExitCancelsTheListFirstAndARefusedExitPutsItBack) {
     EXPECT_EQ(locked_btc(), Qty{});
 }
 
+TEST_F(ProtectionTest, AStopTheMarketAlreadyPassedExecutesAtOnce) {
+    // The price fell through the stop between the bar's close and the order: Binance refuses
+    // the stop ("would trigger immediately"), so it goes out as a market order, and its target
+    // ends with it.
+    const Price above = bars_[100].close + Price::from_units(500);
+    const auto stop = leg("late-stop", model::OrderType::kStopMarket, above, 9);
+    const auto target =
+        leg("late-target", model::OrderType::kTakeProfit, above + Price::from_units(50'000), 9);
+    ASSERT_TRUE(venue_->submit(stop, std::nullopt));
+    ASSERT_TRUE(venue_->submit(target, std::nullopt));
+    const auto fills = sink_.all<model::OrderFilled>();
+    ASSERT_FALSE(fills.empty());
+    EXPECT_EQ(fills.back().fill.order_id.str(), "late-stop");
+    EXPECT_TRUE(fills.back().order_complete);
+    const auto canceled = sink_.all<model::OrderCanceled>();
+    ASSERT_EQ(canceled.size(), 1U);
+    EXPECT_EQ(canceled[0].order_id.str(), "late-target");
+    EXPECT_EQ(locked_btc(), Qty{});
+    EXPECT_EQ(venue_->working_orders(), 0U);
+}
+
 TEST_F(ProtectionTest, CancelingOneLegEndsBothAndALoneLegGoesOutAtThePoll) {
     protect(3);
     ASSERT_TRUE(venue_->cancel(*ClientOrderId::parse("stop-3")));

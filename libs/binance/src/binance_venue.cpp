@@ -142,6 +142,18 @@ Status BinanceVenue::submit(const model::Order& order, std::optional<Money> quot
     return ok_status();
 }
 
+bool BinanceVenue::triggers_now(const Error& error) {
+    return error.message.find("would trigger immediately") != std::string::npos;
+}
+
+Status BinanceVenue::execute_now(const model::Order& order) {
+    model::OrderRequest market = order.request();
+    market.type = model::OrderType::kMarket;
+    market.limit_price.reset();
+    market.trigger_price.reset();
+    return place(model::Order(order.id(), market, order.created()), std::nullopt);
+}
+
 Status BinanceVenue::place(const model::Order& order, std::optional<Money> quote_budget) {
     const auto& id = order.id().str();
     if (!exchange_protection_ && is_protective(order)) {
@@ -164,6 +176,10 @@ Status BinanceVenue::place(const model::Order& order, std::optional<Money> quote
     };
     const std::int64_t sent_ns = wall_ns();
     auto placed = client_.place_order(*out);
+    if (!placed && is_protective(order) && triggers_now(placed.error())) {
+        // A stop the market already passed (a gap since the bar's close): it executes now.
+        return execute_now(order);
+    }
     const std::int64_t answered_ns = wall_ns();
     if (placed && placed->transact_time_ms > 0) {
         const std::int64_t exch = (placed->transact_time_ms - client_.time_offset_ms()) * 1'000'000;
@@ -226,6 +242,32 @@ Status BinanceVenue::place_pair(const model::Order& first, const model::Order& s
     oco.below = oco_leg(first_above ? second : first);
     oco.list_client_order_id = second.id().str() + "L";
     auto placed = client_.place_oco(oco);
+    if (!placed && triggers_now(placed.error())) {
+        // The market is already past one level (it moved between the bar's close and now):
+        // that leg executes at once as a market order, the other ends.
+        auto last = client_.last_price(oco.symbol);
+        const model::Order& stop = first_is_stop ? first : second;
+        const model::Order& target = first_is_stop ? second : first;
+        const bool sell = r.side == Side::kSell;
+        const auto passed = [&](const model::Order& o, bool is_stop) {
+            const Price level = *o.request().trigger_price;
+            return last && (sell == is_stop ? *last <= level : *last >= level);
+        };
+        const model::Order* hit = passed(stop, true)      ? &stop
+                                  : passed(target, false) ? &target
+                                                          : nullptr;
+        if (hit != nullptr) {
+            const model::Order& other = hit == &stop ? target : stop;
+            auto s = execute_now(*hit);
+            const auto now = clock_.now();
+            sink_.emit(model::OrderCanceled{
+                now, now, other.id(), symbol, model::Text("other leg executed at once")});
+            if (!s && hit == &first) {
+                emit_rejected(first, s.error().message);
+            }
+            return &other == &second || s ? ok_status() : s;
+        }
+    }
     if (!placed) {
         const auto why =
             fmt::format("OCO with {} refused: {}", second.id().str(), placed.error().message);
@@ -417,6 +459,29 @@ Status BinanceVenue::cancel(const ClientOrderId& id) {
 Status BinanceVenue::cancel_on_exchange(const std::string& id) {
     const Working& w = working_.at(id);
     auto canceled = client_.cancel_order_list(std::string(w.symbol.view()), w.list_id);
+    if (!canceled && canceled.error().code == ErrorCode::kNotFound) {
+        // Nothing of the list is open any more: a leg executed (its fill not read yet). Read
+        // both now, so the engine learns it before it acts on the position again.
+        const auto list_id = w.list_id;
+        std::vector<std::string> legs;
+        for (const auto& [leg_id, leg] : working_) {
+            if (leg.list_id == list_id) {
+                legs.push_back(leg_id);
+            }
+        }
+        for (const auto& leg_id : legs) {
+            auto it = working_.find(leg_id);
+            auto state = client_.query_order(std::string(it->second.symbol.view()), leg_id);
+            if (!state) {
+                continue;  // poll() reads it again
+            }
+            if (auto done = sync(it->second, *state); done && *done) {
+                done_.insert(leg_id);
+                working_.erase(it);
+            }
+        }
+        return ok_status();
+    }
     if (!canceled) {
         return tl::unexpected(canceled.error());
     }

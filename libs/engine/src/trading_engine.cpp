@@ -29,6 +29,22 @@ void TradingEngine::add_instrument(const model::Instrument& instrument) {
 void TradingEngine::drain_pending() {
     orders_.on_timer();
     bus_.drain([this](const model::Event& e) { dispatch(e); });
+    // Positions that grew or flipped get their protection once every fill queued with them is
+    // in: an order filled in several parts (a market order walking the book) is protected for
+    // its whole quantity, by one stop and target, not one per part.
+    while (!reprotect_.empty()) {
+        for (const auto& symbol : std::exchange(reprotect_, {})) {
+            const Qty qty = tradable_position(symbol);
+            const execution::Position* p = portfolio_.position(symbol);
+            if (qty.is_zero() || p == nullptr) {
+                continue;
+            }
+            cancel_protective(symbol);
+            place_protective(
+                symbol, qty.is_positive() ? Side::kBuy : Side::kSell, p->average_entry());
+        }
+        bus_.drain([this](const model::Event& e) { dispatch(e); });
+    }
 }
 
 void TradingEngine::signal(
@@ -180,6 +196,13 @@ void TradingEngine::dispatch(const model::Event& event) {
                         "{} order for {} refused: trading is off (warm-up)",
                         model::to_string(a.purpose),
                         a.request.symbol))});
+                break;
+            }
+            const bool guard =
+                a.purpose == OrderPurpose::kStopLoss || a.purpose == OrderPurpose::kTakeProfit;
+            if (guard && a.request.reduce_only && tradable_position(a.request.symbol).is_zero()) {
+                // The position it was to protect closed meanwhile (a leg that executed on the
+                // exchange, read while the old protection was canceled): nothing to protect.
                 break;
             }
             const auto id = orders_.place(a);
@@ -429,9 +452,9 @@ void TradingEngine::on_fill(const model::OrderFilled& f) {
         cancel_protective(fill.symbol);
     }
     if ((grew || flipped) && !after.is_zero()) {
-        cancel_protective(fill.symbol);
-        place_protective(
-            fill.symbol, after.is_positive() ? Side::kBuy : Side::kSell, p->average_entry());
+        if (std::find(reprotect_.begin(), reprotect_.end(), fill.symbol) == reprotect_.end()) {
+            reprotect_.push_back(fill.symbol);  // protected once the queue is drained
+        }
     } else if (const Protective& guard = protective(fill.symbol);
                !after.is_zero() && !closed && !guard.stop && !guard.target &&
                (guard.stop_price || guard.target_price)) {

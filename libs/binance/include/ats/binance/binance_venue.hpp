@@ -139,6 +139,10 @@ private:
 
     /// Places a non-paired order (the old submit path).
     Status place(const model::Order& order, std::optional<Money> quote_budget);
+    /// Binance's -2010 "Order would trigger immediately.": the level is already passed.
+    static bool triggers_now(const Error& error);
+    /// Sends a protective order whose level the market passed as a market order (same id).
+    Status execute_now(const model::Order& order);
     /// Places two protective legs of one OCO group as an OCO list.
     Status place_pair(const model::Order& first, const model::Order& second);
     /// Places protective legs held without a partner, each alone.

@@ -166,6 +166,7 @@ private:
     risk::RiskManager risk_;
     model::Notifier* notifier_ = nullptr;
     std::vector<Protective> protective_;
+    std::vector<Symbol> reprotect_;  ///< positions to protect when the queue is drained
     std::vector<LastBar> last_bars_;
     std::uint32_t next_oco_group_ = 1;
     bool trading_enabled_ = true;
