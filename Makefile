@@ -44,7 +44,8 @@ test: deps
 
 # Every speed goal side by side with its anchor (TA-Lib and Tulip fetched from npm, XGBoost's C
 # API, ...), one table: docs/benchmarks.md.
-bench: deps
+bench:
+	@ATS_EXTRA_PACKAGES=python3-pandas bash scripts/install-deps.sh
 	@bash scripts/fetch-bench-refs.sh build/bench-refs >/dev/null
 	@cmake --preset release $$(bash scripts/fetch-bench-refs.sh build/bench-refs) >/dev/null
 	@cmake --build --preset release -j $(JOBS)

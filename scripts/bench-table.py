@@ -114,6 +114,8 @@ def rows(runs):
          "BM_Paper_Journaled/1024/0", 400e3, "kill -9 resume tests")
     rate("CSV kline load (rows, 525,600-row file)", "BM_KlineCsv_AtsBulkLoad", 5e6,
          "tests/data", counter="rows_per_s")
+    versus("CSV load, whole process (525,600 rows)", "CSV_Process_Ats", "CSV_Process_Pandas",
+           "pandas read_csv", 3.0, "same rows (tests/data)")
     rate("backtest, 5M 1m bars (bars)", "BM_Backtest_SmaCross1m_FiveMillionBars", 10e6,
          "backtrader trade-for-trade parity", counter="bars_per_s")
     rate("backtest, two assets 1h (bars)", "BM_Backtest_SmaCross1h_TwoAssets", 10e6,

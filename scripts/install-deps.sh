@@ -16,6 +16,10 @@ packages=(
   pybind11-dev python3-dev python3-cloudpickle python3-typing-extensions python3-yaml curl
 )
 
+# Extra packages for one target only (make bench: Debian's python3-pandas as an anchor).
+read -r -a extra <<<"${ATS_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -24,6 +24,9 @@ run evolve 'BM_EvaluateRuleGenome_OneYear1h' 3
 run binance 'BM_(DepthUpdate_Parse|LocalBook_ApplyLevels)' 5
 run paper 'BM_Paper_Journaled' 3
 run data 'BM_KlineCsv_AtsBulkLoad' 5
+# Whole process against pandas on the year file the data benchmark wrote.
+python3 "$(dirname "$0")/csv-vs-pandas.py" "${ATS:-build/release/bin/ats}" \
+  "${TMPDIR:-/tmp}/ats_bench_btcusdt_1m_year.csv" "$out/csv_pandas.json" || true
 run backtest 'BM_Backtest_SmaCross(1m_FiveMillionBars|1h_TwoAssets)' 1
 run bus 'BM_Bus_EmitDrain' 5
 python3 "$(dirname "$0")/bench-table.py" "$out"
