@@ -34,24 +34,11 @@ stop_loss_atr = 6
 take_profit_atr = 12
 TOML
 
-start_sim() {  # a fresh simulator (fresh account) on a free port, 200 ms bars, quotes inside them
-  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-  "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --api-key "$key" --api-secret "$secret" \
-    --balance USDT=10000,BTC=0 --bar-ms 200 --start-bar 1000 --quote-path >"$work/sim.out" 2>&1 &
-  sim_pid=$!
-  for _ in $(seq 600); do
-    grep -q 'listening on' "$work/sim.out" && break
-    sleep 0.05
-  done
-  url=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/sim.out" | sed 's/^listening on //' || true)
-  [[ -n "$url" ]] || { echo "the exchange simulator did not start:"; cat "$work/sim.out"; exit 1; }
-}
+# shellcheck source=tests/sim_session.sh
+source "$root/tests/sim_session.sh"
 
-open_orders() {  # the account's open BTCUSDT orders (JSON), signed like any client
-  local query sig
-  query="symbol=BTCUSDT&timestamp=$(date +%s%3N)"
-  sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
-  curl -sf -H "X-MBX-APIKEY: $key" "$url/api/v3/openOrders?$query&signature=$sig"
+open_orders() {  # the account's open BTCUSDT orders (JSON)
+  signed GET /api/v3/openOrders symbol=BTCUSDT
 }
 
 live() {  # live STATE OUT [ARGS...]: one run of the session
@@ -104,7 +91,7 @@ PY
 # first order hand-overs (the entry filled; the stop leg held for its partner; the OCO placed).
 for crash in AT_INTENT=1 AT_INTENT=2 AT_INTENT=3 AFTER_SEND=1 AFTER_SEND=2 AFTER_SEND=3; do
   echo "== kill -9 at ${crash}"
-  start_sim
+  start_sim --quote-path
   state="$work/${crash}.db"
   set +e
   (export "ATS_TEST_CRASH_${crash}" && live "$state" "$work/first.out" --max-bars 60)
@@ -143,7 +130,7 @@ done
 
 # --client-stops keeps them in ats, judged on each bookTicker quote (closed bars as backstop):
 # tight levels fire; only market orders reach the exchange, nothing stays open there.
-start_sim
+start_sim --quote-path
 sed -e 's/^stop_loss_atr = .*/stop_loss_atr = 0.3/' -e 's/^take_profit_atr = .*/take_profit_atr = 0.3/' \
   "$work/stops.toml" >"$work/tight.toml"
 env -u ATS_BINANCE_API_KEY -u ATS_BINANCE_API_SECRET "$ats" live --assets BTCUSDT \

@@ -36,25 +36,8 @@ stop_loss_atr = 8
 take_profit_atr = 16
 TOML
 
-start_sim() {  # start_sim [FAULTS]: a fresh simulator (fresh account), 200 ms bars
-  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-  "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --api-key "$key" --api-secret "$secret" \
-    --balance USDT=10000,BTC=0 --bar-ms 200 --start-bar 1000 ${1:+--faults "$1"} >"$work/sim.out" 2>&1 &
-  sim_pid=$!
-  for _ in $(seq 600); do
-    grep -q 'listening on' "$work/sim.out" && break
-    sleep 0.05
-  done
-  url=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/sim.out" | sed 's/^listening on //' || true)
-  [[ -n "$url" ]] || { echo "the exchange simulator did not start:"; cat "$work/sim.out"; exit 1; }
-}
-
-signed() {  # signed METHOD PATH PARAMS: a signed request to the simulator's account
-  local query sig
-  query="${3:+$3&}timestamp=$(date +%s%3N)"
-  sig=$(printf '%s' "$query" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
-  curl -sf -X "$1" -H "X-MBX-APIKEY: $key" "$url$2?$query&signature=$sig"
-}
+# shellcheck source=tests/sim_session.sh
+source "$root/tests/sim_session.sh"
 
 start_live() {  # start_live NAME: `ats live` in the background, until it holds a position
   state="$work/$1.db"
@@ -164,7 +147,7 @@ expect_halted frozen
 
 # 2. The market feed stops (the symbol freezes 8 s after the simulator started): no closed bar
 # for 3 s.
-start_sim freeze=8
+start_sim --faults freeze=8
 start_live stalled
 start_watchdog stalled
 expect_stop stalled 'no closed bar' 14

@@ -19,6 +19,7 @@
 
 #include "ats/bus/scheduler.hpp"
 #include "ats/core/clock.hpp"
+#include "ats/core/toml_file.hpp"
 #include "ats/runtime/session_setup.hpp"
 #include "ats/runtime/session_status.hpp"
 #include "ats/store/sqlite_state_store.hpp"
@@ -74,17 +75,11 @@ struct JobsConfig {
 
 /// Reads `[jobs]`; every key is checked (unknown ones are errors naming them).
 Result<JobsConfig> load_jobs_config(const std::string& path) {
-    if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
-        return make_error(ErrorCode::kNotFound, fmt::format("{}: no such file", path));
+    auto parsed = read_toml_file(path);
+    if (!parsed) {
+        return tl::unexpected(parsed.error());
     }
-    toml::table root;
-    try {
-        root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        return make_error(
-            ErrorCode::kParse,
-            fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
-    }
+    const toml::table& root = *parsed;
     const auto* jobs = root["jobs"].as_table();
     if (jobs == nullptr) {
         return make_error(ErrorCode::kNotFound, fmt::format("{}: no [jobs] table", path));

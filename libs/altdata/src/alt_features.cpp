@@ -13,6 +13,7 @@
 #include "ats/altdata/alt_db.hpp"
 #include "ats/altdata/loaders.hpp"
 #include "ats/altdata/onchain_features.hpp"
+#include "ats/core/toml_file.hpp"
 
 namespace ats::altdata {
 namespace {
@@ -141,17 +142,11 @@ Status bad(const std::string& source, const std::string& what) {
 }  // namespace
 
 Result<AltDataConfig> load_altdata_config(const std::string& path) {
-    if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
-        return make_error(ErrorCode::kNotFound, fmt::format("{}: no such file", path));
+    auto parsed = read_toml_file(path);
+    if (!parsed) {
+        return tl::unexpected(parsed.error());
     }
-    toml::table root;
-    try {
-        root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        return make_error(
-            ErrorCode::kParse,
-            fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
-    }
+    const toml::table& root = *parsed;
     const auto* table = root["altdata"].as_table();
     if (table == nullptr) {
         return make_error(ErrorCode::kNotFound, fmt::format("{}: no [altdata] table", path));

@@ -6,22 +6,17 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "ats/core/toml_file.hpp"
 #include "ats/watchdog/watchdog.hpp"
 
 namespace ats::watchdog {
 
 Result<WatchdogConfig> load_watchdog_config(const std::string& path) {
-    if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
-        return make_error(ErrorCode::kNotFound, fmt::format("{}: no such file", path));
+    auto parsed = read_toml_file(path);
+    if (!parsed) {
+        return tl::unexpected(parsed.error());
     }
-    toml::table root;
-    try {
-        root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        return make_error(
-            ErrorCode::kParse,
-            fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
-    }
+    const toml::table& root = *parsed;
     const auto* top = root["watchdog"].as_table();
     if (top == nullptr) {
         return make_error(ErrorCode::kNotFound, fmt::format("{}: no [watchdog] table", path));
