@@ -364,6 +364,20 @@ TEST_F(ProtectionTest, AStopTheMarketAlreadyPassedExecutesAtOnce) {
     EXPECT_EQ(venue_->working_orders(), 0U);
 }
 
+TEST_F(ProtectionTest, CancelingAListThatAlreadyExecutedReadsItsLegsAtOnce) {
+    protect(5);
+    // The stop fires on the exchange; nothing has polled yet when the engine cancels the pair.
+    clock_.advance(Duration::from_ms(static_cast<std::int64_t>(hit_ - 100) * 1000));
+    ASSERT_TRUE(venue_->cancel(*ClientOrderId::parse("stop-5")));
+    const auto fills = sink_.all<model::OrderFilled>();
+    ASSERT_EQ(fills.size(), 1U);  // read at once, before the engine acts on the position again
+    EXPECT_EQ(fills[0].fill.order_id.str(), "stop-5");
+    const auto canceled = sink_.all<model::OrderCanceled>();
+    ASSERT_EQ(canceled.size(), 1U);
+    EXPECT_EQ(canceled[0].order_id.str(), "target-5");
+    EXPECT_EQ(venue_->working_orders(), 0U);
+}
+
 TEST_F(ProtectionTest, CancelingOneLegEndsBothAndALoneLegGoesOutAtThePoll) {
     protect(3);
     ASSERT_TRUE(venue_->cancel(*ClientOrderId::parse("stop-3")));
