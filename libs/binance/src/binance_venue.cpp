@@ -322,36 +322,43 @@ std::vector<BinanceVenue::Working> BinanceVenue::suspend_protection(
         if (list_id >= 0 && lists_done.count(list_id) != 0) {
             continue;
         }
-        std::vector<OrderState> states;
+        Result<std::vector<OrderState>> states = std::vector<OrderState>{};
         if (list_id >= 0) {
             lists_done.insert(list_id);
             auto canceled = client_.cancel_order_list(std::string(symbol.view()), list_id);
-            if (canceled) {
-                states = std::move(canceled->orders);
-            }
+            states = canceled ? Result<std::vector<OrderState>>(std::move(canceled->orders))
+                              : tl::unexpected(canceled.error());
         } else if (auto canceled = client_.cancel_order(std::string(symbol.view()), id)) {
-            states.push_back(std::move(*canceled));
+            states->push_back(std::move(*canceled));
+        } else {
+            states = tl::unexpected(canceled.error());
         }
-        if (states.empty()) {
-            // Not canceled (it may have executed just now): its state comes over REST.
-            (void)poll_rest();
+        if (!states) {
+            // Not canceled: nothing open (a leg executed just now: read it at once) or the
+            // exchange unreachable (the legs stay working; the order will likely be refused).
+            const Status read = states.error().code == ErrorCode::kNotFound
+                                    ? read_legs(id)
+                                    : tl::unexpected(states.error());
+            if (!read) {
+                const auto now = clock_.now();
+                sink_.emit(model::AlertLogged{
+                    now,
+                    now,
+                    model::AlertLevel::kWarning,
+                    model::Text(fmt::format(
+                        "protection {} not freed for an order: {}", id, read.error().message))});
+            }
             continue;
         }
-        for (const auto& state : states) {
-            auto leg = working_.find(state.client_order_id);
-            if (leg == working_.end()) {
-                continue;
-            }
+        for (const auto& state : *states) {
             if (!state.executed_qty.is_zero() || state.status != "CANCELED") {
-                // It executed before the cancel: its fills and end go to the engine.
-                if (auto done = sync(leg->second, state); done && *done) {
-                    done_.insert(leg->first);
-                    working_.erase(leg);
-                }
+                apply_state(state);  // it executed before the cancel: fills and end go out
                 continue;
             }
-            out.push_back(std::move(leg->second));
-            working_.erase(leg);
+            if (auto leg = working_.find(state.client_order_id); leg != working_.end()) {
+                out.push_back(std::move(leg->second));
+                working_.erase(leg);
+            }
         }
     }
     return out;
@@ -462,41 +469,53 @@ Status BinanceVenue::cancel_on_exchange(const std::string& id) {
     if (!canceled && canceled.error().code == ErrorCode::kNotFound) {
         // Nothing of the list is open any more: a leg executed (its fill not read yet). Read
         // both now, so the engine learns it before it acts on the position again.
-        const auto list_id = w.list_id;
-        std::vector<std::string> legs;
-        for (const auto& [leg_id, leg] : working_) {
-            if (leg.list_id == list_id) {
-                legs.push_back(leg_id);
-            }
-        }
-        for (const auto& leg_id : legs) {
-            auto it = working_.find(leg_id);
-            auto state = client_.query_order(std::string(it->second.symbol.view()), leg_id);
-            if (!state) {
-                continue;  // poll() reads it again
-            }
-            if (auto done = sync(it->second, *state); done && *done) {
-                done_.insert(leg_id);
-                working_.erase(it);
-            }
-        }
-        return ok_status();
+        return read_legs(id);
     }
     if (!canceled) {
         return tl::unexpected(canceled.error());
     }
     // Both legs end: the one asked for and its partner (canceled with it, as on Binance).
     for (const auto& state : canceled->orders) {
-        auto leg = working_.find(state.client_order_id);
-        if (leg == working_.end()) {
-            continue;
-        }
-        if (auto done = sync(leg->second, state); done && *done) {
-            done_.insert(leg->first);
-            working_.erase(leg);
-        }
+        apply_state(state);
     }
     return ok_status();
+}
+
+void BinanceVenue::apply_state(const OrderState& state) {
+    auto it = working_.find(state.client_order_id);
+    if (it == working_.end()) {
+        return;
+    }
+    if (auto done = sync(it->second, state); done && *done) {
+        done_.insert(it->first);
+        working_.erase(it);
+    }
+}
+
+Status BinanceVenue::read_legs(const std::string& id) {
+    const auto it = working_.find(id);
+    if (it == working_.end()) {
+        return ok_status();
+    }
+    std::vector<std::string> legs{id};
+    for (const auto& [leg_id, leg] : working_) {
+        if (it->second.list_id >= 0 && leg.list_id == it->second.list_id && leg_id != id) {
+            legs.push_back(leg_id);
+        }
+    }
+    const std::string symbol(it->second.symbol.view());
+    Status first_error = ok_status();
+    for (const auto& leg_id : legs) {
+        auto state = client_.query_order(symbol, leg_id);
+        if (!state) {
+            if (first_error) {
+                first_error = tl::unexpected(state.error());  // stays working: poll() retries
+            }
+            continue;
+        }
+        apply_state(*state);
+    }
+    return first_error;
 }
 
 Status BinanceVenue::enable_user_stream(UserStreamConfig config, const Clock& wall) {

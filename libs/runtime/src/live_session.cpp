@@ -618,6 +618,28 @@ Result<LiveResult> run_live(
     }
     auto last_beat = std::chrono::steady_clock::now() - std::chrono::hours(1);
     std::optional<std::string> halted_by;
+    // Problems of the once-a-second work (status file, Redis, the idle order poll) are reported
+    // when they start or change, not every second; each is retried at the next beat.
+    std::map<std::string, std::string, std::less<>> reported;
+    const auto report_problem = [&](std::string_view what, const Status& s) {
+        auto& last = reported[std::string(what)];
+        if (s) {
+            last.clear();
+            return;
+        }
+        if (last == s.error().message) {
+            return;
+        }
+        last = s.error().message;
+        if (config.notifier != nullptr) {
+            const Timestamp t = wall.now();
+            config.notifier->notify(model::AlertLogged{
+                t,
+                t,
+                model::AlertLevel::kWarning,
+                model::Text(fmt::format("live: {}: {}", what, last))});
+        }
+    };
     const auto beat = [&](bool force) {
         const auto now = std::chrono::steady_clock::now();
         if (!force && now - last_beat < std::chrono::seconds(1)) {
@@ -643,16 +665,9 @@ Result<LiveResult> run_live(
             status.positions[a.base_asset] = pf.position_qty(a.symbol);
         }
         if (window) {
-            (void)window->publish(status);  // Redis down: retried every 5 s, the file stays
+            report_problem("status not published to redis", window->publish(status));
         }
-        if (auto s = write_session_status(config.state_path, status); !s && config.notifier) {
-            const Timestamp t = wall.now();
-            config.notifier->notify(model::AlertLogged{
-                t,
-                t,
-                model::AlertLevel::kWarning,
-                model::Text(fmt::format("live: status not written: {}", s.error().message))});
-        }
+        report_problem("status not written", write_session_status(config.state_path, status));
     };
     // While the feed waits for the next bar, the order flow is read about every second: a
     // stop or target that filled on the exchange reaches the books (and the status) at once.
@@ -661,7 +676,7 @@ Result<LiveResult> run_live(
         const auto now = std::chrono::steady_clock::now();
         if (!config.paper && now - last_poll >= std::chrono::seconds(1)) {
             last_poll = now;
-            (void)venue.poll();  // a failure is retried here and reported at the next bar
+            report_problem("order poll failed", venue.poll());
             engine.process_pending();
         }
         beat(false);

@@ -156,6 +156,12 @@ private:
     /// Cancels the list or the lone order `id` belongs to on the exchange; every leg canceled
     /// ends (its fills first). kNotFound when nothing was open.
     Status cancel_on_exchange(const std::string& id);
+    /// Applies an order state the exchange returned to the working order it is about (fills,
+    /// then its end); nothing for an order not working here.
+    void apply_state(const OrderState& state);
+    /// Queries the working order `id` and the other legs of its list, and applies their states.
+    /// Returns the first query error (those orders stay working; poll() reads them again).
+    Status read_legs(const std::string& id);
     void emit_canceled(const Working& working, std::string_view why);
     void emit_rejected(const model::Order& order, std::string_view why);
 
