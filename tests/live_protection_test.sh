@@ -20,8 +20,9 @@ trap cleanup EXIT
 key=prot-test-key-0123456789
 secret=prot-test-secret-abcdefghij
 data="$root/tests/data_files/BTCUSDT-1m-2024-12-02-positional.csv"
-printf 'api_key=%s\napi_secret=%s\n' "$key" "$secret" >"$work/keys"
-chmod 600 "$work/keys"
+# shellcheck source=tests/sim_session.sh
+source "$root/tests/sim_session.sh"
+write_keys
 # Wide levels: the protection must outlive the kill to be kept (0.3 ATR fires within bars).
 cat >"$work/stops.toml" <<'TOML'
 [strategy]
@@ -33,9 +34,6 @@ slow = 3
 stop_loss_atr = 6
 take_profit_atr = 12
 TOML
-
-# shellcheck source=tests/sim_session.sh
-source "$root/tests/sim_session.sh"
 
 open_orders() {  # the account's open BTCUSDT orders (JSON)
   signed GET /api/v3/openOrders symbol=BTCUSDT

@@ -2,6 +2,11 @@
 # a fresh `ats exchange-sim` account on a free 127.0.0.1 port and signed calls to it.
 # Needs: ats, work, key, secret, data (a kline CSV), sim_pid ("" at first).
 
+write_keys() {  # the account's key file, mode 0600 as ats requires: $work/keys
+  printf 'api_key=%s\napi_secret=%s\n' "$key" "$secret" >"$work/keys"
+  chmod 600 "$work/keys"
+}
+
 start_sim() {  # start_sim [EXTRA SIM ARGS...]: a fresh simulator (fresh account), 200 ms bars
   [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
   "$ats" exchange-sim --port 0 --data "BTCUSDT=$data" --api-key "$key" --api-secret "$secret" \

@@ -23,8 +23,9 @@ live_extra=()
 key=wd-test-key-0123456789
 secret=wd-test-secret-abcdefghij
 data="$root/tests/data_files/BTCUSDT-1m-2024-12-02-positional.csv"
-printf 'api_key=%s\napi_secret=%s\n' "$key" "$secret" >"$work/keys"
-chmod 600 "$work/keys"
+# shellcheck source=tests/sim_session.sh
+source "$root/tests/sim_session.sh"
+write_keys
 cat >"$work/stops.toml" <<'TOML'
 [strategy]
 name = "sma_cross"
@@ -35,9 +36,6 @@ slow = 3
 stop_loss_atr = 8
 take_profit_atr = 16
 TOML
-
-# shellcheck source=tests/sim_session.sh
-source "$root/tests/sim_session.sh"
 
 start_live() {  # start_live NAME: `ats live` in the background, until it holds a position
   state="$work/$1.db"

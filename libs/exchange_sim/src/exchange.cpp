@@ -377,6 +377,7 @@ struct Exchange::Impl {
     std::map<std::string, Balance> balances;
     std::unordered_map<std::int64_t, SimOrder> orders;  // user and synthetic; guarded by mu
     std::map<std::int64_t, OrderList> lists;            // OCO lists by orderListId
+    std::set<std::int64_t> waiting_triggers;  // user trigger orders not triggered yet (or stale)
     std::int64_t next_list_id = 1;
     std::vector<MyTrade> my_trades;
     std::unordered_map<std::string, ClientLimits> limits;
@@ -700,8 +701,15 @@ struct Exchange::Impl {
         const auto high = bar.high.raw();
         const auto open = bar.open.raw();
         std::vector<std::pair<bool, std::int64_t>> hit;  // (not a stop loss, id)
-        for (const auto& [id, o] : orders) {
-            if (!o.user || o.symbol != m || !o.open() || o.working()) {
+        for (auto it = waiting_triggers.begin(); it != waiting_triggers.end();) {
+            const std::int64_t id = *it;
+            const SimOrder& o = orders.at(id);
+            if (!o.open() || o.working()) {
+                it = waiting_triggers.erase(it);  // triggered, canceled or expired since
+                continue;
+            }
+            ++it;
+            if (o.symbol != m) {
                 continue;
             }
             const bool above = triggers_above(o.side == OrderSide::kBuy, o.kind);
@@ -2068,6 +2076,9 @@ struct Exchange::Impl {
             held.locked += p.lock;
         }
         ++accepted;
+        if (is_trigger(order.kind)) {
+            waiting_triggers.insert(order.id);
+        }
         auto [it, inserted] = orders.emplace(order.id, std::move(order));
         return it->second;
     }

@@ -68,6 +68,16 @@ Result<WatchdogConfig> load_watchdog_config(const std::string& path) {
         }
         return *v;
     };
+    const auto boolean =
+        [&](const toml::table& t, const char* key, bool& into, std::string_view where) {
+            if (const auto* n = t.get(key)) {
+                if (const auto v = n->value<bool>()) {
+                    into = *v;
+                } else {
+                    fail(fmt::format("{} {}: expected true or false", where, key));
+                }
+            }
+        };
     const auto seconds = [](double s) {
         return Duration::from_ns(static_cast<std::int64_t>(s * 1e9));
     };
@@ -91,13 +101,7 @@ Result<WatchdogConfig> load_watchdog_config(const std::string& path) {
     if (!credentials.empty()) {
         out.telegram_credentials = credentials;
     }
-    if (const auto* n = top->get("telegram")) {
-        if (const auto v = n->value<bool>()) {
-            out.telegram = *v;
-        } else {
-            fail("[watchdog] telegram: expected true or false");
-        }
-    }
+    boolean(*top, "telegram", out.telegram, "[watchdog]");
     if (auto v = number(*top, "check_seconds", 0.05, 3600, "watchdog")) {
         out.check_every = seconds(*v);
     }
@@ -151,13 +155,7 @@ Result<WatchdogConfig> load_watchdog_config(const std::string& path) {
             if (auto v = number(*t, "drift_seconds", 0.1, 86400, "session")) {
                 s.drift_grace = seconds(*v);
             }
-            if (const auto* n = t->get("flatten")) {
-                if (const auto v = n->value<bool>()) {
-                    s.flatten = *v;
-                } else {
-                    fail("[[session]] flatten: expected true or false");
-                }
-            }
+            boolean(*t, "flatten", s.flatten, "[[session]]");
             out.sessions.push_back(std::move(s));
         }
     }
