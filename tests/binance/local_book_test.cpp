@@ -1,6 +1,9 @@
 #include "ats/binance/local_book.hpp"
 
+#include <map>
+#include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -51,6 +54,165 @@ TEST(DepthParseTest, MalformedMessagesAreErrorsNotCrashes) {
     EXPECT_FALSE(parse_depth_update(R"({"e":"depthUpdate","U":1,"u":2,"b":[[1,2]],"a":[]})", out));
     DepthSnapshot snap;
     EXPECT_FALSE(parse_depth_snapshot(R"({"bids":[],"asks":[]})", snap));
+}
+
+/// parse_depth_update (fast scanner first) and the simdjson-only reference agree on `json`:
+/// both refuse it, or both accept it with the same update.
+void expect_same_parse(const std::string& json) {
+    DepthUpdate fast;
+    DepthUpdate reference;
+    const auto a = parse_depth_update(json, fast);
+    const auto b = detail::parse_depth_update_simdjson(json, reference);
+    ASSERT_EQ(static_cast<bool>(a), static_cast<bool>(b)) << json;
+    if (!a) {
+        return;
+    }
+    EXPECT_EQ(fast.symbol, reference.symbol) << json;
+    EXPECT_EQ(fast.event_ms, reference.event_ms) << json;
+    EXPECT_EQ(fast.first_id, reference.first_id) << json;
+    EXPECT_EQ(fast.final_id, reference.final_id) << json;
+    EXPECT_EQ(fast.bids, reference.bids) << json;
+    EXPECT_EQ(fast.asks, reference.asks) << json;
+}
+
+std::string depth_message(const std::string& bids, const std::string& asks) {
+    return R"({"e":"depthUpdate","E":1733011200000,"s":"BTCUSDT","U":157,"u":160,"b":[)" + bids +
+           R"(],"a":[)" + asks + "]}";
+}
+
+TEST(DepthParseTest, FastPathMatchesSimdjsonOnEveryDecimalShape) {
+    // Every split of up to 8 integer digits and up to 8 decimals, plus shapes the SWAR path
+    // must hand on: 9+ integer digits, 9 decimals, no digits, a second dot, signs, exponents,
+    // escapes, a quote inside the 16-byte window after a short value.
+    std::mt19937_64 rng(11);
+    std::vector<std::string> decimals;
+    for (int int_digits = 0; int_digits <= 10; ++int_digits) {
+        for (int frac_digits = -1; frac_digits <= 9; ++frac_digits) {
+            std::string text;
+            for (int i = 0; i < int_digits; ++i) {
+                text += static_cast<char>('0' + (i == 0 ? 1 + rng() % 9 : rng() % 10));
+            }
+            if (frac_digits >= 0) {
+                text += '.';
+                for (int i = 0; i < frac_digits; ++i) {
+                    text += static_cast<char>('0' + rng() % 10);
+                }
+            }
+            decimals.push_back(text);
+        }
+    }
+    for (const char* odd :
+         {"",
+          ".",
+          "1..2",
+          "-1.5",
+          "+1.5",
+          "1e3",
+          "1.5e-2",
+          "0",
+          "0.0",
+          "00012",
+          "\\u0031.5",
+          "1.5\\n",
+          "1 ",
+          " 1",
+          "1,5",
+          "123456789012.5"}) {
+        decimals.emplace_back(odd);
+    }
+    for (const auto& price : decimals) {
+        for (const auto& qty : {std::string("1.25"), std::string("0"), price}) {
+            const auto level = R"([")" + price + R"(",")" + qty + R"("])";
+            expect_same_parse(depth_message(level, ""));
+            expect_same_parse(depth_message(R"(["2.5","1"])", level));
+            expect_same_parse(depth_message(level + "," + level, level));
+        }
+    }
+}
+
+TEST(DepthParseTest, FastPathMatchesSimdjsonOnOtherShapesAndEveryTruncation) {
+    const std::string canonical =
+        depth_message(R"(["96000.12","1.23456"],["95999.99","0.00000"])", R"(["96000.13","12.5"])");
+    std::vector<std::string> messages = {
+        canonical,
+        R"({"stream":"btcusdt@depth@100ms","data":)" + canonical + "}",
+        // Whitespace, other field orders, unknown fields, other value types: simdjson's path.
+        R"({ "e":"depthUpdate", "E":1, "s":"BTCUSDT", "U":1, "u":2, "b":[ ["1.5" , "2"] ], "a":[] })",
+        R"({"E":1,"e":"depthUpdate","s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[],"x":1})",
+        R"({"e":"depthUpdate","E":1,"s":"BTC\u0055SDT","U":1,"u":2,"b":[],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":01,"u":2,"b":[],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":-1,"u":2,"b":[],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":3,"u":2,"b":[],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":99999999999999999999,"b":[],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1","2","3"]],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1",2]],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["0","2"]],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1","2"],],"a":[]})",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]} )",
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]}x)",
+        R"({"stream":"x","data":{"e":"depthUpdate","E":1,"s":"B","U":1,"u":2,"b":[],"a":[]}})",
+        R"({"stream":"x","data":{"e":"depthUpdate","E":1,"s":"B","U":1,"u":2,"b":[],"a":[]})",
+    };
+    for (const auto& message : messages) {
+        expect_same_parse(message);
+    }
+    // Cut anywhere, the message is refused by both (the scanner never reads past the text
+    // into garbage it would accept).
+    for (std::size_t n = 0; n < canonical.size(); ++n) {
+        expect_same_parse(canonical.substr(0, n));
+    }
+    DepthUpdate out;
+    ASSERT_TRUE(parse_depth_update(canonical, out));
+    ASSERT_EQ(out.bids.size(), 2U);
+    EXPECT_EQ(out.bids[0].first, *Price::parse("96000.12"));
+    EXPECT_EQ(out.bids[0].second, *Qty::parse("1.23456"));
+    EXPECT_TRUE(out.bids[1].second.is_zero());
+    EXPECT_EQ(out.asks[0].second, *Qty::parse("12.5"));
+}
+
+TEST(LocalOrderBookTest, IndexedLevelsMatchAPlainMapThroughRandomDiffs) {
+    // The book finds existing levels through its hash index: after thousands of random sets and
+    // removals (colliding, re-inserted, removed again) both sides equal a plain ordered map.
+    std::mt19937_64 rng(5);
+    LocalOrderBook book;
+    std::map<std::int64_t, std::int64_t> bids;
+    std::map<std::int64_t, std::int64_t> asks;
+    DepthUpdate diff;
+    for (int round = 0; round < 3000; ++round) {
+        diff.bids.clear();
+        diff.asks.clear();
+        for (int l = 0; l < 10; ++l) {
+            const std::int64_t bid = 1'000 + static_cast<std::int64_t>(rng() % 600);
+            const std::int64_t ask = 2'000 + static_cast<std::int64_t>(rng() % 600);
+            const std::int64_t qty = rng() % 3 == 0 ? 0 : 1 + static_cast<std::int64_t>(rng() % 50);
+            diff.bids.emplace_back(Price::from_raw(bid * 1'000'000), Qty::from_raw(qty));
+            diff.asks.emplace_back(Price::from_raw(ask * 1'000'000), Qty::from_raw(qty * 2));
+            if (qty == 0) {
+                bids.erase(bid * 1'000'000);
+                asks.erase(ask * 1'000'000);
+            } else {
+                bids[bid * 1'000'000] = qty;
+                asks[ask * 1'000'000] = qty * 2;
+            }
+        }
+        book.apply_levels(diff);
+    }
+    ASSERT_EQ(book.bids().size(), bids.size());
+    ASSERT_EQ(book.asks().size(), asks.size());
+    auto expected_bid = bids.rbegin();
+    for (const auto& [price, qty] : book.bids()) {
+        EXPECT_EQ(price.raw(), expected_bid->first);
+        EXPECT_EQ(qty, Qty::from_raw(expected_bid->second));
+        ++expected_bid;
+    }
+    auto expected_ask = asks.begin();
+    for (const auto& [price, qty] : book.asks()) {
+        EXPECT_EQ(price.raw(), expected_ask->first);
+        EXPECT_EQ(qty, Qty::from_raw(expected_ask->second));
+        ++expected_ask;
+    }
+    EXPECT_GT(book.bids().size(), 100U);  // the index grew past its first table
 }
 
 TEST(LocalOrderBookTest, FollowsBinanceProcedureAcrossSnapshotAndDiffs) {

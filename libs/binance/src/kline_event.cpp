@@ -38,10 +38,9 @@ bool fixed(od::value value, detail::Int128& raw) {
 }  // namespace
 
 Status parse_kline_event(std::string_view json, KlineEvent& out) {
-    simdjson::padded_string padded;
     od::document doc;
     od::object event;
-    if (const char* problem = stream_json::open_stream_event(json, padded, doc, event)) {
+    if (const char* problem = stream_json::open_stream_event(json, doc, event)) {
         return fail(problem);
     }
     bool is_kline = false;

@@ -36,10 +36,9 @@ bool decimal(od::value value, T& out) {
 }  // namespace
 
 Status parse_trade_event(std::string_view json, TradeEvent& out) {
-    simdjson::padded_string padded;
     od::document doc;
     od::object event;
-    if (const char* problem = stream_json::open_stream_event(json, padded, doc, event)) {
+    if (const char* problem = stream_json::open_stream_event(json, doc, event)) {
         return fail("trade", problem);
     }
     unsigned have = 0;  // bits: e s id p q T
@@ -126,10 +125,9 @@ Status parse_trade_event(std::string_view json, TradeEvent& out) {
 }
 
 Status parse_book_ticker(std::string_view json, BookTickerEvent& out) {
-    simdjson::padded_string padded;
     od::document doc;
     od::object event;
-    if (const char* problem = stream_json::open_stream_event(json, padded, doc, event)) {
+    if (const char* problem = stream_json::open_stream_event(json, doc, event)) {
         return fail("bookTicker", problem);
     }
     unsigned have = 0;  // bits: u s b B a A

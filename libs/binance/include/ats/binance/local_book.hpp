@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -14,6 +15,99 @@
 namespace ats::binance {
 
 using Level = std::pair<Price, Qty>;
+
+namespace detail {
+
+/// An open-addressing hash (linear probing, backward-shift deletion) from a price to its node
+/// in one side of the book: a level that is already there (most diffs change a quantity) is
+/// found without walking the ordered map. Prices are positive, so key 0 marks a free slot.
+template <class Map>
+class LevelIndex {
+public:
+    using Iter = typename Map::iterator;
+    static constexpr std::size_t kNone = ~std::size_t{0};
+
+    /// The slot holding `key`, or kNone.
+    std::size_t find(std::int64_t key) const noexcept {
+        if (slots_.empty()) {
+            return kNone;
+        }
+        for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+            if (slots_[i].key == key) {
+                return i;
+            }
+            if (slots_[i].key == 0) {
+                return kNone;
+            }
+        }
+    }
+    Iter at(std::size_t slot) const noexcept { return slots_[slot].it; }
+
+    /// Adds a key that is not in the index.
+    void insert(std::int64_t key, Iter it) {
+        if ((size_ + 1) * 2 > slots_.size()) {
+            grow();
+        }
+        std::size_t i = home(key);
+        while (slots_[i].key != 0) {
+            i = (i + 1) & mask_;
+        }
+        slots_[i] = Slot{key, it};
+        ++size_;
+    }
+
+    /// Removes the key in `slot` (from find), shifting back the probe chain behind it.
+    void erase(std::size_t slot) noexcept {
+        std::size_t hole = slot;
+        for (std::size_t i = (hole + 1) & mask_; slots_[i].key != 0; i = (i + 1) & mask_) {
+            const std::size_t want = home(slots_[i].key);
+            // The entry may move into the hole when its home is not inside (hole, i].
+            if (((i - want) & mask_) >= ((i - hole) & mask_)) {
+                slots_[hole] = slots_[i];
+                hole = i;
+            }
+        }
+        slots_[hole] = Slot{};
+        --size_;
+    }
+
+    void clear() noexcept {
+        for (auto& slot : slots_) {
+            slot = Slot{};
+        }
+        size_ = 0;
+    }
+
+private:
+    struct Slot {
+        std::int64_t key = 0;
+        Iter it{};
+    };
+
+    std::size_t home(std::int64_t key) const noexcept {
+        return static_cast<std::size_t>(
+                   (static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ULL) >> 32) &
+               mask_;
+    }
+
+    void grow() {
+        std::vector<Slot> old = std::move(slots_);
+        slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
+        mask_ = slots_.size() - 1;
+        size_ = 0;
+        for (const auto& slot : old) {
+            if (slot.key != 0) {
+                insert(slot.key, slot.it);
+            }
+        }
+    }
+
+    std::vector<Slot> slots_;
+    std::size_t mask_ = 0;
+    std::size_t size_ = 0;
+};
+
+}  // namespace detail
 
 /// A `depthUpdate` diff event: levels with absolute quantities (0 = remove the level).
 struct DepthUpdate {
@@ -32,10 +126,18 @@ struct DepthSnapshot {
     std::vector<Level> asks;
 };
 
-/// Parses a depthUpdate event (raw or wrapped as {"stream","data"}) with simdjson; decimals go
-/// straight to fixed point. kParse for malformed JSON, a missing field or a bad decimal; unknown
-/// fields are ignored. Reuses `out`'s vectors. Not thread-safe (one parser per thread).
+/// Parses a depthUpdate event (raw or wrapped as {"stream","data"}); decimals go straight to
+/// fixed point. Messages in Binance's own compact shape take a strict scanner (SWAR decimals);
+/// every other text goes to simdjson, which gives the same result for any message both accept.
+/// kParse for malformed JSON, a missing field or a bad decimal; unknown fields are ignored. Reuses
+/// `out`'s vectors. Not thread-safe (one parser per thread).
 Status parse_depth_update(std::string_view json, DepthUpdate& out);
+
+namespace detail {
+/// parse_depth_update without its fast path (simdjson alone): the reference it is tested
+/// against.
+Status parse_depth_update_simdjson(std::string_view json, DepthUpdate& out);
+}  // namespace detail
 
 /// Parses a REST depth snapshot.
 Status parse_depth_snapshot(std::string_view json, DepthSnapshot& out);
@@ -89,12 +191,18 @@ public:
     void apply_levels(const DepthUpdate& update);
 
 private:
+    using BidMap = std::map<Price, Qty, std::greater<>>;
+    using AskMap = std::map<Price, Qty>;
+
     void apply(const DepthUpdate& update);
+    void clear_levels() noexcept;
 
     State state_ = State::kBuffering;
     std::int64_t update_id_ = 0;
-    std::map<Price, Qty, std::greater<>> bids_;
-    std::map<Price, Qty> asks_;
+    BidMap bids_;
+    AskMap asks_;
+    detail::LevelIndex<BidMap> bid_index_;
+    detail::LevelIndex<AskMap> ask_index_;
     std::vector<DepthUpdate> buffer_;
     Counters counters_;
     std::vector<Gap> gaps_;
