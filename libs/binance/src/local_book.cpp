@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "decimal_swar.hpp"
+#include "ats/core/decimal_swar.hpp"
+
 #include "stream_json.hpp"
 
 namespace ats::binance {
@@ -139,7 +140,9 @@ struct Scanner {
     /// A quoted decimal whose opening quote is already read.
     bool decimal_rest(std::int64_t& value) {
         if constexpr (swar::kEnabled) {
-            if (swar::parse_quoted(p, value, p)) {
+            const char* stop = nullptr;
+            if (swar::parse_unsigned<'"'>(p, value, stop)) {
+                p = stop + 1;
                 return true;
             }
         }
