@@ -85,6 +85,46 @@ TEST(StreamingTest, SingleInputBatchEqualsBarBatch) {
     }
 }
 
+template <class I>
+void check_warmed_batch_continues(I indicator, const BarColumns& bars) {
+    // The first 100 bars streamed, then batch() over the rest from that object: the fold must
+    // continue its state (the fresh-object loops of MOM, TRANGE and OBV do not apply).
+    constexpr std::size_t kWarm = 100;
+    I stream = indicator;
+    for (std::size_t i = 0; i < kWarm; ++i) {
+        stream.update(bars.at(i));
+    }
+    BarColumns rest;
+    for (std::size_t i = kWarm; i < kWarm + 500; ++i) {
+        rest.open_time_ns.push_back(bars.open_time_ns[i]);
+        rest.open.push_back(bars.open[i]);
+        rest.high.push_back(bars.high[i]);
+        rest.low.push_back(bars.low[i]);
+        rest.close.push_back(bars.close[i]);
+        rest.volume.push_back(bars.volume[i]);
+    }
+    const auto batched = batch(stream, rest);
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+        stream.update(rest.at(i));
+        ASSERT_TRUE(same_bits(stream.output(0), batched[0][i])) << typeid(I).name() << " " << i;
+    }
+}
+
+TEST(StreamingTest, BatchFromAWarmedObjectContinuesItsState) {
+    const BarColumns& bars = testing::bundled("BTCUSDT_1h_2021-04_2025-12.csv");
+    check_warmed_batch_continues(Mom(10), bars);
+    check_warmed_batch_continues(TRange(), bars);
+    check_warmed_batch_continues(Obv(), bars);
+    // Shorter than the lookback, and empty: nothing but NaN, no read past the input.
+    const std::vector<double> few = {1.0, 2.0};
+    const auto short_out = batch(Mom(10), std::span<const double>(few));
+    ASSERT_EQ(short_out[0].size(), 2u);
+    for (const double v : short_out[0]) {
+        EXPECT_TRUE(std::isnan(v));
+    }
+    EXPECT_TRUE(batch(Obv(), BarColumns{})[0].empty());
+}
+
 TEST(StreamingTest, BatchOnShortInputIsAllNaN) {
     const std::vector<double> x = {1.0, 2.0, 3.0};
     const auto out = batch(Sma(5), std::span<const double>(x));

@@ -48,6 +48,15 @@ void fold(Indicator& indicator, std::size_t n, InputAt input_at, BatchOutputs<In
     Indicator local = std::move(indicator);
     if constexpr (Indicator::kOutputCount == 1) {
         double* __restrict dst = out[0].data();
+        // Indicators whose per-bar step is a plain expression of the inputs (MOM, TRANGE, OBV)
+        // offer a loop without their streaming state; it runs only from a fresh object and does
+        // the same floating-point operations in the same order (tests/indicators compare both).
+        if constexpr (requires { local.batch_fresh(n, input_at, dst); }) {
+            if (local.fresh()) {
+                local.batch_fresh(n, input_at, dst);
+                return;
+            }
+        }
         for (std::size_t i = 0; i < n; ++i) {
             local.update(input_at(i));
             if (local.ready()) {

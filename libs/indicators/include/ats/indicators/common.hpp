@@ -25,6 +25,14 @@ struct Ohlcv {
     double volume = 0.0;
 };
 
+/// The value a single-input indicator reads from an input: the number, or a bar's close.
+inline double close_of(double x) noexcept {
+    return x;
+}
+inline double close_of(const Ohlcv& bar) noexcept {
+    return bar.close;
+}
+
 /// The explicit crossing from fixed-point to double (`Price::to_double()`).
 inline Ohlcv to_ohlcv(const model::Bar& bar) noexcept {
     return Ohlcv{

@@ -461,6 +461,16 @@ public:
     void update(const Ohlcv& bar) noexcept { update(bar.close); }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
 
+    /// batch() from a fresh object: x[i] - x[i - period], value()'s subtraction without the ring.
+    bool fresh() const noexcept { return window_.size() == 0; }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        const auto p = static_cast<std::size_t>(period_);
+        for (std::size_t i = p; i < n; ++i) {
+            dst[i] = close_of(input_at(i)) - close_of(input_at(i - p));
+        }
+    }
+
 private:
     int period_;
     detail::Ring window_;

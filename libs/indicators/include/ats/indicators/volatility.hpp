@@ -84,6 +84,16 @@ public:
     }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
 
+    /// batch() from a fresh object: the true range of each bar against the previous close.
+    bool fresh() const noexcept { return !started_; }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        for (std::size_t i = 1; i < n; ++i) {
+            const Ohlcv bar = input_at(i);
+            dst[i] = detail::true_range(bar.high, bar.low, input_at(i - 1).close);
+        }
+    }
+
 private:
     bool started_ = false;
     bool ready_ = false;

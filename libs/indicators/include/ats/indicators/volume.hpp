@@ -52,6 +52,28 @@ public:
     }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
 
+    /// batch() from a fresh object: update()'s running sum with its state in registers.
+    bool fresh() const noexcept { return !started_; }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        if (n == 0) {
+            return;
+        }
+        double obv = input_at(0).volume;
+        double previous = input_at(0).close;
+        dst[0] = obv;
+        for (std::size_t i = 1; i < n; ++i) {
+            const Ohlcv bar = input_at(i);
+            if (bar.close > previous) {
+                obv += bar.volume;
+            } else if (bar.close < previous) {
+                obv -= bar.volume;
+            }
+            previous = bar.close;
+            dst[i] = obv;
+        }
+    }
+
 private:
     bool started_ = false;
     double previous_close_ = 0.0;
