@@ -14,6 +14,7 @@
 #include "ats/binance/kline_event.hpp"
 #include "ats/binance/local_book.hpp"
 #include "ats/binance/market_events.hpp"
+#include "ats/binance/signing.hpp"
 
 namespace {
 
@@ -168,5 +169,18 @@ void BM_LocalBook_ApplyLevels(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * 20);  // level updates
 }
 BENCHMARK(BM_LocalBook_ApplyLevels);
+
+// The signature of a typical order query (the last step before an order's bytes go out).
+void BM_HmacSha256_OrderQuery(benchmark::State& state) {
+    const std::string secret(64, 'k');
+    const std::string query =
+        "symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=1000.00000000&"
+        "newClientOrderId=ats-1-42&newOrderRespType=FULL&recvWindow=5000&timestamp=1733011200000";
+    for ([[maybe_unused]] auto _ : state) {
+        benchmark::DoNotOptimize(ats::binance::hmac_sha256_hex(secret, query));
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HmacSha256_OrderQuery);
 
 }  // namespace

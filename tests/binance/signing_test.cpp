@@ -1,6 +1,8 @@
 #include "ats/binance/signing.hpp"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +19,42 @@ TEST(SigningTest, MatchesBinanceDocumentationVector) {
     EXPECT_EQ(
         hmac_sha256_hex(kSecret, payload),
         "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
+}
+
+// The keyed context is kept per thread and secret: switching secrets, repeating a message, an
+// empty secret and other threads all give the documented or RFC 4231 digests.
+TEST(SigningTest, KeptContextRekeysAndStaysPerThread) {
+    const std::string payload =
+        "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&"
+        "timestamp=1499827319559";
+    const std::string expected = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+    // RFC 4231 test case 2: key "Jefe".
+    const std::string rfc = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    for (int round = 0; round < 3; ++round) {
+        EXPECT_EQ(hmac_sha256_hex(kSecret, payload), expected);
+        EXPECT_EQ(hmac_sha256_hex(kSecret, payload), expected);  // same key, fresh state
+        EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"), rfc);
+    }
+    EXPECT_EQ(
+        hmac_sha256_hex("", ""),
+        "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    std::vector<std::string> results(4);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        threads.emplace_back([&results, &payload, i] {
+            for (int k = 0; k < 100; ++k) {
+                results[i] = hmac_sha256_hex(
+                    i % 2 == 0 ? kSecret : "Jefe",
+                    i % 2 == 0 ? payload : "what do ya want for nothing?");
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        EXPECT_EQ(results[i], i % 2 == 0 ? expected : rfc) << i;
+    }
 }
 
 // Vector 2: query string and body concatenated with no separator.

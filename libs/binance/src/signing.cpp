@@ -3,8 +3,10 @@
 #include <array>
 #include <cstddef>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 namespace ats::binance {
 
@@ -31,20 +33,97 @@ char lower(char c) {
 
 }  // namespace
 
+namespace {
+
+/// This thread's HMAC-SHA256 context keyed with the last secret it signed for. OpenSSL 3's
+/// one-shot HMAC() fetches the algorithm and sets the key up on every call (microseconds, and
+/// far more when its caches are cold, as they are on an order that comes once in many ticks);
+/// here that happens once per thread and secret, and each signature only re-arms the context.
+class KeyedHmac {
+public:
+    KeyedHmac() = default;
+    KeyedHmac(const KeyedHmac&) = delete;
+    KeyedHmac& operator=(const KeyedHmac&) = delete;
+    ~KeyedHmac() {
+        EVP_MAC_CTX_free(ctx_);  // cleanses the key
+        EVP_MAC_free(mac_);
+        OPENSSL_cleanse(secret_.data(), secret_.size());
+    }
+
+    /// The digest of `message` under `secret` into `digest`; its length, or 0 on failure.
+    std::size_t sign(std::string_view secret, std::string_view message, unsigned char* digest) {
+        if (ctx_ == nullptr || secret != secret_) {
+            if (!rekey(secret)) {
+                return 0;
+            }
+        } else if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) {  // same key, fresh state
+            return 0;
+        }
+        std::size_t length = 0;
+        if (EVP_MAC_update(
+                ctx_, reinterpret_cast<const unsigned char*>(message.data()), message.size()) !=
+                1 ||
+            EVP_MAC_final(ctx_, digest, &length, EVP_MAX_MD_SIZE) != 1) {
+            return 0;
+        }
+        return length;
+    }
+
+private:
+    bool rekey(std::string_view secret) {
+        if (mac_ == nullptr) {
+            mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        }
+        if (ctx_ == nullptr && mac_ != nullptr) {
+            ctx_ = EVP_MAC_CTX_new(mac_);
+        }
+        if (ctx_ == nullptr) {
+            return false;
+        }
+        char digest_name[] = "SHA256";
+        const OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+            OSSL_PARAM_construct_end()};
+        OPENSSL_cleanse(secret_.data(), secret_.size());
+        secret_.clear();
+        if (EVP_MAC_init(
+                ctx_,
+                reinterpret_cast<const unsigned char*>(secret.data()),
+                secret.size(),
+                params) != 1) {
+            return false;
+        }
+        secret_.assign(secret);
+        return true;
+    }
+
+    EVP_MAC* mac_ = nullptr;
+    EVP_MAC_CTX* ctx_ = nullptr;
+    std::string secret_;
+};
+
+}  // namespace
+
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {
+    thread_local KeyedHmac keyed;
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    HMAC(
-        EVP_sha256(),
-        secret.data(),
-        static_cast<int>(secret.size()),
-        reinterpret_cast<const unsigned char*>(message.data()),
-        message.size(),
-        digest.data(),
-        &length);
+    std::size_t length = keyed.sign(secret, message, digest.data());
+    if (length == 0) {
+        // The cached context failed (should not happen): the one-shot call, as before.
+        unsigned int one_shot = 0;
+        HMAC(
+            EVP_sha256(),
+            secret.data(),
+            static_cast<int>(secret.size()),
+            reinterpret_cast<const unsigned char*>(message.data()),
+            message.size(),
+            digest.data(),
+            &one_shot);
+        length = one_shot;
+    }
     std::string out;
-    out.reserve(std::size_t{length} * 2);
-    for (unsigned int i = 0; i < length; ++i) {
+    out.reserve(length * 2);
+    for (std::size_t i = 0; i < length; ++i) {
         out.push_back(kHex[digest[i] >> 4U]);
         out.push_back(kHex[digest[i] & 0x0FU]);
     }
