@@ -8,11 +8,18 @@
 // 4) is trained on the first 30,000 bars at start-up; the remaining bars are replayed as
 // `btcusdt@kline_1m` combined-stream messages, several passes with a fresh engine each.
 // Orders are "filled" at the bar's close after the timed path so the strategy keeps trading.
+// Heap allocations inside the timed path are counted (global operator new is replaced in this
+// program, as tests/indicators does) and printed per tick. `--json FILE` also writes the
+// percentiles as Google Benchmark JSON for scripts/bench-table.py.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iterator>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -35,12 +42,34 @@
 #include "ats/strategy/strategy.hpp"
 
 namespace {
+std::atomic<std::int64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size)) {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+// GCC warns that free() does not match the operator new it sees inlined; here both sides are ours.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t /*size*/) noexcept {
+    std::free(p);
+}
+#pragma GCC diagnostic pop
+
+namespace {
 
 using namespace ats;  // NOLINT(google-build-using-namespace): a bench program
 using Steady = std::chrono::steady_clock;
 
 constexpr std::size_t kTrainBars = 30'000;
-constexpr int kPasses = 5;
+constexpr int kPasses = 40;
 constexpr const char* kKey = "bench-api-key";
 constexpr const char* kSecret = "bench-api-secret-0123456789abcdef";
 
@@ -159,7 +188,43 @@ void report(const char* what, const std::vector<double>& us) {
 
 }  // namespace
 
-int main() {
+/// Google Benchmark's JSON shape, one "run" per percentile (microseconds), for bench-table.py.
+void write_json(
+    const std::string& path,
+    const std::vector<double>& order_us,
+    const std::vector<double>& tick_us,
+    double allocations_per_tick,
+    double allocations_per_order) {
+    std::ofstream out(path);
+    out << "{\"benchmarks\": [\n";
+    const auto row = [&](const char* name, double us, std::size_t n, bool last) {
+        out << fmt::format(
+            "  {{\"name\": \"{}\", \"real_time\": {:.4f}, \"time_unit\": \"us\", "
+            "\"samples\": {}}}{}\n",
+            name,
+            us,
+            n,
+            last ? "" : ",");
+    };
+    row("TickToOrder_Order_p50", percentile(order_us, 0.50), order_us.size(), false);
+    row("TickToOrder_Order_p99", percentile(order_us, 0.99), order_us.size(), false);
+    row("TickToOrder_Order_p999", percentile(order_us, 0.999), order_us.size(), false);
+    row("TickToOrder_Tick_p99", percentile(tick_us, 0.99), tick_us.size(), false);
+    row("TickToOrder_Tick_p999", percentile(tick_us, 0.999), tick_us.size(), false);
+    out << fmt::format(
+        "  {{\"name\": \"TickToOrder_Allocations\", \"real_time\": 0, \"time_unit\": \"ns\", "
+        "\"per_tick\": {:.4f}, \"per_order_tick\": {:.4f}}}\n]}}\n",
+        allocations_per_tick,
+        allocations_per_order);
+}
+
+int main(int argc, char** argv) {
+    std::string json_path;
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (std::string_view(argv[i]) == "--json") {
+            json_path = argv[i + 1];
+        }
+    }
     auto loaded =
         data::load_klines_csv(std::string(ATS_BUNDLED_DATA_DIR) + "/BTCUSDT_1m_2024-12.csv", {});
     if (!loaded) {
@@ -210,6 +275,8 @@ int main() {
     std::vector<double> parse_us;
     std::uint64_t orders = 0;
     std::uint64_t bytes = 0;
+    std::int64_t tick_allocations = 0;
+    std::int64_t order_tick_allocations = 0;
     for (int pass = 0; pass < kPasses; ++pass) {
         strategy::StrategySources sources;
         sources.model_dir = dir;
@@ -227,6 +294,7 @@ int main() {
         binance::KlineEvent event;
         for (const auto& message : messages) {
             const auto sent_before = venue.sent();
+            const auto allocations_before = g_allocations.load(std::memory_order_relaxed);
             const auto t0 = Steady::now();
             if (auto s = binance::parse_kline_event(message, event); !s || !event.closed) {
                 fmt::print(stderr, "bad message: {}\n", message);
@@ -238,6 +306,9 @@ int main() {
             engine.on_bar_closed(*sym, event.bar);
             engine.process_pending();
             const auto t1 = Steady::now();
+            const auto allocated =
+                g_allocations.load(std::memory_order_relaxed) - allocations_before;
+            tick_allocations += allocated;
             const auto micros = [](auto d) {
                 return std::chrono::duration<double, std::micro>(d).count();
             };
@@ -245,6 +316,7 @@ int main() {
             tick_us.push_back(micros(t1 - t0));
             if (venue.sent() > sent_before) {
                 order_us.push_back(micros(venue.sent_at() - t0));
+                order_tick_allocations += allocated;
             }
             venue.fill_all(event.bar.close, event.bar.close_time);
             engine.process_pending();
@@ -262,5 +334,17 @@ int main() {
     report("kline message -> signed order bytes", order_us);
     report("every tick (parse..engine done)", tick_us);
     report("parse only (simdjson)", parse_us);
+    const double per_tick = static_cast<double>(tick_allocations) /
+                            static_cast<double>(std::max<std::size_t>(tick_us.size(), 1));
+    const double per_order = static_cast<double>(order_tick_allocations) /
+                             static_cast<double>(std::max<std::size_t>(order_us.size(), 1));
+    fmt::print(
+        "heap allocations in the timed path: {:.2f} per tick, {:.1f} per tick that "
+        "placed an order\n",
+        per_tick,
+        per_order);
+    if (!json_path.empty()) {
+        write_json(json_path, order_us, tick_us, per_tick, per_order);
+    }
     return orders > 0 ? 0 : 1;
 }

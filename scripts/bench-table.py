@@ -122,6 +122,27 @@ def rows(runs):
          "backtrader parity", counter="bars_per_s")
     rate("event bus, events dispatched (batches of 64)", "BM_Bus_EmitDrain/64", 20e6,
          "deterministic order (tests/bus)")
+
+    def upto(work, name, goal_ns, check):
+        b = find(runs, name)
+        if b is None:
+            out.append((work, "not run", "-", "", f"<= {fmt_time(goal_ns)}", "not run", check))
+            return
+        work = f"{work} (n={b['samples']})" if "samples" in b else work
+        out.append((work, fmt_time(ns(b)), "-", "", f"<= {fmt_time(goal_ns)}",
+                    "met" if ns(b) <= goal_ns else "not met", check))
+
+    # Tick to signed order (ats_tick_to_order_bench --json): the ticks that placed an order.
+    signed = "signed bytes = RestClient's (tests/binance signing)"
+    upto("tick to signed order, p99", "TickToOrder_Order_p99", 5e3, signed)
+    upto("tick to signed order, p99.9", "TickToOrder_Order_p999", 20e3, signed)
+    allocations = find(runs, "TickToOrder_Allocations")
+    if allocations is not None:
+        per_tick, per_order = allocations["per_tick"], allocations["per_order_tick"]
+        out.append(("heap allocations in the tick path (per tick / per order tick)",
+                     f"{per_tick:.2f} / {per_order:.1f}", "-", "", "0",
+                     "met" if per_tick == 0 and per_order == 0 else "not met",
+                     "counted by a replaced operator new"))
     return out
 
 

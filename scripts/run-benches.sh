@@ -29,4 +29,9 @@ python3 "$(dirname "$0")/csv-vs-pandas.py" "${ATS:-build/release/bin/ats}" \
   "${TMPDIR:-/tmp}/ats_bench_btcusdt_1m_year.csv" "$out/csv_pandas.json" || true
 run backtest 'BM_Backtest_SmaCross(1m_FiveMillionBars|1h_TwoAssets)' 1
 run bus 'BM_Bus_EmitDrain' 5
+# Tick to signed order: its own program (percentiles over every order tick, allocations).
+if [[ -x "$bin/ats_tick_to_order_bench" ]]; then
+  echo "== tick_to_order" >&2
+  taskset -c 0 "$bin/ats_tick_to_order_bench" --json "$out/tick_to_order.json" >&2
+fi
 python3 "$(dirname "$0")/bench-table.py" "$out"

@@ -3,15 +3,65 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
+#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "ats/core/error.hpp"
 #include "ats/model/events.hpp"
 #include "ats/model/ports.hpp"
 
 namespace ats::bus {
+
+namespace detail {
+
+/// A FIFO of events in one growing ring of slots: after it has grown to the deepest queue the
+/// engine reached, pushing and popping never allocate (std::deque allocated a block for nearly
+/// every event, as an event is bigger than its 512-byte blocks hold more than one of).
+class EventRing {
+public:
+    EventRing() : slots_(kInitialSlots) {}
+
+    bool empty() const noexcept { return count_ == 0; }
+    std::size_t size() const noexcept { return count_; }
+
+    void push(model::Event&& event) {
+        if (count_ == slots_.size()) {
+            grow();
+        }
+        slots_[(head_ + count_) & (slots_.size() - 1)].emplace(std::move(event));
+        ++count_;
+    }
+
+    /// Moves the oldest event out. The queue must not be empty.
+    model::Event pop() noexcept {
+        model::Event event = std::move(*slots_[head_]);
+        slots_[head_].reset();
+        head_ = (head_ + 1) & (slots_.size() - 1);
+        --count_;
+        return event;
+    }
+
+private:
+    static constexpr std::size_t kInitialSlots = 64;  // a power of two
+
+    void grow() {
+        std::vector<std::optional<model::Event>> bigger(slots_.size() * 2);
+        for (std::size_t i = 0; i < count_; ++i) {
+            bigger[i] = std::move(slots_[(head_ + i) & (slots_.size() - 1)]);
+        }
+        slots_ = std::move(bigger);
+        head_ = 0;
+    }
+
+    std::vector<std::optional<model::Event>> slots_;
+    std::size_t head_ = 0;
+    std::size_t count_ = 0;
+};
+
+}  // namespace detail
 
 /// The engine's event queue: a FIFO that components publish into (it is their EventSink) and the
 /// engine drains in one thread, so the dispatch order is deterministic: an event raised while
@@ -27,14 +77,13 @@ public:
     EventBus& operator=(const EventBus&) = delete;
     ~EventBus() override;
 
-    void emit(model::Event event) override { queue_.push_back(std::move(event)); }
+    void emit(model::Event event) override { queue_.push(std::move(event)); }
 
     /// Pops and hands every queued event (including those raised meanwhile) to `handler`.
     template <class Handler>
     void drain(Handler&& handler) {
         while (!queue_.empty()) {
-            model::Event event = std::move(queue_.front());
-            queue_.pop_front();
+            model::Event event = queue_.pop();
             ++counts_[event.index()];
             if (journal_ != nullptr) {
                 record(event);
@@ -78,7 +127,7 @@ public:
 private:
     void record(const model::Event& event);
 
-    std::deque<model::Event> queue_;
+    detail::EventRing queue_;
     std::array<std::uint64_t, kEventTypes> counts_{};
     std::FILE* journal_ = nullptr;
     model::EventObserver* observer_ = nullptr;
