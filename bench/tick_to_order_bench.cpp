@@ -41,27 +41,7 @@
 #include "ats/model/events.hpp"
 #include "ats/strategy/strategy.hpp"
 
-namespace {
-std::atomic<std::int64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-// GCC warns that free() does not match the operator new it sees inlined; here both sides are ours.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t /*size*/) noexcept {
-    std::free(p);
-}
-#pragma GCC diagnostic pop
+#include "count_allocations.hpp"
 
 namespace {
 
@@ -294,7 +274,7 @@ int main(int argc, char** argv) {
         binance::KlineEvent event;
         for (const auto& message : messages) {
             const auto sent_before = venue.sent();
-            const auto allocations_before = g_allocations.load(std::memory_order_relaxed);
+            const auto allocations_before = ats::testing::allocations();
             const auto t0 = Steady::now();
             if (auto s = binance::parse_kline_event(message, event); !s || !event.closed) {
                 fmt::print(stderr, "bad message: {}\n", message);
@@ -306,8 +286,7 @@ int main(int argc, char** argv) {
             engine.on_bar_closed(*sym, event.bar);
             engine.process_pending();
             const auto t1 = Steady::now();
-            const auto allocated =
-                g_allocations.load(std::memory_order_relaxed) - allocations_before;
+            const auto allocated = ats::testing::allocations() - allocations_before;
             tick_allocations += allocated;
             const auto micros = [](auto d) {
                 return std::chrono::duration<double, std::micro>(d).count();

@@ -23,6 +23,8 @@ function(ats_add_test name)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} ats_warnings GTest::gtest_main GTest::gmock)
+  # Shared test helpers (testkit.hpp, count_allocations.hpp) are included by name.
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
     ATS_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data_files"
     ATS_BUNDLED_DATA_DIR="${PROJECT_SOURCE_DIR}/data")

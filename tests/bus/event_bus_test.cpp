@@ -3,35 +3,12 @@
 // allocate: global operator new is replaced with a counting one for this test binary.
 #include "ats/bus/event_bus.hpp"
 
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-namespace {
-std::atomic<std::int64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-// GCC warns that free() does not match the operator new it sees inlined; here both sides are ours.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t /*size*/) noexcept {
-    std::free(p);
-}
-#pragma GCC diagnostic pop
+#include "count_allocations.hpp"
 
 namespace ats::bus {
 namespace {
@@ -82,11 +59,11 @@ TEST(EventBusTest, EmitAndDrainDoNotAllocateOnceGrown) {
         bus.drain([&](const model::Event&) { ++handled; });
     };
     round();  // grows the ring to hold 300
-    const auto before = g_allocations.load();
+    const auto before = ats::testing::allocations();
     for (int r = 0; r < 20; ++r) {
         round();
     }
-    EXPECT_EQ(g_allocations.load(), before);
+    EXPECT_EQ(ats::testing::allocations(), before);
     EXPECT_EQ(handled, 21 * 300);
 }
 
