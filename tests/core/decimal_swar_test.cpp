@@ -115,5 +115,35 @@ TEST(DecimalSwarTest, RefusesWhatItCannotTake) {
     EXPECT_EQ(*stop, '"');
 }
 
+TEST(DecimalSwarTest, IntegersOfEveryLengthMatchTheirDigits) {
+    std::mt19937_64 rng(9);
+    int fast = 0;
+    for (int digits = 0; digits <= 18; ++digits) {
+        for (int variant = 0; variant < 20; ++variant) {
+            std::string text;
+            for (int i = 0; i < digits; ++i) {
+                text += static_cast<char>('0' + (variant == 0 ? 9 : rng() % 10));
+            }
+            const std::string buffer = text + ",123" + std::string(16, '5');
+            std::int64_t value = -1;
+            const char* stop = nullptr;
+            if (!swar::parse_integer<','>(buffer.data(), value, stop)) {
+                EXPECT_TRUE(digits == 0 || digits > 15 || !swar::kEnabled) << text;
+                continue;
+            }
+            ++fast;
+            EXPECT_EQ(value, std::stoll(text)) << text;
+            EXPECT_EQ(stop, buffer.data() + text.size()) << text;
+        }
+    }
+    EXPECT_EQ(fast, swar::kEnabled ? 15 * 20 : 0);
+    for (const char* odd : {"-5,", "1.5,", "12a4,", " 1,", "1 ,", "+7,"}) {
+        const std::string buffer = std::string(odd) + std::string(16, '5');
+        std::int64_t value = 0;
+        const char* stop = nullptr;
+        EXPECT_FALSE(swar::parse_integer<','>(buffer.data(), value, stop)) << odd;
+    }
+}
+
 }  // namespace
 }  // namespace ats

@@ -548,7 +548,11 @@ struct KlineCsvReader::Impl {
                     ++p;
                 }
             } else if (f == kOpenTime || f == kCloseTime || f == kTrades) {
-                if (!scan_integer(p, end, raw[f])) {
+                const char* stop = nullptr;
+                if (c + 1 < column_count && end - p >= 16 &&
+                    swar::parse_integer<','>(p, raw[f], stop) && stop < end) {
+                    p = stop;
+                } else if (!scan_integer(p, end, raw[f])) {
                     return false;
                 }
                 if (f != kTrades && (classify_epoch(raw[f]) != report.time_unit ||

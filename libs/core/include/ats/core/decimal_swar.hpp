@@ -113,4 +113,55 @@ template <char Terminator>
 #endif
 }
 
+/// Parses the unsigned integer at `p` that ends at the first `Terminator` byte: 1 to 15 digits
+/// (epoch milliseconds, update ids, trade counts), eight at a time; `stop` is set to the
+/// terminator. Reads 16 bytes from `p` (the caller guarantees they are readable). False for any
+/// other shape and when kEnabled is false; leading zeros are the caller's rule.
+template <char Terminator>
+[[gnu::always_inline]] inline bool parse_integer(
+    [[maybe_unused]] const char* p,
+    [[maybe_unused]] std::int64_t& out,
+    [[maybe_unused]] const char*& stop) noexcept {
+#if defined(__SSE2__)
+    if constexpr (!kEnabled) {
+        return false;
+    }
+    constexpr std::uint64_t kZeros = 0x3030303030303030ULL;
+    static constexpr std::uint64_t kPow10[] = {
+        1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000};
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto ends =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(Terminator))));
+    if (ends == 0) {
+        return false;
+    }
+    const auto digits = static_cast<unsigned>(std::countr_zero(ends));
+    if (digits == 0) {
+        return false;
+    }
+    if (digits <= 8) {
+        const std::uint64_t word =
+            (load8(p) << (8 * (8 - digits))) | (digits == 8 ? 0 : kZeros >> (8 * digits));
+        if (!eight_digits(word)) {
+            return false;
+        }
+        out = static_cast<std::int64_t>(eight_value(word));
+    } else {
+        // The first eight digits, then the rest moved to the end of a second word.
+        const unsigned rest = digits - 8;
+        const std::uint64_t high = load8(p);
+        const std::uint64_t low =
+            (load8(p + 8) << (8 * (8 - rest))) | (rest == 8 ? 0 : kZeros >> (8 * rest));
+        if (!eight_digits(high) || !eight_digits(low)) {
+            return false;
+        }
+        out = static_cast<std::int64_t>(eight_value(high) * kPow10[rest] + eight_value(low));
+    }
+    stop = p + digits;
+    return true;
+#else
+    return false;  // no SSE2: callers parse byte by byte
+#endif
+}
+
 }  // namespace ats::swar
