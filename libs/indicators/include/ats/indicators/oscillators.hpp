@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "ats/core/error.hpp"
 #include "ats/indicators/common.hpp"
@@ -425,6 +426,56 @@ public:
         }
     }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
+
+    /// batch() from a fresh object: update()'s arithmetic in the same order, the warm-up and the
+    /// full window in separate loops over one local window of flows.
+    bool fresh() const noexcept { return !started_; }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const {
+        const auto period = static_cast<std::size_t>(period_);
+        if (n <= period) {
+            return;
+        }
+        std::vector<double> window(2 * period);  // positive flows, then negative ones
+        double* __restrict pos = window.data();
+        double* __restrict neg = window.data() + period;
+        const auto typical = [&](std::size_t i) {
+            const Ohlcv bar = input_at(i);
+            return (bar.high + bar.low + bar.close) / 3.0;
+        };
+        double previous = typical(0);
+        double positive_sum = 0.0;
+        double negative_sum = 0.0;
+        std::size_t slot = 0;
+        const auto step = [&](std::size_t i) {
+            const Ohlcv bar = input_at(i);
+            const double tp = (bar.high + bar.low + bar.close) / 3.0;
+            const double change = tp - previous;
+            previous = tp;
+            const double flow = tp * bar.volume;
+            const double positive = change > 0 ? flow : 0.0;
+            const double negative = change < 0 ? flow : 0.0;
+            positive_sum += positive;
+            negative_sum += negative;
+            pos[slot] = positive;
+            neg[slot] = negative;
+            slot = slot + 1 == period ? 0 : slot + 1;
+        };
+        for (std::size_t i = 1; i <= period; ++i) {
+            step(i);
+        }
+        const auto emit = [&](std::size_t i) {
+            const double total = positive_sum + negative_sum;
+            dst[i] = total < 1.0 ? 0.0 : 100.0 * (positive_sum / total);
+        };
+        emit(period);
+        for (std::size_t i = period + 1; i < n; ++i) {
+            positive_sum -= pos[slot];
+            negative_sum -= neg[slot];
+            step(i);
+            emit(i);
+        }
+    }
 
 private:
     int period_;
