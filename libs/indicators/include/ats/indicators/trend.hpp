@@ -24,6 +24,7 @@ public:
         : period_(period), period_d_(static_cast<double>(period)) {}
 
     bool smoothed() const noexcept { return seen_ > period_; }
+    bool fresh() const noexcept { return seen_ == 0; }
     double plus_dm() const noexcept { return plus_dm_; }
     double minus_dm() const noexcept { return minus_dm_; }
     double tr() const noexcept { return tr_; }
@@ -74,6 +75,51 @@ private:
     double minus_dm_ = 0.0;
     double tr_ = 0.0;
 };
+
+/// PLUS_DI (Plus) or MINUS_DI over a whole input from a fresh state: DirectionalState::update
+/// and the indicator's value() in the same order, with the seeding sums and the smoothing in
+/// separate loops and only the one +DM/-DM side the output needs.
+template <bool Plus, class InputAt>
+void directional_batch(int period, std::size_t n, InputAt input_at, double* __restrict dst) {
+    const auto bars = static_cast<std::size_t>(period);
+    if (n <= bars) {
+        return;
+    }
+    const double period_d = static_cast<double>(period);
+    const Ohlcv first = input_at(0);
+    double previous_high = first.high;
+    double previous_low = first.low;
+    double previous_close = first.close;
+    double dm = 0.0;
+    double tr = 0.0;
+    const auto movement = [&](std::size_t i, double& range) {
+        const Ohlcv bar = input_at(i);
+        const double diff_plus = bar.high - previous_high;
+        const double diff_minus = previous_low - bar.low;
+        previous_high = bar.high;
+        previous_low = bar.low;
+        range = true_range(bar.high, bar.low, previous_close);
+        previous_close = bar.close;
+        if constexpr (Plus) {
+            return (diff_plus > 0 && diff_plus > diff_minus) ? diff_plus : 0.0;
+        } else {
+            return (diff_minus > 0 && diff_plus < diff_minus) ? diff_minus : 0.0;
+        }
+    };
+    for (std::size_t i = 1; i < bars; ++i) {
+        double range = 0.0;
+        dm += movement(i, range);
+        tr += range;
+    }
+    for (std::size_t i = bars; i < n; ++i) {
+        double range = 0.0;
+        const double x = movement(i, range);
+        dm -= dm / period_d;
+        dm += x;
+        tr = tr - tr / period_d + range;
+        dst[i] = !is_zero(tr) ? 100.0 * (dm / tr) : 0.0;
+    }
+}
 
 /// ADX state: DX summed over its first `period` values, then Wilder smoothing; a bar whose TR or
 /// DI sum is zero leaves the ADX unchanged (TA-Lib).
@@ -158,6 +204,12 @@ public:
     void update(const Ohlcv& bar) noexcept { dm_.update(bar); }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
 
+    bool fresh() const noexcept { return dm_.fresh(); }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        detail::directional_batch<true>(period_, n, input_at, dst);
+    }
+
 private:
     int period_;
     detail::DirectionalState dm_;
@@ -190,6 +242,12 @@ public:
 
     void update(const Ohlcv& bar) noexcept { dm_.update(bar); }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
+
+    bool fresh() const noexcept { return dm_.fresh(); }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        detail::directional_batch<false>(period_, n, input_at, dst);
+    }
 
 private:
     int period_;
