@@ -76,6 +76,30 @@ private:
     double tr_ = 0.0;
 };
 
+/// +DM, -DM (at most one of them non-zero) and TR of each bar against the one before it, by
+/// TA-Lib's rules: the batch loops below share it.
+class Movement {
+public:
+    explicit Movement(const Ohlcv& first) noexcept
+        : previous_high_(first.high), previous_low_(first.low), previous_close_(first.close) {}
+
+    void next(const Ohlcv& bar, double& plus, double& minus, double& range) noexcept {
+        const double diff_plus = bar.high - previous_high_;
+        const double diff_minus = previous_low_ - bar.low;
+        previous_high_ = bar.high;
+        previous_low_ = bar.low;
+        range = true_range(bar.high, bar.low, previous_close_);
+        previous_close_ = bar.close;
+        minus = (diff_minus > 0 && diff_plus < diff_minus) ? diff_minus : 0.0;
+        plus = (diff_plus > 0 && diff_plus > diff_minus) ? diff_plus : 0.0;
+    }
+
+private:
+    double previous_high_;
+    double previous_low_;
+    double previous_close_;
+};
+
 /// PLUS_DI (Plus) or MINUS_DI over a whole input from a fresh state: DirectionalState::update
 /// and the indicator's value() in the same order, with the seeding sums and the smoothing in
 /// separate loops and only the one +DM/-DM side the output needs.
@@ -86,25 +110,14 @@ void directional_batch(int period, std::size_t n, InputAt input_at, double* __re
         return;
     }
     const double period_d = static_cast<double>(period);
-    const Ohlcv first = input_at(0);
-    double previous_high = first.high;
-    double previous_low = first.low;
-    double previous_close = first.close;
+    Movement move(input_at(0));
     double dm = 0.0;
     double tr = 0.0;
     const auto movement = [&](std::size_t i, double& range) {
-        const Ohlcv bar = input_at(i);
-        const double diff_plus = bar.high - previous_high;
-        const double diff_minus = previous_low - bar.low;
-        previous_high = bar.high;
-        previous_low = bar.low;
-        range = true_range(bar.high, bar.low, previous_close);
-        previous_close = bar.close;
-        if constexpr (Plus) {
-            return (diff_plus > 0 && diff_plus > diff_minus) ? diff_plus : 0.0;
-        } else {
-            return (diff_minus > 0 && diff_plus < diff_minus) ? diff_minus : 0.0;
-        }
+        double plus = 0.0;
+        double minus = 0.0;
+        move.next(input_at(i), plus, minus, range);
+        return Plus ? plus : minus;
     };
     for (std::size_t i = 1; i < bars; ++i) {
         double range = 0.0;
@@ -134,6 +147,72 @@ public:
 
     bool ready() const noexcept { return dx_seen_ >= period_; }
     double value() const noexcept { return ready() ? adx_ : kNaN; }
+    bool fresh() const noexcept { return dm_.fresh(); }
+
+    /// ADX over a whole input from a fresh state: update() in the same order, with the +DM/-DM
+    /// seeding, the DX seeding and the smoothing in separate loops.
+    template <class InputAt>
+    void batch(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        const auto bars = static_cast<std::size_t>(period_);
+        if (n < 2 * bars) {
+            return;
+        }
+        Movement move(input_at(0));
+        double plus_dm = 0.0;
+        double minus_dm = 0.0;
+        double tr = 0.0;
+        const auto movement = [&](std::size_t i, double& plus, double& minus, double& range) {
+            move.next(input_at(i), plus, minus, range);
+        };
+        for (std::size_t i = 1; i < bars; ++i) {
+            double plus = 0.0;
+            double minus = 0.0;
+            double range = 0.0;
+            movement(i, plus, minus, range);
+            minus_dm += minus;
+            plus_dm += plus;
+            tr += range;
+        }
+        // DX of bar i after smoothing; false when TR or the DI sum is zero.
+        const auto dx_of = [&](std::size_t i, double& dx) {
+            double plus = 0.0;
+            double minus = 0.0;
+            double range = 0.0;
+            movement(i, plus, minus, range);
+            minus_dm -= minus_dm / period_d_;
+            plus_dm -= plus_dm / period_d_;
+            minus_dm += minus;
+            plus_dm += plus;
+            tr = tr - tr / period_d_ + range;
+            if (is_zero(tr)) {
+                return false;
+            }
+            const double minus_di = 100.0 * (minus_dm / tr);
+            const double plus_di = 100.0 * (plus_dm / tr);
+            const double sum = minus_di + plus_di;
+            if (is_zero(sum)) {
+                return false;
+            }
+            dx = 100.0 * (std::fabs(minus_di - plus_di) / sum);
+            return true;
+        };
+        double sum_dx = 0.0;
+        for (std::size_t i = bars; i < 2 * bars; ++i) {
+            double dx = 0.0;
+            if (dx_of(i, dx)) {
+                sum_dx += dx;
+            }
+        }
+        double adx = sum_dx / period_d_;
+        dst[2 * bars - 1] = adx;
+        for (std::size_t i = 2 * bars; i < n; ++i) {
+            double dx = 0.0;
+            if (dx_of(i, dx)) {
+                adx = ((adx * period_minus_one_) + dx) / period_d_;
+            }
+            dst[i] = adx;
+        }
+    }
 
     void update(const Ohlcv& bar) noexcept {
         dm_.update(bar);
@@ -275,6 +354,12 @@ public:
 
     void update(const Ohlcv& bar) noexcept { adx_.update(bar); }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
+
+    bool fresh() const noexcept { return adx_.fresh(); }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        adx_.batch(n, input_at, dst);
+    }
 
 private:
     int period_;
