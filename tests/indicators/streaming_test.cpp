@@ -119,6 +119,7 @@ TEST(StreamingTest, BatchFromAWarmedObjectContinuesItsState) {
     check_warmed_batch_continues(PlusDi(14), bars);
     check_warmed_batch_continues(MinusDi(14), bars);
     check_warmed_batch_continues(Adx(14), bars);
+    check_warmed_batch_continues(AroonOsc(14), bars);
     // Shorter than the lookback, and empty: nothing but NaN, no read past the input.
     const std::vector<double> few = {1.0, 2.0};
     const auto short_out = batch(Mom(10), std::span<const double>(few));
@@ -127,6 +128,30 @@ TEST(StreamingTest, BatchFromAWarmedObjectContinuesItsState) {
         EXPECT_TRUE(std::isnan(v));
     }
     EXPECT_TRUE(batch(Obv(), BarColumns{})[0].empty());
+}
+
+TEST(StreamingTest, AroonOscBatchMatchesStreamingOnTiesAndLongPeriods) {
+    // Flat stretches (every bar ties with the kept extreme: the newest must win) and a period
+    // above the batch loop's scan limit (update()'s blocks run instead).
+    BarColumns bars;
+    for (int i = 0; i < 400; ++i) {
+        const double level = 100.0 + static_cast<double>((i / 37) % 5);
+        bars.open_time_ns.push_back(i);
+        bars.open.push_back(level);
+        bars.high.push_back(i % 3 == 0 ? level + 1.0 : level);
+        bars.low.push_back(i % 4 == 0 ? level - 1.0 : level);
+        bars.close.push_back(level);
+        bars.volume.push_back(1.0);
+    }
+    for (const int period : {5, 14, AroonOsc::kMaxScanPeriod, AroonOsc::kMaxScanPeriod + 36}) {
+        const auto batched = batch(AroonOsc(period), bars);
+        AroonOsc stream(period);
+        for (std::size_t i = 0; i < bars.size(); ++i) {
+            stream.update(bars.at(i));
+            const double s = stream.ready() ? stream.output(0) : kNaN;
+            ASSERT_TRUE(same_bits(s, batched[0][i])) << period << " bar " << i;
+        }
+    }
 }
 
 TEST(StreamingTest, BatchOnShortInputIsAllNaN) {

@@ -595,6 +595,7 @@ public:
     double output(std::size_t index) const noexcept { return index == 0 ? aroondown() : aroonup(); }
     /// Bar indices (0-based update counts) of the extremes, for AROONOSC.
     std::int64_t highest_index() const noexcept { return highest_.index(); }
+    bool fresh() const noexcept { return seen_ == 0; }
     std::int64_t lowest_index() const noexcept { return lowest_.index(); }
     double factor() const noexcept { return factor_; }
 
@@ -638,6 +639,57 @@ public:
 
     void update(const Ohlcv& bar) noexcept { aroon_.update(bar); }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
+
+    /// batch() from a fresh object keeps the extremes' indices as TA-Lib does: a new high (low)
+    /// at or above (below) the kept one takes its place, and one that left the window is found
+    /// again by scanning the window, so ties go to the newest bar as in update(). The scan is
+    /// up to `period` bars, so long periods keep update()'s constant-time blocks.
+    static constexpr int kMaxScanPeriod = 64;
+    bool fresh() const noexcept { return aroon_.fresh() && aroon_.lookback() <= kMaxScanPeriod; }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        const auto period = static_cast<std::int64_t>(aroon_.lookback());
+        const double factor = aroon_.factor();
+        std::int64_t high_at = -1;
+        std::int64_t low_at = -1;
+        double high = 0.0;
+        double low = 0.0;
+        for (std::int64_t today = 0; today < static_cast<std::int64_t>(n); ++today) {
+            const Ohlcv bar = input_at(static_cast<std::size_t>(today));
+            const std::int64_t trailing = today < period ? 0 : today - period;
+            if (high_at < trailing) {
+                high_at = trailing;
+                high = input_at(static_cast<std::size_t>(trailing)).high;
+                for (std::int64_t i = trailing + 1; i <= today; ++i) {
+                    const double x = input_at(static_cast<std::size_t>(i)).high;
+                    if (x >= high) {
+                        high = x;
+                        high_at = i;
+                    }
+                }
+            } else if (bar.high >= high) {
+                high = bar.high;
+                high_at = today;
+            }
+            if (low_at < trailing) {
+                low_at = trailing;
+                low = input_at(static_cast<std::size_t>(trailing)).low;
+                for (std::int64_t i = trailing + 1; i <= today; ++i) {
+                    const double x = input_at(static_cast<std::size_t>(i)).low;
+                    if (x <= low) {
+                        low = x;
+                        low_at = i;
+                    }
+                }
+            } else if (bar.low <= low) {
+                low = bar.low;
+                low_at = today;
+            }
+            if (today >= period) {
+                dst[today] = factor * static_cast<double>(high_at - low_at);
+            }
+        }
+    }
 
 private:
     Aroon aroon_;
