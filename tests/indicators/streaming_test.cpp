@@ -120,6 +120,7 @@ TEST(StreamingTest, BatchFromAWarmedObjectContinuesItsState) {
     check_warmed_batch_continues(MinusDi(14), bars);
     check_warmed_batch_continues(Adx(14), bars);
     check_warmed_batch_continues(AroonOsc(14), bars);
+    check_warmed_batch_continues(Rsi(14), bars);
     // Shorter than the lookback, and empty: nothing but NaN, no read past the input.
     const std::vector<double> few = {1.0, 2.0};
     const auto short_out = batch(Mom(10), std::span<const double>(few));

@@ -28,7 +28,60 @@ public:
           period_minus_one_(static_cast<double>(period - 1)) {}
 
     bool ready() const noexcept { return seen_ > period_; }
+    bool fresh() const noexcept { return seen_ == 0; }
     double value() const noexcept { return value_; }
+
+    /// RSI over a whole input from a fresh state: update() and publish() in the same order,
+    /// with the seeding and the smoothing in separate loops.
+    template <class InputAt>
+    void batch(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        const auto bars = static_cast<std::size_t>(period_);
+        if (n <= bars) {
+            return;
+        }
+        double previous = close_of(input_at(0));
+        double gain = 0.0;
+        double loss = 0.0;
+        const auto moves = [&](std::size_t i, double& up, double& down) {
+            const double x = close_of(input_at(i));
+            const double change = x - previous;
+            previous = x;
+            down = change < 0 ? change : 0.0;
+            up = change < 0 ? 0.0 : change;
+        };
+        const auto rsi = [&] {
+            const double total = gain + loss;
+            return !is_zero(total) ? 100.0 * (gain / total) : 0.0;
+        };
+        for (std::size_t i = 1; i <= bars; ++i) {
+            double up = 0.0;
+            double down = 0.0;
+            moves(i, up, down);
+            loss -= down;
+            gain += up;
+        }
+        loss /= period_d_;
+        gain /= period_d_;
+        dst[bars] = rsi();
+        for (std::size_t i = bars + 1; i < n; ++i) {
+            const double x = close_of(input_at(i));
+            const double change = x - previous;
+            previous = x;
+            loss *= period_minus_one_;
+            gain *= period_minus_one_;
+            // A branch, as TA-Lib: the side that did not move skips its add (adding update()'s
+            // 0.0 to these non-negative sums would not change them), shortening its chain.
+            if (change < 0) {
+                loss -= change;
+            } else {
+                gain += change;
+            }
+            loss /= period_d_;
+            gain /= period_d_;
+            dst[i] = rsi();
+        }
+    }
+
     void update(double x) noexcept {
         if (seen_ == 0) {
             previous_ = x;
@@ -127,6 +180,12 @@ public:
     void update(double x) noexcept { state_.update(x); }
     void update(const Ohlcv& bar) noexcept { update(bar.close); }
     void update(const model::Bar& bar) noexcept { update(to_ohlcv(bar)); }
+
+    bool fresh() const noexcept { return state_.fresh(); }
+    template <class InputAt>
+    void batch_fresh(std::size_t n, InputAt input_at, double* __restrict dst) const noexcept {
+        state_.batch(n, input_at, dst);
+    }
 
 private:
     int period_;
