@@ -50,12 +50,11 @@ Status parse_levels(od::array array, std::vector<Level>& out) {
     return ok_status();
 }
 
-/// A strict scanner over JSON text that lies in a padded buffer (simdjson's padding: the SWAR
-/// decimals read 16 bytes from a string's start, past the end of a short one). It accepts a subset
-/// of JSON: levels as
-/// `[["price","qty"],...]` with decimals that have no escapes, and the compact objects Binance
-/// sends. Anything else makes it decline, and the caller hands the text to simdjson, which then
-/// decides and names the problem.
+/// A strict scanner over JSON text, read in place: a decimal with 16 bytes of text left after
+/// its start takes the SWAR path (which reads that far), the last few take the byte loop. It
+/// accepts a subset of JSON: levels as `[["price","qty"],...]` with decimals that have no
+/// escapes, and the compact objects Binance sends. Anything else makes it decline, and the
+/// caller hands the text to simdjson, which then decides and names the problem.
 struct Scanner {
     const char* p;
     const char* end;
@@ -141,7 +140,7 @@ struct Scanner {
     bool decimal_rest(std::int64_t& value) {
         if constexpr (swar::kEnabled) {
             const char* stop = nullptr;
-            if (swar::parse_unsigned<'"'>(p, value, stop)) {
+            if (end - p >= 16 && swar::parse_unsigned<'"'>(p, value, stop)) {
                 p = stop + 1;
                 return true;
             }
@@ -225,7 +224,7 @@ bool scan_depth_update(std::string_view json, DepthUpdate& out) {
 }  // namespace
 
 Status parse_depth_update(std::string_view json, DepthUpdate& out) {
-    if (scan_depth_update(stream_json::padded_copy(json), out)) {
+    if (scan_depth_update(json, out)) {
         return ok_status();
     }
     return detail::parse_depth_update_simdjson(json, out);
