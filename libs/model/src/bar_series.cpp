@@ -1,28 +1,57 @@
 #include "ats/model/bar_series.hpp"
 
 #include <algorithm>
+#include <cstdint>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "ats/core/check.hpp"
 
 namespace ats::model {
 
+namespace {
+
+/// Reserves `n` and asks Linux for transparent huge pages under the column when it is large: a
+/// year of 1-minute bars then faults in a few dozen 2 MiB pages instead of thousands of 4 KiB
+/// ones. Advice only: without it the column works the same.
+template <class Column>
+void reserve_column(Column& column, std::size_t n) {
+    column.reserve(n);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+    const auto begin = reinterpret_cast<std::uintptr_t>(column.data());
+    const auto end = begin + column.capacity() * sizeof(typename Column::value_type);
+    const auto first = (begin + kHuge - 1) & ~(kHuge - 1);
+    if (end >= first + kHuge) {
+        const auto length = static_cast<std::size_t>((end - first) & ~(kHuge - 1));
+        if (::madvise(reinterpret_cast<void*>(first), length, MADV_HUGEPAGE) != 0) {
+            return;  // advice refused (no THP here): 4 KiB pages, same behaviour
+        }
+    }
+#endif
+}
+
+}  // namespace
+
 void BarSeries::reserve(std::size_t n) {
-    open_time_.reserve(n);
-    close_time_.reserve(n);
-    open_.reserve(n);
-    high_.reserve(n);
-    low_.reserve(n);
-    close_.reserve(n);
-    volume_.reserve(n);
+    reserve_column(open_time_, n);
+    reserve_column(close_time_, n);
+    reserve_column(open_, n);
+    reserve_column(high_, n);
+    reserve_column(low_, n);
+    reserve_column(close_, n);
+    reserve_column(volume_, n);
     if (has_quote_volume_) {
-        quote_volume_.reserve(n);
+        reserve_column(quote_volume_, n);
     }
     if (has_trade_count_) {
-        trade_count_.reserve(n);
+        reserve_column(trade_count_, n);
     }
     if (has_taker_buy_) {
-        taker_buy_base_.reserve(n);
-        taker_buy_quote_.reserve(n);
+        reserve_column(taker_buy_base_, n);
+        reserve_column(taker_buy_quote_, n);
     }
 }
 
