@@ -83,7 +83,8 @@ public:
     explicit Movement(const Ohlcv& first) noexcept
         : previous_high_(first.high), previous_low_(first.low), previous_close_(first.close) {}
 
-    void next(const Ohlcv& bar, double& plus, double& minus, double& range) noexcept {
+    [[gnu::always_inline]] void next(
+        const Ohlcv& bar, double& plus, double& minus, double& range) noexcept {
         const double diff_plus = bar.high - previous_high_;
         const double diff_minus = previous_low_ - bar.low;
         previous_high_ = bar.high;
@@ -161,53 +162,56 @@ public:
         double plus_dm = 0.0;
         double minus_dm = 0.0;
         double tr = 0.0;
-        const auto movement = [&](std::size_t i, double& plus, double& minus, double& range) {
-            move.next(input_at(i), plus, minus, range);
-        };
         for (std::size_t i = 1; i < bars; ++i) {
             double plus = 0.0;
             double minus = 0.0;
             double range = 0.0;
-            movement(i, plus, minus, range);
+            move.next(input_at(i), plus, minus, range);
             minus_dm += minus;
             plus_dm += plus;
             tr += range;
         }
-        // DX of bar i after smoothing; false when TR or the DI sum is zero.
-        const auto dx_of = [&](std::size_t i, double& dx) {
+        // One loop body (kept inline): the first `period` DX values are summed into the seed,
+        // then each one smooths the ADX; a bar whose TR or DI sum is zero has no DX.
+        double sum_dx = 0.0;
+        double adx = 0.0;
+        for (std::size_t i = bars; i < n; ++i) {
             double plus = 0.0;
             double minus = 0.0;
             double range = 0.0;
-            movement(i, plus, minus, range);
+            move.next(input_at(i), plus, minus, range);
             minus_dm -= minus_dm / period_d_;
             plus_dm -= plus_dm / period_d_;
-            minus_dm += minus;
-            plus_dm += plus;
+            // As TA-Lib, only the side that moved adds (at most one does; adding 0.0 to these
+            // non-negative sums would change nothing), which shortens the other's chain.
+            if (minus != 0.0) {
+                minus_dm += minus;
+            } else if (plus != 0.0) {
+                plus_dm += plus;
+            }
             tr = tr - tr / period_d_ + range;
-            if (is_zero(tr)) {
-                return false;
-            }
-            const double minus_di = 100.0 * (minus_dm / tr);
-            const double plus_di = 100.0 * (plus_dm / tr);
-            const double sum = minus_di + plus_di;
-            if (is_zero(sum)) {
-                return false;
-            }
-            dx = 100.0 * (std::fabs(minus_di - plus_di) / sum);
-            return true;
-        };
-        double sum_dx = 0.0;
-        for (std::size_t i = bars; i < 2 * bars; ++i) {
             double dx = 0.0;
-            if (dx_of(i, dx)) {
-                sum_dx += dx;
+            bool have_dx = false;
+            if (!is_zero(tr)) {
+                const double minus_di = 100.0 * (minus_dm / tr);
+                const double plus_di = 100.0 * (plus_dm / tr);
+                const double sum = minus_di + plus_di;
+                if (!is_zero(sum)) {
+                    dx = 100.0 * (std::fabs(minus_di - plus_di) / sum);
+                    have_dx = true;
+                }
             }
-        }
-        double adx = sum_dx / period_d_;
-        dst[2 * bars - 1] = adx;
-        for (std::size_t i = 2 * bars; i < n; ++i) {
-            double dx = 0.0;
-            if (dx_of(i, dx)) {
+            if (i < 2 * bars) {
+                if (have_dx) {
+                    sum_dx += dx;
+                }
+                if (i + 1 == 2 * bars) {
+                    adx = sum_dx / period_d_;
+                    dst[i] = adx;
+                }
+                continue;
+            }
+            if (have_dx) {
                 adx = ((adx * period_minus_one_) + dx) / period_d_;
             }
             dst[i] = adx;
