@@ -121,7 +121,7 @@ def rows(runs):
     rate("backtest, two assets 1h (bars)", "BM_Backtest_SmaCross1h_TwoAssets", 10e6,
          "backtrader parity", counter="bars_per_s")
     rate("event bus, events dispatched (batches of 64)", "BM_Bus_EmitDrain/64", 20e6,
-         "deterministic order (tests/bus)")
+         "FIFO order and no allocation (tests/bus)")
 
     def upto(work, name, goal_ns, check):
         b = find(runs, name)
