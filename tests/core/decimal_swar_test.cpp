@@ -92,9 +92,7 @@ TEST(DecimalSwarTest, AgreesWithTheByteParserOnEveryShape) {
 }
 
 TEST(DecimalSwarTest, RefusesWhatItCannotTake) {
-    if constexpr (!swar::kEnabled) {
-        GTEST_SKIP() << "no SSE2 on this target: the byte parsers run instead";
-    }
+    // Refused on every target (without SSE2 everything is refused: the byte parsers run).
     std::int64_t value = 0;
     const char* stop = nullptr;
     for (const char* text :
@@ -110,9 +108,12 @@ TEST(DecimalSwarTest, RefusesWhatItCannotTake) {
         EXPECT_FALSE(swar::parse_unsigned<'"'>(buffer.data(), value, stop)) << text;
     }
     const std::string ok = std::string("96000.12\"") + std::string(16, ' ');
-    ASSERT_TRUE(swar::parse_unsigned<'"'>(ok.data(), value, stop));
-    EXPECT_EQ(value, Price::parse("96000.12")->raw());
-    EXPECT_EQ(*stop, '"');
+    const bool parsed = swar::parse_unsigned<'"'>(ok.data(), value, stop);
+    ASSERT_EQ(parsed, swar::kEnabled);
+    if (parsed) {
+        EXPECT_EQ(value, Price::parse("96000.12")->raw());
+        EXPECT_EQ(*stop, '"');
+    }
 }
 
 TEST(DecimalSwarTest, IntegersOfEveryLengthMatchTheirDigits) {

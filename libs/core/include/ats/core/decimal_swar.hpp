@@ -45,6 +45,24 @@ inline std::uint64_t eight_value(std::uint64_t word) noexcept {
     return ((word & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
 }
 
+inline constexpr std::uint64_t kZeros = 0x3030303030303030ULL;  // eight '0'
+inline constexpr std::uint64_t kPow10[] = {
+    1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000};
+
+/// The first `digits` (1 to 8) bytes of `word` moved to its end, '0' before them: the word
+/// eight_value() reads as that number.
+inline std::uint64_t right_aligned(std::uint64_t word, unsigned digits) noexcept {
+    return (word << (8 * (8 - digits))) | (digits == 8 ? 0 : kZeros >> (8 * digits));
+}
+
+#if defined(__SSE2__)
+/// Bit i set where byte i of the 16 at `p` equals `c`.
+inline unsigned byte_matches(const char* p, char c) noexcept {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(c))));
+}
+#endif
+
 /// Parses the unsigned decimal at `p` that ends at the first `Terminator` byte (a closing quote,
 /// a comma): digits with at most one '.', at most 8 on each side of it, into raw fixed point;
 /// `stop` is set to the terminator. Reads 16 bytes from `p` whatever the number's length: the
@@ -59,19 +77,12 @@ template <char Terminator>
     if constexpr (!kEnabled) {
         return false;
     }
-    constexpr std::uint64_t kZeros = 0x3030303030303030ULL;
-    static constexpr std::uint64_t kPow10[] = {
-        1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000};
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const auto ends =
-        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(Terminator))));
-    const auto dots =
-        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('.'))));
+    const unsigned ends = byte_matches(p, Terminator);
     if (ends == 0) {
         return false;
     }
     const auto length = static_cast<unsigned>(std::countr_zero(ends));
-    const auto dot = static_cast<unsigned>(std::countr_zero(dots | 0x10000U));
+    const auto dot = static_cast<unsigned>(std::countr_zero(byte_matches(p, '.') | 0x10000U));
     // No dot before the end: an integer. Anything that is not a digit (a second dot, a sign)
     // fails the digit check below.
     const unsigned int_digits = dot < length ? dot : length;
@@ -82,21 +93,18 @@ template <char Terminator>
     const std::uint64_t w0 = load8(p);
     if (int_digits + frac_digits <= 8) {
         // Common: all digits fit one word. Close the dot's gap (the bytes after it come from
-        // the load one byte further), then move the digits to the end, '0' before them.
-        const unsigned digits = int_digits + frac_digits;
+        // the load one byte further), then move the digits to the end.
         const std::uint64_t before_dot =
             int_digits == 8 ? ~0ULL : (std::uint64_t{1} << (8 * int_digits)) - 1;
-        const std::uint64_t joined = (w0 & before_dot) | (load8(p + 1) & ~before_dot);
-        const std::uint64_t word =
-            (joined << (8 * (8 - digits))) | (digits == 8 ? 0 : kZeros >> (8 * digits));
+        const std::uint64_t word = right_aligned(
+            (w0 & before_dot) | (load8(p + 1) & ~before_dot), int_digits + frac_digits);
         if (!eight_digits(word)) {
             return false;
         }
         out = static_cast<std::int64_t>(eight_value(word) * kPow10[8 - frac_digits]);
     } else {
         // Integer digits moved to the end of one word, decimals to the start of another.
-        const std::uint64_t int_word =
-            (w0 << (8 * (8 - int_digits))) | (int_digits == 8 ? 0 : kZeros >> (8 * int_digits));
+        const std::uint64_t int_word = right_aligned(w0, int_digits);
         const std::uint64_t keep =
             frac_digits == 8 ? ~0ULL : (std::uint64_t{1} << (8 * frac_digits)) - 1;
         const std::uint64_t frac_word = (load8(p + dot + 1) & keep) | (kZeros & ~keep);
@@ -126,22 +134,13 @@ template <char Terminator>
     if constexpr (!kEnabled) {
         return false;
     }
-    constexpr std::uint64_t kZeros = 0x3030303030303030ULL;
-    static constexpr std::uint64_t kPow10[] = {
-        1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000};
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const auto ends =
-        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(Terminator))));
-    if (ends == 0) {
-        return false;
-    }
-    const auto digits = static_cast<unsigned>(std::countr_zero(ends));
-    if (digits == 0) {
-        return false;
+    const unsigned ends = byte_matches(p, Terminator);
+    const auto digits = static_cast<unsigned>(std::countr_zero(ends | 0x10000U));
+    if (digits == 0 || digits == 16) {
+        return false;  // nothing, or no terminator in 16 bytes
     }
     if (digits <= 8) {
-        const std::uint64_t word =
-            (load8(p) << (8 * (8 - digits))) | (digits == 8 ? 0 : kZeros >> (8 * digits));
+        const std::uint64_t word = right_aligned(load8(p), digits);
         if (!eight_digits(word)) {
             return false;
         }
@@ -150,8 +149,7 @@ template <char Terminator>
         // The first eight digits, then the rest moved to the end of a second word.
         const unsigned rest = digits - 8;
         const std::uint64_t high = load8(p);
-        const std::uint64_t low =
-            (load8(p + 8) << (8 * (8 - rest))) | (rest == 8 ? 0 : kZeros >> (8 * rest));
+        const std::uint64_t low = right_aligned(load8(p + 8), rest);
         if (!eight_digits(high) || !eight_digits(low)) {
             return false;
         }
